@@ -1,0 +1,88 @@
+"""Reasons for stops that cannot be served.
+
+What can be decided for a stop on its own (temperature compatibility, capacity, reaching its
+window or its cold-chain limit on a trip of its own) is checked before optimising, so such
+stops never reach the optimiser and get a precise reason. A stop the optimiser leaves out
+despite passing those checks was crowded out by the others.
+"""
+
+from __future__ import annotations
+
+from .model import Problem, Stop, Unassigned, Vehicle
+from .schedule import Infeasible, RouteTimer
+
+NO_COMPATIBLE_VEHICLE = "no_compatible_vehicle"
+OVER_CAPACITY = "over_capacity"
+WINDOW_UNREACHABLE = "time_window_unreachable"
+COLD_CHAIN_UNREACHABLE = "cold_chain_unreachable"
+NO_ROOM = "no_room"
+
+REASONS = (NO_COMPATIBLE_VEHICLE, OVER_CAPACITY, WINDOW_UNREACHABLE, COLD_CHAIN_UNREACHABLE,
+           NO_ROOM)
+
+
+def compatible(stop: Stop, v: Vehicle) -> bool:
+    """Every temperature class the stop receives rides in a compartment of that class."""
+    return all(v.compartment(c) is not None for c in stop.classes)
+
+
+def fits(stop: Stop, v: Vehicle) -> bool:
+    for c in stop.classes:
+        comp = v.compartment(c)
+        load = stop.demand[c]
+        if comp is None or load.crates > comp.crates or load.kg > comp.kg + 1e-9:
+            return False
+    return True
+
+
+def precheck(problem: Problem, timer: RouteTimer) -> tuple[list[list[int]], dict[int, Unassigned]]:
+    """Vehicles able to serve each stop alone, and reasons for stops no vehicle can serve."""
+    allowed: list[list[int]] = []
+    unassigned: dict[int, Unassigned] = {}
+    # Vehicles with the same depot, shift and speed time a lone stop identically.
+    signature = [(v.depot, v.shift_start, v.shift_end, v.max_duration_s, v.speed_factor)
+                 for v in problem.vehicles]
+    for si, stop in enumerate(problem.stops):
+        comp = [vi for vi, v in enumerate(problem.vehicles) if compatible(stop, v)]
+        if not comp:
+            unassigned[si] = Unassigned(
+                stop.id, NO_COMPATIBLE_VEHICLE,
+                f"no vehicle has compartments for {', '.join(stop.classes)}")
+            allowed.append([])
+            continue
+        roomy = [vi for vi in comp if fits(stop, problem.vehicles[vi])]
+        if not roomy:
+            unassigned[si] = Unassigned(
+                stop.id, OVER_CAPACITY,
+                "the demand exceeds the compartment capacity of every compatible vehicle")
+            allowed.append([])
+            continue
+        verdicts: dict[tuple, Infeasible | None] = {}
+        ok = []
+        for vi in roomy:
+            key = signature[vi]
+            if key not in verdicts:
+                result = timer.schedule(problem.vehicles[vi], [si])
+                verdicts[key] = result if isinstance(result, Infeasible) else None
+            if verdicts[key] is None:
+                ok.append(vi)
+        allowed.append(ok)
+        if not ok:
+            failures = [f for f in verdicts.values() if f is not None]
+            if any(f.reason == "cold_chain" for f in failures):
+                reason = COLD_CHAIN_UNREACHABLE
+                message = ("no depot can deliver within the cold-chain limit "
+                           f"({timer.limits[si]} s after departure) and the time window")
+            else:
+                reason = WINDOW_UNREACHABLE
+                message = ("no compatible vehicle can reach the time window from its depot "
+                           "within its shift and return in time")
+            unassigned[si] = Unassigned(stop.id, reason, f"{message}: {failures[0].message}")
+    return allowed, unassigned
+
+
+def explain_dropped(problem: Problem, stop_index: int, candidates: int) -> Unassigned:
+    stop = problem.stops[stop_index]
+    return Unassigned(stop.id, NO_ROOM,
+                      f"dropped by the optimiser: no room in the fleet ({candidates} vehicle(s) "
+                      "could serve it on their own, but not alongside the other stops)")

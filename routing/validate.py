@@ -1,0 +1,166 @@
+"""Independent check of a plan against its problem.
+
+Nothing here trusts the solution's own figures or the optimiser: travel is recomputed from
+the problem's matrices in floating point (no rounding in the plan's favour), loads are summed
+from the stops' demands, and every rule is checked with a tolerance of one second.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .diagnose import REASONS
+from .matrix import GreatCircleProvider, Matrices, build_matrices
+from .model import Problem, Solution
+
+TIME_TOL_S = 1.0
+KM_TOL = 0.01
+KG_TOL = 1e-6
+
+
+def validate(problem: Problem, solution: Solution,
+             matrices: Matrices | None = None) -> list[str]:
+    """Return every violation found as a readable sentence; an empty list means valid."""
+    if matrices is None:
+        matrices = build_matrices(problem.points(),
+                                  GreatCircleProvider(problem.matrix.circuity,
+                                                      problem.matrix.speed_kmh))
+    out: list[str] = []
+    depots = {d.id: (i, d) for i, d in enumerate(problem.depots)}
+    stops = {s.id: (len(problem.depots) + i, s) for i, s in enumerate(problem.stops)}
+    vehicles = {v.id: v for v in problem.vehicles}
+    served: Counter[str] = Counter()
+    used: Counter[str] = Counter()
+    total_km = 0.0
+    total_cost = 0.0
+
+    for r_i, route in enumerate(solution.routes):
+        where = f"route {r_i} ({route.vehicle})"
+        v = vehicles.get(route.vehicle)
+        used[route.vehicle] += 1
+        if v is None:
+            out.append(f"{where}: unknown vehicle")
+            continue
+        if route.depot != v.depot:
+            out.append(f"{where}: starts at depot {route.depot!r}, vehicle belongs to {v.depot!r}")
+        if not route.stops:
+            out.append(f"{where}: route has no stops")
+        d_node, depot = depots[v.depot]
+        f = v.speed_factor
+        earliest = max(v.shift_start, depot.open) + depot.loading_s
+        latest_back = min(v.shift_end, depot.close)
+        if route.departure < earliest - TIME_TOL_S:
+            out.append(f"{where}: departs at {route.departure}, before shift/depot opening plus "
+                       f"loading ({earliest})")
+        if route.start != route.departure - depot.loading_s:
+            out.append(f"{where}: loading start {route.start} does not match departure "
+                       f"{route.departure} minus loading {depot.loading_s}")
+        prev_node, prev_time = d_node, route.departure
+        metres = 0.0
+        loads: dict[str, list[float]] = {}
+        for k, visit in enumerate(route.stops):
+            vw = f"{where} stop {k} ({visit.stop})"
+            if visit.stop not in stops:
+                out.append(f"{vw}: unknown stop")
+                continue
+            node, stop = stops[visit.stop]
+            served[visit.stop] += 1
+            travel = float(matrices.time_s[prev_node, node]) * f
+            metres += float(matrices.distance_m[prev_node, node])
+            if visit.arrival < prev_time + travel - TIME_TOL_S:
+                out.append(f"{vw}: arrives at {visit.arrival}, but cannot be there before "
+                           f"{prev_time + travel:.1f} (travel {travel:.1f} s)")
+            if visit.service_start < visit.arrival:
+                out.append(f"{vw}: service starts at {visit.service_start} before arrival "
+                           f"{visit.arrival}")
+            a, b = stop.window
+            if visit.service_start < a - TIME_TOL_S or visit.service_start > b + TIME_TOL_S:
+                out.append(f"{vw}: service starts at {visit.service_start}, outside window "
+                           f"[{a}, {b}]")
+            service = stop.service_fixed_s + stop.service_per_crate_s * stop.crates
+            if visit.departure < visit.service_start + service - TIME_TOL_S:
+                out.append(f"{vw}: leaves at {visit.departure}, service of {service:.0f} s "
+                           f"started at {visit.service_start}")
+            elapsed = visit.service_start - route.departure
+            if abs(visit.since_departure_s - elapsed) > TIME_TOL_S:
+                out.append(f"{vw}: reports {visit.since_departure_s} s since departure, "
+                           f"actual {elapsed}")
+            limit = problem.cold_chain_limit(stop)
+            if limit is not None and elapsed > limit + TIME_TOL_S:
+                out.append(f"{vw}: cold-chain limit {limit} s exceeded: delivered {elapsed} s "
+                           "after leaving the depot")
+            for c in stop.classes:
+                want = stop.demand[c]
+                got = visit.delivered.get(c)
+                if got is None or got.crates != want.crates or abs(got.kg - want.kg) > KG_TOL:
+                    out.append(f"{vw}: delivers {got} of {c}, demand is {want}")
+                if v.compartment(c) is None:
+                    out.append(f"{vw}: {c} goods on a vehicle without a {c} compartment")
+                acc = loads.setdefault(c, [0, 0.0])
+                acc[0] += want.crates
+                acc[1] += want.kg
+            extra = set(visit.delivered) - set(stop.classes)
+            if any(visit.delivered[c].crates or visit.delivered[c].kg for c in extra):
+                out.append(f"{vw}: delivers classes {sorted(extra)} the stop did not order")
+            prev_node, prev_time = node, visit.departure
+        back_travel = float(matrices.time_s[prev_node, d_node]) * f
+        metres += float(matrices.distance_m[prev_node, d_node])
+        if route.end < prev_time + back_travel - TIME_TOL_S:
+            out.append(f"{where}: back at {route.end}, cannot be before "
+                       f"{prev_time + back_travel:.1f}")
+        if route.end > latest_back + TIME_TOL_S:
+            out.append(f"{where}: back at {route.end}, after shift end/depot closing "
+                       f"{latest_back}")
+        duration = route.end - route.departure + depot.loading_s
+        if v.max_duration_s is not None and duration > v.max_duration_s + TIME_TOL_S:
+            out.append(f"{where}: takes {duration} s, maximum is {v.max_duration_s} s")
+        if abs(route.duration_s - duration) > TIME_TOL_S:
+            out.append(f"{where}: reports duration {route.duration_s} s, actual {duration} s")
+        for c, (crates, kg) in loads.items():
+            comp = v.compartment(c)
+            if comp is None:
+                continue
+            if crates > comp.crates:
+                out.append(f"{where}: {c} load {crates} crates over capacity {comp.crates}")
+            if kg > comp.kg + KG_TOL:
+                out.append(f"{where}: {c} load {kg:.3f} kg over capacity {comp.kg}")
+            claim = route.load.get(c)
+            if claim is None or claim.crates != crates or abs(claim.kg - kg) > 1e-3:
+                out.append(f"{where}: reports {c} load {claim}, actual {crates} crates "
+                           f"{kg:.3f} kg")
+        km = metres / 1000
+        if abs(route.distance_km - km) > KM_TOL + 1e-6 * km:
+            out.append(f"{where}: reports {route.distance_km:.3f} km, actual {km:.3f} km")
+        cost = v.fixed_cost + v.cost_per_km * km
+        if abs(route.cost - cost) > 0.01 + 1e-6 * cost:
+            out.append(f"{where}: reports cost {route.cost:.2f}, actual {cost:.2f}")
+        total_km += km
+        total_cost += cost
+
+    for vid, n in used.items():
+        if n > 1:
+            out.append(f"vehicle {vid} is used by {n} routes")
+    unassigned = Counter(u.stop for u in solution.unassigned)
+    for u in solution.unassigned:
+        if u.stop not in stops:
+            out.append(f"unassigned stop {u.stop!r} is not in the problem")
+        if u.reason not in REASONS:
+            out.append(f"unassigned stop {u.stop}: unknown reason {u.reason!r}")
+    for s in problem.stops:
+        n = served[s.id] + unassigned[s.id]
+        if n == 0:
+            out.append(f"stop {s.id} is neither served nor listed as unassigned")
+        elif served[s.id] > 1:
+            out.append(f"stop {s.id} is served {served[s.id]} times")
+        elif n > 1:
+            out.append(f"stop {s.id} is both served and listed as unassigned"
+                       if served[s.id] else f"stop {s.id} is listed as unassigned twice")
+    if solution.vehicles_used != len(solution.routes):
+        out.append(f"reports {solution.vehicles_used} vehicles used, routes use "
+                   f"{len(solution.routes)}")
+    if abs(solution.total_distance_km - total_km) > KM_TOL * (1 + len(solution.routes)):
+        out.append(f"reports {solution.total_distance_km:.3f} km in total, actual "
+                   f"{total_km:.3f} km")
+    if abs(solution.total_cost - total_cost) > 0.01 * (1 + len(solution.routes)):
+        out.append(f"reports total cost {solution.total_cost:.2f}, actual {total_cost:.2f}")
+    return out
