@@ -1,0 +1,75 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+
+from api import errors
+from api.auth import authenticate_request
+from api.runtime import Runtime, close_db
+from wms.db import make_engine, make_session_factory
+from wms.settings import Settings
+
+SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+
+_SETTINGS_KEYS = {
+    "WMS_DATABASE_URL": "database_url",
+    "WMS_REDIS_URL": "redis_url",
+    "WMS_SECRET_KEY": "secret_key",
+    "WMS_QUEUE": "queue_name",
+    "WMS_SCAN_SEPARATOR": "scan_separator",
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides Flask settings and ``WMS_*`` environment values."""
+    config = dict(config or {})
+    overrides = {attr: config.pop(key) for key, attr in _SETTINGS_KEYS.items() if key in config}
+    settings = Settings.from_env(**overrides)
+
+    app = Flask(__name__)
+    app.json.sort_keys = False  # keep the schemas' field order: id and code first
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        API_TITLE="coldchain-wms",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        # Served from the installed swagger-ui-bundle: the docs work with no internet.
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
+        API_SPEC_OPTIONS={
+            "security": [{"bearerAuth": []}],
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "info": {"description": "Stock ledger, scanning, routes, cold chain and "
+                                    "traceability for a fresh-food cold chain."},
+        },
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+    )
+    app.config.update(config)
+
+    engine = make_engine(settings.database_url)
+    app.extensions["wms"] = Runtime(settings, engine, make_session_factory(engine))
+
+    api = errors.ProblemApi(app)
+    app.extensions["wms-api"] = api
+    errors.register(app)
+    app.before_request(authenticate_request)
+    app.teardown_appcontext(close_db)
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_assets(filename: str):
+        return send_from_directory(SWAGGER_ASSETS, filename)
+
+    from api.blueprints import accounts, catalog, health, jobs, warehouses
+
+    app.register_blueprint(health.bp)
+    for module in (accounts, warehouses, catalog, jobs):
+        api.register_blueprint(module.blp)
+    return app

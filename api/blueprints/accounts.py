@@ -1,0 +1,89 @@
+"""The signed-in user, users (admin) and API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from api.auth import current_user, roles
+from api.lookups import one_or_404
+from api.pagination import SelectPage
+from api.runtime import db
+from api.schemas.accounts import (
+    NewTokenSchema,
+    TokenCreateSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserSchema,
+)
+from wms import accounts
+from wms.errors import Forbidden
+from wms.models import ApiToken, Role, User
+
+blp = Blueprint("accounts", __name__, url_prefix="/api", description="Users and API tokens")
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, UserSchema)
+    def get(self):
+        return current_user()
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @roles()
+    @blp.response(200, UserSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self):
+        return select(User).order_by(User.username)
+
+    @roles()
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    def post(self, data: dict):
+        user = accounts.create_user(
+            db(), username=data["username"], role=data["role"],
+            display_name=data["display_name"], warehouse_code=data["warehouse"],
+            vehicle_code=data["vehicle"], password=data["password"],
+        )
+        db().commit()
+        return user
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @blp.response(200, TokenSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self):
+        stmt = select(ApiToken).order_by(ApiToken.id)
+        if current_user().role != Role.ADMIN:
+            stmt = stmt.where(ApiToken.user_id == current_user().id)
+        return stmt
+
+    @blp.arguments(TokenCreateSchema)
+    @blp.response(201, NewTokenSchema)
+    def post(self, data: dict):
+        me = current_user()
+        owner = me
+        if data["username"] and data["username"] != me.username:
+            if me.role != Role.ADMIN:
+                raise Forbidden("only an admin may create tokens for other users")
+            owner = one_or_404(User, "user", username=data["username"])
+        ttl = timedelta(days=data["ttl_days"]) if data["ttl_days"] else None
+        token, secret = accounts.issue_token(db(), owner, name=data["name"], ttl=ttl)
+        db().commit()
+        token.token = secret  # shown in this response only; never stored
+        return token
+
+
+@blp.route("/tokens/<int:token_id>")
+class TokenById(MethodView):
+    @blp.response(200, TokenSchema)
+    def delete(self, token_id: int):
+        token = accounts.revoke_token(db(), token_id, by=current_user())
+        db().commit()
+        return token

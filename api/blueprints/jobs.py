@@ -1,0 +1,38 @@
+"""Background job status, and the master-data check job."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import current_user, roles
+from api.jobs import start_job
+from api.lookups import one_or_404
+from api.schemas.accounts import JobSchema
+from wms import scope
+from wms.errors import NotFound
+from wms.models import Job, Role
+
+blp = Blueprint("jobs", __name__, url_prefix="/api", description="Background jobs")
+
+
+@blp.route("/jobs/<job_id>")
+class JobById(MethodView):
+    @blp.response(200, JobSchema)
+    def get(self, job_id: str):
+        job = one_or_404(Job, "job", id=job_id)
+        user = current_user()
+        if job.warehouse_id is not None:
+            scope.check_warehouse(user, job.warehouse_id)
+        elif user.role != Role.ADMIN and job.created_by != user.id:
+            raise NotFound(f"no job with id={job_id}")
+        return job
+
+
+@blp.route("/checks")
+class Checks(MethodView):
+    @roles()
+    @blp.response(202, JobSchema)
+    def post(self):
+        """Check master data integrity in the background."""
+        return start_job("wms.integrity:check_job", {})

@@ -1,0 +1,133 @@
+"""Users, passwords and API tokens.
+
+Passwords are hashed with scrypt (a memory-hard KDF from the standard library);
+API tokens are random 256-bit secrets of which only the SHA-256 is stored, so a
+leaked database does not leak usable tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.models import ApiToken, Role, User, Vehicle, Warehouse
+from wms.models.base import utcnow
+from wms.models.enums import WAREHOUSE_SCOPED_ROLES
+
+TOKEN_PREFIX = "wms_"
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    _, n, r, p, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(
+        password.encode(), salt=bytes.fromhex(salt), dklen=32, n=int(n), r=int(r), p=int(p)
+    )
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    role: Role | str,
+    display_name: str | None = None,
+    warehouse_code: str | None = None,
+    vehicle_code: str | None = None,
+    password: str | None = None,
+) -> User:
+    role = Role(role)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} already exists", field="username")
+    warehouse_id = None
+    if warehouse_code:
+        warehouse_id = session.scalar(select(Warehouse.id).where(Warehouse.code == warehouse_code))
+        if warehouse_id is None:
+            raise ValidationFailed({"warehouse": [f"unknown warehouse {warehouse_code!r}"]})
+    if role in WAREHOUSE_SCOPED_ROLES and warehouse_id is None:
+        raise ValidationFailed({"warehouse": [f"a {role} user must belong to a warehouse"]})
+    vehicle_id = None
+    if vehicle_code:
+        vehicle = session.scalar(select(Vehicle).where(Vehicle.code == vehicle_code))
+        if vehicle is None:
+            raise ValidationFailed({"vehicle": [f"unknown vehicle {vehicle_code!r}"]})
+        vehicle_id = vehicle.id
+        warehouse_id = warehouse_id or vehicle.warehouse_id
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        warehouse_id=warehouse_id,
+        vehicle_id=vehicle_id,
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def issue_token(
+    session: Session, user: User, *, name: str = "", ttl: timedelta | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; the returned secret is the only time it is ever visible."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=secret[:12],
+        token_hash=_token_hash(secret),
+        expires_at=utcnow() + ttl if ttl else None,
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def authenticate_token(session: Session, secret: str, now: datetime | None = None) -> User | None:
+    now = now or utcnow()
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    user = token.user
+    if not user.active:
+        return None
+    # Only record use at minute granularity so that every request is not a write.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return user
+
+
+def authenticate_password(session: Session, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not verify_password(password, user.password_hash):
+        return None
+    return user
+
+
+def revoke_token(session: Session, token_id: int, *, by: User) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or (by.role != Role.ADMIN and token.user_id != by.id):
+        raise NotFound(f"token {token_id} not found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token

@@ -1,0 +1,142 @@
+"""Background jobs: on rq when Redis is configured, inline otherwise.
+
+Every job has a row in the ``job`` table that carries its status, percent done,
+message, result or error, so one status API serves both modes and a status
+outlives Redis restarts. A job kind is the dotted path of a function
+``fn(session_factory, params, progress) -> dict``; the worker imports it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from wms.db import make_engine, make_session_factory, transaction
+from wms.models import Job, JobStatus
+from wms.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+# Only functions under these packages may be named as job kinds: a job row is
+# data, and data must not be able to run arbitrary code.
+ALLOWED_PREFIXES = ("wms.", "routing.", "coldchain.", "api.")
+
+
+class Progress(Protocol):
+    def __call__(self, percent: float, message: str = "") -> None: ...
+
+
+JobFunction = Callable[[sessionmaker[Session], dict[str, Any], Progress], dict[str, Any]]
+
+
+def resolve(kind: str) -> JobFunction:
+    module_name, _, attr = kind.partition(":")
+    if not attr or not module_name.startswith(ALLOWED_PREFIXES):
+        raise ValueError(f"unknown job kind {kind!r}")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def enqueue(
+    factory: sessionmaker[Session],
+    kind: str,
+    params: dict[str, Any],
+    *,
+    database_url: str,
+    redis_url: str | None,
+    queue_name: str = "wms",
+    warehouse_id: int | None = None,
+    created_by: int | None = None,
+    timeout_s: int = 1800,
+) -> str:
+    """Record a job and hand it to rq, or run it now when no Redis is configured."""
+    resolve(kind)  # fail before anything is recorded if the kind is wrong
+    job_id = str(uuid.uuid4())
+    with transaction(factory) as session:
+        session.add(
+            Job(
+                id=job_id,
+                kind=kind,
+                params=params,
+                warehouse_id=warehouse_id,
+                created_by=created_by,
+                status=JobStatus.QUEUED,
+            )
+        )
+    if redis_url:
+        from redis import Redis
+        from rq import Queue
+
+        queue = Queue(queue_name, connection=Redis.from_url(redis_url))
+        queue.enqueue(
+            execute, job_id, database_url, job_id=job_id, job_timeout=timeout_s,
+            failure_ttl=7 * 86400, result_ttl=86400,
+        )
+    else:
+        run(factory, job_id)
+    return job_id
+
+
+def execute(job_id: str, database_url: str) -> dict[str, Any] | None:
+    """Entry point for rq workers: open the database named by the enqueuer and run."""
+    engine = make_engine(database_url)
+    try:
+        return run(make_session_factory(engine), job_id)
+    finally:
+        engine.dispose()
+
+
+def run(factory: sessionmaker[Session], job_id: str) -> dict[str, Any] | None:
+    with transaction(factory) as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise LookupError(f"job {job_id} not found")
+        job.status = JobStatus.STARTED
+        job.started_at = utcnow()
+        kind, params = job.kind, dict(job.params or {})
+    reporter = _Reporter(factory, job_id)
+    try:
+        result = resolve(kind)(factory, params, reporter)
+    except Exception as exc:
+        log.exception("job %s (%s) failed", job_id, kind)
+        with transaction(factory) as session:
+            job = session.get(Job, job_id)
+            job.status = JobStatus.FAILED
+            job.error = f"{type(exc).__name__}: {exc}"
+            job.message = traceback.format_exception_only(exc)[-1].strip()
+            job.finished_at = utcnow()
+        return None
+    with transaction(factory) as session:
+        job = session.get(Job, job_id)
+        job.status = JobStatus.FINISHED
+        job.progress = 100.0
+        job.result = result
+        job.finished_at = utcnow()
+    return result
+
+
+class _Reporter:
+    """Writes progress to the job row, at most a few times a second."""
+
+    def __init__(self, factory: sessionmaker[Session], job_id: str, every_s: float = 0.5):
+        self.factory, self.job_id, self.every_s = factory, job_id, every_s
+        self._last = 0.0
+
+    def __call__(self, percent: float, message: str = "") -> None:
+        now = time.monotonic()
+        if now - self._last < self.every_s and percent < 100:
+            return
+        self._last = now
+        with transaction(self.factory) as session:
+            job = session.get(Job, self.job_id)
+            job.progress = max(0.0, min(100.0, float(percent)))
+            if message:
+                job.message = message
+
+

@@ -1,0 +1,62 @@
+"""Closed vocabularies shared by models, schemas and domain logic."""
+
+from __future__ import annotations
+
+import enum
+
+
+class TempClass(enum.StrEnum):
+    """Temperature class of goods and of the zone or compartment that keeps them."""
+
+    FROZEN = "frozen"
+    CHILLED = "chilled"
+    AMBIENT = "ambient"
+
+
+class LocationKind(enum.StrEnum):
+    WAREHOUSE = "warehouse"
+    ZONE = "zone"
+    RECEIVING = "receiving"
+    STORAGE = "storage"
+    STAGING = "staging"
+    DOCK = "dock"
+    QUARANTINE = "quarantine"
+    VEHICLE = "vehicle"
+    PICKUP_POINT = "pickup_point"
+
+
+class SupplierKind(enum.StrEnum):
+    FARM_BASE = "farm_base"
+    IMPORTER = "importer"
+    WHOLESALER = "wholesaler"
+
+
+class LotStatus(enum.StrEnum):
+    AVAILABLE = "available"
+    HOLD = "hold"
+    RECALLED = "recalled"
+    SPOILED = "spoiled"
+
+
+class KineticsModel(enum.StrEnum):
+    Q10 = "q10"
+    ARRHENIUS = "arrhenius"
+    SQRT = "sqrt"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    DISPATCHER = "dispatcher"
+    DRIVER = "driver"
+    BUYER = "buyer"
+
+
+WAREHOUSE_SCOPED_ROLES = frozenset({Role.STAFF, Role.DISPATCHER})
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    STARTED = "started"
+    FINISHED = "finished"
+    FAILED = "failed"
