@@ -16,9 +16,10 @@ OVER_CAPACITY = "over_capacity"
 WINDOW_UNREACHABLE = "time_window_unreachable"
 COLD_CHAIN_UNREACHABLE = "cold_chain_unreachable"
 NO_ROOM = "no_room"
+NOT_WORTH_SERVING = "not_worth_serving"
 
 REASONS = (NO_COMPATIBLE_VEHICLE, OVER_CAPACITY, WINDOW_UNREACHABLE, COLD_CHAIN_UNREACHABLE,
-           NO_ROOM)
+           NO_ROOM, NOT_WORTH_SERVING)
 
 
 def compatible(stop: Stop, v: Vehicle) -> bool:
@@ -83,6 +84,10 @@ def precheck(problem: Problem, timer: RouteTimer) -> tuple[list[list[int]], dict
 
 def explain_dropped(problem: Problem, stop_index: int, candidates: int) -> Unassigned:
     stop = problem.stops[stop_index]
+    if stop.drop_penalty is not None:
+        return Unassigned(stop.id, NOT_WORTH_SERVING,
+                          "dropped by the optimiser: serving it would cost more than its drop "
+                          f"penalty ({stop.drop_penalty:g})")
     return Unassigned(stop.id, NO_ROOM,
                       f"dropped by the optimiser: no room in the fleet ({candidates} vehicle(s) "
                       "could serve it on their own, but not alongside the other stops)")

@@ -1,10 +1,13 @@
 """Timing of one vehicle's route for a given order of stops.
 
-For a fixed order, leaving the depot as late as the time windows allow and then driving
-without needless waiting minimises, all at once, the route's duration and the time every
-stop's goods spend on board (each service start moves by at most as much as the departure
-does). So the latest feasible departure decides whether an order can meet the shift, the
-maximum duration and the cold-chain limits, and it is the schedule handed to drivers.
+For a fixed order, each stop's service start moves later by at most as much as the departure
+does, so leaving later never lengthens the route or the time any stop's goods spend on board.
+Those times stop shrinking once the departure reaches the point where no waiting is left
+that it could absorb. The schedule handed to drivers leaves at that point (or at the latest
+departure the windows allow, if earlier) and then serves every stop as early as possible:
+it minimises the route's duration and every stop's time since departure at once, so it
+decides whether an order can meet the shift, the maximum duration and the cold-chain
+limits, while keeping the slack of early service for delays on the road.
 """
 
 from __future__ import annotations
@@ -69,15 +72,20 @@ class RouteTimer:
         windows = [problem.stops[s].window for s in stops]
         service = [self.service[s] for s in stops]
 
-        # Forward pass from the earliest departure: can the order be driven at all?
-        t, prev = earliest, d
+        # Forward pass from the earliest departure: can the order be driven at all? Also
+        # find the departure after which leaving later no longer shortens any stop's time
+        # on board: each stop's start minus its waiting-free driving time from the depot.
+        t, prev, driving, needed = earliest, d, 0, earliest
         for k, node in enumerate(nodes):
             arrive = t + int(tt[prev, node])
+            driving += int(tt[prev, node])
             start = max(arrive, windows[k][0])
             if start > windows[k][1]:
                 return Infeasible("time_window", k,
                                   f"reaches {problem.stops[stops[k]].id} at {arrive} s, "
                                   f"after its window closes at {windows[k][1]} s")
+            needed = max(needed, start - driving)
+            driving += service[k]
             t, prev = start + service[k], node
         if t + int(tt[prev, d]) > latest_back:
             return Infeasible("shift", len(stops) - 1 if stops else None,
@@ -89,7 +97,9 @@ class RouteTimer:
         for k in range(len(nodes) - 1, -1, -1):
             z = min(windows[k][1], z - int(tt[nodes[k], nxt]) - service[k])
             nxt = nodes[k]
-        departure = z - int(tt[d, nxt]) if nodes else earliest
+        latest_departure = z - int(tt[d, nxt]) if nodes else earliest
+        # Leaving any later than needed would only eat into the drivers' slack for delays.
+        departure = min(latest_departure, needed)
 
         arrivals, starts, ends = [], [], []
         t, prev = departure, d

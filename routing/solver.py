@@ -38,9 +38,11 @@ COST_SCALE = 1000  # optimiser costs are integer thousandths of a currency unit
 KG_SCALE = 1000  # weights are handled in grams
 
 FIRST_SOLUTION_STRATEGIES = tuple(
-    n for n in routing_enums_pb2.FirstSolutionStrategy.Value if n != "UNSET")
+    v.name for v in routing_enums_pb2.FirstSolutionStrategy.Value.DESCRIPTOR.values
+    if v.name != "UNSET")
 METAHEURISTICS = tuple(
-    n for n in routing_enums_pb2.LocalSearchMetaheuristic.Value if n != "UNSET")
+    v.name for v in routing_enums_pb2.LocalSearchMetaheuristic.Value.DESCRIPTOR.values
+    if v.name != "UNSET")
 
 
 @dataclass
@@ -57,6 +59,8 @@ class SolveOptions:
     neighbour_filter_above: int = 300
     neighbours: int = 40
     log_search: bool = False
+    # Expert hook: adjust OR-Tools' RoutingSearchParameters after the settings above.
+    tune: Callable[[object], None] | None = None
 
     def validate(self) -> None:
         if self.first_solution not in FIRST_SOLUTION_STRATEGIES:
@@ -226,6 +230,8 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
     remaining = max(0.1, options.time_limit_s - build_s)
     params.time_limit.FromMilliseconds(int(remaining * 1000))
     params.log_search = options.log_search
+    if options.tune is not None:
+        options.tune(params)
 
     found = {"n": 0, "first_s": None, "best": None}
 
@@ -234,9 +240,11 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
         elapsed = time.monotonic() - t0
         if found["first_s"] is None:
             found["first_s"] = elapsed
-        found["best"] = routing.CostVar().Value()
+        cost = routing.CostVar().Value()
+        # Guided local search reports every accepted move, better or not; show the best.
+        found["best"] = cost if found["best"] is None else min(found["best"], cost)
         pct = 2.0 + 97.0 * min(1.0, elapsed / options.time_limit_s)
-        progress(pct, f"solution {found['n']}: cost {found['best'] / COST_SCALE:.2f}")
+        progress(pct, f"{found['n']} solutions, best cost {found['best'] / COST_SCALE:.2f}")
 
     routing.AddAtSolutionCallback(on_solution)
     progress(2.0, f"searching ({len(servable)} stops, {nv} vehicles)")
@@ -258,6 +266,34 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
         if seq:
             sequences[vi] = seq
     return sequences, stats
+
+
+def plan_from_sequences(problem: Problem, sequences: dict[str, list[str]],
+                        matrices: Matrices | None = None,
+                        provider: MatrixProvider | None = None) -> Solution:
+    """Time a given assignment of stops to vehicles (e.g. routes edited by a dispatcher).
+
+    ``sequences`` maps vehicle id to stop ids in driving order. Stops that break a rule are
+    cut from their route and reported as unassigned, like after optimising; stops in no
+    sequence are reported too, so the result always passes the validator.
+    """
+    problem.validate()
+    if matrices is None:
+        provider = provider or GreatCircleProvider(problem.matrix.circuity,
+                                                   problem.matrix.speed_kmh)
+        matrices = build_matrices(problem.points(), provider)
+    timer = RouteTimer(problem, matrices)
+    allowed, unassigned = diagnose.precheck(problem, timer)
+    vehicle_index = {v.id: i for i, v in enumerate(problem.vehicles)}
+    stop_index = {s.id: i for i, s in enumerate(problem.stops)}
+    by_index: dict[int, list[int]] = {}
+    for vid, stop_ids in sequences.items():
+        if vid not in vehicle_index:
+            raise ValueError(f"unknown vehicle {vid!r}")
+        vi = vehicle_index[vid]
+        by_index[vi] = [stop_index[s] for s in stop_ids
+                        if s in stop_index and vi in allowed[stop_index[s]]]
+    return _assemble(problem, timer, by_index, allowed, unassigned, {})
 
 
 def cost_cb_max(dist: np.ndarray, vehicles) -> float:
