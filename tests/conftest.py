@@ -45,7 +45,7 @@ def postgres_url() -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure means the server is unusable
+    except Exception as exc:
         admin.dispose()
         _unavailable("PostgreSQL", exc)
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
@@ -96,12 +96,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def sessions(engine: Engine):  # noqa: ANN201
+def sessions(engine: Engine):
     return make_session_factory(engine)
 
 
 @pytest.fixture
-def world(sessions) -> factories.World:  # noqa: ANN001
+def world(sessions) -> factories.World:
     """Two small warehouses with zones, bins, a truck, pickup points, products and people."""
     return factories.build_world(sessions)
 
@@ -112,7 +112,7 @@ def redis_url() -> str:
         from redis import Redis
 
         Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _unavailable("Redis", exc)
     return REDIS_URL
 
@@ -124,7 +124,7 @@ def queue_name() -> str:
 
 
 @pytest.fixture
-def app(database_url: str, world: factories.World):  # noqa: ANN201
+def app(database_url: str, world: factories.World):
     from api.app import create_app
 
     return create_app({"TESTING": True, "WMS_DATABASE_URL": database_url,
@@ -132,11 +132,11 @@ def app(database_url: str, world: factories.World):  # noqa: ANN201
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def api(client, world: factories.World) -> factories.ApiClient:  # noqa: ANN001
+def api(client, world: factories.World) -> factories.ApiClient:
     """The test client, signed in as one of the world's people by role name."""
     return factories.ApiClient(client, world.tokens)

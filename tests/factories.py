@@ -150,14 +150,14 @@ class ApiClient:
             out.setdefault("Authorization", f"Bearer {self.tokens[self.who]}")
         return out
 
-    def get(self, url: str, **kw: Any):  # noqa: ANN201
+    def get(self, url: str, **kw: Any):
         return self.client.get(url, headers=self._headers(kw.pop("headers", None)), **kw)
 
-    def post(self, url: str, **kw: Any):  # noqa: ANN201
+    def post(self, url: str, **kw: Any):
         return self.client.post(url, headers=self._headers(kw.pop("headers", None)), **kw)
 
-    def put(self, url: str, **kw: Any):  # noqa: ANN201
+    def put(self, url: str, **kw: Any):
         return self.client.put(url, headers=self._headers(kw.pop("headers", None)), **kw)
 
-    def delete(self, url: str, **kw: Any):  # noqa: ANN201
+    def delete(self, url: str, **kw: Any):
         return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
