@@ -144,7 +144,6 @@ def demo_load(seed: int, json_tokens: bool) -> None:
     click.echo("\nAPI tokens (send as 'Authorization: Bearer <token>'):")
     for role, info in summary["tokens"].items():
         click.echo(f"  {role:<10} {info['username']:<16} {info['token']}")
-    click.echo(f"\nweb sign-in: any of these users with password {demo_data.DEMO_PASSWORD!r}")
 
 
 @main.command("check")
