@@ -12,6 +12,7 @@ from wms.models.enums import (
     TempClass,
 )
 from wms.models.jobs import Job
+from wms.models.ledger import IdempotencyKey, MoveKind, StockBalance, StockMove
 from wms.models.master import (
     Location,
     Lot,
@@ -22,10 +23,13 @@ from wms.models.master import (
     Vehicle,
     Warehouse,
 )
+from wms.models.orders import CustomerOrder, OrderLine, OrderStatus, Reservation
 
 __all__ = [
     "ApiToken",
     "Base",
+    "CustomerOrder",
+    "IdempotencyKey",
     "Job",
     "JobStatus",
     "KineticsModel",
@@ -33,10 +37,16 @@ __all__ = [
     "LocationKind",
     "Lot",
     "LotStatus",
+    "MoveKind",
+    "OrderLine",
+    "OrderStatus",
     "Origin",
     "PickupPoint",
     "Product",
+    "Reservation",
     "Role",
+    "StockBalance",
+    "StockMove",
     "Supplier",
     "SupplierKind",
     "TempClass",
