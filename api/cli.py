@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import click
 
+from routing.cli import routes_cli
 from wms.db import make_engine, make_session_factory, transaction
 from wms.settings import Settings
 
@@ -190,12 +191,4 @@ def _transaction():
     return transaction(make_session_factory(make_engine(_settings().database_url)))
 
 
-def _mount_optional() -> None:
-    try:
-        from routing.cli import routes_cli
-    except ImportError:
-        return
-    main.add_command(routes_cli, "routes")
-
-
-_mount_optional()
+main.add_command(routes_cli, "routes")
