@@ -43,9 +43,8 @@ def attach(session: Session, sensor: Sensor, location: Location,
     )
     if current is not None:
         if at <= current.attached_at:
-            raise ValidationFailed({"at": [
-                f"must be after the current attachment began ({current.attached_at:%Y-%m-%d %H:%M}Z)"
-            ]})
+            began = f"{current.attached_at:%Y-%m-%d %H:%M}Z"
+            raise ValidationFailed({"at": [f"must be after the current attachment ({began})"]})
         current.detached_at = at
     link = SensorAttachment(sensor_id=sensor.id, location_id=location.id, attached_at=at)
     session.add(link)

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from coldchain.models import Sensor
 
-
 SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's own text form of a DateTime on SQLite
 
 
@@ -53,7 +52,7 @@ def store(session: Session, rows: Sequence[tuple[int, datetime, float]]) -> Stor
     return result
 
 
-def _store_postgres(conn, rows) -> int:  # noqa: ANN001
+def _store_postgres(conn, rows) -> int:
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS reading_in "
@@ -69,7 +68,7 @@ def _store_postgres(conn, rows) -> int:  # noqa: ANN001
         return cur.rowcount
 
 
-def _store_sqlite(conn, rows) -> int:  # noqa: ANN001
+def _store_sqlite(conn, rows) -> int:
     raw = conn.connection.driver_connection
     cur = raw.cursor()
     # The ORM type stores naive UTC text on SQLite; write the same form directly.
