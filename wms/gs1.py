@@ -185,7 +185,9 @@ def _element_error(data: str, rest: str, unterminated: GS1ElementString | None,
                          f"application identifier — {_RESCAN}")
     value = re.split(f"[{re.escape(separator)}\x1d]", rest[len(ai.ai):], maxsplit=1)[0]
     if ".." not in ai.format:
-        value = value[:sum(int(part[1:]) for part in ai.format.split("+")[1:])]
+        # Show only what the field would have held, not the fields glued behind it.
+        mandatory = re.findall(r"[NX](\d+)", ai.format.split("[")[0])[1:]
+        value = value[:sum(map(int, mandatory))]
     return _value_error(ai, value)
 
 
