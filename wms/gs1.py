@@ -107,7 +107,9 @@ def parse_scan(text: str, separator: str = "|") -> ScanData:
         except (ParseError, IndexError):
             raise ScanError(f"{data!r} starts with an unknown symbology identifier — "
                             "check the scanner settings") from None
-        symbology, data = sid.value, data[len(sid):]
+        symbology, data = sid.value, data[len(sid):].strip(separator + GROUP_SEPARATOR)
+        if not data:
+            raise ScanError("nothing was scanned — scan the barcode again")
         gs1_symbology = sid.gs1_symbology
     else:
         gs1_symbology = None
