@@ -9,7 +9,6 @@ result as an orderly stream. Alerts are keyed by the finding's natural key
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,11 +30,7 @@ from wms.db import transaction
 from wms.models import Location
 from wms.models.base import utcnow
 
-# Called with (session, finding, location) for each alarmed severe excursion; the lot-hold
-# action registers itself here so this module needs no knowledge of the ledger.
-SevereHandler = Callable[[Session, Finding, Location], None]
-severe_handlers: list[SevereHandler] = []
-
+SEVERE = "severe"  # the severity at which exposed lots are put on hold (data/alarm_rules.json)
 
 def _epoch(dt: datetime) -> int:
     return int(dt.timestamp())
@@ -133,9 +128,10 @@ def _alert_for(session: Session, finding: Finding, location: Location, sensor: S
     session.add(Alert(kind="excursion", severity=finding.severity, message=message,
                       finding_id=finding.id, finding_key=key, location_id=location.id,
                       warehouse_id=location.warehouse_id))
-    if finding.severity == "severe":
-        for handler in severe_handlers:
-            handler(session, finding, location)
+    if finding.severity == SEVERE:
+        from coldchain.actions import hold_exposed_lots  # it needs finding_key from here
+
+        hold_exposed_lots(session, finding, location)
     return 1
 
 
