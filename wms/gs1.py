@@ -244,6 +244,8 @@ def _read_digital_link(uri: str, config: ParseConfig) -> list[GS1ElementString]:
         return list(GS1DigitalLinkURI.parse(uri, config=config).element_strings)
     except ParseError as exc:
         reason = str(exc)
+    except ValueError as exc:  # urllib rejects some malformed hosts outright
+        raise ScanError(f"{uri!r} is not a readable link ({exc}) — {_RESCAN}") from None
     # Point at the field that is wrong rather than at the link as a whole when possible.
     parts = urlsplit(uri)
     segments = [unquote(s) for s in parts.path.split("/")]

@@ -355,3 +355,27 @@ def test_any_wrong_check_digit_names_the_right_one(first, rest, offset):
     error = scan_error(bad)
     assert error.field == "gtin"
     assert f"{bad} should end in {good[-1]}" in error.message
+
+
+SCANNER_NOISE = st.sampled_from([
+    *"0123456789()|]Cd2Qe1E:/?=&%[]# ABCabc-.", GS, "https://", "http://[", "01", "10", "17",
+    "00", "(01)", "?17=", "/01/", "3103", "7003", "422", "30", "21", GTIN,
+])
+FIELDS = {"barcode", "gtin", "sscc", "lot", "serial", "expiry", "best_before", "production_date",
+          "pack_date", "net_weight_kg", "count", "country_of_origin"}
+
+
+@given(st.lists(SCANNER_NOISE, max_size=30).map("".join) | st.text(max_size=40))
+def test_any_input_either_reads_or_says_what_is_wrong(text):
+    try:
+        scan = parse_scan(text)
+    except ScanError as error:
+        assert error.message
+        assert error.field in FIELDS
+    else:
+        assert scan.kind in {"gs1", "digital_link", "gtin", "sscc"}
+        assert scan.gtin is None or len(scan.gtin) == 14
+
+
+def test_malformed_link_host():
+    assert scan_error("http://[").field == "barcode"
