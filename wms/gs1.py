@@ -143,8 +143,13 @@ def _plain_gtin(raw: str, digits: str, symbology: str | None) -> ScanData:
         raise ScanError(f"{digits!r} is not a GTIN: expected 8, 12, 13 or 14 digits — {_RESCAN}",
                         "gtin")
     _check_gtin(digits)
-    return ScanData(raw, "gtin", to_gtin14(digits), False, None, None, None, None, None, None,
-                    None, None, None, None, (), symbology, (("01", to_gtin14(digits)),))
+    gtin = to_gtin14(digits)
+    return ScanData(
+        raw=raw, kind="gtin", gtin=gtin, is_content_gtin=False, lot=None, expiry=None,
+        best_before=None, production_date=None, pack_date=None, net_weight_kg=None, count=None,
+        country_of_origin=None, serial=None, sscc=None, hints=(), symbology=symbology,
+        elements=(("01", gtin),),
+    )
 
 
 def _check_gtin(code: str) -> None:
