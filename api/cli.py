@@ -192,3 +192,101 @@ def _transaction():
 
 
 main.add_command(routes_cli, "routes")
+
+
+@main.group()
+def readings() -> None:
+    """Temperature readings from loggers."""
+
+
+@readings.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--serial", default=None, help="the logger's serial if the file has no serial column")
+@click.option("--unit", type=click.Choice(["C", "F"]), default=None)
+@click.option("--tz", default=None, help="time zone of times without an offset")
+@click.option("--evaluate/--no-evaluate", default=True, show_default=True)
+def readings_import(path: str, serial: str | None, unit: str | None, tz: str | None,
+                    evaluate: bool) -> None:
+    """Import a logger file (CSV export or Berlinger Q-tag download)."""
+    from coldchain.evaluate import evaluate_sensor
+    from coldchain.files import parse_logger_file
+    from coldchain.ingest import Row, ingest
+
+    with open(path, "rb") as fh:
+        data = fh.read()
+    with click.progressbar(length=1000, label="reading", file=sys.stderr) as bar:
+        seen = [0]
+
+        def advance(fraction: float) -> None:
+            step = int(fraction * 1000) - seen[0]
+            if step > 0:
+                bar.update(step)
+                seen[0] += step
+
+        fmt, parsed = parse_logger_file(data, serial=serial, tz=tz, unit=unit, progress=advance)
+        advance(1.0)
+    rows = [Row(*r) for r in parsed.rows()]
+    with _transaction() as session, click.progressbar(
+            length=1000, label="storing", file=sys.stderr) as bar:
+        done = [0]
+
+        def stored(fraction: float) -> None:
+            step = int(fraction * 1000) - done[0]
+            if step > 0:
+                bar.update(step)
+                done[0] += step
+
+        report = ingest(session, rows, parsed.error_dicts(), source=fmt,
+                        filename=os.path.basename(path), progress=stored)
+    click.echo(f"{fmt}: {report.rows} rows, {report.stored} stored, {report.duplicates} "
+               f"already known, {report.rejected} rejected (batch {report.batch_id})")
+    for err in report.errors[:50]:
+        click.echo(f"  {err.get('where') or err.get('line')}: {err['reason']}")
+    if len(report.errors) > 50:
+        click.echo(f"  … and {len(report.errors) - 50} more")
+    if evaluate and report.stored:
+        with _transaction() as session:
+            for sensor_id in sorted(report.windows):
+                counts = evaluate_sensor(session, sensor_id)
+                click.echo(f"evaluated sensor {sensor_id}: {counts}")
+    sys.exit(1 if report.rejected and not report.stored else 0)
+
+
+@readings.command("evaluate")
+@click.option("--pending", is_flag=True, help="only batches whose evaluation was never queued")
+def readings_evaluate(pending: bool) -> None:
+    """Re-evaluate sensors' findings (all sensors, or those of pending batches)."""
+    from sqlalchemy import select
+
+    from coldchain.evaluate import evaluate_sensor
+    from coldchain.models import ReadingBatch, Sensor
+
+    with _transaction() as session:
+        if pending:
+            batches = session.scalars(select(ReadingBatch).where(
+                ReadingBatch.evaluation_job_id.is_(None), ReadingBatch.stored > 0)).all()
+            sensor_ids = sorted({sid for b in batches for sid in b.sensor_ids})
+        else:
+            batches = []
+            sensor_ids = list(session.scalars(select(Sensor.id).order_by(Sensor.id)))
+    with click.progressbar(sensor_ids, label="evaluating", file=sys.stderr) as bar:
+        for sensor_id in bar:
+            with _transaction() as session:
+                evaluate_sensor(session, sensor_id)
+    with _transaction() as session:
+        for batch in batches:
+            session.merge(batch).evaluation_job_id = "evaluated-by-cli"
+    click.echo(f"evaluated {len(sensor_ids)} sensors")
+
+
+@main.command("escalate")
+def escalate() -> None:
+    """Escalate alerts nobody acknowledged in time (schedule this every few minutes)."""
+    from datetime import timedelta
+
+    from coldchain.alerts import escalate_overdue
+    from coldchain.rules import load as load_rules
+
+    with _transaction() as session:
+        count = escalate_overdue(session, after=timedelta(minutes=load_rules().escalate_after_min))
+    click.echo(f"escalated {count} alerts")
