@@ -6,8 +6,9 @@ Conventions
   seconds; ``to_dict()`` renders them as ISO 8601 UTC strings.
 * **Thresholds are exclusive.** A hot rule at 4 °C is violated by 4.1 °C, not by 4.0 °C; a
   cold rule at 0 °C by −0.1 °C, not by 0.0 °C. So a frozen zone "≤ −18 °C" keeps −18.0 in range
-  and a chilled zone "0–4 °C" keeps both 0.0 and 4.0 in range. This is how loggers state their
-  limits too (Berlinger Q-tag: alarm when T > upper or T < lower).
+  and a chilled zone "0–4 °C" keeps both 0.0 and 4.0 in range. This is how most loggers state
+  their limits (Berlinger Q-tag and Fridge-tag: alarm when T > upper or T < lower). A rule
+  written with "≥"/"≤" (the WHO 30-day/10-day device specifications) sets ``inclusive=True``.
 * **Sample and hold.** A reading's value holds from its timestamp until the next reading. An
   excursion starts at the first out-of-range reading and ends at the first reading back in
   range. The last reading holds until ``end_time`` when the caller knows how long the sensor
@@ -69,6 +70,7 @@ class AlarmRule:
     kind: str = CONSECUTIVE
     severity: str = "warning"
     name: str = ""
+    inclusive: bool = False
 
     def __post_init__(self) -> None:
         if self.direction not in (HOT, COLD):
@@ -88,26 +90,32 @@ class AlarmRule:
     def label(self) -> str:
         if self.name:
             return self.name
-        op = ">" if self.direction == HOT else "<"
+        op = {(HOT, False): ">", (HOT, True): "≥", (COLD, False): "<", (COLD, True): "≤"}[
+            (self.direction, self.inclusive)]
         limit = f"{op}{self.threshold_c:g} °C"
         return f"{self.direction} {self.kind} {limit} for {self.delay_min:g} min"
 
     def violated(self, temps_c: np.ndarray) -> np.ndarray:
-        """Boolean mask of the readings outside this rule's limit (strict comparison)."""
+        """Boolean mask of the readings outside this rule's limit."""
         if self.direction == HOT:
+            if self.inclusive:
+                return temps_c >= self.threshold_c
             return temps_c > self.threshold_c
+        if self.inclusive:
+            return temps_c <= self.threshold_c
         return temps_c < self.threshold_c
 
     def to_dict(self) -> dict:
         return {"direction": self.direction, "threshold_c": self.threshold_c,
                 "delay_min": self.delay_min, "kind": self.kind, "severity": self.severity,
-                "name": self.label}
+                "inclusive": self.inclusive, "name": self.label}
 
     @classmethod
     def from_dict(cls, data: dict) -> AlarmRule:
         return cls(direction=data["direction"], threshold_c=float(data["threshold_c"]),
                    delay_min=float(data["delay_min"]), kind=data.get("kind", CONSECUTIVE),
-                   severity=data.get("severity", "warning"), name=data.get("name", ""))
+                   severity=data.get("severity", "warning"), name=data.get("name", ""),
+                   inclusive=bool(data.get("inclusive", False)))
 
 
 def zone_range(temp_class: TempClass | str,
