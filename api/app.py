@@ -67,9 +67,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def swagger_assets(filename: str):
         return send_from_directory(SWAGGER_ASSETS, filename)
 
-    from api.blueprints import accounts, catalog, health, jobs, warehouses
+    from api.blueprints import (
+        accounts,
+        catalog,
+        health,
+        jobs,
+        moves,
+        orders,
+        picking,
+        scans,
+        stock,
+        warehouses,
+    )
 
     app.register_blueprint(health.bp)
-    for module in (accounts, warehouses, catalog, jobs):
+    for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking):
         api.register_blueprint(module.blp)
     return app

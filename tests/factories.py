@@ -161,3 +161,53 @@ class ApiClient:
 
     def delete(self, url: str, **kw: Any):
         return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+# --- stock -------------------------------------------------------------------------------
+
+def label(gtin: str, lot: str | None = None, expiry=None, count: int | None = None,
+          sep: str = "|", **more: str) -> str:
+    """A GS1 element string as a scanner configured with ``sep`` sends it."""
+    parts = [f"01{gtin}"]
+    if expiry is not None:
+        parts.append(f"17{expiry:%y%m%d}")
+    for ai, value in more.items():
+        parts.append(f"{ai.removeprefix('ai')}{value}")
+    if count is not None:
+        parts.append(f"37{count}")
+    if lot is not None:
+        parts.append(f"10{lot}")  # last: a variable-length field needs no separator after it
+    return sep.join(parts)
+
+
+def receive(factory: sessionmaker[Session], world: World, sku: str, lot_code: str,
+            location_code: str, quantity: int, *, expiry=None, actor: str = "staff") -> int:
+    """Receive stock through the ledger (a receipt move); returns the lot id."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from wms.ledger import record_move
+    from wms.models import Lot, MoveKind
+
+    with transaction(factory) as s:
+        lot = s.scalar(select(Lot).where(Lot.product_id == world.products[sku],
+                                         Lot.lot_code == lot_code))
+        if lot is None:
+            lot = Lot(product_id=world.products[sku], lot_code=lot_code, expiry_date=expiry,
+                      received_at=datetime.now(UTC))
+            s.add(lot)
+            s.flush()
+        record_move(s, kind=MoveKind.RECEIPT, lot=lot, quantity=quantity,
+                    to_location=s.get(Location, world.locations[location_code]),
+                    actor_id=world.users.get(actor))
+        return lot.id
+
+
+def on_hand(factory: sessionmaker[Session], world: World, location_code: str, lot_id: int
+            ) -> tuple[int, int]:
+    """(on hand, reserved) of a lot at a location."""
+    from wms.ledger import balance
+
+    with transaction(factory) as s:
+        return balance(s, world.locations[location_code], lot_id)

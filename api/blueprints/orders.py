@@ -1,0 +1,122 @@
+"""Orders per pickup point and delivery date, and allocating stock to them."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.auth import current_user, roles
+from api.lookups import one_or_404, scoped, warehouse_for_user
+from api.pagination import SelectPage
+from api.runtime import db, runtime
+from api.schemas.inventory import (
+    AllocateSchema,
+    AllocationRunSchema,
+    OrderInSchema,
+    OrderQuerySchema,
+    OrderReportSchema,
+    OrderSchema,
+)
+from wms import orders, scope
+from wms.models import CustomerOrder, OrderLine, PickupPoint, Role
+
+blp = Blueprint("orders", __name__, url_prefix="/api",
+                description="Customer orders and stock allocation (FEFO by default)")
+
+
+def order_for_user(ref: str) -> CustomerOrder:
+    order = orders.get_order(db(), ref)
+    scope.check_warehouse(current_user(), order.warehouse_id)
+    return order
+
+
+@blp.route("/orders")
+class Orders(MethodView):
+    @blp.arguments(OrderQuerySchema, location="query")
+    @blp.response(200, OrderSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, args: dict):
+        stmt = scoped(select(CustomerOrder), CustomerOrder.warehouse_id).options(
+            selectinload(CustomerOrder.lines).selectinload(OrderLine.product),
+            selectinload(CustomerOrder.pickup_point).selectinload(PickupPoint.warehouse))
+        if "warehouse" in args:
+            stmt = stmt.where(
+                CustomerOrder.warehouse_id == warehouse_for_user(args["warehouse"]).id)
+        if "date" in args:
+            stmt = stmt.where(CustomerOrder.delivery_date == args["date"])
+        if "status" in args:
+            stmt = stmt.where(CustomerOrder.status == args["status"])
+        if "pickup_point" in args:
+            stmt = stmt.where(CustomerOrder.pickup_point_id == one_or_404(
+                PickupPoint, "pickup point", code=args["pickup_point"]).id)
+        return stmt.order_by(CustomerOrder.delivery_date, CustomerOrder.id)
+
+    @roles(Role.STAFF, Role.DISPATCHER)
+    @blp.arguments(OrderInSchema)
+    @blp.response(201, OrderSchema)
+    def post(self, data: dict):
+        """Place an order for a pickup point; the external reference is unique."""
+        user = current_user()
+        order = orders.place_order(db(), data, actor_id=user.id,
+                                   warehouse_ids=scope.visible_warehouse_ids(user))
+        db().commit()
+        return order
+
+
+@blp.route("/orders/<ref>")
+class OrderByRef(MethodView):
+    @blp.response(200, OrderSchema)
+    def get(self, ref: str):
+        return order_for_user(ref)
+
+
+@blp.route("/orders/<ref>/allocation")
+class OrderAllocation(MethodView):
+    @blp.response(200, OrderReportSchema)
+    def get(self, ref: str):
+        """Allocated and backorder quantities per line, with the reserved lots."""
+        return orders.report(db(), order_for_user(ref))
+
+    @roles(Role.STAFF, Role.DISPATCHER)
+    @blp.response(200, OrderReportSchema)
+    def post(self, ref: str):
+        """Allocate this order now (its backorder, if partly allocated already)."""
+        order = order_for_user(ref)
+        result = orders.allocate_order(db(), order.id)
+        db().commit()
+        return result
+
+
+@blp.route("/orders/<ref>/cancel")
+class CancelOrder(MethodView):
+    @roles(Role.STAFF, Role.DISPATCHER)
+    @blp.response(200, OrderSchema)
+    def post(self, ref: str):
+        """Cancel an order not yet loaded; its reservations are released."""
+        order_for_user(ref)
+        order = orders.cancel_order(db(), ref)
+        db().commit()
+        return order
+
+
+@blp.route("/allocations")
+class Allocations(MethodView):
+    @roles(Role.STAFF, Role.DISPATCHER)
+    @blp.arguments(AllocateSchema)
+    @blp.response(200, AllocationRunSchema)
+    def post(self, args: dict):
+        """Allocate a warehouse's open orders for a delivery date (one transaction each)."""
+        warehouse = warehouse_for_user(args["warehouse"])
+        warehouse_id, code = warehouse.id, warehouse.code
+        # Each order gets its own transaction from here on; the request's session must not
+        # hold one (on SQLite it would hold the write lock the orders are waiting for).
+        db().rollback()
+        reports = orders.allocate_day(runtime().sessions, warehouse_id, args["date"],
+                                      strategy=args["strategy"])
+        lines = [ln for r in reports for ln in r.lines]
+        return {"warehouse": code, "date": args["date"],
+                "strategy": args["strategy"], "orders": reports,
+                "allocated": sum(ln.allocated for ln in lines),
+                "backorder": sum(ln.backorder for ln in lines)}

@@ -1,0 +1,115 @@
+"""Pick lists, and the scanner steps that move an order's stock to its residents."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import current_user, roles
+from api.blueprints.orders import order_for_user
+from api.blueprints.scans import idempotent
+from api.lookups import warehouse_for_user
+from api.runtime import db
+from api.schemas.inventory import (
+    DeliverSchema,
+    HandoverSchema,
+    LoadSchema,
+    PickListQuerySchema,
+    PickListSchema,
+    StepResultSchema,
+)
+from wms import idempotency, picking
+from wms.errors import ValidationFailed
+from wms.models import Role, Vehicle
+
+blp = Blueprint("picking", __name__, url_prefix="/api",
+                description="Pick lists; pick, load, deliver and hand over an order")
+
+
+def _key() -> str | None:
+    return request.headers.get(idempotency.HEADER)
+
+
+def _result(order, moves) -> dict:
+    db().flush()
+    db().refresh(order)
+    return {"order": order, "moves": moves}
+
+
+@blp.route("/pick-lists")
+class PickLists(MethodView):
+    @blp.arguments(PickListQuerySchema, location="query")
+    @blp.response(200, PickListSchema)
+    def get(self, args: dict):
+        """What to pick for a delivery date, by temperature zone, in bin order."""
+        warehouse = warehouse_for_user(args["warehouse"])
+        groups = picking.pick_list(db(), warehouse.id, args["date"])
+        return {"warehouse": warehouse.code, "date": args["date"],
+                "zones": [{"temp_zone": z, "lines": lines} for z, lines in groups.items()]}
+
+
+@blp.route("/orders/<ref>/pick")
+class PickOrder(MethodView):
+    @roles(Role.STAFF)
+    @idempotent
+    @blp.response(201, StepResultSchema)
+    def post(self, ref: str):
+        """Confirm the order picked: its reserved units go to their zone's staging."""
+        order = order_for_user(ref)
+        moves = picking.pick(db(), order.id, actor_id=current_user().id,
+                             idempotency_key=_key())
+        return _result(order, moves)
+
+
+@blp.route("/orders/<ref>/load")
+class LoadOrder(MethodView):
+    @roles(Role.STAFF, Role.DRIVER)
+    @idempotent
+    @blp.arguments(LoadSchema)
+    @blp.response(201, StepResultSchema)
+    def post(self, args: dict, ref: str):
+        """Load the picked units onto a vehicle, each into the compartment of its class."""
+        order = order_for_user(ref)
+        vehicle = db().query(Vehicle).filter_by(code=args["vehicle"]).one_or_none()
+        if vehicle is None:
+            raise ValidationFailed({"vehicle": [f"no vehicle {args['vehicle']!r}"]})
+        moves = picking.load(db(), order.id, vehicle.id, actor_id=current_user().id,
+                             route_id=args.get("route_id"), idempotency_key=_key())
+        return _result(order, moves)
+
+
+@blp.route("/orders/<ref>/deliver")
+class DeliverOrder(MethodView):
+    @roles(Role.STAFF, Role.DRIVER)
+    @idempotent
+    @blp.arguments(DeliverSchema)
+    @blp.response(201, StepResultSchema)
+    def post(self, args: dict, ref: str):
+        """Unload the order's units at its pickup point."""
+        order = order_for_user(ref)
+        moves = picking.deliver(db(), order.id, actor_id=current_user().id,
+                                route_id=args.get("route_id"), idempotency_key=_key())
+        return _result(order, moves)
+
+
+@blp.route("/orders/<ref>/handover")
+class HandoverOrder(MethodView):
+    @roles(Role.STAFF, Role.DRIVER, Role.DISPATCHER)
+    @idempotent
+    @blp.arguments(HandoverSchema)
+    @blp.response(201, StepResultSchema)
+    def post(self, args: dict, ref: str):
+        """Residents collected their goods at the pickup point: the units leave stock."""
+        order = order_for_user(ref)
+        lines = None
+        if args.get("lines"):
+            lines = {}
+            for i, ln in enumerate(args["lines"]):
+                if ln["line"] in lines:
+                    raise ValidationFailed({f"lines[{i}].line": ["this line is listed twice"]})
+                lines[ln["line"]] = ln["quantity"]
+        moves = picking.handover(db(), order.id, actor_id=current_user().id, lines=lines,
+                                 idempotency_key=_key())
+        return _result(order, moves)
+

@@ -1,0 +1,128 @@
+"""Handheld scans: one endpoint per scan, and a preview that writes nothing.
+
+Scanner writes carry an ``Idempotency-Key`` header (see ``idempotent``); without
+it they are refused with 428 Precondition Required, whose problem names the header.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, json, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+
+from api.auth import current_user, roles
+from api.errors import problem
+from api.runtime import db, runtime
+from api.schemas.inventory import ScanPreviewSchema, ScanResultSchema, ScanSchema
+from wms import idempotency, scanning, scope
+from wms.models import Role
+
+blp = Blueprint("scans", __name__, url_prefix="/api",
+                description="Handheld scans: receive, put away, move, pick, load, count, scrap")
+
+
+def idempotent(fn: Callable) -> Callable:
+    """Run a scanner write once per ``Idempotency-Key``; commit it with the stored response.
+
+    The wrapped view must not commit: the key row and the write commit together,
+    so a replay either finds both or neither.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any):
+        key = request.headers.get(idempotency.HEADER, "").strip()
+        if not key or len(key) > idempotency.MAX_LENGTH:
+            why = "missing" if not key else f"longer than {idempotency.MAX_LENGTH} characters"
+            return problem(
+                428, "Precondition Required",
+                f"send an {idempotency.HEADER} header (a new unique value per scan, the same "
+                "value when retrying) with every scanner write",
+                errors={idempotency.HEADER: [why]})
+        user, session = current_user(), db()
+        digest = idempotency.request_hash(request.method, request.path, request.get_data())
+        stored = idempotency.lookup(session, user.id, key)
+        if stored is not None:
+            return _replayed(*idempotency.replay(stored, digest))
+        response = fn(*args, **kwargs)
+        if not 200 <= response.status_code < 300:
+            return response
+        try:
+            idempotency.store(session, user_id=user.id, key=key, digest=digest,
+                              method=request.method, path=request.path,
+                              status=response.status_code, body=response.get_json())
+            session.commit()
+        except IntegrityError:
+            # A concurrent request with the same key committed first: answer as it did.
+            session.rollback()
+            stored = idempotency.lookup(session, user.id, key)
+            if stored is None:
+                raise
+            return _replayed(*idempotency.replay(stored, digest))
+        return response
+
+    return wrapper
+
+
+def _replayed(status: int, body: Any) -> Response:
+    resp = Response(json.dumps(body), status=status, mimetype="application/json")
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+def _product(p) -> dict[str, Any]:
+    return {"sku": p.sku, "gtin": p.gtin, "name": p.name, "temp_class": p.temp_class.value,
+            "unit": p.unit}
+
+
+def _lot(plan: scanning.ScanPlan) -> dict[str, Any]:
+    lot = plan.lot
+    if lot is None:
+        return {"id": None, "lot_code": plan.lot_code, "expiry_date": plan.data.expiry,
+                "best_before": plan.data.best_before, "status": None}
+    return {"id": lot.id, "lot_code": lot.lot_code, "expiry_date": lot.expiry_date,
+            "best_before": lot.best_before, "status": lot.status.value}
+
+
+def _plan(args: dict) -> scanning.ScanPlan:
+    return scanning.plan_scan(db(), args, separator=runtime().settings.scan_separator,
+                              warehouse_ids=scope.visible_warehouse_ids(current_user()))
+
+
+@blp.route("/scans")
+class Scans(MethodView):
+    @roles(Role.STAFF)
+    @idempotent
+    @blp.arguments(ScanSchema)
+    @blp.response(201, ScanResultSchema)
+    @blp.alt_response(409, description="not enough stock, or a warmer zone without override")
+    @blp.alt_response(422, description="the barcode or a location cannot be used")
+    @blp.alt_response(428, description="the Idempotency-Key header is missing")
+    def post(self, args: dict):
+        """Record one scan; the barcode is the raw text the scanner sent."""
+        plan = _plan(args)
+        outcome = scanning.execute_scan(db(), plan, actor_id=current_user().id,
+                                        idempotency_key=request.headers.get(idempotency.HEADER))
+        return {"action": plan.action, "product": _product(plan.product), "lot": _lot(plan),
+                "lot_created": outcome.lot_created, "quantity": plan.quantity,
+                "net_weight_kg": plan.data.net_weight_kg, "moves": outcome.moves,
+                "hints": plan.hints}
+
+
+@blp.route("/scans/preview")
+class ScanPreview(MethodView):
+    @roles(Role.STAFF)
+    @blp.arguments(ScanSchema)
+    @blp.response(200, ScanPreviewSchema)
+    def post(self, args: dict):
+        """Read and resolve a scan and say what it would do; nothing is written."""
+        plan = _plan(args)
+        result = scanning.preview(db(), plan)
+        return {**result, "product": _product(plan.product), "lot": _lot(plan),
+                "lot_exists": plan.lot is not None, "quantity": plan.quantity,
+                "net_weight_kg": plan.data.net_weight_kg,
+                "country_of_origin": plan.data.country_of_origin, "hints": plan.hints}

@@ -1,0 +1,101 @@
+"""Stock on hand and available, a lot's locations, holds and releases."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from api.auth import current_user, roles
+from api.lookups import one_or_404, scoped, warehouse_for_user
+from api.pagination import SelectPage
+from api.runtime import db
+from api.schemas.inventory import (
+    HoldResultSchema,
+    HoldSchema,
+    ReleaseSchema,
+    StockQuerySchema,
+    StockSchema,
+)
+from wms import scope
+from wms.models import Location, Lot, Product, Role, StockBalance
+from wms.stock import hold_lot, release_lot
+
+blp = Blueprint("stock", __name__, url_prefix="/api",
+                description="Stock balances per location and lot; lot holds")
+
+
+def _balances():
+    return scoped(select(StockBalance), StockBalance.warehouse_id).options(
+        joinedload(StockBalance.location).joinedload(Location.warehouse),
+        joinedload(StockBalance.lot), joinedload(StockBalance.product))
+
+
+@blp.route("/stock")
+class Stock(MethodView):
+    @blp.arguments(StockQuerySchema, location="query")
+    @blp.response(200, StockSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, args: dict):
+        """On hand, reserved and available per location and lot (filters combine)."""
+        stmt = _balances()
+        if not args["include_empty"]:
+            stmt = stmt.where(StockBalance.on_hand > 0)
+        if "warehouse" in args:
+            stmt = stmt.where(
+                StockBalance.warehouse_id == warehouse_for_user(args["warehouse"]).id)
+        if "sku" in args:
+            stmt = stmt.where(StockBalance.product_id == one_or_404(
+                Product, "product", sku=args["sku"]).id)
+        if "location" in args:
+            stmt = stmt.where(StockBalance.location_id == one_or_404(
+                Location, "location", code=args["location"]).id)
+        if "lot_id" in args:
+            stmt = stmt.where(StockBalance.lot_id == args["lot_id"])
+        return stmt.order_by(StockBalance.warehouse_id, StockBalance.product_id,
+                             StockBalance.location_id, StockBalance.lot_id)
+
+
+@blp.route("/lots/<int:lot_id>/locations")
+class LotLocations(MethodView):
+    @blp.response(200, StockSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, lot_id: int):
+        """Where a lot is now (locations with units on hand)."""
+        one_or_404(Lot, "lot", id=lot_id)
+        return _balances().where(StockBalance.lot_id == lot_id, StockBalance.on_hand > 0
+                                 ).order_by(StockBalance.location_id)
+
+
+@blp.route("/lots/<int:lot_id>/hold")
+class HoldLot(MethodView):
+    @roles(Role.STAFF, Role.BUYER)
+    @blp.arguments(HoldSchema)
+    @blp.response(200, HoldResultSchema)
+    def post(self, args: dict, lot_id: int):
+        """Put a lot on hold: unpicked reservations are released, stock goes to quarantine
+        (in the warehouses you may see)."""
+        user = current_user()
+        moves = hold_lot(db(), lot_id, args["reason"], actor_id=user.id,
+                         warehouse_ids=scope.visible_warehouse_ids(user))
+        db().commit()
+        return {"lot_id": lot_id, "status": "hold", "moves": moves}
+
+
+@blp.route("/lots/<int:lot_id>/release")
+class ReleaseLot(MethodView):
+    @roles(Role.STAFF, Role.BUYER)
+    @blp.arguments(ReleaseSchema)
+    @blp.response(200, HoldResultSchema)
+    def post(self, args: dict, lot_id: int):
+        """Release a held lot; its quarantined stock goes back to storage."""
+        user = current_user()
+        to = None
+        if args.get("to"):
+            to = one_or_404(Location, "location", code=args["to"])
+            scope.check_warehouse(user, to.warehouse_id)
+        moves = release_lot(db(), lot_id, args["reason"], actor_id=user.id, to_location=to,
+                            warehouse_ids=scope.visible_warehouse_ids(user))
+        db().commit()
+        return {"lot_id": lot_id, "status": "available", "moves": moves}

@@ -1,0 +1,280 @@
+"""Schemas of the stock ledger, scans, stock queries, orders and picking."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from api.schemas.common import BaseSchema
+from wms.allocation import STRATEGIES
+from wms.models import LotStatus, MoveKind
+from wms.scanning import ACTIONS
+
+_CODE = validate.Length(1, 40)
+
+
+def _code(obj, attr: str):
+    value = getattr(obj, attr)
+    return value.code if value is not None else None
+
+
+class MoveSchema(BaseSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    sku = fields.Function(lambda m: m.product.sku)
+    lot_id = fields.Integer()
+    lot = fields.Function(lambda m: m.lot.lot_code)
+    quantity = fields.Integer(metadata={"description": "whole units of the product's unit"})
+    from_location = fields.Function(lambda m: _code(m, "from_location"), data_key="from")
+    to_location = fields.Function(lambda m: _code(m, "to_location"), data_key="to")
+    reason = fields.String()
+    override_reason = fields.String(allow_none=True)
+    actor_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    order_id = fields.Integer(allow_none=True)
+    route_id = fields.Integer(allow_none=True)
+    reverses_id = fields.Integer(allow_none=True)
+    net_weight_kg = fields.Decimal(as_string=True, allow_none=True)
+    raw_scan = fields.String(allow_none=True)
+
+
+class MoveQuerySchema(BaseSchema):
+    sku = fields.String()
+    lot_id = fields.Integer()
+    location = fields.String(metadata={"description": "location code, either end"})
+    warehouse = fields.String(metadata={"description": "warehouse code"})
+    kind = fields.String(validate=validate.OneOf([k.value for k in MoveKind]))
+    order = fields.String(metadata={"description": "order's external reference"})
+    since = fields.DateTime()
+    until = fields.DateTime()
+
+
+class ReverseSchema(BaseSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ScanSchema(BaseSchema):
+    barcode = fields.String(required=True, validate=validate.Length(1, 500),
+                            metadata={"description": "the raw text the scanner sent"})
+    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    location = fields.String(validate=_CODE,
+                             metadata={"description": "for receive, count and scrap"})
+    from_ = fields.String(data_key="from", attribute="from", validate=_CODE)
+    to = fields.String(validate=_CODE)
+    quantity = fields.Integer(validate=validate.Range(min=0),
+                              metadata={"description": "when the barcode carries no count"})
+    lot = fields.String(validate=validate.Length(1, 20),
+                        metadata={"description": "when the barcode carries no lot"})
+    supplier = fields.String(metadata={"description": "supplier code, on receipt"})
+    reason = fields.String(validate=validate.Length(max=500))
+    override_reason = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "accept a location of a warmer temperature zone"})
+    order = fields.String(metadata={"description": "order reference, for pick and load"})
+
+
+class ScanProductSchema(BaseSchema):
+    sku = fields.String()
+    gtin = fields.String()
+    name = fields.String()
+    temp_class = fields.String()
+    unit = fields.String()
+
+
+class ScanLotSchema(BaseSchema):
+    id = fields.Integer(allow_none=True)
+    lot_code = fields.String()
+    expiry_date = fields.Date(allow_none=True)
+    best_before = fields.Date(allow_none=True)
+    status = fields.String(allow_none=True)
+
+
+class ScanResultSchema(BaseSchema):
+    action = fields.String()
+    product = fields.Nested(ScanProductSchema)
+    lot = fields.Nested(ScanLotSchema)
+    lot_created = fields.Boolean()
+    quantity = fields.Integer(allow_none=True)
+    net_weight_kg = fields.Decimal(as_string=True, allow_none=True)
+    moves = fields.List(fields.Nested(MoveSchema))
+    hints = fields.List(fields.String())
+
+
+class ScanPreviewSchema(BaseSchema):
+    action = fields.String()
+    would = fields.String()
+    refused = fields.String(allow_none=True,
+                            metadata={"description": "why the scan would be refused, if so"})
+    product = fields.Nested(ScanProductSchema)
+    lot = fields.Nested(ScanLotSchema)
+    lot_exists = fields.Boolean()
+    quantity = fields.Integer(allow_none=True)
+    available = fields.Integer(allow_none=True)
+    net_weight_kg = fields.Decimal(as_string=True, allow_none=True)
+    country_of_origin = fields.String(allow_none=True)
+    hints = fields.List(fields.String())
+
+
+class StockSchema(BaseSchema):
+    warehouse = fields.Function(lambda b: b.location.warehouse.code)
+    location = fields.Function(lambda b: b.location.code)
+    location_kind = fields.Function(lambda b: b.location.kind.value)
+    sku = fields.Function(lambda b: b.product.sku)
+    lot_id = fields.Integer()
+    lot = fields.Function(lambda b: b.lot.lot_code)
+    lot_status = fields.Function(lambda b: b.lot.status.value)
+    expiry_date = fields.Function(lambda b: b.lot.expiry_date)
+    on_hand = fields.Integer()
+    reserved = fields.Integer()
+    available = fields.Integer()
+
+
+class StockQuerySchema(BaseSchema):
+    sku = fields.String()
+    location = fields.String(metadata={"description": "location code"})
+    lot_id = fields.Integer()
+    warehouse = fields.String(metadata={"description": "warehouse code"})
+    include_empty = fields.Boolean(load_default=False)
+
+
+class HoldSchema(BaseSchema):
+    reason = fields.String(required=True, validate=validate.Length(1, 500))
+
+
+class ReleaseSchema(BaseSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    to = fields.String(metadata={"description": "location to put the stock back (optional)"})
+
+
+class HoldResultSchema(BaseSchema):
+    lot_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf([s.value for s in LotStatus]))
+    moves = fields.List(fields.Nested(MoveSchema))
+
+
+class OrderLineInSchema(BaseSchema):
+    sku = fields.String(required=True, validate=validate.Length(1, 32))
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+
+
+class OrderInSchema(BaseSchema):
+    external_ref = fields.String(required=True, validate=validate.Length(1, 64))
+    pickup_point = fields.String(required=True)
+    delivery_date = fields.Date(required=True)
+    lines = fields.List(fields.Nested(OrderLineInSchema), required=True,
+                        validate=validate.Length(min=1, max=500))
+
+
+class OrderLineSchema(BaseSchema):
+    line = fields.Integer(attribute="line_no")
+    sku = fields.Function(lambda ln: ln.product.sku)
+    quantity = fields.Integer()
+    allocated = fields.Integer()
+    handed_over = fields.Integer()
+    backorder = fields.Integer()
+
+
+class OrderSchema(BaseSchema):
+    id = fields.Integer()
+    external_ref = fields.String()
+    pickup_point = fields.Function(lambda o: o.pickup_point.code)
+    warehouse = fields.Function(lambda o: o.pickup_point.warehouse.code)
+    delivery_date = fields.Date()
+    status = fields.String()
+    created_at = fields.DateTime()
+    lines = fields.List(fields.Nested(OrderLineSchema))
+
+
+class OrderQuerySchema(BaseSchema):
+    warehouse = fields.String()
+    date = fields.Date()
+    status = fields.String()
+    pickup_point = fields.String()
+
+
+class ReservedSchema(BaseSchema):
+    lot = fields.String()
+    expiry = fields.Date(allow_none=True)
+    location = fields.String()
+    quantity = fields.Integer()
+
+
+class LineReportSchema(BaseSchema):
+    line = fields.Integer()
+    sku = fields.String()
+    quantity = fields.Integer()
+    allocated = fields.Integer()
+    backorder = fields.Integer()
+    reservations = fields.List(fields.Nested(ReservedSchema))
+
+
+class OrderReportSchema(BaseSchema):
+    order = fields.String()
+    status = fields.String()
+    error = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(LineReportSchema))
+
+
+class AllocateSchema(BaseSchema):
+    warehouse = fields.String(required=True)
+    date = fields.Date(required=True)
+    strategy = fields.String(load_default="fefo", validate=validate.OneOf(sorted(STRATEGIES)))
+
+
+class AllocationRunSchema(BaseSchema):
+    warehouse = fields.String()
+    date = fields.Date()
+    strategy = fields.String()
+    orders = fields.List(fields.Nested(OrderReportSchema))
+    allocated = fields.Integer()
+    backorder = fields.Integer()
+
+
+class PickListQuerySchema(BaseSchema):
+    warehouse = fields.String(required=True)
+    date = fields.Date(required=True)
+
+
+class PickLineSchema(BaseSchema):
+    bin = fields.String()
+    sku = fields.String()
+    product = fields.String()
+    lot = fields.String()
+    expiry = fields.Date(allow_none=True)
+    quantity = fields.Integer()
+    order = fields.String()
+    pickup_point = fields.String()
+
+
+class PickZoneSchema(BaseSchema):
+    temp_zone = fields.String()
+    lines = fields.List(fields.Nested(PickLineSchema))
+
+
+class PickListSchema(BaseSchema):
+    warehouse = fields.String()
+    date = fields.Date()
+    zones = fields.List(fields.Nested(PickZoneSchema))
+
+
+class LoadSchema(BaseSchema):
+    vehicle = fields.String(required=True, metadata={"description": "vehicle code"})
+    route_id = fields.Integer(allow_none=True)
+
+
+class DeliverSchema(BaseSchema):
+    route_id = fields.Integer(allow_none=True)
+
+
+class HandoverLineSchema(BaseSchema):
+    line = fields.Integer(required=True, validate=validate.Range(min=1))
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class HandoverSchema(BaseSchema):
+    lines = fields.List(fields.Nested(HandoverLineSchema),
+                        metadata={"description": "units collected per line; all if absent"})
+
+
+class StepResultSchema(BaseSchema):
+    order = fields.Nested(OrderSchema)
+    moves = fields.List(fields.Nested(MoveSchema))

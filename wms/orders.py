@@ -1,0 +1,223 @@
+"""Orders per pickup point and delivery date; allocation of stock to them.
+
+Allocation runs one order per transaction. It locks the candidate balance rows
+(``SELECT … FOR UPDATE``, always in location/lot order, so concurrent runs queue
+instead of deadlocking), lets the strategy order them, and reserves with guarded
+updates: the database refuses ``reserved > on_hand``, so no interleaving can
+oversell. On SQLite the write lock taken at BEGIN gives the same guarantee.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from wms import allocation
+from wms.db import transaction
+from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.models import (
+    CustomerOrder,
+    Location,
+    LocationKind,
+    Lot,
+    LotStatus,
+    OrderLine,
+    OrderStatus,
+    PickupPoint,
+    Product,
+    Reservation,
+    StockBalance,
+)
+from wms.reservations import refresh_status, reserve, unreserve
+
+# Stock in these places is not for allocation: quarantined, or already on its way.
+NOT_ALLOCATABLE = (LocationKind.QUARANTINE, LocationKind.VEHICLE, LocationKind.PICKUP_POINT)
+OPEN = (OrderStatus.PLACED, OrderStatus.PARTIAL)
+CANCELLABLE = (OrderStatus.PLACED, OrderStatus.PARTIAL, OrderStatus.ALLOCATED,
+               OrderStatus.PICKED)
+
+
+@dataclass
+class LineReport:
+    line: int
+    sku: str
+    quantity: int
+    allocated: int
+    backorder: int
+    reservations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class OrderReport:
+    order: str
+    status: str
+    lines: list[LineReport]
+    error: str | None = None
+
+
+def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
+                warehouse_ids: set[int] | None = None) -> CustomerOrder:
+    """Validate and store an order; errors name the field (``lines[2].sku``)."""
+    errors: dict[str, Any] = {}
+    point = session.scalar(select(PickupPoint).where(PickupPoint.code == data["pickup_point"]))
+    if point is None:
+        errors["pickup_point"] = [f"no pickup point {data['pickup_point']!r}"]
+    elif not point.active:
+        errors["pickup_point"] = [f"pickup point {point.code} is closed"]
+    elif warehouse_ids is not None and point.warehouse_id not in warehouse_ids:
+        errors["pickup_point"] = [f"pickup point {point.code} is served by another warehouse"]
+    skus = {ln["sku"] for ln in data["lines"]}
+    products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
+    seen: dict[str, int] = {}
+    for i, ln in enumerate(data["lines"]):
+        product = products.get(ln["sku"])
+        if product is None:
+            errors[f"lines[{i}].sku"] = [f"no product {ln['sku']!r}"]
+        elif not product.active:
+            errors[f"lines[{i}].sku"] = [f"{product.sku} is no longer sold"]
+        elif ln["sku"] in seen:
+            errors[f"lines[{i}].sku"] = [f"{ln['sku']} is already on line {seen[ln['sku']]}; "
+                                         "put the whole quantity on one line"]
+        seen.setdefault(ln["sku"], i)
+    if errors:
+        raise ValidationFailed(errors)
+    if session.scalar(select(CustomerOrder.id).where(
+            CustomerOrder.external_ref == data["external_ref"])) is not None:
+        raise Conflict(f"order {data['external_ref']} already exists", field="external_ref")
+    assert point is not None
+    order = CustomerOrder(external_ref=data["external_ref"], pickup_point_id=point.id,
+                          warehouse_id=point.warehouse_id, delivery_date=data["delivery_date"],
+                          status=OrderStatus.PLACED, created_by=actor_id)
+    session.add(order)
+    session.flush()
+    for i, ln in enumerate(data["lines"], start=1):
+        session.add(OrderLine(order_id=order.id, line_no=i,
+                              product_id=products[ln["sku"]].id, quantity=ln["quantity"],
+                              allocated=0, handed_over=0))
+    session.flush()
+    return order
+
+
+def get_order(session: Session, ref: str, *, lock: bool = False) -> CustomerOrder:
+    stmt = select(CustomerOrder).where(CustomerOrder.external_ref == ref)
+    if lock:
+        stmt = stmt.with_for_update()
+    order = session.scalar(stmt)
+    if order is None:
+        raise NotFound(f"no order {ref!r}")
+    return order
+
+
+def _candidates(session: Session, order: CustomerOrder, product_id: int
+                ) -> tuple[list[allocation.Candidate], dict[tuple[int, int], tuple[Lot, Location]]]:
+    rows = session.execute(
+        select(StockBalance.lot_id, StockBalance.location_id, StockBalance.on_hand,
+               StockBalance.reserved, Lot, Location)
+        .join(Lot, Lot.id == StockBalance.lot_id)
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(StockBalance.product_id == product_id,
+               StockBalance.warehouse_id == order.warehouse_id,
+               StockBalance.on_hand > StockBalance.reserved,
+               Lot.status == LotStatus.AVAILABLE,
+               Location.kind.not_in(NOT_ALLOCATABLE), Location.active.is_(True))
+        .order_by(StockBalance.location_id, StockBalance.lot_id)
+        .with_for_update(of=StockBalance)
+    ).all()
+    cands, objects = [], {}
+    for lot_id, loc_id, on_hand, reserved, lot, loc in rows:
+        cands.append(allocation.Candidate(
+            lot_id=lot_id, location_id=loc_id, available=on_hand - reserved,
+            lot_code=lot.lot_code, location_code=loc.code,
+            expiry=lot.expiry_date or lot.best_before, received_at=lot.received_at))
+        objects[(lot_id, loc_id)] = (lot, loc)
+    return cands, objects
+
+
+def allocate_order(session: Session, order_id: int, *,
+                   strategy: str = allocation.DEFAULT) -> OrderReport:
+    """Reserve stock for every line's backorder; report allocated and backorder per line."""
+    allocation.get_strategy(strategy)
+    order = session.scalar(
+        select(CustomerOrder).where(CustomerOrder.id == order_id).with_for_update())
+    if order is None:
+        raise NotFound(f"no order with id {order_id}")
+    if order.status in OPEN:
+        for line in order.lines:
+            if line.backorder <= 0:
+                continue
+            cands, objects = _candidates(session, order, line.product_id)
+            ctx = allocation.Context(delivery_date=order.delivery_date,
+                                     min_remaining_days=line.product.min_remaining_days)
+            for cand, qty in allocation.plan(cands, line.backorder, ctx, strategy):
+                lot, loc = objects[(cand.lot_id, cand.location_id)]
+                reserve(session, line, lot, loc, qty)
+        refresh_status(session, order)
+    return report(session, order)
+
+
+def report(session: Session, order: CustomerOrder) -> OrderReport:
+    rows = session.execute(
+        select(Reservation.order_line_id, Reservation.quantity, Lot.lot_code,
+               Lot.expiry_date, Location.code)
+        .join(Lot, Lot.id == Reservation.lot_id)
+        .join(Location, Location.id == Reservation.location_id)
+        .where(Reservation.order_id == order.id)
+        .order_by(Reservation.order_line_id, Lot.expiry_date, Location.code)).all()
+    by_line: dict[int, list[dict[str, Any]]] = {}
+    for line_id, qty, lot_code, expiry, loc in rows:
+        by_line.setdefault(line_id, []).append(
+            {"lot": lot_code, "expiry": expiry, "location": loc, "quantity": qty})
+    return OrderReport(
+        order=order.external_ref, status=order.status.value,
+        lines=[LineReport(line=ln.line_no, sku=ln.product.sku, quantity=ln.quantity,
+                          allocated=ln.allocated + ln.handed_over, backorder=ln.backorder,
+                          reservations=by_line.get(ln.id, []))
+               for ln in order.lines])
+
+
+def allocate_day(factory: sessionmaker[Session], warehouse_id: int, day: date, *,
+                 strategy: str = allocation.DEFAULT) -> list[OrderReport]:
+    """Allocate every open order of a warehouse and delivery date, oldest first.
+
+    One transaction per order: a failure in one order (reported in its ``error``)
+    never undoes another's reservations.
+    """
+    allocation.get_strategy(strategy)
+    with transaction(factory) as session:
+        ids = session.scalars(
+            select(CustomerOrder.id).where(CustomerOrder.warehouse_id == warehouse_id,
+                                           CustomerOrder.delivery_date == day,
+                                           CustomerOrder.status.in_(OPEN))
+            .order_by(CustomerOrder.created_at, CustomerOrder.id)).all()
+    out = []
+    for order_id in ids:
+        try:
+            with transaction(factory) as session:
+                out.append(allocate_order(session, order_id, strategy=strategy))
+        except Conflict as exc:
+            with transaction(factory) as session:
+                order = session.get(CustomerOrder, order_id)
+                assert order is not None
+                out.append(OrderReport(order=order.external_ref, status=order.status.value,
+                                       lines=[], error=exc.detail))
+    return out
+
+
+def cancel_order(session: Session, ref: str) -> CustomerOrder:
+    """Cancel an order not yet loaded; its reservations are released."""
+    order = get_order(session, ref, lock=True)
+    if order.status == OrderStatus.CANCELLED:
+        raise Conflict(f"order {ref} is already cancelled")
+    if order.status not in CANCELLABLE:
+        raise Conflict(f"order {ref} is {order.status}; it can no longer be cancelled")
+    rows = session.scalars(select(Reservation).where(Reservation.order_id == order.id)
+                           .order_by(Reservation.location_id, Reservation.lot_id)).all()
+    for row in rows:
+        unreserve(session, row)
+    order.status = OrderStatus.CANCELLED
+    session.flush()
+    return order

@@ -1,0 +1,303 @@
+"""What a handheld scan does: read the barcode, resolve it, and write the move.
+
+``plan_scan`` reads and resolves without writing (the preview shows its result);
+``execute_scan`` turns a plan into ledger moves. Every message is meant for the
+person holding the scanner: what is wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms import picking
+from wms.errors import ValidationFailed
+from wms.gs1 import ScanData, ScanError, parse_scan
+from wms.ledger import balance, record_move
+from wms.models import (
+    CustomerOrder,
+    Location,
+    Lot,
+    MoveKind,
+    Product,
+    StockBalance,
+    StockMove,
+    Supplier,
+    Vehicle,
+)
+from wms.models.base import utcnow
+from wms.stock import check_temperature, count, temperature_problem
+
+ACTIONS = ("receive", "putaway", "move", "pick", "load", "count", "scrap")
+# Which location fields each action reads.
+ONE_PLACE = {"receive", "count", "scrap"}
+KIND = {"receive": MoveKind.RECEIPT, "putaway": MoveKind.PUTAWAY, "move": MoveKind.TRANSFER,
+        "scrap": MoveKind.SCRAP}
+
+
+@dataclass
+class ScanPlan:
+    action: str
+    data: ScanData
+    product: Product
+    lot: Lot | None
+    lot_code: str
+    quantity: int | None
+    src: Location | None = None
+    dst: Location | None = None
+    order: CustomerOrder | None = None
+    vehicle: Vehicle | None = None
+    supplier: Supplier | None = None
+    reason: str = ""
+    override_reason: str | None = None
+    hints: list[str] = field(default_factory=list)
+
+    @property
+    def expiry(self) -> date | None:
+        if self.lot is not None:
+            return self.lot.expiry_date or self.lot.best_before
+        return self.data.expiry or self.data.best_before
+
+
+@dataclass
+class ScanOutcome:
+    plan: ScanPlan
+    moves: list[StockMove]
+    lot_created: bool
+
+
+def _today(location: Location) -> date:
+    return datetime.now(ZoneInfo(location.warehouse.timezone)).date()
+
+
+def _location(session: Session, code: str | None, name: str,
+              warehouse_ids: set[int] | None) -> Location:
+    if not code:
+        raise ValidationFailed({name: ["scan or enter the location"]})
+    loc = session.scalar(select(Location).where(Location.code == code))
+    if loc is None or not loc.active:
+        raise ValidationFailed({name: [f"there is no location {code!r}; scan the location "
+                                       "label again"]})
+    if warehouse_ids is not None and loc.warehouse_id not in warehouse_ids:
+        raise ValidationFailed({name: [f"location {code} is not in your warehouse"]})
+    return loc
+
+
+def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
+              warehouse_ids: set[int] | None, today: date | None = None) -> ScanPlan:
+    """Read and resolve a scan; raise ``ValidationFailed`` (422) for anything wrong with it."""
+    action = request["action"]
+    try:
+        data = parse_scan(request["barcode"], separator)
+    except ScanError as exc:
+        raise ValidationFailed({"barcode": [exc.message]}, field=exc.field) from exc
+    if data.gtin is None:
+        what = "a pallet label (SSCC)" if data.sscc else "a barcode without a GTIN"
+        raise ValidationFailed({"barcode": [f"this is {what}; scan the product's own label"]})
+    product = session.scalar(select(Product).where(Product.gtin == data.gtin))
+    if product is None:
+        raise ValidationFailed({"barcode": [f"no product has GTIN {data.gtin}; check the label "
+                                            "or ask for the product to be registered"]})
+    hints = list(data.hints)
+    if data.is_content_gtin:
+        hints.append("this label names the goods inside a logistic unit (AI 02)")
+
+    src = dst = None
+    if action in ONE_PLACE:
+        loc = _location(session, request.get("location"), "location", warehouse_ids)
+        src, dst = (None, loc) if action == "receive" else (loc, None)
+    elif action == "load":
+        src = (_location(session, request.get("from"), "from", warehouse_ids)
+               if request.get("from") else None)
+        dst = _location(session, request.get("to"), "to", warehouse_ids)
+    else:
+        src = _location(session, request.get("from"), "from", warehouse_ids)
+        if action != "pick" or request.get("to"):
+            dst = _location(session, request.get("to"), "to", warehouse_ids)
+
+    quantity = _quantity(action, data, request.get("quantity"))
+    lot_code = _lot_code(data, request.get("lot"))
+    lot = None
+    if lot_code:
+        lot = session.scalar(select(Lot).where(Lot.product_id == product.id,
+                                               Lot.lot_code == lot_code))
+    plan = ScanPlan(action=action, data=data, product=product, lot=lot, lot_code=lot_code or "",
+                    quantity=quantity, src=src, dst=dst, hints=hints,
+                    reason=(request.get("reason") or "").strip(),
+                    override_reason=(request.get("override_reason") or "").strip() or None)
+
+    if action == "receive":
+        if not lot_code:
+            raise ValidationFailed({"lot": ["the barcode has no lot (AI 10); enter the lot code "
+                                            "printed on the label"]})
+        expiry = plan.expiry
+        assert dst is not None
+        if expiry is not None and expiry < (today or _today(dst)):
+            raise ValidationFailed({"expiry": [f"lot {lot_code} expired on {expiry:%Y-%m-%d}; do "
+                                               "not receive it — set it aside for return"]})
+        if request.get("supplier"):
+            plan.supplier = session.scalar(select(Supplier).where(
+                Supplier.code == request["supplier"]))
+            if plan.supplier is None:
+                raise ValidationFailed({"supplier": [f"no supplier {request['supplier']!r}"]})
+    elif lot is None:
+        plan.lot = lot = _only_lot_here(session, product, src, lot_code)
+        plan.lot_code = lot.lot_code
+
+    if action == "scrap" and not plan.reason:
+        raise ValidationFailed({"reason": ["say why the goods are scrapped"]})
+    if action in ("pick", "load"):
+        ref = request.get("order")
+        if not ref:
+            raise ValidationFailed({"order": [f"a {action} scan names the order"]})
+        plan.order = session.scalar(select(CustomerOrder).where(
+            CustomerOrder.external_ref == ref))
+        if plan.order is None:
+            raise ValidationFailed({"order": [f"no order {ref!r}"]})
+        if warehouse_ids is not None and plan.order.warehouse_id not in warehouse_ids:
+            raise ValidationFailed({"order": [f"order {ref} is not for your warehouse"]})
+    if action == "load":
+        assert dst is not None
+        plan.vehicle = session.scalar(select(Vehicle).where(
+            Vehicle.location_id.in_([dst.id, dst.parent_id or -1])))
+        if plan.vehicle is None:
+            raise ValidationFailed({"to": [f"{dst.code} is not a vehicle; scan the truck's "
+                                           "label"]})
+    return plan
+
+
+def _quantity(action: str, data: ScanData, given: int | None) -> int | None:
+    if data.count is not None and given is not None and data.count != given:
+        raise ValidationFailed({"quantity": [f"the barcode says {data.count} but {given} was "
+                                             "entered; enter the number actually there"]})
+    quantity = data.count if data.count is not None else given
+    if quantity is None:
+        if action in ("pick", "load"):
+            return None  # everything reserved for the order at that place
+        raise ValidationFailed({"quantity": ["the barcode carries no count; enter the "
+                                             "quantity"]})
+    if quantity < 0 or (quantity == 0 and action != "count"):
+        raise ValidationFailed({"quantity": ["the quantity must be above zero"]})
+    return quantity
+
+
+def _lot_code(data: ScanData, given: str | None) -> str | None:
+    given = (given or "").strip() or None
+    if data.lot and given and data.lot != given:
+        raise ValidationFailed({"lot": [f"the barcode says lot {data.lot} but {given} was "
+                                        "entered"]})
+    return data.lot or given
+
+
+def _only_lot_here(session: Session, product: Product, src: Location | None,
+                   lot_code: str | None) -> Lot:
+    if lot_code:
+        raise ValidationFailed({"lot": [f"no lot {lot_code} of {product.sku} has been "
+                                        "received; receive it first"]})
+    if src is None:
+        raise ValidationFailed({"lot": ["the barcode has no lot (AI 10); enter the lot code"]})
+    lots = session.scalars(
+        select(Lot).join(StockBalance, StockBalance.lot_id == Lot.id)
+        .where(StockBalance.location_id == src.id, Lot.product_id == product.id,
+               StockBalance.on_hand > 0).limit(2)).all()
+    if len(lots) != 1:
+        where = f"{len(lots) or 'no'} lot{'s' if len(lots) != 1 else ''}"
+        raise ValidationFailed({"lot": [f"{src.code} holds {where} of {product.sku}; scan a "
+                                        "label with the lot or enter the lot code"]})
+    return lots[0]
+
+
+def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
+                 idempotency_key: str | None = None) -> ScanOutcome:
+    """Write what the scan means; raise 409 conflicts (stock, temperature) unwritten."""
+    lot, created = plan.lot, False
+    if lot is None:
+        lot = _new_lot(session, plan)
+        plan.lot, created = lot, True
+    common = dict(actor_id=actor_id, idempotency_key=idempotency_key, raw_scan=plan.data.raw)
+    moves: list[StockMove] = []
+    if plan.action in KIND:
+        if plan.dst is not None:
+            check_temperature(plan.product, plan.dst, plan.override_reason)
+        assert plan.quantity is not None
+        moves.append(record_move(
+            session, kind=KIND[plan.action], lot=lot, quantity=plan.quantity,
+            from_location=plan.src, to_location=plan.dst, reason=plan.reason,
+            override_reason=plan.override_reason if plan.dst is not None
+            and temperature_problem(plan.product, plan.dst) else None,
+            net_weight_kg=plan.data.net_weight_kg, **common))
+    elif plan.action == "count":
+        assert plan.src is not None and plan.quantity is not None
+        move = count(session, lot, plan.src, plan.quantity, reason=plan.reason,
+                     net_weight_kg=plan.data.net_weight_kg, **common)
+        moves.extend([move] if move else [])
+    elif plan.action == "pick":
+        assert plan.order is not None and plan.src is not None
+        moves = picking.pick(session, plan.order.id, lot_id=lot.id,
+                             from_location_id=plan.src.id, quantity=plan.quantity, **common)
+    elif plan.action == "load":
+        assert plan.order is not None and plan.vehicle is not None
+        moves = picking.load(session, plan.order.id, plan.vehicle.id, lot_id=lot.id,
+                             quantity=plan.quantity, **common)
+    return ScanOutcome(plan=plan, moves=moves, lot_created=created)
+
+
+def _new_lot(session: Session, plan: ScanPlan) -> Lot:
+    data = plan.data
+    lot = Lot(product_id=plan.product.id, lot_code=plan.lot_code,
+              supplier_id=plan.supplier.id if plan.supplier else None,
+              production_date=data.production_date or data.pack_date,
+              expiry_date=data.expiry, best_before=data.best_before, received_at=utcnow(),
+              country_of_origin=data.country_of_origin or "")
+    session.add(lot)
+    session.flush()
+    return lot
+
+
+def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
+    """What the scan would do, and whether it would be refused, without writing."""
+    q = plan.quantity
+    product = plan.product
+    what = f"{q if q is not None else 'all reserved'} × {product.sku} lot {plan.lot_code}"
+    refusal: str | None = None
+    available: int | None = None
+    if plan.src is not None and plan.lot is not None:
+        on_hand, reserved = balance(session, plan.src.id, plan.lot.id)
+        available = on_hand - reserved
+        if plan.action in KIND and q is not None and q > available:
+            refusal = (f"only {available} of {product.sku} lot {plan.lot_code} available at "
+                       f"{plan.src.code}")
+    if plan.dst is not None and plan.action in KIND and refusal is None:
+        problem = temperature_problem(product, plan.dst)
+        if problem and not plan.override_reason:
+            refusal = problem
+    if plan.action == "receive":
+        new = "new lot " if plan.lot is None else ""
+        would = f"receive {what} ({new}expiring {plan.expiry}) into {plan.dst.code}"  # type: ignore[union-attr]
+    elif plan.action == "count":
+        on_hand = balance(session, plan.src.id, plan.lot.id)[0] if plan.lot else 0  # type: ignore[union-attr]
+        diff = (q or 0) - on_hand
+        would = (f"count {q} of {product.sku} lot {plan.lot_code} at {plan.src.code}: "  # type: ignore[union-attr]
+                 + ("no change" if diff == 0 else f"adjust {'+' if diff > 0 else ''}{diff}"))
+    else:
+        dest = plan.dst.code if plan.dst else "staging"
+        src = plan.src.code if plan.src else "staging"
+        would = f"{plan.action} {what} from {src} to {dest}"
+        if plan.action == "scrap":
+            would = f"scrap {what} at {src}: {plan.reason}"
+    return {"action": plan.action, "would": would, "refused": refusal,
+            "available": available, "plan": plan}
+
+
+def scan(session: Session, request: dict[str, Any], *, separator: str,
+         warehouse_ids: set[int] | None, actor_id: int | None,
+         idempotency_key: str | None = None) -> ScanOutcome:
+    """Plan and execute in one go (the API's POST /api/scans)."""
+    plan = plan_scan(session, request, separator=separator, warehouse_ids=warehouse_ids)
+    return execute_scan(session, plan, actor_id=actor_id, idempotency_key=idempotency_key)
+

@@ -1,0 +1,182 @@
+"""Stock operations on top of the ledger: temperature rules, counts, holds and releases."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.ledger import balance, record_move
+from wms.models import (
+    Location,
+    LocationKind,
+    Lot,
+    LotStatus,
+    MoveKind,
+    Product,
+    Reservation,
+    StockBalance,
+    StockMove,
+    TempClass,
+)
+from wms.reservations import refresh_status, unreserve
+
+_WARMTH = {TempClass.FROZEN: 0, TempClass.CHILLED: 1, TempClass.AMBIENT: 2}
+# Goods only pass through these: a receiving dock or a pickup point's shelf is not
+# storage, so their nominal zone does not refuse goods of a colder class.
+TRANSIT_KINDS = frozenset({LocationKind.RECEIVING, LocationKind.DOCK,
+                           LocationKind.PICKUP_POINT})
+# Stock here is in the warehouse and can be held back into quarantine.
+IN_WAREHOUSE = frozenset({LocationKind.WAREHOUSE, LocationKind.ZONE, LocationKind.RECEIVING,
+                          LocationKind.STORAGE, LocationKind.STAGING, LocationKind.DOCK})
+
+
+def temperature_problem(product: Product, location: Location) -> str | None:
+    """Why ``product`` must not be kept at ``location``, or None if it may.
+
+    Goods may go colder than their class (chilled into a frozen room is the
+    buyer's call, not a safety issue) but never warmer; a location without a
+    zone counts as ambient.
+    """
+    if location.kind in TRANSIT_KINDS:
+        return None
+    zone = location.temp_zone or TempClass.AMBIENT
+    if _WARMTH[zone] > _WARMTH[product.temp_class]:
+        return (f"{product.sku} is {product.temp_class} goods and {location.code} is a "
+                f"{zone} location; put it in a {product.temp_class} location, or give an "
+                "override_reason")
+    return None
+
+
+def check_temperature(product: Product, location: Location, override_reason: str | None
+                      ) -> None:
+    problem = temperature_problem(product, location)
+    if problem and not (override_reason or "").strip():
+        raise Conflict(problem, field="to", temp_class=product.temp_class.value,
+                       location_zone=(location.temp_zone or TempClass.AMBIENT).value)
+
+
+def sibling(session: Session, location: Location, kind: LocationKind,
+            temp_zone: TempClass | None) -> Location | None:
+    """The ``kind`` location serving ``location``'s zone: first under the same zone,
+    then anywhere in the warehouse with the same temperature zone."""
+    zone_id = location.parent_id if location.kind != LocationKind.ZONE else location.id
+    base = select(Location).where(Location.warehouse_id == location.warehouse_id,
+                                  Location.kind == kind, Location.active.is_(True))
+    found = None
+    if zone_id is not None:
+        found = session.scalar(base.where(Location.parent_id == zone_id)
+                               .order_by(Location.code).limit(1))
+    if found is None:
+        found = session.scalar(base.where(Location.temp_zone == temp_zone)
+                               .order_by(Location.code).limit(1))
+    return found
+
+
+def count(session: Session, lot: Lot, location: Location, counted: int, *,
+          actor_id: int | None, reason: str = "", **move_kw) -> StockMove | None:
+    """Record a stock count: an adjustment in or out by the difference, if any."""
+    if counted < 0:
+        raise ValidationFailed({"quantity": ["a count cannot be negative"]})
+    on_hand, reserved = balance(session, location.id, lot.id)
+    if counted == on_hand:
+        return None
+    if counted < reserved:
+        raise Conflict(f"{reserved} units of lot {lot.lot_code} at {location.code} are "
+                       f"reserved for orders, more than the {counted} counted; cancel or "
+                       "re-allocate those orders first", available=on_hand - reserved,
+                       reserved=reserved)
+    diff = counted - on_hand
+    why = reason.strip() or f"count: {counted} found, {on_hand} expected"
+    return record_move(session, kind=MoveKind.ADJUST, lot=lot, quantity=abs(diff),
+                       from_location=location if diff < 0 else None,
+                       to_location=location if diff > 0 else None,
+                       actor_id=actor_id, reason=why, **move_kw)
+
+
+def hold_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None,
+             warehouse_ids: set[int] | None = None) -> list[StockMove]:
+    """Put a lot on hold: it can no longer be allocated or picked.
+
+    Reservations not yet picked are released (their order lines go back to
+    backorder) and the lot's stock in each warehouse moves to that warehouse's
+    quarantine location for the product's temperature class by ``hold`` moves.
+    Stock already on a vehicle or at a pickup point stays where it is.
+    """
+    if not reason.strip():
+        raise ValidationFailed({"reason": ["say why the lot is held"]})
+    lot = _locked_lot(session, lot_id)
+    if lot.status == LotStatus.HOLD:
+        raise Conflict(f"lot {lot.lot_code} is already on hold: {lot.status_reason}")
+    lot.status, lot.status_reason = LotStatus.HOLD, reason.strip()
+    rows = session.scalars(
+        select(Reservation).join(Location, Location.id == Reservation.location_id)
+        .where(Reservation.lot_id == lot.id, Location.kind.in_(IN_WAREHOUSE))
+        .order_by(Reservation.location_id, Reservation.id)).all()
+    orders = {row.line.order for row in rows}
+    for row in rows:
+        unreserve(session, row)
+    for order in orders:
+        refresh_status(session, order)
+    moves = []
+    for bal in _balances(session, lot.id, IN_WAREHOUSE, warehouse_ids):
+        quarantine = sibling(session, bal.location, LocationKind.QUARANTINE,
+                             lot.product.temp_class)
+        if quarantine is None or bal.on_hand == 0:
+            continue
+        moves.append(record_move(session, kind=MoveKind.HOLD, lot=lot, quantity=bal.on_hand,
+                                 from_location=bal.location, to_location=quarantine,
+                                 actor_id=actor_id, reason=reason.strip()))
+    return moves
+
+
+def release_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None,
+                to_location: Location | None = None,
+                warehouse_ids: set[int] | None = None) -> list[StockMove]:
+    """Release a held lot: quarantined stock moves back to storage by ``release`` moves,
+    to ``to_location`` if given, else to the zone of the product's temperature class."""
+    lot = _locked_lot(session, lot_id)
+    if lot.status == LotStatus.AVAILABLE:
+        raise Conflict(f"lot {lot.lot_code} is not on hold")
+    if lot.status != LotStatus.HOLD:
+        raise Conflict(f"lot {lot.lot_code} is {lot.status}; it cannot be released")
+    lot.status, lot.status_reason = LotStatus.AVAILABLE, ""
+    moves = []
+    for bal in _balances(session, lot.id, {LocationKind.QUARANTINE}, warehouse_ids):
+        dest = to_location
+        if dest is not None and dest.warehouse_id != bal.location.warehouse_id:
+            continue
+        dest = dest or _zone_for(session, bal.location, lot.product.temp_class)
+        if dest is None or bal.on_hand == 0:
+            continue
+        moves.append(record_move(session, kind=MoveKind.RELEASE, lot=lot,
+                                 quantity=bal.on_hand, from_location=bal.location,
+                                 to_location=dest, actor_id=actor_id,
+                                 reason=reason.strip() or "released"))
+    return moves
+
+
+def _locked_lot(session: Session, lot_id: int) -> Lot:
+    lot = session.scalar(select(Lot).where(Lot.id == lot_id).with_for_update())
+    if lot is None:
+        raise NotFound(f"no lot with id {lot_id}")
+    return lot
+
+
+def _balances(session: Session, lot_id: int, kinds, warehouse_ids: set[int] | None
+              ) -> list[StockBalance]:
+    stmt = (select(StockBalance).join(Location, Location.id == StockBalance.location_id)
+            .where(StockBalance.lot_id == lot_id, StockBalance.on_hand > 0,
+                   Location.kind.in_(kinds))
+            .order_by(StockBalance.location_id))
+    if warehouse_ids is not None:
+        stmt = stmt.where(StockBalance.warehouse_id.in_(warehouse_ids))
+    # Balances change by SQL statements, so rows already in the session may be stale.
+    stmt = stmt.with_for_update(of=StockBalance).execution_options(populate_existing=True)
+    return list(session.scalars(stmt))
+
+
+def _zone_for(session: Session, location: Location, temp: TempClass) -> Location | None:
+    return session.scalar(select(Location).where(
+        Location.warehouse_id == location.warehouse_id, Location.kind == LocationKind.ZONE,
+        Location.temp_zone == temp).order_by(Location.code).limit(1))
