@@ -161,6 +161,72 @@ def check() -> None:
     sys.exit(0 if report["ok"] else 1)
 
 
+@main.group()
+def stock() -> None:
+    """Stock ledger and balances."""
+
+
+@stock.command("verify")
+def stock_verify() -> None:
+    """Rebuild every balance from the ledger and compare; exit 1 on any difference."""
+    from sqlalchemy import select
+
+    from wms.ledger import counts, verify
+    from wms.models import Location, Lot
+
+    with _transaction() as session:
+        differences = verify(session)
+        moves, rows = counts(session)
+        codes = dict(session.execute(select(Location.id, Location.code)).all())
+        lots = dict(session.execute(select(Lot.id, Lot.lot_code)).all())
+    for d in differences:
+        click.echo(f"DIFF {codes.get(d.location_id, d.location_id)} lot "
+                   f"{lots.get(d.lot_id, d.lot_id)}: on hand {d.balance_on_hand} kept, "
+                   f"{d.ledger_on_hand} by the ledger; reserved {d.balance_reserved} kept, "
+                   f"{d.reservations} by reservations")
+    verdict = "differ" if differences else "agree"
+    click.echo(f"{moves} moves, {rows} balances: {len(differences)} differences; "
+               f"balances and ledger {verdict}")
+    sys.exit(1 if differences else 0)
+
+
+@main.group()
+def orders() -> None:
+    """Customer orders."""
+
+
+@orders.command("allocate")
+@click.option("--warehouse", required=True, help="warehouse code")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="delivery date")
+@click.option("--strategy", default="fefo", show_default=True)
+def orders_allocate(warehouse: str, day, strategy: str) -> None:
+    """Allocate a warehouse's open orders for a delivery date, one transaction per order."""
+    from sqlalchemy import select
+
+    from wms.models import Warehouse
+    from wms.orders import allocate_day
+
+    factory = make_session_factory(make_engine(_settings().database_url))
+    with transaction(factory) as session:
+        warehouse_id = session.scalar(select(Warehouse.id).where(Warehouse.code == warehouse))
+    if warehouse_id is None:
+        raise click.ClickException(f"no warehouse {warehouse!r}")
+    try:
+        reports = allocate_day(factory, warehouse_id, day.date(), strategy=strategy)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    allocated = backorder = 0
+    for report in reports:
+        a = sum(ln.allocated for ln in report.lines)
+        b = sum(ln.backorder for ln in report.lines)
+        allocated, backorder = allocated + a, backorder + b
+        note = f"  ({report.error})" if report.error else ""
+        click.echo(f"{report.order:<24} {report.status:<10} allocated {a:>6} "
+                   f"backorder {b:>6}{note}")
+    click.echo(f"{len(reports)} orders: {allocated} units allocated, {backorder} on backorder")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)

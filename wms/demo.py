@@ -90,6 +90,8 @@ def load(factory: sessionmaker[Session], *, seed: int = 7,
             "suppliers": len(suppliers),
             "locations": session.scalar(select(func.count()).select_from(Location)),
         }
+    say(92, "stock")
+    counts.update(load_stock(factory, seed))
     say(100, "done")
     return {"counts": counts, "tokens": tokens}
 
@@ -288,3 +290,55 @@ def _people(session: Session, warehouses: list[Warehouse],
         _, secret = accounts.issue_token(session, user, name="demo")
         tokens[role.value] = {"username": user.username, "token": secret}
     return tokens
+
+
+def load_stock(factory: sessionmaker[Session], seed: int = 7) -> dict[str, int]:
+    """Receive demo stock through the ledger: two lots of every product in every warehouse,
+    with expiries spread over the product's shelf life, put away in bins of the product's
+    temperature zone. A few lots sit on the receiving dock or on hold, as on a real morning.
+    """
+    from datetime import UTC, date, datetime, timedelta
+
+    from wms.ledger import record_move
+    from wms.models import Lot, LotStatus, MoveKind
+    from wms.stock import hold_lot
+
+    rng = random.Random(seed * 31 + 1)
+    today = date.today()
+    moves = 0
+    with transaction(factory) as session:
+        suppliers = session.scalars(select(Supplier).order_by(Supplier.code)).all()
+        products = session.scalars(select(Product).order_by(Product.sku)).all()
+        for wh in session.scalars(select(Warehouse).order_by(Warehouse.code)).all():
+            bins = {zone: session.scalars(select(Location).where(
+                Location.warehouse_id == wh.id, Location.kind == LocationKind.STORAGE,
+                Location.temp_zone == zone).order_by(Location.code)).all()
+                for zone in TempClass}
+            dock = session.scalar(select(Location).where(
+                Location.warehouse_id == wh.id, Location.kind == LocationKind.RECEIVING))
+            for product in products:
+                life = max(2, int(product.shelf_life_days))
+                for n in range(2):
+                    received = today - timedelta(days=rng.randint(0, max(0, life // 4)))
+                    lot = Lot(product_id=product.id,
+                              lot_code=f"{wh.code[:2]}{received:%y%m%d}{product.id:04d}{n}",
+                              supplier_id=rng.choice(suppliers).id,
+                              production_date=received - timedelta(days=1),
+                              expiry_date=received + timedelta(days=life + rng.randint(0, 2)),
+                              received_at=datetime.combine(received, time(4), tzinfo=UTC),
+                              country_of_origin="156")
+                    session.add(lot)
+                    session.flush()
+                    units = rng.randint(2, 12) * product.units_per_crate
+                    on_dock = rng.random() < 0.05
+                    where = dock if on_dock else rng.choice(bins[product.temp_class])
+                    record_move(session, kind=MoveKind.RECEIPT, lot=lot, quantity=units,
+                                to_location=where, reason="demo stock")
+                    moves += 1
+                    if not on_dock and rng.random() < 0.01:
+                        moves += len(hold_lot(session, lot.id, "demo: supplier quality check",
+                                              actor_id=None))
+        lots = session.scalar(select(func.count()).select_from(Lot))
+        held = session.scalar(select(func.count()).select_from(Lot).where(
+            Lot.status == LotStatus.HOLD))
+    return {"lots": lots or 0, "lots on hold": held or 0, "stock moves": moves}
