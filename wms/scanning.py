@@ -13,6 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from wms import picking
@@ -23,6 +25,7 @@ from wms.models import (
     CustomerOrder,
     Location,
     Lot,
+    LotStatus,
     MoveKind,
     Product,
     StockBalance,
@@ -217,8 +220,8 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
     """Write what the scan means; raise 409 conflicts (stock, temperature) unwritten."""
     lot, created = plan.lot, False
     if lot is None:
-        lot = _new_lot(session, plan)
-        plan.lot, created = lot, True
+        lot, created = _new_lot(session, plan)
+        plan.lot = lot
     common = dict(actor_id=actor_id, idempotency_key=idempotency_key, raw_scan=plan.data.raw)
     moves: list[StockMove] = []
     if plan.action in KIND:
@@ -247,16 +250,28 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
     return ScanOutcome(plan=plan, moves=moves, lot_created=created)
 
 
-def _new_lot(session: Session, plan: ScanPlan) -> Lot:
+def _new_lot(session: Session, plan: ScanPlan) -> tuple[Lot, bool]:
+    """The scanned lot, created from the label if this is its first receipt.
+
+    Two docks may receive the first pallets of one lot at the same moment: the
+    insert skips a row another transaction has just created, and both use it.
+    """
     data = plan.data
-    lot = Lot(product_id=plan.product.id, lot_code=plan.lot_code,
-              supplier_id=plan.supplier.id if plan.supplier else None,
-              production_date=data.production_date or data.pack_date,
-              expiry_date=data.expiry, best_before=data.best_before, received_at=utcnow(),
-              country_of_origin=data.country_of_origin or "")
-    session.add(lot)
-    session.flush()
-    return lot
+    table = Lot.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(
+        product_id=plan.product.id, lot_code=plan.lot_code,
+        supplier_id=plan.supplier.id if plan.supplier else None,
+        production_date=data.production_date or data.pack_date, expiry_date=data.expiry,
+        best_before=data.best_before, received_at=utcnow(),
+        country_of_origin=data.country_of_origin or "", status=LotStatus.AVAILABLE.value,
+        status_reason="", purchase_order="", certifications="", created_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=[table.c.product_id, table.c.lot_code])
+    created = session.execute(stmt.returning(table.c.id)).scalar() is not None
+    lot = session.scalar(select(Lot).where(Lot.product_id == plan.product.id,
+                                           Lot.lot_code == plan.lot_code))
+    assert lot is not None
+    return lot, created
 
 
 def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:

@@ -48,10 +48,10 @@ def idempotent(fn: Callable) -> Callable:
         stored = idempotency.lookup(session, user.id, key)
         if stored is not None:
             return _replayed(*idempotency.replay(stored, digest))
-        response = fn(*args, **kwargs)
-        if not 200 <= response.status_code < 300:
-            return response
         try:
+            response = fn(*args, **kwargs)
+            if not 200 <= response.status_code < 300:
+                return response
             idempotency.store(session, user_id=user.id, key=key, digest=digest,
                               method=request.method, path=request.path,
                               status=response.status_code, body=response.get_json())
