@@ -271,16 +271,18 @@ def clean_series(times, temps_c) -> tuple[np.ndarray, np.ndarray, int]:
         raise ValueError(f"temperature at index {bad} is not a finite number")
     if t.size < 2 or bool(np.all(t[1:] > t[:-1])):
         return t, temps, 0
-    order = np.lexsort((temps, t))
+    order = np.argsort(t, kind="stable")
     t = t[order]
     temps = temps[order]
-    keep = np.empty(t.size, dtype=bool)
-    np.not_equal(t[1:], t[:-1], out=keep[:-1])
-    keep[-1] = True
-    dropped = int(t.size - np.count_nonzero(keep))
+    first = np.empty(t.size, dtype=bool)
+    first[0] = True
+    np.not_equal(t[1:], t[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    dropped = int(t.size - starts.size)
     if dropped:
-        t = t[keep]
-        temps = temps[keep]
+        # The maximum of each timestamp's values does not depend on the order they came in.
+        temps = np.maximum.reduceat(temps, starts)
+        t = t[starts]
     return t, temps, dropped
 
 

@@ -1,0 +1,89 @@
+"""Excursion evaluation of one long sensor series, against one plain numpy pass.
+
+A chilled room logged every minute for about 19 years' worth of readings (10 million by
+default): a daily cycle, noise, defrost spikes above 4 °C, some cold dips, and a few dead
+sensor gaps. The zone's rules (consecutive 30 min, cumulative 2 h, hot and cold) are
+evaluated on ordered readings, then on the same readings shuffled with duplicates (the
+sort-and-dedup path). The baseline is one vectorised pass over the same array
+(``np.count_nonzero(temps > hi)`` and a min/max), timed in the same run.
+
+    python bench/excursion_bench.py              # 10 million readings
+    python bench/excursion_bench.py --n 1000000 --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from coldchain.excursions import evaluate, zone_range, zone_rules
+
+
+def make_series(n: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    times = 1_700_000_000 + np.arange(n, dtype=np.int64) * 60
+    minute = np.arange(n)
+    temps = 2.0 + 0.8 * np.sin(2 * np.pi * minute / 1440) + rng.normal(0, 0.3, n)
+    # Defrost cycles: 20-40 minutes at 5-8 °C roughly every 8 hours.
+    for start in range(300, n, 480):
+        temps[start:start + rng.integers(20, 40)] += rng.uniform(3.0, 6.0)
+    # Occasional cold dips (a door left open in winter).
+    for start in rng.integers(0, n, n // 20_000):
+        temps[start:start + rng.integers(5, 90)] -= 3.0
+    # Dead sensor: a few multi-hour holes.
+    keep = np.ones(n, dtype=bool)
+    for start in rng.integers(0, n, max(1, n // 1_000_000)):
+        keep[start:start + rng.integers(200, 2000)] = False
+    return times[keep], np.round(temps[keep], 1)
+
+
+def best_of(repeat: int, fn) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - began)
+    return best, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    times, temps = make_series(args.n)
+    rules = zone_rules("chilled", delay_min=30, cumulative_delay_min=120)
+    _, hi = zone_range("chilled")
+
+    def baseline():
+        return np.count_nonzero(temps > hi), temps.min(), temps.max()
+
+    t_base, _ = best_of(args.repeat, baseline)
+    t_count, _ = best_of(args.repeat, lambda: np.count_nonzero(temps > hi))
+    t_eval, ev = best_of(args.repeat, lambda: evaluate(times, temps, rules, 60, 5))
+
+    rng = np.random.default_rng(1)
+    extra = rng.integers(0, times.size, times.size // 100)
+    order = rng.permutation(times.size + extra.size)
+    messy_t = np.concatenate([times, times[extra]])[order]
+    messy_c = np.concatenate([temps, temps[extra]])[order]
+    t_messy, ev_messy = best_of(1, lambda: evaluate(messy_t, messy_c, rules, 60, 5))
+    assert ev_messy.to_dict()["excursions"] == ev.to_dict()["excursions"]
+
+    alarmed = sum(e.alarmed for e in ev.excursions)
+    print(f"readings                     {ev.readings:>12,}")
+    print(f"excursions (alarmed)         {len(ev.excursions):>12,} ({alarmed:,})")
+    print(f"gaps                         {len(ev.gaps):>12,}")
+    print(f"baseline count>hi + min/max  {t_base * 1000:>10.1f} ms")
+    print(f"baseline count>hi alone      {t_count * 1000:>10.1f} ms")
+    print(f"evaluate, ordered            {t_eval * 1000:>10.1f} ms   "
+          f"ratio {t_eval / t_base:5.1f}x (vs count alone {t_eval / t_count:5.1f}x)")
+    print(f"evaluate, shuffled + 1% dups {t_messy * 1000:>10.1f} ms   "
+          f"ratio {t_messy / t_base:5.1f}x ({messy_t.size:,} rows in)")
+
+
+if __name__ == "__main__":
+    main()
