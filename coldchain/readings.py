@@ -79,8 +79,12 @@ class BadRow:
     reason: str
     where: str = ""
 
+    def __post_init__(self) -> None:
+        if not self.where:
+            object.__setattr__(self, "where", f"line {self.line}")
+
     def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "where": self.where or f"line {self.line}",
+        return {"line": self.line, "where": self.where,
                 "raw": self.raw[:200], "reason": self.reason}
 
 
