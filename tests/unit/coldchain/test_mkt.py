@@ -46,11 +46,14 @@ def test_durations_weigh_readings():
     assert mkt([5.0, 40.0], [600, 0]) == pytest.approx(5.0)
 
 
-def test_higher_activation_energy_weighs_peaks_more():
-    temps = [20.0, 2.0, 25.0]
-    hours = [2.0, 4.0, 1.0]
-    low, high = mkt(temps, hours, 60.0), mkt(temps, hours, 100.0)
-    assert low == pytest.approx(14.337, abs=2e-3) and high == pytest.approx(16.499, abs=2e-3)
+@pytest.mark.parametrize("vector", [v for v in VECTORS if "sensitivity" in v],
+                         ids=lambda v: v["id"])
+def test_sensitivity_to_activation_energy(vector):
+    inputs = vector["inputs"]
+    for key, expected in vector["sensitivity"].items():
+        delta_h = float(key.split("=")[1])
+        assert mkt(inputs["temps_c"], weights_of(inputs), delta_h) == pytest.approx(
+            expected, abs=2e-3)
 
 
 def test_long_series_stays_accurate():
