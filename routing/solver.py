@@ -141,8 +141,13 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
         if v.cost_per_km not in cost_cb:
             cost = np.rint(dist * v.cost_per_km * COST_SCALE / 1000).astype(np.int64)
             cost_cb[v.cost_per_km] = routing.RegisterTransitMatrix(cost.tolist())
-        routing.SetArcCostEvaluatorOfVehicle(cost_cb[v.cost_per_km], vi)
         routing.SetFixedCostOfVehicle(round(v.fixed_cost * COST_SCALE), vi)
+    if len(cost_cb) == 1:
+        # A single evaluator for all vehicles lets OR-Tools treat costs as homogeneous.
+        routing.SetArcCostEvaluatorOfAllVehicles(next(iter(cost_cb.values())))
+    else:
+        for vi, v in enumerate(vehicles):
+            routing.SetArcCostEvaluatorOfVehicle(cost_cb[v.cost_per_km], vi)
 
     service = np.zeros(len(points), dtype=np.int64)
     service[n_dep:] = [timer.service[si] for si in servable]

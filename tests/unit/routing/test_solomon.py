@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import pytest
+
+from routing.solomon import (
+    distance_matrix,
+    read_instance,
+    read_solution,
+    route_distance,
+    to_problem,
+)
+from routing.solver import SolveOptions, plan_from_sequences, solve
+from routing.validate import validate
+
+SOLOMON = Path("/work/shared/benchmarks/vrptw/solomon")
+pytestmark = pytest.mark.skipif(not SOLOMON.is_dir(), reason="Solomon data not available")
+
+
+def test_reader_parses_c101():
+    inst = read_instance(SOLOMON / "C101.txt")
+    assert inst.customers == 100 and inst.vehicles == 25 and inst.capacity == 200
+    assert inst.demand[1] == 10 and inst.ready[1] == 912 and inst.service[1] == 90
+
+
+def test_every_known_optimum_reproduces_under_truncated_distances():
+    for sol_path in sorted(SOLOMON.glob("*.sol")):
+        inst = read_instance(sol_path.with_suffix(".txt"))
+        routes, cost = read_solution(sol_path)
+        assert route_distance(routes, distance_matrix(inst)) == round(cost * 10), sol_path.stem
+
+
+@pytest.mark.parametrize("name", ["R102", "RC105"])
+def test_known_optima_pass_the_validator(name):
+    # These route sets are only feasible with truncated travel times, so they check that the
+    # conversion keeps the convention exactly.
+    inst = read_instance(SOLOMON / f"{name}.txt")
+    problem, matrices = to_problem(inst)
+    routes, cost = read_solution(SOLOMON / f"{name}.sol")
+    sequences = {f"v{k}": [str(c) for c in r] for k, r in enumerate(routes)}
+    solution = plan_from_sequences(problem, sequences, matrices=matrices)
+    assert validate(problem, solution, matrices) == []
+    assert solution.unassigned == []
+    assert solution.total_distance_km * 100 == pytest.approx(cost)
+
+
+def test_planner_reaches_the_c101_optimum():
+    inst = read_instance(SOLOMON / "C101.txt")
+    problem, matrices = to_problem(inst)
+    solution = solve(problem, SolveOptions(time_limit_s=2.0), matrices=matrices)
+    assert validate(problem, solution, matrices) == []
+    assert solution.unassigned == []
+    assert solution.total_distance_km * 100 == pytest.approx(827.3, rel=0.01)
