@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from api.blueprints import (
         accounts,
         catalog,
+        coldchain,
         health,
         jobs,
         moves,
@@ -81,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     app.register_blueprint(health.bp)
-    for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking):
+    for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
+                   coldchain):
         api.register_blueprint(module.blp)
     return app

@@ -77,7 +77,8 @@ def ingest(session: Session, rows: Sequence[Row], errors: Sequence[dict[str, Any
     total = len(rows) + len(errors)
     batch = ReadingBatch(source=source, filename=filename, received_by=user_id, rows=total,
                          stored=stored, duplicates=len(known) - stored,
-                         rejected=len(all_errors), errors=all_errors[:1000])
+                         rejected=len(all_errors), errors=all_errors[:1000],
+                         sensor_ids=sorted(windows))
     session.add(batch)
     session.flush()
     return IngestReport(batch.id, total, stored, len(known) - stored, len(all_errors),

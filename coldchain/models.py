@@ -78,7 +78,9 @@ class ReadingBatch(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    evaluation_job_id: Mapped[str | None] = mapped_column(String(36))
+    sensor_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Null until an evaluation job was queued; `wms readings evaluate --pending` catches up.
+    evaluation_job_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class Finding(Base):
@@ -102,6 +104,9 @@ class Finding(Base):
     duration_s: Mapped[float] = mapped_column(Float, default=0)
     degree_minutes: Mapped[float] = mapped_column(Float, default=0)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    sensor: Mapped[Sensor] = relationship(lazy="joined")
+    location: Mapped[Location] = relationship(lazy="joined")
 
     __table_args__ = (Index("ix_finding_sensor_start", "sensor_id", "start"),)
 

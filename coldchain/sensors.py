@@ -48,7 +48,7 @@ def attach(session: Session, sensor: Sensor, location: Location,
         current.detached_at = at
     link = SensorAttachment(sensor_id=sensor.id, location_id=location.id, attached_at=at)
     session.add(link)
-    sensor.location_id = location.id
+    sensor.location = location
     session.flush()
     return link
 

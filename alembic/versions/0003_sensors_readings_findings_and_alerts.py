@@ -116,11 +116,18 @@ def upgrade() -> None:
         sa.Column("duplicates", sa.Integer(), nullable=False),
         sa.Column("rejected", sa.Integer(), nullable=False),
         sa.Column("errors", sa.JSON(), nullable=False),
+        sa.Column("sensor_ids", sa.JSON(), nullable=False),
         sa.Column("evaluation_job_id", sa.String(length=36), nullable=True),
         sa.ForeignKeyConstraint(
             ["received_by"], ["app_user.id"], name=op.f("fk_reading_batch_received_by_app_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reading_batch")),
+    )
+    op.create_index(
+        op.f("ix_reading_batch_evaluation_job_id"),
+        "reading_batch",
+        ["evaluation_job_id"],
+        unique=False,
     )
     op.create_table(
         "alert",
@@ -189,6 +196,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_alert_lot_id"), table_name="alert")
     op.drop_index(op.f("ix_alert_finding_key"), table_name="alert")
     op.drop_table("alert")
+    op.drop_index(op.f("ix_reading_batch_evaluation_job_id"), table_name="reading_batch")
     op.drop_table("reading_batch")
     op.drop_index(op.f("ix_sensor_attachment_sensor_id"), table_name="sensor_attachment")
     op.drop_index(op.f("ix_sensor_attachment_location_id"), table_name="sensor_attachment")

@@ -1,0 +1,278 @@
+"""Sensors, temperature readings (JSON batches and logger files), findings, MKT, alerts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import numpy as np
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from api.auth import current_user, roles
+from api.jobs import start_job
+from api.lookups import one_or_404, scoped, warehouse_for_user
+from api.pagination import SelectPage
+from api.runtime import db
+from api.schemas.coldchain import (
+    AckSchema,
+    AlertQuerySchema,
+    AlertSchema,
+    AttachSchema,
+    FindingQuerySchema,
+    FindingSchema,
+    IngestResultSchema,
+    MktQuerySchema,
+    ReadingFileSchema,
+    ResolveSchema,
+    SensorCreateSchema,
+    SensorSchema,
+    SeriesSchema,
+    WindowQuerySchema,
+)
+from coldchain import alerts, sensors
+from coldchain.downsample import min_max
+from coldchain.evaluate import series
+from coldchain.files import parse_logger_file
+from coldchain.ingest import Row, ingest
+from coldchain.models import Alert, Finding, ReadingBatch, Sensor
+from coldchain.readings import ParsedReadings, ReadingFormatError, normalise_json
+from coldchain.reports import mkt_report
+from coldchain.rules import load as load_rules
+from wms import scope
+from wms.errors import ValidationFailed
+from wms.models import Location, Role
+
+log = logging.getLogger(__name__)
+blp = Blueprint("coldchain", __name__, url_prefix="/api",
+                description="Sensors, temperature readings, excursions and alerts")
+MAX_BATCH = 10_000
+
+
+def _location(code: str) -> Location:
+    location = one_or_404(Location, "location", code=code)
+    scope.check_warehouse(current_user(), location.warehouse_id)
+    return location
+
+
+def _sensor(serial: str) -> Sensor:
+    sensor = one_or_404(Sensor, "sensor", serial=serial)
+    if sensor.location is not None:
+        scope.check_warehouse(current_user(), sensor.location.warehouse_id)
+    return sensor
+
+
+@blp.route("/sensors")
+class Sensors(MethodView):
+    @blp.response(200, SensorSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self):
+        stmt = select(Sensor).outerjoin(Location, Location.id == Sensor.location_id)
+        allowed = scope.visible_warehouse_ids(current_user())
+        if allowed is not None:
+            stmt = stmt.where(Location.warehouse_id.in_(allowed))
+        return stmt.order_by(Sensor.serial)
+
+    @roles(Role.STAFF)
+    @blp.arguments(SensorCreateSchema)
+    @blp.response(201, SensorSchema)
+    def post(self, data: dict):
+        location = _location(data["location"]) if data["location"] else None
+        sensor = sensors.register(db(), serial=data["serial"], model=data["model"],
+                                  sampling_interval_s=data["sampling_interval_s"],
+                                  location=location, at=data["at"])
+        db().commit()
+        return sensor
+
+
+@blp.route("/sensors/<serial>")
+class SensorBySerial(MethodView):
+    @blp.response(200, SensorSchema)
+    def get(self, serial: str):
+        return _sensor(serial)
+
+
+@blp.route("/sensors/<serial>/attachments")
+class SensorAttachments(MethodView):
+    @roles(Role.STAFF)
+    @blp.arguments(AttachSchema)
+    @blp.response(201, SensorSchema)
+    def post(self, data: dict, serial: str):
+        """Hang the sensor somewhere else (a logger moves from truck to truck)."""
+        sensor = _sensor(serial)
+        sensors.attach(db(), sensor, _location(data["location"]), at=data["at"])
+        db().commit()
+        return sensor
+
+
+def _ingest(parsed: ParsedReadings, *, source: str, filename: str = "",
+            fmt: str = "json") -> dict:
+    if len(parsed) == 0 and parsed.errors:
+        raise ValidationFailed({e.where or f"line {e.line}": [e.reason]
+                                for e in parsed.errors[:200]},
+                               detail=f"none of the {len(parsed.errors)} readings is usable")
+    report = ingest(db(), [Row(*r) for r in parsed.rows()], parsed.error_dicts(),
+                    source=source, filename=filename, user_id=current_user().id)
+    db().commit()
+    out = {**report.to_dict(), "format": fmt, "evaluation_job": None, "evaluation": "none"}
+    if report.stored:
+        out.update(_queue_evaluation(report.batch_id, sorted(report.windows)))
+    return out
+
+
+def _queue_evaluation(batch_id: int, sensor_ids: list[int]) -> dict:
+    """Queue re-evaluation; readings are already stored, so a queue outage loses nothing."""
+    try:
+        job = start_job("coldchain.evaluate:evaluation_job", {"sensor_ids": sensor_ids})
+    except Exception:
+        log.exception("could not queue evaluation of reading batch %s", batch_id)
+        return {"evaluation": "pending: the job queue is unreachable; readings are stored"}
+    batch = db().get(ReadingBatch, batch_id)
+    batch.evaluation_job_id = job.id
+    db().commit()
+    return {"evaluation_job": job.id, "evaluation": job.status}
+
+
+@blp.route("/readings")
+class Readings(MethodView):
+    @roles(Role.STAFF)
+    @blp.response(200, IngestResultSchema)
+    def post(self):
+        """Store a gateway's batch (≤ 10,000 readings); bad readings are reported by index."""
+        payload = request.get_json(silent=True)
+        if payload is None:
+            raise ValidationFailed({"body": ["send JSON: {\"readings\": [...]}"]})
+        items = payload.get("readings") if isinstance(payload, dict) else payload
+        if isinstance(items, list) and len(items) > MAX_BATCH:
+            raise ValidationFailed({"readings": [f"at most {MAX_BATCH} readings per batch, "
+                                                 f"got {len(items)}"]})
+        try:
+            parsed = normalise_json(payload)
+        except ReadingFormatError as exc:
+            raise ValidationFailed({"readings": [str(exc)]}) from exc
+        return _ingest(parsed, source="json")
+
+
+@blp.route("/readings/files")
+class ReadingFiles(MethodView):
+    @roles(Role.STAFF)
+    @blp.arguments(ReadingFileSchema, location="form")
+    @blp.response(200, IngestResultSchema)
+    def post(self, options: dict):
+        """Upload a logger export (CSV, or a Berlinger Q-tag text download) as ``file``."""
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed({"file": ["attach the logger file as form field 'file'"]})
+        try:
+            fmt, parsed = parse_logger_file(upload.read(), serial=options["serial"],
+                                            tz=options["tz"], unit=options["unit"])
+        except ReadingFormatError as exc:
+            raise ValidationFailed({"file": [str(exc)]}) from exc
+        return _ingest(parsed, source=fmt, filename=upload.filename or "", fmt=fmt)
+
+
+@blp.route("/sensors/<serial>/readings")
+class SensorReadings(MethodView):
+    @blp.arguments(WindowQuerySchema, location="query")
+    @blp.response(200, SeriesSchema)
+    def get(self, args: dict, serial: str):
+        """Readings over a window, thinned for a chart (each bucket's min and max kept)."""
+        sensor = _sensor(serial)
+        times, temps = series(db(), sensor.id, args["start"], args["end"])
+        t, c = min_max(times, temps, args["max_points"])
+        stamps = np.datetime_as_string(t.astype("datetime64[s]"), unit="s")
+        return {"sensor": serial, "count": int(times.size),
+                "points": [(f"{s}Z", float(v)) for s, v in zip(stamps, c, strict=True)]}
+
+
+@blp.route("/findings")
+class Findings(MethodView):
+    @blp.arguments(FindingQuerySchema, location="query")
+    @blp.response(200, FindingSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, args: dict):
+        stmt = (select(Finding).join(Sensor, Sensor.id == Finding.sensor_id)
+                .join(Location, Location.id == Finding.location_id))
+        stmt = scoped(stmt, Location.warehouse_id)
+        if "location" in args:
+            stmt = stmt.where(Location.code == args["location"])
+        if "sensor" in args:
+            stmt = stmt.where(Sensor.serial == args["sensor"])
+        if "kind" in args:
+            stmt = stmt.where(Finding.kind == args["kind"])
+        if "alarmed" in args:
+            stmt = stmt.where(Finding.alarm_at.is_not(None) if args["alarmed"]
+                              else Finding.alarm_at.is_(None))
+        return stmt.order_by(Finding.start.desc(), Finding.id)
+
+
+@blp.route("/mkt")
+class MeanKinetic(MethodView):
+    @blp.arguments(MktQuerySchema, location="query")
+    def get(self, args: dict):
+        """Mean kinetic temperature of a location over a window, from its sensors' readings."""
+        return mkt_report(db(), _location(args["location"]), args["start"], args["end"],
+                          delta_h_kj=args["delta_h_kj"])
+
+
+@blp.route("/alerts")
+class Alerts(MethodView):
+    @blp.arguments(AlertQuerySchema, location="query")
+    @blp.response(200, AlertSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, args: dict):
+        stmt = scoped(select(Alert), Alert.warehouse_id)
+        if "status" in args:
+            stmt = stmt.where(Alert.status == args["status"])
+        if "kind" in args:
+            stmt = stmt.where(Alert.kind == args["kind"])
+        if "warehouse" in args:
+            stmt = stmt.where(Alert.warehouse_id == warehouse_for_user(args["warehouse"]).id)
+        return stmt.order_by(Alert.raised_at.desc(), Alert.id.desc())
+
+
+def _alert(alert_id: int) -> Alert:
+    alert = one_or_404(Alert, "alert", id=alert_id)
+    if alert.warehouse_id is not None:
+        scope.check_warehouse(current_user(), alert.warehouse_id)
+    return alert
+
+
+@blp.route("/alerts/<int:alert_id>/acknowledge")
+class AcknowledgeAlert(MethodView):
+    @roles(Role.STAFF, Role.DISPATCHER, Role.BUYER)
+    @blp.arguments(AckSchema)
+    @blp.response(200, AlertSchema)
+    def post(self, data: dict, alert_id: int):
+        _alert(alert_id)
+        alert = alerts.acknowledge(db(), alert_id, user_id=current_user().id,
+                                   comment=data["comment"])
+        db().commit()
+        return alert
+
+
+@blp.route("/alerts/<int:alert_id>/resolve")
+class ResolveAlert(MethodView):
+    @roles(Role.STAFF, Role.BUYER)
+    @blp.arguments(ResolveSchema)
+    @blp.response(200, AlertSchema)
+    def post(self, data: dict, alert_id: int):
+        """Close a place's alert, or release or scrap a held lot (both ledger moves)."""
+        _alert(alert_id)
+        alert = alerts.resolve(db(), alert_id, user_id=current_user().id,
+                               action=data["action"], comment=data["comment"])
+        db().commit()
+        return alert
+
+
+@blp.route("/alerts/escalations")
+class Escalations(MethodView):
+    @roles()
+    def post(self):
+        """Escalate open alerts nobody acknowledged in time (run this every few minutes)."""
+        after = timedelta(minutes=load_rules().escalate_after_min)
+        count = alerts.escalate_overdue(db(), after=after)
+        db().commit()
+        return {"escalated": count, "after_min": after.total_seconds() / 60}

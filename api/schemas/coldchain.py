@@ -1,0 +1,127 @@
+"""Schemas of sensors, readings, findings and alerts."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from api.schemas.common import BaseSchema
+
+
+class SensorCreateSchema(BaseSchema):
+    serial = fields.String(required=True, validate=validate.Length(1, 40))
+    model = fields.String(load_default="")
+    sampling_interval_s = fields.Integer(load_default=300, validate=validate.Range(1, 86400))
+    location = fields.String(load_default=None, metadata={"description": "location code"})
+    at = fields.AwareDateTime(load_default=None)
+
+
+class AttachSchema(BaseSchema):
+    location = fields.String(required=True, metadata={"description": "location code"})
+    at = fields.AwareDateTime(load_default=None, metadata={
+        "description": "when it was hung there (default: now)"})
+
+
+class SensorSchema(BaseSchema):
+    id = fields.Integer()
+    serial = fields.String()
+    model = fields.String()
+    sampling_interval_s = fields.Integer()
+    location = fields.Function(lambda s: s.location.code if s.location else None)
+    active = fields.Boolean()
+
+
+class ReadingFileSchema(BaseSchema):
+    serial = fields.String(load_default=None, metadata={
+        "description": "the logger's serial when the file has no serial column"})
+    unit = fields.String(load_default=None, validate=validate.OneOf(["C", "F"]))
+    tz = fields.String(load_default=None, metadata={
+        "description": "time zone of times without an offset (default Asia/Shanghai)"})
+
+
+class IngestResultSchema(BaseSchema):
+    batch = fields.Integer()
+    format = fields.String()
+    rows = fields.Integer()
+    stored = fields.Integer()
+    duplicates = fields.Integer()
+    rejected = fields.Integer()
+    errors = fields.List(fields.Dict())
+    evaluation_job = fields.String(allow_none=True)
+    evaluation = fields.String()
+
+
+class WindowQuerySchema(BaseSchema):
+    start = fields.AwareDateTime(data_key="from", load_default=None)
+    end = fields.AwareDateTime(data_key="to", load_default=None)
+    max_points = fields.Integer(load_default=500, validate=validate.Range(4, 20000))
+
+
+class SeriesSchema(BaseSchema):
+    sensor = fields.String()
+    count = fields.Integer()
+    points = fields.List(fields.Tuple((fields.String(), fields.Float())))
+
+
+class FindingQuerySchema(BaseSchema):
+    location = fields.String()
+    sensor = fields.String()
+    kind = fields.String(validate=validate.OneOf(["excursion", "gap"]))
+    alarmed = fields.Boolean()
+
+
+class FindingSchema(BaseSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    sensor = fields.Function(lambda f: f.sensor.serial)
+    location = fields.Function(lambda f: f.location.code)
+    rule = fields.String()
+    direction = fields.String()
+    threshold_c = fields.Float(allow_none=True)
+    delay_min = fields.Float(allow_none=True)
+    severity = fields.String()
+    start = fields.DateTime()
+    alarm_at = fields.DateTime(allow_none=True)
+    end = fields.DateTime(allow_none=True)
+    peak_c = fields.Float(allow_none=True)
+    duration_min = fields.Function(lambda f: round(f.duration_s / 60, 1))
+    degree_minutes = fields.Float()
+
+
+class MktQuerySchema(BaseSchema):
+    location = fields.String(required=True)
+    start = fields.AwareDateTime(data_key="from", required=True)
+    end = fields.AwareDateTime(data_key="to", required=True)
+    delta_h_kj = fields.Float(load_default=83.144, validate=validate.Range(10, 500))
+
+
+class AlertQuerySchema(BaseSchema):
+    status = fields.String(validate=validate.OneOf(
+        ["open", "acknowledged", "escalated", "resolved"]))
+    kind = fields.String()
+    warehouse = fields.String()
+
+
+class AlertSchema(BaseSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    severity = fields.String()
+    status = fields.String()
+    message = fields.String()
+    lot_id = fields.Integer(allow_none=True)
+    finding_id = fields.Integer(allow_none=True)
+    raised_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)
+    ack_comment = fields.String()
+    escalated_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    resolution = fields.String()
+    resolution_comment = fields.String()
+
+
+class AckSchema(BaseSchema):
+    comment = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ResolveSchema(BaseSchema):
+    action = fields.String(required=True, validate=validate.OneOf(["release", "scrap", "close"]))
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
