@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-QTAG = "/work/shared/testdata/coldchain/RCPJ00010_02_202211090128.txt"
+QTAG = Path(__file__).parents[1] / "unit" / "coldchain" / "data" / "RCPJ00010_02_202211090128.txt"
 T0 = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 
 
