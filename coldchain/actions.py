@@ -6,6 +6,8 @@ for people to acknowledge and resolve (release or scrap).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,3 +41,44 @@ def hold_exposed_lots(session: Session, finding: Finding, location: Location) ->
     session.flush()
     return held
 
+
+
+def check_shelf_life(session: Session, *, location_ids: list[int] | None = None,
+                     threshold: float | None = None, now: datetime | None = None) -> list[int]:
+    """Hold lots in stock whose temperature history used up too much of their life.
+
+    ``location_ids`` limits the check to lots with stock there (after an evaluation,
+    the places its sensors measured); otherwise every lot in stock is checked.
+    """
+    from coldchain.lot_history import history
+    from coldchain.rules import load as load_rules
+    from wms.models.ledger import StockBalance
+
+    limit = load_rules().hold_when_life_used_above if threshold is None else threshold
+    stmt = (select(StockBalance.lot_id).join(Lot, Lot.id == StockBalance.lot_id)
+            .where(StockBalance.on_hand > 0, Lot.status == LotStatus.AVAILABLE).distinct())
+    if location_ids is not None:
+        stmt = stmt.where(StockBalance.location_id.in_(location_ids))
+    held = []
+    for lot_id in sorted(session.scalars(stmt)):
+        found = history(session, lot_id, now=now)
+        if found.used_fraction < limit:
+            continue
+        lot = session.get(Lot, lot_id)
+        reason = (f"{found.used_fraction:.0%} of shelf life used by its temperature history "
+                  f"({found.remaining_days:.1f} days left at {lot.product.ref_temp_c:g} °C)")
+        warehouse_id = _warehouse_of(session, lot_id)
+        hold_lot(session, lot_id, reason, actor_id=None)
+        session.add(Alert(kind="shelf_life", severity="severe", lot_id=lot_id,
+                          finding_key=f"shelf:{lot_id}", warehouse_id=warehouse_id,
+                          message=f"lot {lot.lot_code} ({lot.product.name}) put on hold: {reason}"))
+        held.append(lot_id)
+    session.flush()
+    return held
+
+
+def _warehouse_of(session: Session, lot_id: int) -> int | None:
+    from wms.models.ledger import StockBalance
+
+    return session.scalar(select(StockBalance.warehouse_id).where(
+        StockBalance.lot_id == lot_id, StockBalance.on_hand > 0).limit(1))

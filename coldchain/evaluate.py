@@ -138,11 +138,21 @@ def _alert_for(session: Session, finding: Finding, location: Location, sensor: S
 def evaluation_job(factory: sessionmaker[Session], params: dict[str, Any],
                    progress) -> dict[str, Any]:
     """Background job: re-evaluate the sensors of a batch of readings."""
+    from coldchain.actions import check_shelf_life
+    from coldchain.exposure import subtree
+
     totals: dict[str, int] = {}
     sensor_ids = list(params["sensor_ids"])
     for i, sensor_id in enumerate(sensor_ids):
-        progress(100.0 * i / max(1, len(sensor_ids)), f"sensor {i + 1} of {len(sensor_ids)}")
+        progress(90.0 * i / max(1, len(sensor_ids)), f"sensor {i + 1} of {len(sensor_ids)}")
         with transaction(factory) as session:
             for k, v in evaluate_sensor(session, sensor_id).items():
                 totals[k] = totals.get(k, 0) + v
+    progress(90.0, "checking the shelf life of lots in the measured places")
+    with transaction(factory) as session:
+        places = sorted({pid for sid in sensor_ids
+                         for loc_id in session.scalars(select(SensorAttachment.location_id)
+                                                       .where(SensorAttachment.sensor_id == sid))
+                         for pid in subtree(session, session.get(Location, loc_id))})
+        totals["lots_held_for_shelf_life"] = len(check_shelf_life(session, location_ids=places))
     return {"sensors": len(sensor_ids), **totals}

@@ -37,13 +37,14 @@ from coldchain.downsample import min_max
 from coldchain.evaluate import series
 from coldchain.files import parse_logger_file
 from coldchain.ingest import Row, ingest
+from coldchain.lot_history import history
 from coldchain.models import Alert, Finding, ReadingBatch, Sensor
 from coldchain.readings import ParsedReadings, ReadingFormatError, normalise_json
 from coldchain.reports import mkt_report
 from coldchain.rules import load as load_rules
 from wms import scope
-from wms.errors import ValidationFailed
-from wms.models import Location, Role
+from wms.errors import Forbidden, ValidationFailed
+from wms.models import Location, Lot, Role
 
 log = logging.getLogger(__name__)
 blp = Blueprint("coldchain", __name__, url_prefix="/api",
@@ -276,3 +277,35 @@ class Escalations(MethodView):
         count = alerts.escalate_overdue(db(), after=after)
         db().commit()
         return {"escalated": count, "after_min": after.total_seconds() / 60}
+
+
+@blp.route("/lots/<int:lot_id>/temperature")
+class LotTemperature(MethodView):
+    @blp.arguments(WindowQuerySchema, location="query")
+    def get(self, args: dict, lot_id: int):
+        """Where the lot was, what it felt there, the excursions it sat through, and the
+        shelf life it has left by its product's kinetics."""
+        lot = one_or_404(Lot, "lot", id=lot_id)
+        found = history(db(), lot.id)
+        codes = dict(db().execute(select(Location.id, Location.code).where(
+            Location.id.in_({s.location_id for s in found.stints}
+                            | {s.measured_by for s in found.stints if s.measured_by}))).all())
+        allowed = scope.visible_warehouse_ids(current_user())
+        if allowed is not None and found.stints and not any(
+                db().get(Location, s.location_id).warehouse_id in allowed for s in found.stints):
+            raise Forbidden("this lot was never in your warehouse")
+        t, c = min_max(found.times, found.temps, args["max_points"])
+        stamps = np.datetime_as_string(t.astype("datetime64[s]"), unit="s")
+        return {
+            "lot": {"id": lot.id, "lot_code": lot.lot_code, "product": lot.product.sku,
+                    "status": lot.status.value},
+            "shelf_life": {**found.summary(), "reference_c": lot.product.ref_temp_c,
+                           "model": lot.product.kinetics_model.value},
+            "mkt_c": None if found.times.size == 0 else round(found.mkt_c(), 2),
+            "places": [{"location": codes[s.location_id], "from": s.start.isoformat(),
+                        "to": s.end.isoformat() if s.end else None,
+                        "measured_at": codes.get(s.measured_by), "readings": s.readings}
+                       for s in found.stints],
+            "excursions": FindingSchema(many=True).dump(found.excursions),
+            "points": [(f"{s}Z", float(v)) for s, v in zip(stamps, c, strict=True)],
+        }

@@ -1,0 +1,158 @@
+"""A lot's temperature history across every place the ledger says it was, and the
+shelf life it has left.
+
+Where the lot was: intervals per location during which it had stock there
+(from the moves). What it felt: the readings of a sensor hanging in that place
+or, for a bin, in the nearest enclosing zone or room. When a lot is split across
+places at the same moment, the warmer reading counts: spoilage is judged on the
+worst case. Time before the first reading (from harvest or production, else
+receipt) is aged at the product's reference temperature: nominal storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coldchain.excursions import clean_series
+from coldchain.mkt import mkt
+from coldchain.models import Finding, FindingKind
+from coldchain.reports import location_series
+from coldchain.shelf_life import DAY_S, Kinetics, assess
+from wms.models import Location, Lot
+from wms.models.base import utcnow
+from wms.models.ledger import StockMove
+
+
+@dataclass
+class Stint:
+    location_id: int
+    start: datetime
+    end: datetime | None
+    measured_by: int | None = None  # the location whose sensors supplied readings
+    readings: int = 0
+
+
+@dataclass
+class LotHistory:
+    lot_id: int
+    stints: list[Stint]
+    times: np.ndarray
+    temps: np.ndarray
+    used_fraction: float
+    remaining_days: float
+    spent: bool
+    unmeasured_days: float
+    end: int | None = None
+    excursions: list[Finding] = field(default_factory=list)
+
+    def mkt_c(self) -> float | None:
+        """Mean kinetic temperature over the history, each reading weighted by how long it held."""
+        if self.times.size == 0:
+            return None
+        held = np.diff(self.times, append=max(self.end or 0, int(self.times[-1])))
+        if held.sum() <= 0:
+            held = np.ones_like(held)
+        return float(mkt(self.temps, durations_s=held))
+
+    def summary(self) -> dict[str, Any]:
+        return {"used_fraction": round(self.used_fraction, 4),
+                "remaining_days": round(self.remaining_days, 2), "spent": self.spent,
+                "unmeasured_days": round(self.unmeasured_days, 2),
+                "readings": int(self.times.size)}
+
+
+def stints(session: Session, lot_id: int) -> list[Stint]:
+    """Periods during which the lot had stock at each location, from its moves."""
+    moves = session.execute(
+        select(StockMove.created_at, StockMove.quantity, StockMove.from_location_id,
+               StockMove.to_location_id)
+        .where(StockMove.lot_id == lot_id).order_by(StockMove.created_at, StockMove.id)).all()
+    qty: dict[int, int] = {}
+    open_at: dict[int, datetime] = {}
+    out: list[Stint] = []
+    for at, quantity, src, dst in moves:
+        if src is not None:
+            qty[src] = qty.get(src, 0) - quantity
+            if qty[src] <= 0 and src in open_at:
+                out.append(Stint(src, open_at.pop(src), at))
+        if dst is not None:
+            if qty.get(dst, 0) <= 0:
+                open_at[dst] = at
+            qty[dst] = qty.get(dst, 0) + quantity
+    out.extend(Stint(loc, start, None) for loc, start in open_at.items())
+    return sorted(out, key=lambda s: (s.start, s.location_id))
+
+
+def _ancestors(session: Session, location_id: int) -> list[Location]:
+    chain = []
+    loc = session.get(Location, location_id)
+    while loc is not None:
+        chain.append(loc)
+        loc = session.get(Location, loc.parent_id) if loc.parent_id else None
+    return chain
+
+
+def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHistory:
+    now = now or utcnow()
+    lot = session.get(Lot, lot_id)
+    kinetics = Kinetics.of(lot.product)
+    parts_t, parts_c = [], []
+    found = stints(session, lot_id)
+    for stint in found:
+        end = stint.end or now
+        for place in _ancestors(session, stint.location_id):
+            times, temps, _ = location_series(session, place, stint.start, end)
+            if times.size:
+                stint.measured_by, stint.readings = place.id, int(times.size)
+                parts_t.append(times)
+                parts_c.append(temps)
+                break
+    if parts_t:
+        times, temps, _ = clean_series(np.concatenate(parts_t), np.concatenate(parts_c))
+    else:
+        times, temps = np.empty(0, np.int64), np.empty(0)
+    born = _born(lot, found)
+    first = int(times[0]) if times.size else int(now.timestamp())
+    unmeasured_s = max(0, first - int(born.timestamp())) if born else 0
+    # nominal ageing before the first reading: one point at the reference temperature
+    if unmeasured_s:
+        times = np.concatenate([[first - unmeasured_s], times]).astype(np.int64)
+        temps = np.concatenate([[kinetics.ref_temp_c], temps])
+    end = max(int(now.timestamp()), int(times[-1])) if times.size else None
+    status = assess(times, temps, kinetics, end=end) if times.size else None
+    excursions = _excursions_seen(session, found, now)
+    return LotHistory(
+        lot_id=lot_id, stints=found, times=times, temps=temps,
+        used_fraction=status.used_fraction if status else 0.0,
+        remaining_days=status.remaining_days if status else kinetics.shelf_life_days,
+        spent=status.spent if status else False,
+        unmeasured_days=unmeasured_s / DAY_S, end=end, excursions=excursions)
+
+
+def _born(lot: Lot, found: list[Stint]) -> datetime | None:
+    day = lot.harvest_date or lot.production_date
+    if day is not None:
+        return datetime.combine(day, time(0), tzinfo=UTC)
+    if lot.received_at is not None:
+        return lot.received_at
+    return found[0].start if found else None
+
+
+def _excursions_seen(session: Session, found: list[Stint], now: datetime) -> list[Finding]:
+    seen: dict[int, Finding] = {}
+    for stint in found:
+        if stint.measured_by is None:
+            continue
+        stmt = select(Finding).where(
+            Finding.kind == FindingKind.EXCURSION, Finding.location_id == stint.measured_by,
+            Finding.start < (stint.end or now),
+            Finding.end.is_(None) | (Finding.end > stint.start))
+        for f in session.scalars(stmt):
+            seen[f.id] = f
+    return sorted(seen.values(), key=lambda f: f.start)
