@@ -74,10 +74,19 @@ def enqueue(
         from rq import Queue
 
         queue = Queue(queue_name, connection=Redis.from_url(redis_url))
-        queue.enqueue(
-            execute, job_id, database_url, job_id=job_id, job_timeout=timeout_s,
-            failure_ttl=7 * 86400, result_ttl=86400,
-        )
+        try:
+            queue.enqueue(
+                execute, job_id, database_url, job_id=job_id, job_timeout=timeout_s,
+                failure_ttl=7 * 86400, result_ttl=86400,
+            )
+        except Exception as exc:
+            # The row must not claim to be waiting in a queue it never reached.
+            with transaction(factory) as session:
+                job = session.get(Job, job_id)
+                job.status = JobStatus.FAILED
+                job.error = f"could not queue the job: {type(exc).__name__}: {exc}"
+                job.finished_at = utcnow()
+            raise
     else:
         run(factory, job_id)
     return job_id
