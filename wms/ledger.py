@@ -170,8 +170,11 @@ def record_move(
             _put(session, loc, lot, quantity, reserved)
     home = from_location or to_location
     assert home is not None
+    # The related objects are set as well as the ids, so that showing the move after the
+    # flush needs no further queries.
     move = StockMove(
         kind=kind, warehouse_id=home.warehouse_id, product_id=lot.product_id, lot_id=lot.id,
+        lot=lot, product=lot.product, from_location=from_location, to_location=to_location,
         quantity=quantity, from_location_id=from_location.id if from_location else None,
         to_location_id=to_location.id if to_location else None, reason=reason,
         override_reason=override_reason, actor_id=actor_id, created_at=utcnow(),

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from wms import picking
 from wms.errors import ValidationFailed
@@ -82,7 +82,8 @@ def _location(session: Session, code: str | None, name: str,
               warehouse_ids: set[int] | None) -> Location:
     if not code:
         raise ValidationFailed({name: ["scan or enter the location"]})
-    loc = session.scalar(select(Location).where(Location.code == code))
+    loc = session.scalar(select(Location).options(joinedload(Location.warehouse))
+                         .where(Location.code == code))
     if loc is None or not loc.active:
         raise ValidationFailed({name: [f"there is no location {code!r}; scan the location "
                                        "label again"]})

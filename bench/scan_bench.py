@@ -1,0 +1,203 @@
+"""Scan throughput through the HTTP API, against pgbench on the same PostgreSQL server.
+
+Creates a scratch database, loads the demo (with its stock), serves the API with
+gunicorn and sends receive scans from client threads over keep-alive connections,
+each with its own Idempotency-Key. Then runs ``pgbench -b simple-update`` with the
+same number of clients for the same time on a scratch pgbench database, and prints
+the ratio. Both scratch databases are dropped at the end.
+
+    .venv/bin/python bench/scan_bench.py --clients 8 --seconds 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, select, text  # noqa: E402
+
+from wms import demo  # noqa: E402
+from wms.db import make_engine, make_session_factory, transaction  # noqa: E402
+from wms.migrations import upgrade  # noqa: E402
+from wms.models import Product  # noqa: E402
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def _admin():
+    return create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _labels(factory, n: int) -> list[str]:
+    expiry = date.today() + timedelta(days=120)
+    with transaction(factory) as s:
+        gtins = s.scalars(select(Product.gtin).order_by(Product.sku)).all()
+    rng = random.Random(1)
+    # A pool of lots: most scans receive more of a lot already seen, some create one.
+    return [f"01{rng.choice(gtins)}|17{expiry:%y%m%d}|37{rng.randint(1, 40)}|10B{i % 997:04d}"
+            for i in range(n)]
+
+
+def _wait_up(port: int, timeout: float = 30) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not come up")
+
+
+def load(port: int, token: str, labels: list[str], clients: int, seconds: float
+         ) -> tuple[int, int, list[float]]:
+    stop = time.perf_counter() + seconds
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors = [0]
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, i = [], n
+        while time.perf_counter() < stop:
+            body = json.dumps({"action": "receive", "location": "SH1-REC",
+                               "barcode": labels[i % len(labels)]})
+            i += clients
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                       "Idempotency-Key": uuid.uuid4().hex}
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", "/api/scans", body, headers)
+                resp = conn.getresponse()
+                resp.read()
+                ok = resp.status == 201
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                ok = False
+            mine.append(time.perf_counter() - t0)
+            if not ok:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(latencies) - errors[0], errors[0], latencies
+
+
+def pgbench(clients: int, seconds: int) -> float:
+    name = f"pgbench_scratch_{os.getpid()}"
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        base = ["pgbench", "-h", "127.0.0.1", "-U", "postgres"]
+        subprocess.run([*base, "-i", "-q", "-s", "1", name], check=True, capture_output=True)
+        out = subprocess.run([*base, "-b", "simple-update", "-c", str(clients), "-j", "2",
+                              "-T", str(seconds), name], check=True, capture_output=True,
+                             text=True).stdout
+        return float(re.search(r"tps = ([\d.]+)", out).group(1))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    args = parser.parse_args()
+
+    name = f"wms_scan_bench_{os.getpid()}"
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"{PG}/{name}"
+    server = None
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        factory = make_session_factory(engine)
+        t0 = time.perf_counter()
+        summary = demo.load(factory, seed=7)
+        print(f"demo loaded in {time.perf_counter() - t0:.0f} s: {summary['counts']}")
+        token = summary["tokens"]["staff"]["token"]
+        labels = _labels(factory, 5000)
+        engine.dispose()
+
+        port = _free_port()
+        env = {**os.environ, "WMS_DATABASE_URL": url, "WMS_REDIS_URL": ""}
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--threads",
+             str(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+             "api.wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
+        _wait_up(port)
+        load(port, token, labels, args.clients, 2)  # warm up connections and caches
+        ok, errors, lat = load(port, token, labels, args.clients, args.seconds)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(20)
+        server = None
+
+        check = make_engine(url)
+        with check.connect() as conn:
+            diff = conn.execute(text("SELECT count(*) FROM (" + _verify_sql() + ") d")).scalar()
+        check.dispose()
+
+        tps = pgbench(args.clients, args.seconds)
+        rate = ok / args.seconds
+        q = statistics.quantiles(lat, n=100)
+        print(f"clients {args.clients}, {args.seconds} s, gunicorn {args.workers} workers × "
+              f"{args.threads} threads")
+        print(f"scans: {ok} ok, {errors} failed -> {rate:.0f} scans/s; latency p50 "
+              f"{q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms")
+        print(f"pgbench simple-update: {tps:.0f} tps")
+        print(f"ratio scans/s : pgbench tps = {rate / tps:.1%}")
+        print(f"ledger check after the run: {diff} differences")
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _verify_sql() -> str:
+    from wms.ledger import VERIFY_SQL
+
+    return VERIFY_SQL.text
+
+
+if __name__ == "__main__":
+    main()
