@@ -51,19 +51,24 @@ class SolveOptions:
     escape local optima with guided local search."""
 
     time_limit_s: float = 10.0
-    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    # "BY_SIZE": parallel cheapest insertion, which copes with tight time windows, up to
+    # ``large_problem`` stops; above that it takes longer than a typical time limit to build a
+    # first plan, so path-cheapest-arc (a first plan for 1,000 stops in seconds) is used.
+    first_solution: str = "BY_SIZE"
+    large_problem: int = 300
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     gls_lambda: float = 0.1
-    # Above this many stops, local-search moves only look at each stop's nearest neighbours;
-    # without that, OR-Tools slows down sharply beyond about a thousand stops.
-    neighbour_filter_above: int = 300
+    # On large problems insertion heuristics only consider each stop's nearest neighbours.
+    # Restricting local-search moves the same way (filter_moves) is available but measured
+    # worse: on a 1,000-stop day it stalled the search after the first plan.
     neighbours: int = 40
+    filter_moves: bool = False
     log_search: bool = False
     # Expert hook: adjust OR-Tools' RoutingSearchParameters after the settings above.
     tune: Callable[[object], None] | None = None
 
     def validate(self) -> None:
-        if self.first_solution not in FIRST_SOLUTION_STRATEGIES:
+        if self.first_solution not in (*FIRST_SOLUTION_STRATEGIES, "BY_SIZE"):
             raise ValueError(f"unknown first-solution strategy {self.first_solution!r}; "
                              f"choose from {', '.join(FIRST_SOLUTION_STRATEGIES)}")
         if self.metaheuristic not in METAHEURISTICS:
@@ -217,17 +222,19 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
             cold_pairs += 1
 
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy,
-                                             options.first_solution)
+    first = options.first_solution
+    if first == "BY_SIZE":
+        first = ("PATH_CHEAPEST_ARC" if len(servable) > options.large_problem
+                 else "PARALLEL_CHEAPEST_INSERTION")
+    params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
     params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
                                                 options.metaheuristic)
     params.guided_local_search_lambda_coefficient = options.gls_lambda
-    if len(servable) > options.neighbour_filter_above:
+    if len(servable) > options.large_problem:
         ratio = min(1.0, options.neighbours / len(servable))
-        params.ls_operator_neighbors_ratio = ratio
-        params.ls_operator_min_neighbors = options.neighbours
-        params.local_cheapest_insertion_parameters.neighbors_ratio = ratio
-        params.local_cheapest_insertion_parameters.min_neighbors = options.neighbours
+        if options.filter_moves:
+            params.ls_operator_neighbors_ratio = ratio
+            params.ls_operator_min_neighbors = options.neighbours
         params.global_cheapest_insertion_first_solution_parameters.neighbors_ratio = ratio
         params.global_cheapest_insertion_first_solution_parameters.min_neighbors = (
             options.neighbours)
@@ -254,7 +261,8 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
     routing.AddAtSolutionCallback(on_solution)
     progress(2.0, f"searching ({len(servable)} stops, {nv} vehicles)")
     assignment = routing.SolveWithParameters(params)
-    stats = {"build_s": round(build_s, 3), "solutions_found": found["n"],
+    stats = {"first_solution_strategy": first, "build_s": round(build_s, 3),
+             "solutions_found": found["n"],
              "first_solution_s": None if found["first_s"] is None else round(found["first_s"], 3),
              "objective": None if assignment is None else assignment.ObjectiveValue() / COST_SCALE,
              "cold_chain_constraints": cold_pairs, "search_status": int(routing.status())}
