@@ -199,11 +199,13 @@ def orders() -> None:
 @click.option("--warehouse", required=True, help="warehouse code")
 @click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
               help="delivery date")
-@click.option("--strategy", default="fefo", show_default=True)
+@click.option("--strategy", default="fefo", show_default=True,
+              help="fefo, or lsfo (least remaining shelf life first, from temperatures)")
 def orders_allocate(warehouse: str, day, strategy: str) -> None:
     """Allocate a warehouse's open orders for a delivery date, one transaction per order."""
     from sqlalchemy import select
 
+    import coldchain.allocation  # noqa: F401  (registers "lsfo")
     from wms.models import Warehouse
     from wms.orders import allocate_day
 

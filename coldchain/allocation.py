@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from wms.allocation import Candidate, Context, fefo, strategy
+from wms.orders import CANDIDATE_FACTS
 
 
 def remaining_at(cand: Candidate, today: date, day: date) -> float | None:
@@ -38,3 +39,21 @@ def least_shelf_life_first(candidates: Sequence[Candidate], quantity: int,
     usable.sort(key=lambda pair: (pair[0], pair[1].lot_id, pair[1].location_id))
     # Lots without a known history go after, in FEFO order.
     return [c for _, c in usable] + fefo(unknown, quantity, context)
+
+
+def remaining_life_facts(session, candidates: list[Candidate]) -> list[Candidate]:
+    """Fill each candidate's remaining shelf life (days today, at the reference temperature)."""
+    from dataclasses import replace
+
+    from coldchain.lot_history import history
+
+    days: dict[int, float] = {}
+    out = []
+    for cand in candidates:
+        if cand.lot_id not in days:
+            days[cand.lot_id] = history(session, cand.lot_id).remaining_days
+        out.append(replace(cand, extra={**cand.extra, "remaining_days": days[cand.lot_id]}))
+    return out
+
+
+CANDIDATE_FACTS["lsfo"] = remaining_life_facts

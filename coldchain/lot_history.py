@@ -106,8 +106,10 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
     found = stints(session, lot_id)
     for stint in found:
         end = stint.end or now
-        for place in _ancestors(session, stint.location_id):
-            times, temps, _ = location_series(session, place, stint.start, end)
+        for depth, place in enumerate(_ancestors(session, stint.location_id)):
+            # An enclosing room's own sensor speaks for its bins; a sibling bin's does not.
+            times, temps, _ = location_series(session, place, stint.start, end,
+                                              include_below=depth == 0)
             if times.size:
                 stint.measured_by, stint.readings = place.id, int(times.size)
                 parts_t.append(times)

@@ -18,11 +18,12 @@ from wms.errors import ValidationFailed
 from wms.models import Location
 
 
-def location_series(session: Session, location: Location, start: datetime, end: datetime
-                    ) -> tuple[np.ndarray, np.ndarray, int]:
+def location_series(session: Session, location: Location, start: datetime, end: datetime,
+                    *, include_below: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
     """Readings of every sensor that hung in the place (or below it) while it hung there."""
+    places = subtree(session, location) if include_below else [location.id]
     links = session.scalars(select(SensorAttachment).where(
-        SensorAttachment.location_id.in_(subtree(session, location)),
+        SensorAttachment.location_id.in_(places),
         SensorAttachment.attached_at < end,
         SensorAttachment.detached_at.is_(None) | (SensorAttachment.detached_at > start),
     )).all()

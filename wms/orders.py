@@ -9,6 +9,7 @@ oversell. On SQLite the write lock taken at BEGIN gives the same guarantee.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -112,6 +113,12 @@ def get_order(session: Session, ref: str, *, lock: bool = False) -> CustomerOrde
     return order
 
 
+# Strategies that need facts the ledger does not hold (a lot's remaining shelf life from
+# its temperature history) register a function here that fills ``Candidate.extra``.
+CandidateFacts = Callable[[Session, list[allocation.Candidate]], list[allocation.Candidate]]
+CANDIDATE_FACTS: dict[str, CandidateFacts] = {}
+
+
 def _candidates(session: Session, order: CustomerOrder, product_id: int
                 ) -> tuple[list[allocation.Candidate], dict[tuple[int, int], tuple[Lot, Location]]]:
     rows = session.execute(
@@ -150,6 +157,9 @@ def allocate_order(session: Session, order_id: int, *,
             if line.backorder <= 0:
                 continue
             cands, objects = _candidates(session, order, line.product_id)
+            facts = CANDIDATE_FACTS.get(strategy)
+            if facts is not None:
+                cands = facts(session, cands)
             ctx = allocation.Context(delivery_date=order.delivery_date,
                                      min_remaining_days=line.product.min_remaining_days)
             for cand, qty in allocation.plan(cands, line.backorder, ctx, strategy):

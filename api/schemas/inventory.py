@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from api.schemas.common import BaseSchema
 from wms.allocation import STRATEGIES
@@ -217,7 +217,15 @@ class OrderReportSchema(BaseSchema):
 class AllocateSchema(BaseSchema):
     warehouse = fields.String(required=True)
     date = fields.Date(required=True)
-    strategy = fields.String(load_default="fefo", validate=validate.OneOf(sorted(STRATEGIES)))
+    strategy = fields.String(load_default="fefo", validate=lambda name: _known_strategy(name),
+                             metadata={"description": "fefo (default) or lsfo: least remaining "
+                                                      "shelf life first, from temperatures"})
+
+
+def _known_strategy(name: str) -> None:
+    # Checked at request time: strategies from other modules register when those load.
+    if name not in STRATEGIES:
+        raise ValidationError(f"must be one of: {', '.join(sorted(STRATEGIES))}")
 
 
 class AllocationRunSchema(BaseSchema):
