@@ -67,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def swagger_assets(filename: str):
         return send_from_directory(SWAGGER_ASSETS, filename)
 
+    # Registers the "lsfo" allocation strategy before any request can ask for it.
     import coldchain.allocation
     from api.blueprints import (
         accounts,
