@@ -123,6 +123,7 @@ def demo() -> None:
 @click.option("--json-tokens", is_flag=True, help="print the tokens as JSON")
 def demo_load(seed: int, json_tokens: bool) -> None:
     """Migrate and fill an empty database with the demo data set; print a token per role."""
+    from coldchain.demo import load_sensors
     from wms import demo as demo_data
     from wms import migrations
 
@@ -138,6 +139,14 @@ def demo_load(seed: int, json_tokens: bool) -> None:
 
         summary = demo_data.load(factory, seed=seed, progress=progress)
         progress(100)
+    with click.progressbar(length=100, label="temperature loggers", file=sys.stderr) as bar:
+        seen = [0]
+
+        def logger_progress(fraction: float) -> None:
+            bar.update(int(fraction * 100) - seen[0])
+            seen[0] = int(fraction * 100)
+
+        summary["counts"].update(load_sensors(factory, seed=seed, progress=logger_progress))
     if json_tokens:
         click.echo(json.dumps(summary["tokens"], indent=2))
         return
