@@ -40,11 +40,12 @@ from coldchain.ingest import Row, ingest
 from coldchain.lot_history import history
 from coldchain.models import Alert, Finding, ReadingBatch, Sensor
 from coldchain.readings import ParsedReadings, ReadingFormatError, normalise_json
-from coldchain.reports import mkt_report
+from coldchain.reports import location_series, mkt_report
 from coldchain.rules import load as load_rules
 from wms import scope
 from wms.errors import Forbidden, ValidationFailed
 from wms.models import Location, Lot, Role
+from wms.models.base import utcnow
 
 log = logging.getLogger(__name__)
 blp = Blueprint("coldchain", __name__, url_prefix="/api",
@@ -185,6 +186,22 @@ class SensorReadings(MethodView):
         t, c = min_max(times, temps, args["max_points"])
         stamps = np.datetime_as_string(t.astype("datetime64[s]"), unit="s")
         return {"sensor": serial, "count": int(times.size),
+                "points": [(f"{s}Z", float(v)) for s, v in zip(stamps, c, strict=True)]}
+
+
+@blp.route("/locations/<code>/readings")
+class LocationReadings(MethodView):
+    @blp.arguments(WindowQuerySchema, location="query")
+    @blp.response(200, SeriesSchema)
+    def get(self, args: dict, code: str):
+        """Readings of every sensor in a place (and below it) over a window, thinned."""
+        location = _location(code)
+        end = args["end"] or utcnow()
+        start = args["start"] or end - timedelta(days=1)
+        times, temps, _ = location_series(db(), location, start, end)
+        t, c = min_max(times, temps, args["max_points"])
+        stamps = np.datetime_as_string(t.astype("datetime64[s]"), unit="s")
+        return {"sensor": None, "location": code, "count": int(times.size),
                 "points": [(f"{s}Z", float(v)) for s, v in zip(stamps, c, strict=True)]}
 
 

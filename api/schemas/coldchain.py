@@ -57,7 +57,8 @@ class WindowQuerySchema(BaseSchema):
 
 
 class SeriesSchema(BaseSchema):
-    sensor = fields.String()
+    sensor = fields.String(allow_none=True)
+    location = fields.String()
     count = fields.Integer()
     points = fields.List(fields.Tuple((fields.String(), fields.Float())))
 

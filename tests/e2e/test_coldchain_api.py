@@ -141,3 +141,15 @@ def test_moving_a_sensor_via_the_api(api, sensor):
     back = api.as_("staff").post("/api/sensors/GW-1/attachments",
                                  json={"location": "SH1-C", "at": _iso(T0 - timedelta(days=3))})
     assert back.status_code == 422
+
+
+def test_location_readings_are_thinned_but_keep_the_spike(api, sensor):
+    temps = [3.0] * 200
+    temps[123] = 9.5  # one warm reading among many
+    api.as_("staff").post("/api/readings", json=_batch(temps))
+    resp = api.as_("staff").get("/api/locations/SH1-C/readings", query_string={
+        "from": _iso(T0), "to": _iso(T0 + timedelta(days=1)), "max_points": 20})
+    assert resp.status_code == 200, resp.json
+    assert resp.json["count"] == 200
+    assert len(resp.json["points"]) <= 20
+    assert max(v for _, v in resp.json["points"]) == 9.5
