@@ -24,6 +24,7 @@ from wms.models.master import (
     Warehouse,
 )
 from wms.models.orders import CustomerOrder, OrderLine, OrderStatus, Reservation
+from wms.models.recall import LotRecall
 
 __all__ = [
     "ApiToken",
@@ -36,6 +37,7 @@ __all__ = [
     "Location",
     "LocationKind",
     "Lot",
+    "LotRecall",
     "LotStatus",
     "MoveKind",
     "OrderLine",
