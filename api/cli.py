@@ -287,7 +287,7 @@ def readings_import(path: str, serial: str | None, unit: str | None, tz: str | N
     """Import a logger file (CSV export or Berlinger Q-tag download)."""
     from coldchain.evaluate import evaluate_sensor
     from coldchain.files import parse_logger_file
-    from coldchain.ingest import Row, ingest
+    from coldchain.ingest import ingest_parsed
 
     with open(path, "rb") as fh:
         data = fh.read()
@@ -302,7 +302,6 @@ def readings_import(path: str, serial: str | None, unit: str | None, tz: str | N
 
         fmt, parsed = parse_logger_file(data, serial=serial, tz=tz, unit=unit, progress=advance)
         advance(1.0)
-    rows = [Row(*r) for r in parsed.rows()]
     with _transaction() as session, click.progressbar(
             length=1000, label="storing", file=sys.stderr) as bar:
         done = [0]
@@ -313,8 +312,8 @@ def readings_import(path: str, serial: str | None, unit: str | None, tz: str | N
                 bar.update(step)
                 done[0] += step
 
-        report = ingest(session, rows, parsed.error_dicts(), source=fmt,
-                        filename=os.path.basename(path), progress=stored)
+        report = ingest_parsed(session, parsed, source=fmt, filename=os.path.basename(path),
+                               progress=stored)
     click.echo(f"{fmt}: {report.rows} rows, {report.stored} stored, {report.duplicates} "
                f"already known, {report.rejected} rejected (batch {report.batch_id})")
     for err in report.errors[:50]:

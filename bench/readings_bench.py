@@ -27,7 +27,7 @@ from redis import Redis
 from sqlalchemy import text
 
 from coldchain.files import parse_logger_file
-from coldchain.ingest import Row, ingest
+from coldchain.ingest import ingest_parsed
 from coldchain.models import Sensor
 from wms import accounts
 from wms.db import make_engine, make_session_factory, transaction
@@ -72,13 +72,17 @@ def truncate(factory) -> None:
 
 
 def bench_copy(factory, ids: dict[str, int], serials, offsets, temps) -> float:
+    """COPY of the same rows, already as text: the server's own speed, no Python per row."""
+    data = "".join(f"{ids[s]}\t{(T0 + timedelta(seconds=o)).isoformat()}\t{t}\n"
+                   for s, o, t in zip(serials, offsets.tolist(), temps.tolist(), strict=True)
+                   ).encode()
     start = time.perf_counter()
     with transaction(factory) as s:
         raw = s.connection().connection.driver_connection
         with raw.cursor() as cur, cur.copy(
                 "COPY reading (sensor_id, ts, temp_c) FROM STDIN") as copy:
-            for serial, off, temp in zip(serials, offsets.tolist(), temps.tolist(), strict=True):
-                copy.write_row((ids[serial], T0 + timedelta(seconds=off), temp))
+            for chunk in range(0, len(data), 1 << 20):
+                copy.write(data[chunk:chunk + (1 << 20)])
     return time.perf_counter() - start
 
 
@@ -90,8 +94,7 @@ def bench_csv(factory, serials, offsets, temps) -> float:
     start = time.perf_counter()
     _, parsed = parse_logger_file(data)
     with transaction(factory) as s:
-        report = ingest(s, [Row(*r) for r in parsed.rows()], parsed.error_dicts(),
-                        source="csv", filename="bench.csv")
+        report = ingest_parsed(s, parsed, source="csv", filename="bench.csv")
     elapsed = time.perf_counter() - start
     assert report.stored == len(serials), report.to_dict()
     return elapsed

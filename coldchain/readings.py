@@ -865,40 +865,42 @@ def normalise_json(payload: Any, *, tz_required: bool = True) -> ParsedReadings:
     refs: list[int] = []
     errors: list[BadRow] = []
 
+    def fail(i: int, item: Any, name: str, message: str) -> None:
+        where = f"readings[{i}].{name}" if name else f"readings[{i}]"
+        errors.append(BadRow(i, repr(item), message, where=where))
+
+    # A batch holds up to 10,000 readings: this loop is the hot path of gateway ingestion,
+    # so the common case (°C, offset given) avoids any work beyond the checks themselves.
     for i, item in enumerate(items):
-        path = f"readings[{i}]"
-
-        def fail(name: str, message: str, path: str = path, item: Any = item, i: int = i
-                 ) -> None:
-            where = f"{path}.{name}" if name else path
-            errors.append(BadRow(i, repr(item), message, where=where))
-
         if not isinstance(item, dict):
-            fail("", "must be an object")
+            fail(i, item, "", "must be an object")
             continue
         before = len(errors)
         serial = item.get("serial")
         if serial is None:
-            fail("serial", "required")
+            fail(i, item, "serial", "required")
         elif not isinstance(serial, str) or not serial.strip():
-            fail("serial", "must be a non-empty string")
+            fail(i, item, "serial", "must be a non-empty string")
         stamp = item.get("timestamp")
         epoch = None
         if stamp is None:
-            fail("timestamp", "required")
+            fail(i, item, "timestamp", "required")
         elif not isinstance(stamp, str):
-            fail("timestamp", "must be an ISO 8601 string")
+            fail(i, item, "timestamp", "must be an ISO 8601 string")
         else:
             try:
                 dt = datetime.fromisoformat(stamp.strip())
             except ValueError:
-                fail("timestamp", f"{stamp!r} is not an ISO 8601 timestamp")
+                fail(i, item, "timestamp", f"{stamp!r} is not an ISO 8601 timestamp")
             else:
-                if dt.tzinfo is None and tz_required:
-                    fail("timestamp", f"{stamp!r} has no UTC offset "
-                                      "(send e.g. 2024-05-01T08:00:00+08:00)")
+                if dt.tzinfo is None:
+                    if tz_required:
+                        fail(i, item, "timestamp", f"{stamp!r} has no UTC offset "
+                                                   "(send e.g. 2024-05-01T08:00:00+08:00)")
+                    else:
+                        epoch = math.floor(dt.replace(tzinfo=UTC).timestamp())
                 else:
-                    epoch = math.floor(dt.replace(tzinfo=dt.tzinfo or UTC).timestamp())
+                    epoch = math.floor(dt.timestamp())
         unit = "C"
         raw_unit = item.get("unit")
         if raw_unit is not None:
@@ -907,17 +909,19 @@ def normalise_json(payload: Any, *, tz_required: bool = True) -> ParsedReadings:
             except ValueError:
                 unit = None
             if unit is None:
-                fail("unit", "must be 'C' or 'F'")
+                fail(i, item, "unit", "must be 'C' or 'F'")
         value = item.get("temperature")
         celsius = None
         if value is None:
-            fail("temperature", "required")
+            fail(i, item, "temperature", "required")
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            fail("temperature", "must be a number")
+            fail(i, item, "temperature", "must be a number")
         elif unit is not None:
-            celsius, why = _temperature(repr(float(value)), unit, False)
-            if why:
-                fail("temperature", why)
+            value = float(value)
+            celsius = (value - 32.0) * (5.0 / 9.0) if unit == "F" else value
+            if not (math.isfinite(celsius) and MIN_PLAUSIBLE_C <= celsius <= MAX_PLAUSIBLE_C):
+                celsius, why = _temperature(repr(value), unit, False)
+                fail(i, item, "temperature", why or "not a plausible temperature")
         if len(errors) > before:
             continue
         serials.append(serial.strip())

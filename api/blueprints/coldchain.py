@@ -36,7 +36,7 @@ from coldchain import alerts, sensors
 from coldchain.downsample import min_max
 from coldchain.evaluate import series
 from coldchain.files import parse_logger_file
-from coldchain.ingest import Row, ingest
+from coldchain.ingest import ingest_parsed
 from coldchain.lot_history import history
 from coldchain.models import Alert, Finding, ReadingBatch, Sensor
 from coldchain.readings import ParsedReadings, ReadingFormatError, normalise_json
@@ -115,8 +115,8 @@ def _ingest(parsed: ParsedReadings, *, source: str, filename: str = "",
         raise ValidationFailed({e.where or f"line {e.line}": [e.reason]
                                 for e in parsed.errors[:200]},
                                detail=f"none of the {len(parsed.errors)} readings is usable")
-    report = ingest(db(), [Row(*r) for r in parsed.rows()], parsed.error_dicts(),
-                    source=source, filename=filename, user_id=current_user().id)
+    report = ingest_parsed(db(), parsed, source=source, filename=filename,
+                           user_id=current_user().id)
     db().commit()
     out = {**report.to_dict(), "format": fmt, "evaluation_job": None, "evaluation": "none"}
     if report.stored:
