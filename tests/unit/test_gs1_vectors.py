@@ -1,7 +1,7 @@
 """Published GS1 test vectors (biip's and the GS1 Syntax Engine's own cases) run through parse_scan.
 
-The vectors live in the shared test data so that every consumer of barcodes checks against the
-same file; WMS_GS1_VECTORS points elsewhere when needed.
+The vectors ship with the tests (tests/data/gs1_vectors.json); WMS_GS1_VECTORS points elsewhere
+when needed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import pytest
 from wms.gs1 import ScanData, ScanError, parse_scan
 
 VECTORS_PATH = Path(
-    os.environ.get("WMS_GS1_VECTORS", "/work/shared/testdata/gs1_vectors.json"))
+    os.environ.get("WMS_GS1_VECTORS",
+                   Path(__file__).resolve().parents[1] / "data" / "gs1_vectors.json"))
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 
 if VECTORS_PATH.exists():
