@@ -23,3 +23,11 @@ def min_max(times: np.ndarray, temps: np.ndarray, max_points: int
         keep.extend((a + int(np.argmin(seg)), a + int(np.argmax(seg))))
     idx = np.unique(np.asarray(keep, dtype=np.int64))
     return times[idx], temps[idx]
+
+
+def chart_points(times: np.ndarray, temps: np.ndarray, max_points: int
+                 ) -> list[tuple[str, float]]:
+    """At most ``max_points`` (ISO UTC time, °C) pairs for a chart."""
+    t, c = min_max(times, temps, max_points)
+    stamps = np.datetime_as_string(t.astype("datetime64[s]"), unit="s")
+    return [(f"{s}Z", float(v)) for s, v in zip(stamps.tolist(), c.tolist(), strict=True)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import numpy as np
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -33,7 +32,7 @@ from api.schemas.coldchain import (
     WindowQuerySchema,
 )
 from coldchain import alerts, sensors
-from coldchain.downsample import min_max
+from coldchain.downsample import chart_points
 from coldchain.evaluate import series
 from coldchain.files import parse_logger_file
 from coldchain.ingest import ingest_parsed
@@ -183,10 +182,9 @@ class SensorReadings(MethodView):
         """Readings over a window, thinned for a chart (each bucket's min and max kept)."""
         sensor = _sensor(serial)
         times, temps = series(db(), sensor.id, args["start"], args["end"])
-        t, c = min_max(times, temps, args["max_points"])
-        stamps = np.datetime_as_string(t.astype("datetime64[s]"), unit="s")
+        points = chart_points(times, temps, args["max_points"])
         return {"sensor": serial, "count": int(times.size),
-                "points": [(f"{s}Z", float(v)) for s, v in zip(stamps, c, strict=True)]}
+                "points": points}
 
 
 @blp.route("/locations/<code>/readings")
@@ -199,10 +197,9 @@ class LocationReadings(MethodView):
         end = args["end"] or utcnow()
         start = args["start"] or end - timedelta(days=1)
         times, temps, _ = location_series(db(), location, start, end)
-        t, c = min_max(times, temps, args["max_points"])
-        stamps = np.datetime_as_string(t.astype("datetime64[s]"), unit="s")
+        points = chart_points(times, temps, args["max_points"])
         return {"sensor": None, "location": code, "count": int(times.size),
-                "points": [(f"{s}Z", float(v)) for s, v in zip(stamps, c, strict=True)]}
+                "points": points}
 
 
 @blp.route("/findings")
@@ -311,8 +308,7 @@ class LotTemperature(MethodView):
         if allowed is not None and found.stints and not any(
                 db().get(Location, s.location_id).warehouse_id in allowed for s in found.stints):
             raise Forbidden("this lot was never in your warehouse")
-        t, c = min_max(found.times, found.temps, args["max_points"])
-        stamps = np.datetime_as_string(t.astype("datetime64[s]"), unit="s")
+        points = chart_points(found.times, found.temps, args["max_points"])
         return {
             "lot": {"id": lot.id, "lot_code": lot.lot_code, "product": lot.product.sku,
                     "status": lot.status.value},
@@ -324,5 +320,5 @@ class LotTemperature(MethodView):
                         "measured_at": codes.get(s.measured_by), "readings": s.readings}
                        for s in found.stints],
             "excursions": FindingSchema(many=True).dump(found.excursions),
-            "points": [(f"{s}Z", float(v)) for s, v in zip(stamps, c, strict=True)],
+            "points": points,
         }
