@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import coldchain.models  # noqa: F401  (registers the cold-chain tables on Base)
+import routing.models  # noqa: F401
 from alembic import context
 from wms.db import make_engine
 from wms.models import Base

@@ -78,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         moves,
         orders,
         picking,
+        routes,
         scans,
         stock,
         warehouses,
@@ -85,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
-                   coldchain):
+                   coldchain, routes):
         api.register_blueprint(module.blp)
+    app.register_blueprint(routes.pages)
     return app

@@ -147,13 +147,48 @@ def demo_load(seed: int, json_tokens: bool) -> None:
             seen[0] = int(fraction * 100)
 
         summary["counts"].update(load_sensors(factory, seed=seed, progress=logger_progress))
+    day = _demo_day(factory, seed)
     if json_tokens:
-        click.echo(json.dumps(summary["tokens"], indent=2))
+        click.echo(json.dumps({**summary["tokens"], "driver_with_route": day["driver"]},
+                              indent=2))
         return
     click.echo("\n" + ", ".join(f"{v} {k}" for k, v in summary["counts"].items()))
     click.echo("\nAPI tokens (send as 'Authorization: Bearer <token>'):")
     for role, info in summary["tokens"].items():
         click.echo(f"  {role:<10} {info['username']:<16} {info['token']}")
+    driver = day["driver"]
+    if driver:
+        click.echo(f"  {'driver':<10} {driver['username']:<16} {driver['token']}  "
+                   f"(has route {driver['route_id']} today)")
+        click.echo(f"\nmanifest: /manifests/{driver['route_id']}?token={driver['token']}")
+
+
+def _demo_day(factory, seed: int) -> dict:
+    """Today's orders, allocation and published plans for every warehouse."""
+    from routing import demo_day
+
+    def progress(label: str):
+        bar = click.progressbar(length=100, label=label, file=sys.stderr)
+        done = [0]
+
+        def advance(pct: float, _msg: str = "") -> None:
+            step = int(pct) - done[0]
+            if step > 0:
+                bar.update(step)
+                done[0] += step
+                if done[0] >= 100:
+                    bar.render_finish()
+
+        return advance
+
+    click.echo("today's deliveries: orders, allocation, route plans", err=True)
+    result = demo_day.run(factory, seed=seed, progress=progress)
+    for code, f in result["warehouses"].items():
+        click.echo(f"{code}: {f['orders']} orders ({f['units allocated']} units allocated, "
+                   f"{f['units on backorder']} on backorder), {f['stops']} stops on "
+                   f"{f['routes']} routes, {f['unassigned']} unassigned, {f['km']} km, "
+                   f"planned in {f['plan seconds']} s", err=True)
+    return result
 
 
 @main.command("check")
@@ -266,6 +301,49 @@ def worker(burst: bool) -> None:
 
 def _transaction():
     return transaction(make_session_factory(make_engine(_settings().database_url)))
+
+
+@routes_cli.command("plan")
+@click.option("--warehouse", required=True, help="warehouse code")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="delivery date")
+@click.option("--time-limit", default=10.0, show_default=True, help="solver seconds")
+@click.option("--publish", is_flag=True, help="publish the new version to the drivers")
+def routes_plan(warehouse: str, day, time_limit: float, publish: bool) -> None:
+    """Plan a warehouse's delivery date from its allocated orders; save a new version."""
+    from routing import dispatch
+    from wms.errors import DomainError
+
+    factory = make_session_factory(make_engine(_settings().database_url))
+    with transaction(factory) as session:
+        try:
+            warehouse_id = dispatch.warehouse_id_of(session, warehouse)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
+    with click.progressbar(length=100, label=f"planning {warehouse}", file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(pct: float, _msg: str = "") -> None:
+            step = int(pct) - done[0]
+            if step > 0:
+                bar.update(step)
+                done[0] += step
+
+        try:
+            result = dispatch.plan_day(factory, warehouse_id, day.date(),
+                                       time_limit_s=time_limit, progress=progress)
+        except dispatch.InvalidPlan as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"plan {result['plan_id']} version {result['version']}: {result['stops']} stops "
+               f"on {result['routes']} routes, {result['unassigned']} unassigned, "
+               f"{result['total_distance_km']} km, cost {result['total_cost']}")
+    if publish:
+        try:
+            with transaction(factory) as session:
+                dispatch.publish(session, result["plan_id"], actor_id=None)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
+        click.echo("published")
 
 
 main.add_command(routes_cli, "routes")

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 import coldchain.models  # noqa: F401  (every table of the product is on Base.metadata)
+import routing.models  # noqa: F401
 from tests import factories
 from wms import migrations
 from wms.db import make_engine, make_session_factory

@@ -1,0 +1,239 @@
+"""Dispatch: route plans as background jobs, publishing, routes, driver manifests, loading
+against a manifest and delivery confirmations; and the printable manifest page."""
+
+from __future__ import annotations
+
+from flask import Blueprint as PageBlueprint
+from flask import make_response, render_template, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from api.auth import current_user, roles
+from api.blueprints.scans import idempotent
+from api.errors import problem
+from api.jobs import start_job
+from api.lookups import scoped, warehouse_for_user
+from api.pagination import SelectPage
+from api.runtime import db
+from api.schemas.accounts import JobSchema
+from api.schemas.routing import (
+    DeliveryResultSchema,
+    DeliverySchema,
+    LoadingResultSchema,
+    LoadingSchema,
+    LoadingStatusSchema,
+    ManifestQuerySchema,
+    ManifestSchema,
+    PlanQuerySchema,
+    PlanRequestSchema,
+    PlanSchema,
+    PlanSummarySchema,
+    PublishSchema,
+    RouteSchema,
+    UnassignedSchema,
+)
+from routing import deliveries, dispatch, manifests
+from routing.models import Route, RoutePlan
+from wms import idempotency, scope
+from wms.accounts import authenticate_token
+from wms.errors import NotFound
+from wms.models import Role, User
+
+blp = Blueprint("routes", __name__, url_prefix="/api",
+                description="Route plans, routes, manifests, loading and delivery")
+pages = PageBlueprint("manifest_pages", __name__)
+
+
+def _plan_for_user(plan_id: int) -> RoutePlan:
+    plan = dispatch.get_plan(db(), plan_id)
+    scope.check_warehouse(current_user(), plan.warehouse_id)
+    return plan
+
+
+def route_visible_to(user: User, route_id: int) -> Route:
+    """A driver sees only their own routes of published plans; others see their warehouse's."""
+    route = db().get(Route, route_id)
+    if route is None:
+        raise NotFound(f"no route with id {route_id}")
+    if user.role == Role.DRIVER:
+        if route.driver_id != user.id or not dispatch.is_current(db(), route):
+            raise NotFound(f"no route with id {route_id} among your routes")
+    else:
+        scope.check_warehouse(user, route.warehouse_id)
+    return route
+
+
+@blp.route("/route-plans")
+class RoutePlans(MethodView):
+    @roles(Role.DISPATCHER, Role.STAFF)
+    @blp.arguments(PlanQuerySchema, location="query")
+    @blp.response(200, PlanSummarySchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, args: dict):
+        """Plans by warehouse and delivery date, newest version first."""
+        stmt = scoped(select(RoutePlan), RoutePlan.warehouse_id)
+        if "warehouse" in args:
+            stmt = stmt.where(RoutePlan.warehouse_id == warehouse_for_user(args["warehouse"]).id)
+        if "date" in args:
+            stmt = stmt.where(RoutePlan.delivery_date == args["date"])
+        if "status" in args:
+            stmt = stmt.where(RoutePlan.status == args["status"])
+        return stmt.order_by(RoutePlan.delivery_date.desc(), RoutePlan.warehouse_id,
+                             RoutePlan.version.desc())
+
+    @roles(Role.DISPATCHER)
+    @blp.arguments(PlanRequestSchema)
+    @blp.response(202, JobSchema)
+    def post(self, args: dict):
+        """Plan a warehouse's delivery date in the background; follow it at /api/jobs/<id>.
+
+        The result is a new draft version; routes that have already started are kept."""
+        warehouse = warehouse_for_user(args["warehouse"])
+        warehouse_id = warehouse.id
+        # Inline jobs run in their own transactions; this session must not hold one (on
+        # SQLite it would hold the write lock the job needs). Committing, unlike rolling
+        # back, keeps the loaded user fresh, so reading it does not open another.
+        db().commit()
+        return start_job(dispatch.JOB_KIND, {
+            "warehouse_id": warehouse_id, "date": args["date"].isoformat(),
+            "time_limit_s": args["time_limit_s"], "created_by": current_user().id,
+        }, warehouse_id=warehouse_id)
+
+
+@blp.route("/route-plans/<int:plan_id>")
+class RoutePlanById(MethodView):
+    @roles(Role.DISPATCHER, Role.STAFF)
+    @blp.response(200, PlanSchema)
+    def get(self, plan_id: int):
+        """A plan with its routes, their stops in order, and the unassigned stops."""
+        return _plan_for_user(plan_id)
+
+
+@blp.route("/route-plans/<int:plan_id>/unassigned")
+class RoutePlanUnassigned(MethodView):
+    @roles(Role.DISPATCHER, Role.STAFF)
+    @blp.response(200, UnassignedSchema(many=True))
+    def get(self, plan_id: int):
+        """Stops the plan could not serve, each with its reason."""
+        return _plan_for_user(plan_id).unassigned
+
+
+@blp.route("/route-plans/<int:plan_id>/publish")
+class PublishPlan(MethodView):
+    @roles(Role.DISPATCHER)
+    @blp.arguments(PublishSchema)
+    @blp.response(200, PlanSchema)
+    @blp.alt_response(409, description="not a draft, or a started route would be lost")
+    def post(self, args: dict, plan_id: int):
+        """Publish a draft: its routes go to their drivers and replace the day's published
+        plan."""
+        _plan_for_user(plan_id)
+        plan = dispatch.publish(db(), plan_id, actor_id=current_user().id,
+                                drivers=args["drivers"])
+        db().commit()
+        return plan
+
+
+@blp.route("/routes/<int:route_id>")
+class RouteById(MethodView):
+    @roles(Role.DISPATCHER, Role.STAFF, Role.DRIVER)
+    @blp.response(200, RouteSchema)
+    def get(self, route_id: int):
+        return route_visible_to(current_user(), route_id)
+
+
+@blp.route("/routes/<int:route_id>/loading")
+class RouteLoading(MethodView):
+    @roles(Role.DISPATCHER, Role.STAFF, Role.DRIVER)
+    @blp.response(200, LoadingStatusSchema)
+    def get(self, route_id: int):
+        """Planned against loaded units per stop and compartment."""
+        return deliveries.loading_status(db(), route_visible_to(current_user(), route_id))
+
+    @roles(Role.STAFF)
+    @idempotent
+    @blp.arguments(LoadingSchema)
+    @blp.response(201, LoadingResultSchema)
+    @blp.alt_response(409, description="not picked yet, or the route is not current")
+    @blp.alt_response(428, description="the Idempotency-Key header is missing")
+    def post(self, args: dict, route_id: int):
+        """Scan goods from staging onto the route's vehicle, into the compartment of their
+        class: a whole order, or a quantity of a lot."""
+        route = route_visible_to(current_user(), route_id)
+        moves = deliveries.load(db(), route.id, actor_id=current_user().id,
+                                order_ref=args.get("order"), lot_code=args.get("lot"),
+                                quantity=args.get("quantity"),
+                                idempotency_key=request.headers.get(idempotency.HEADER),
+                                raw_scan=args.get("barcode"))
+        return {**deliveries.loading_status(db(), route), "moves": moves}
+
+
+@blp.route("/routes/<int:route_id>/stops/<int:seq>/deliveries")
+class StopDeliveries(MethodView):
+    @roles(Role.DRIVER)
+    @idempotent
+    @blp.arguments(DeliverySchema)
+    @blp.response(201, DeliveryResultSchema)
+    @blp.alt_response(409, description="the stop was already confirmed")
+    @blp.alt_response(428, description="the Idempotency-Key header is missing")
+    def post(self, args: dict, route_id: int, seq: int):
+        """Confirm a stop: delivered units per line, and short, refused or damaged ones with
+        their reasons."""
+        route = route_visible_to(current_user(), route_id)
+        stop, outcomes, moves = deliveries.confirm_stop(
+            db(), route.id, seq, args["lines"], actor_id=current_user().id,
+            idempotency_key=request.headers.get(idempotency.HEADER))
+        return {"route_id": route.id, "seq": stop.seq, "pickup_point": stop.pickup_point.code,
+                "stop_status": stop.status.value, "route_status": route.status.value,
+                "lines": [vars(o) for o in outcomes], "moves": moves}
+
+
+@blp.route("/manifests")
+class Manifests(MethodView):
+    @roles(Role.DRIVER, Role.DISPATCHER, Role.STAFF)
+    @blp.arguments(ManifestQuerySchema, location="query")
+    @blp.response(200, ManifestSchema(many=True))
+    def get(self, args: dict):
+        """A driver's routes of the day's published plans (for staff: their warehouse's)."""
+        user = current_user()
+        if user.role == Role.DRIVER:
+            routes = manifests.published_routes(db(), args["date"], driver_id=user.id)
+        else:
+            ids = scope.visible_warehouse_ids(user)
+            if "warehouse" in args:
+                ids = {warehouse_for_user(args["warehouse"]).id}
+            routes = manifests.published_routes(db(), args["date"], warehouse_ids=ids)
+        return [manifests.manifest(db(), r) for r in routes]
+
+
+@blp.route("/manifests/<int:route_id>")
+class ManifestById(MethodView):
+    @roles(Role.DRIVER, Role.DISPATCHER, Role.STAFF)
+    @blp.response(200, ManifestSchema)
+    def get(self, route_id: int):
+        return manifests.manifest(db(), route_visible_to(current_user(), route_id))
+
+
+@pages.get("/manifests/<int:route_id>")
+def manifest_page(route_id: int):
+    """The printable manifest. The token comes as a bearer header or ``?token=`` (for a
+    link opened on a phone); the page is never cached and never sends it on as a referrer."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip() if scheme.lower() == "bearer" else ""
+    secret = secret or request.args.get("token", "").strip()
+    user = authenticate_token(db(), secret) if secret else None
+    if user is None:
+        return problem(401, "Unauthorized", "open this page with a valid API token",
+                       headers={"WWW-Authenticate": 'Bearer realm="coldchain-wms"'})
+    scope.check_role(user, Role.DRIVER, Role.DISPATCHER, Role.STAFF)
+    data = manifests.manifest(db(), route_visible_to(user, route_id))
+    db().commit()  # the token's last use
+    resp = make_response(render_template("manifest.html", m=data))
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; "
+                                               "base-uri 'none'; form-action 'none'")
+    return resp
