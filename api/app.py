@@ -81,12 +81,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         routes,
         scans,
         stock,
+        trace,
         warehouses,
     )
 
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
-                   coldchain, routes):
+                   coldchain, routes, trace):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     return app

@@ -218,6 +218,10 @@ def handover(session: Session, order_id: int, *, actor_id: int | None,
                                                         f"line {no}"]})
             mine = [r for r in rows if r.order_line_id == line.id]
             taken.extend(_take_units(mine, qty, f"handed over for line {no}"))
+    for row, _ in taken:
+        if row.lot.status == LotStatus.RECALLED:
+            raise Conflict(f"lot {row.lot.lot_code} is recalled; its units must not be handed "
+                           f"over ({row.lot.status_reason})", field="lot", lot=row.lot.lot_code)
     for row, qty in taken:
         moves.append(consume_reserved(session, row, actor_id=actor_id, quantity=qty,
                                       idempotency_key=idempotency_key))

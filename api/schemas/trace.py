@@ -1,0 +1,212 @@
+"""Schemas of traceability: lot facts and search, forward and backward traces, recalls,
+exports and the supplier scorecard."""
+
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from api.schemas.common import BaseSchema
+from wms.models import LotStatus
+
+RANGES = (("harvested_from", "harvested_to"), ("received_from", "received_to"),
+          ("expires_from", "expires_to"), ("from_", "to"))
+
+
+class _Ranges(BaseSchema):
+    @validates_schema
+    def _ordered(self, data: dict, **_kw) -> None:
+        for lo, hi in RANGES:
+            if data.get(lo) and data.get(hi) and data[lo] > data[hi]:
+                name = self.fields[hi].data_key or hi
+                start = self.fields[lo].data_key or lo
+                raise ValidationError(f"must not be before '{start}'", name)
+
+
+class LotSearchSchema(_Ranges):
+    q = fields.String(validate=validate.Length(1, 40),
+                      metadata={"description": "part of the lot code"})
+    lot_code = fields.String()
+    gtin = fields.String(validate=validate.Regexp(r"^\d{8,14}$", error="8 to 14 digits"))
+    sku = fields.String()
+    supplier = fields.String(metadata={"description": "supplier code"})
+    origin = fields.String(metadata={"description": "origin code"})
+    country = fields.String(validate=validate.Length(2, 3),
+                            metadata={"description": "country of the origin (ISO code)"})
+    status = fields.String(validate=validate.OneOf([s.value for s in LotStatus]))
+    purchase_order = fields.String()
+    buyer = fields.String(metadata={"description": "username of the buyer"})
+    certification = fields.String(metadata={"description": "text in the certifications"})
+    harvested_from = fields.Date()
+    harvested_to = fields.Date()
+    received_from = fields.Date()
+    received_to = fields.Date()
+    expires_from = fields.Date()
+    expires_to = fields.Date()
+
+
+class BackwardQuerySchema(BaseSchema):
+    move = fields.Integer(validate=validate.Range(min=1),
+                          metadata={"description": "id of a delivery or handover move"})
+    order = fields.String(metadata={"description": "order reference"})
+    pickup_point = fields.String(metadata={"description": "pickup point code (with date)"})
+    date = fields.Date(metadata={"description": "local day at the pickup point"})
+
+    @validates_schema
+    def _one_subject(self, data: dict, **_kw) -> None:
+        given = [k for k in ("move", "order", "pickup_point") if k in data]
+        if len(given) != 1:
+            raise ValidationError("give exactly one of move, order or pickup_point (with date)",
+                                  "move")
+        if "pickup_point" in data and "date" not in data:
+            raise ValidationError("a pickup point is traced for one day: give the date", "date")
+
+
+class ExportQuerySchema(_Ranges):
+    lot = fields.Integer(validate=validate.Range(min=1), metadata={"description": "lot id"})
+    product = fields.String(metadata={"description": "product SKU"})
+    from_ = fields.Date(data_key="from", metadata={"description": "first local day"})
+    to = fields.Date(metadata={"description": "last local day"})
+
+    @validates_schema
+    def _something(self, data: dict, **_kw) -> None:
+        if not any(k in data for k in ("lot", "product", "from_", "to")):
+            raise ValidationError("give a lot, a product or a date range (from, to)", "lot")
+
+
+class EpcisQuerySchema(ExportQuerySchema):
+    company_prefix_length = fields.Integer(
+        load_default=7, validate=validate.Range(6, 12),
+        metadata={"description": "digits of the GS1 company prefix in the GTINs"})
+
+
+class ScorecardQuerySchema(_Ranges):
+    from_ = fields.Date(data_key="from", metadata={"description": "first day of receipt"})
+    to = fields.Date(metadata={"description": "last day of receipt"})
+
+
+class ReasonSchema(BaseSchema):
+    reason = fields.String(required=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _not_blank(self, data: dict, **_kw) -> None:
+        if not data.get("reason", "").strip():
+            raise ValidationError("say why", "reason")
+
+
+class PlaceSchema(BaseSchema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    area = fields.String()
+    warehouse = fields.String()
+    vehicle = fields.String(allow_none=True)
+    pickup_point = fields.String(allow_none=True)
+
+
+class TraceMoveSchema(BaseSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    at = fields.DateTime()
+    quantity = fields.Integer()
+    from_ = fields.Nested(PlaceSchema, data_key="from", allow_none=True)
+    to = fields.Nested(PlaceSchema, allow_none=True)
+    actor = fields.String(allow_none=True)
+    order = fields.String(allow_none=True)
+    route_id = fields.Integer(allow_none=True)
+    reason = fields.String()
+    reverses_id = fields.Integer(allow_none=True)
+    reversed_by = fields.Integer(allow_none=True)
+    stands = fields.Boolean()
+
+
+class StockAtSchema(BaseSchema):
+    location = fields.String()
+    name = fields.String()
+    area = fields.String()
+    warehouse = fields.String()
+    vehicle = fields.String(allow_none=True)
+    pickup_point = fields.String(allow_none=True)
+    on_hand = fields.Integer()
+
+
+class ForwardSchema(BaseSchema):
+    lot = fields.Dict()
+    quantities = fields.Dict()
+    stock = fields.List(fields.Nested(StockAtSchema))
+    moves = fields.List(fields.Nested(TraceMoveSchema))
+    orders = fields.List(fields.Dict())
+    vehicles = fields.List(fields.Dict())
+    routes = fields.List(fields.Dict())
+    pickup_points = fields.List(fields.Dict())
+    temperature = fields.Dict(allow_none=True)
+
+
+class BackwardSchema(BaseSchema):
+    subject = fields.Dict()
+    lots = fields.List(fields.Dict())
+    moves = fields.List(fields.Nested(TraceMoveSchema))
+
+
+class RecallRecordSchema(BaseSchema):
+    id = fields.Integer()
+    reason = fields.String()
+    previous_status = fields.String()
+    recalled_by = fields.String(allow_none=True)
+    recalled_at = fields.DateTime()
+    released_by = fields.String(allow_none=True)
+    released_at = fields.DateTime(allow_none=True)
+    release_reason = fields.String()
+
+
+class RecallMoveSchema(BaseSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    quantity = fields.Integer()
+    from_ = fields.String(data_key="from")
+    to = fields.String()
+
+
+class RecallReportSchema(BaseSchema):
+    lot_id = fields.Integer()
+    lot_code = fields.String()
+    status = fields.String()
+    recalled = fields.Boolean()
+    created = fields.Boolean()
+    recall = fields.Nested(RecallRecordSchema, allow_none=True)
+    history = fields.List(fields.Nested(RecallRecordSchema))
+    moves = fields.List(fields.Nested(RecallMoveSchema))
+    released_reservations = fields.Integer()
+    handed_over = fields.Integer()
+    in_stock = fields.Integer()
+    quantities = fields.Dict()
+    stock = fields.List(fields.Nested(StockAtSchema))
+    pickup_points = fields.List(fields.Dict())
+    orders = fields.List(fields.Dict())
+
+
+class ScoreRowSchema(BaseSchema):
+    supplier = fields.String(allow_none=True)
+    supplier_name = fields.String(allow_none=True)
+    origin = fields.String(allow_none=True)
+    origin_name = fields.String(allow_none=True)
+    lots = fields.Integer()
+    quantity_received = fields.Integer()
+    lots_held = fields.Integer()
+    held_share = fields.Float()
+    units_scrapped = fields.Integer()
+    lots_spoiled = fields.Integer()
+    loss_share = fields.Float()
+    excursions = fields.Integer()
+    lots_with_excursions = fields.Integer()
+    excursions_per_lot = fields.Float()
+    units_handed_over = fields.Integer()
+    remaining_days_at_receipt = fields.Float(allow_none=True)
+    remaining_share_at_receipt = fields.Float(allow_none=True)
+    remaining_days_at_handover = fields.Float(allow_none=True)
+    remaining_share_at_handover = fields.Float(allow_none=True)
+
+
+class ScorecardSchema(BaseSchema):
+    from_ = fields.Date(data_key="from", allow_none=True)
+    to = fields.Date(allow_none=True)
+    suppliers = fields.List(fields.Nested(ScoreRowSchema))

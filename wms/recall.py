@@ -1,0 +1,172 @@
+"""Recalling a lot: every unit still in stock is blocked, and the report says where the
+rest went.
+
+A recall is a decision about the whole lot, in every warehouse. Units in a warehouse go
+to quarantine by ``hold`` moves (as ``hold_lot`` does) after their unpicked reservations
+are released; units on a truck or at a pickup point stay where they are, still reserved
+for their orders, but the lot's status forbids handing them over. Recalling a recalled
+lot changes nothing. Releasing a recall is its own recorded decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms import trace
+from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.ledger import record_move
+from wms.models import (
+    Location,
+    LocationKind,
+    Lot,
+    LotRecall,
+    LotStatus,
+    MoveKind,
+    Reservation,
+    StockBalance,
+    StockMove,
+)
+from wms.models.base import utcnow
+from wms.reservations import refresh_status, unreserve
+from wms.stock import IN_WAREHOUSE, release_lot, sibling
+
+
+@dataclass
+class RecallReport:
+    lot: Lot
+    recall: LotRecall | None
+    created: bool = False
+    moves: list[StockMove] = field(default_factory=list)
+    released_reservations: int = 0
+    forward: trace.Forward | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """Pickup points, orders and quantities already handed over, and what is still in
+        stock per location."""
+        assert self.forward is not None
+        fw = self.forward
+        return {
+            "handed_over": fw.quantities.handed_over,
+            "in_stock": fw.quantities.on_hand,
+            "quantities": fw.quantities.as_dict(),
+            "stock": [{"location": p.code, "name": p.name, "area": p.area,
+                       "warehouse": p.warehouse, "vehicle": p.vehicle,
+                       "pickup_point": p.pickup_point, "on_hand": n} for p, n in fw.stock],
+            "pickup_points": fw.pickup_points,
+            "orders": [o for o in fw.orders if o["loaded"] or o["delivered"]
+                       or o["handed_over"]],
+        }
+
+
+def _locked_lot(session: Session, lot_id: int) -> Lot:
+    lot = session.scalar(select(Lot).where(Lot.id == lot_id).with_for_update()
+                         .execution_options(populate_existing=True))
+    if lot is None:
+        raise NotFound(f"no lot with id {lot_id}", field="lot")
+    return lot
+
+
+def open_recall(session: Session, lot_id: int) -> LotRecall | None:
+    return session.scalar(select(LotRecall).where(
+        LotRecall.lot_id == lot_id, LotRecall.released_at.is_(None))
+        .order_by(LotRecall.id.desc()).limit(1))
+
+
+def recalls(session: Session, lot_id: int) -> list[LotRecall]:
+    return list(session.scalars(select(LotRecall).where(LotRecall.lot_id == lot_id)
+                                .order_by(LotRecall.id)))
+
+
+def recall_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None
+               ) -> RecallReport:
+    """Recall a lot, in the caller's transaction. A second recall returns the first."""
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": ["say why the lot is recalled"]})
+    lot = _locked_lot(session, lot_id)
+    current = open_recall(session, lot.id)
+    if lot.status == LotStatus.RECALLED and current is not None:
+        return report(session, lot.id, recall=current)
+    record = LotRecall(lot_id=lot.id, reason=reason.strip(), previous_status=lot.status,
+                       recalled_by=actor_id, recalled_at=utcnow(), release_reason="")
+    session.add(record)
+    lot.status, lot.status_reason = LotStatus.RECALLED, f"recalled: {reason.strip()}"
+    released = _release_reservations(session, lot)
+    moves = []
+    for bal in _balances(session, lot.id):
+        if bal.on_hand == 0:
+            continue
+        quarantine = sibling(session, bal.location, LocationKind.QUARANTINE,
+                             lot.product.temp_class)
+        if quarantine is None:
+            raise Conflict(f"warehouse of {bal.location.code} has no quarantine location for "
+                           f"{lot.product.temp_class} goods; the recall needs one",
+                           location=bal.location.code)
+        moves.append(record_move(session, kind=MoveKind.HOLD, lot=lot, quantity=bal.on_hand,
+                                 from_location=bal.location, to_location=quarantine,
+                                 actor_id=actor_id, reason=f"recall: {reason.strip()}"))
+    session.flush()
+    out = report(session, lot.id, recall=record)
+    out.created, out.moves, out.released_reservations = True, moves, released
+    return out
+
+
+def release_recall(session: Session, lot_id: int, reason: str, *, actor_id: int | None
+                   ) -> RecallReport:
+    """End a recall. The lot returns to the status it had before; if that was available,
+    its quarantined stock goes back to storage by ``release`` moves."""
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": ["say why the recall is released"]})
+    lot = _locked_lot(session, lot_id)
+    current = open_recall(session, lot.id)
+    if current is None or lot.status != LotStatus.RECALLED:
+        raise Conflict(f"lot {lot.lot_code} is not recalled", lot_status=lot.status.value)
+    current.released_by, current.released_at = actor_id, utcnow()
+    current.release_reason = reason.strip()
+    moves: list[StockMove] = []
+    if current.previous_status == LotStatus.AVAILABLE:
+        # release_lot owns the way back from quarantine; it starts from a held lot.
+        lot.status = LotStatus.HOLD
+        moves = release_lot(session, lot.id, f"recall released: {reason.strip()}",
+                            actor_id=actor_id)
+    else:
+        lot.status = current.previous_status
+        lot.status_reason = f"recall released: {reason.strip()}"
+    session.flush()
+    out = report(session, lot.id, recall=current)
+    out.moves = moves
+    return out
+
+
+def report(session: Session, lot_id: int, *, recall: LotRecall | None = None) -> RecallReport:
+    """The lot's recall (the open one, else the latest) and where its units are and went."""
+    lot = trace.get_lot(session, lot_id)
+    if recall is None:
+        found = recalls(session, lot_id)
+        recall = found[-1] if found else None
+    return RecallReport(lot=lot, recall=recall, forward=trace.forward(session, lot_id))
+
+
+def _release_reservations(session: Session, lot: Lot) -> int:
+    rows = session.scalars(
+        select(Reservation).join(Location, Location.id == Reservation.location_id)
+        .where(Reservation.lot_id == lot.id, Location.kind.in_(IN_WAREHOUSE))
+        .order_by(Reservation.location_id, Reservation.id)).all()
+    orders = {row.line.order for row in rows}
+    units = sum(row.quantity for row in rows)
+    for row in rows:
+        unreserve(session, row)
+    for order in orders:
+        refresh_status(session, order)
+    return units
+
+
+def _balances(session: Session, lot_id: int) -> list[StockBalance]:
+    stmt = (select(StockBalance).join(Location, Location.id == StockBalance.location_id)
+            .where(StockBalance.lot_id == lot_id, Location.kind.in_(IN_WAREHOUSE))
+            .order_by(StockBalance.location_id)
+            .with_for_update(of=StockBalance).execution_options(populate_existing=True))
+    return list(session.scalars(stmt))
