@@ -48,9 +48,9 @@ def routes_cli() -> None:
 @click.argument("problem_json", type=click.Path(exists=True, dir_okay=False))
 @click.option("--time-limit", type=float, default=10.0, show_default=True,
               help="Search time in seconds.")
-@click.option("--first-solution", type=click.Choice(("BY_SIZE", *FIRST_SOLUTION_STRATEGIES)),
+@click.option("--first-solution", type=click.Choice(("AUTO", *FIRST_SOLUTION_STRATEGIES)),
               default=SolveOptions.first_solution, show_default=True,
-              help="Construction heuristic for the first plan (BY_SIZE picks one by problem size).")
+              help="First-plan heuristic; AUTO picks one by size and route length.")
 @click.option("--metaheuristic", type=click.Choice(METAHEURISTICS),
               default=SolveOptions.metaheuristic, show_default=True,
               help="Local-search strategy used to improve the plan.")

@@ -51,10 +51,13 @@ class SolveOptions:
     escape local optima with guided local search."""
 
     time_limit_s: float = 10.0
-    # "BY_SIZE": parallel cheapest insertion, which copes with tight time windows, up to
-    # ``large_problem`` stops; above that it takes longer than a typical time limit to build a
-    # first plan, so path-cheapest-arc (a first plan for 1,000 stops in seconds) is used.
-    first_solution: str = "BY_SIZE"
+    # "AUTO": parallel cheapest insertion, which copes with tight time windows, unless the
+    # problem is large (above ``large_problem`` stops it needs longer than a typical time
+    # limit for a first plan) or its routes are long (a vehicle could take ``long_routes`` or
+    # more stops: insertion then builds a few overlong routes that local search does not
+    # untangle); path-cheapest-arc is used in those cases.
+    first_solution: str = "AUTO"
+    long_routes: float = 45.0
     large_problem: int = 300
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     gls_lambda: float = 0.1
@@ -68,7 +71,7 @@ class SolveOptions:
     tune: Callable[[object], None] | None = None
 
     def validate(self) -> None:
-        if self.first_solution not in (*FIRST_SOLUTION_STRATEGIES, "BY_SIZE"):
+        if self.first_solution not in (*FIRST_SOLUTION_STRATEGIES, "AUTO"):
             raise ValueError(f"unknown first-solution strategy {self.first_solution!r}; "
                              f"choose from {', '.join(FIRST_SOLUTION_STRATEGIES)}")
         if self.metaheuristic not in METAHEURISTICS:
@@ -193,7 +196,7 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
                 caps.append(0 if comp is None else int(cap_of(comp)))
             routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"{cls}_{unit}")
 
-    max_arc = int(max(cost_cb_max(dist, vehicles), 1))
+    max_arc = int(max(_max_arc_cost(dist, vehicles), 1))
     max_fixed = max(round(v.fixed_cost * COST_SCALE) for v in vehicles)
     # Leaving a required stop out must cost more than any way of serving it.
     required_penalty = 10 * (max_fixed + 2 * max_arc) + 1_000_000
@@ -223,8 +226,9 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     first = options.first_solution
-    if first == "BY_SIZE":
-        first = ("PATH_CHEAPEST_ARC" if len(servable) > options.large_problem
+    if first == "AUTO":
+        long = stops_per_route(problem, timer, servable) >= options.long_routes
+        first = ("PATH_CHEAPEST_ARC" if long or len(servable) > options.large_problem
                  else "PARALLEL_CHEAPEST_INSERTION")
     params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
     params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
@@ -309,7 +313,22 @@ def plan_from_sequences(problem: Problem, sequences: dict[str, list[str]],
     return _assemble(problem, timer, by_index, allowed, unassigned, {})
 
 
-def cost_cb_max(dist: np.ndarray, vehicles) -> float:
+def stops_per_route(problem: Problem, timer: RouteTimer, servable: list[int]) -> float:
+    """Rough number of stops one vehicle could serve, bounded by crates and by shift time."""
+    stops = [problem.stops[si] for si in servable]
+    mean_crates = max(1e-9, float(np.mean([s.crates for s in stops])))
+    by_load = float(np.mean([sum(c.crates for c in v.compartments)
+                             for v in problem.vehicles])) / mean_crates
+    nodes = np.asarray([timer.n_depots + si for si in servable])
+    tt = timer.matrices.time_s[np.ix_(nodes, nodes)]
+    k = min(5, len(nodes) - 1)
+    near = float(np.sort(tt, axis=1)[:, 1:k + 1].mean()) if k > 0 else 0.0
+    per_stop = max(1.0, near + float(np.mean([timer.service[si] for si in servable])))
+    span = float(np.median([b - a for a, b in map(timer.bounds, problem.vehicles)]))
+    return min(by_load, span / per_stop)
+
+
+def _max_arc_cost(dist: np.ndarray, vehicles) -> float:
     return float(dist.max()) * max(v.cost_per_km for v in vehicles) * COST_SCALE / 1000
 
 

@@ -50,3 +50,13 @@ def test_planner_reaches_the_c101_optimum():
     assert validate(problem, solution, matrices) == []
     assert solution.unassigned == []
     assert solution.total_distance_km * 100 == pytest.approx(827.3, rel=0.01)
+
+
+@pytest.mark.parametrize(("name", "expected"), [("R101", "PARALLEL_CHEAPEST_INSERTION"),
+                                                ("R201", "PATH_CHEAPEST_ARC")])
+def test_first_plan_heuristic_follows_route_length(name, expected):
+    inst = read_instance(SOLOMON / f"{name}.txt")
+    problem, matrices = to_problem(inst)
+    solution = solve(problem, SolveOptions(time_limit_s=0.5), matrices=matrices)
+    assert solution.stats["first_solution_strategy"] == expected
+    assert validate(problem, solution, matrices) == []
