@@ -11,7 +11,7 @@ from flask import g, request
 from api.errors import problem
 from api.runtime import db
 from wms import scope
-from wms.accounts import authenticate_token
+from wms.accounts import token_user
 from wms.models import Role, User
 
 PUBLIC_PREFIXES = ("/api/openapi.json", "/api/docs")
@@ -31,10 +31,10 @@ def authenticate_request():
     if scheme.lower() != "bearer" or not secret.strip():
         return _unauthorized("send an API token as 'Authorization: Bearer <token>'")
     session = db()
-    user = authenticate_token(session, secret.strip())
+    user, used_now = token_user(session, secret.strip())
     if user is None:
         return _unauthorized("the API token is unknown, expired or revoked")
-    if session.dirty:
+    if used_now:
         session.commit()
     g.user = user
     return None

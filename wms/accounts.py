@@ -12,7 +12,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from wms.errors import Conflict, NotFound, ValidationFailed
@@ -101,20 +101,50 @@ def issue_token(
     return token, secret
 
 
-def authenticate_token(session: Session, secret: str, now: datetime | None = None) -> User | None:
+# The token and its user in one indexed lookup (token_hash is unique): every API
+# request starts with it, so it must not cost two round trips.
+_TOKEN_USER = (
+    select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+# Guarded so that concurrent requests with one token write the timestamp once.
+_TOKEN_USED = (
+    update(ApiToken)
+    .where(ApiToken.id == bindparam("token_id"),
+           or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < bindparam("before")))
+    .values(last_used_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+def token_user(session: Session, secret: str, now: datetime | None = None
+               ) -> tuple[User | None, bool]:
+    """The active user a token belongs to, and whether its last use was written now.
+
+    The last use is only recorded at minute granularity so that every request is
+    not a write; when it is, the caller commits it.
+    """
     now = now or utcnow()
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(secret)))
-    if token is None or token.revoked_at is not None:
-        return None
-    if token.expires_at is not None and token.expires_at <= now:
-        return None
-    user = token.user
+    row = session.execute(_TOKEN_USER, {"token_hash": _token_hash(secret)}).one_or_none()
+    if row is None:
+        return None, False
+    user, token_id, revoked_at, expires_at, last_used_at = row
+    if revoked_at is not None or (expires_at is not None and expires_at <= now):
+        return None, False
     if not user.active:
-        return None
-    # Only record use at minute granularity so that every request is not a write.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
-    return user
+        return None, False
+    if last_used_at is None or now - last_used_at > LAST_USED_GRANULARITY:
+        session.execute(_TOKEN_USED, {"token_id": token_id, "now": now,
+                                      "before": now - LAST_USED_GRANULARITY})
+        return user, True
+    return user, False
+
+
+def authenticate_token(session: Session, secret: str, now: datetime | None = None) -> User | None:
+    """The active user a token belongs to (its use recorded in ``session``), or None."""
+    return token_user(session, secret, now)[0]
 
 
 def authenticate_password(session: Session, username: str, password: str) -> User | None:

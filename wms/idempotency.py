@@ -14,11 +14,14 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from wms.errors import Conflict
 from wms.models import IdempotencyKey
+from wms.models.base import utcnow
 
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 100
@@ -34,12 +37,18 @@ def request_hash(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
-def lookup(session: Session, user_id: int, key: str) -> IdempotencyKey | None:
-    return session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
-                                                       IdempotencyKey.key == key))
+_TABLE = IdempotencyKey.__table__
+_LOOKUP = select(_TABLE.c.key, _TABLE.c.request_hash, _TABLE.c.response_status,
+                 _TABLE.c.response_body).where(_TABLE.c.user_id == bindparam("user_id"),
+                                               _TABLE.c.key == bindparam("key"))
 
 
-def replay(stored: IdempotencyKey, digest: str) -> tuple[int, Any]:
+def lookup(session: Session, user_id: int, key: str) -> Row | None:
+    """The stored key (``key``, ``request_hash``, ``response_status``, ``response_body``)."""
+    return session.execute(_LOOKUP, {"user_id": user_id, "key": key}).one_or_none()
+
+
+def replay(stored: Row | IdempotencyKey, digest: str) -> tuple[int, Any]:
     """The stored response for a repeated request, or 409 if the key was used for another."""
     if stored.request_hash != digest:
         raise Conflict(f"the {HEADER} {stored.key!r} was already used for a different request; "
@@ -47,8 +56,26 @@ def replay(stored: IdempotencyKey, digest: str) -> tuple[int, Any]:
     return stored.response_status, stored.response_body
 
 
+def _insert(insert):
+    stmt = insert(_TABLE).values(
+        {c: bindparam(c) for c in ("user_id", "key", "request_hash", "method", "path",
+                                   "response_status", "response_body", "created_at")})
+    return (stmt.on_conflict_do_nothing(index_elements=[_TABLE.c.user_id, _TABLE.c.key])
+            .returning(_TABLE.c.id))
+
+
+_STORE = {"postgresql": _insert(pg_insert), "sqlite": _insert(sqlite_insert)}
+
+
 def store(session: Session, *, user_id: int, key: str, digest: str, method: str, path: str,
-          status: int, body: Any) -> None:
-    session.add(IdempotencyKey(user_id=user_id, key=key, request_hash=digest, method=method,
-                               path=path, response_status=status, response_body=body))
-    session.flush()
+          status: int, body: Any) -> bool:
+    """Store the key with its response; False if a concurrent request stored it first.
+
+    On PostgreSQL the insert waits for a concurrent transaction holding the same
+    key and skips the row if that one commits, so the caller must then roll back
+    its own write and answer with the stored response.
+    """
+    return session.execute(_STORE[session.get_bind().dialect.name], {
+        "user_id": user_id, "key": key, "request_hash": digest, "method": method, "path": path,
+        "response_status": status, "response_body": body, "created_at": utcnow(),
+    }).first() is not None

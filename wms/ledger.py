@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from wms.errors import Conflict, ValidationFailed
 from wms.models import Location, Lot, MoveKind, StockBalance, StockMove
@@ -91,43 +92,94 @@ def _check_shape(kind: MoveKind, quantity: int, src: Location | None, dst: Locat
         raise ValidationFailed({"reason": [f"a {kind} needs a reason"]})
 
 
+# The balance statements are built once with bind parameters: building them per
+# move costs more Python than the database spends executing them.
+_WHERE = (BALANCE.c.location_id == bindparam("b_location_id")) & (
+    BALANCE.c.lot_id == bindparam("b_lot_id"))
+_TAKE_FREE = update(BALANCE).where(
+    _WHERE, BALANCE.c.on_hand - BALANCE.c.reserved >= bindparam("b_quantity")
+).values(on_hand=BALANCE.c.on_hand - bindparam("b_quantity"), updated_at=bindparam("b_now"))
+_TAKE_RESERVED = update(BALANCE).where(
+    _WHERE, BALANCE.c.reserved >= bindparam("b_quantity")
+).values(on_hand=BALANCE.c.on_hand - bindparam("b_quantity"),
+         reserved=BALANCE.c.reserved - bindparam("b_quantity"), updated_at=bindparam("b_now"))
+
+
+def _upsert(insert):
+    stmt = insert(BALANCE).values(
+        location_id=bindparam("b_location_id"), lot_id=bindparam("b_lot_id"),
+        product_id=bindparam("b_product_id"), warehouse_id=bindparam("b_warehouse_id"),
+        on_hand=bindparam("b_quantity"), reserved=bindparam("b_reserved"),
+        updated_at=bindparam("b_now"))
+    return stmt.on_conflict_do_update(
+        index_elements=[BALANCE.c.location_id, BALANCE.c.lot_id],
+        set_={"on_hand": BALANCE.c.on_hand + stmt.excluded.on_hand,
+              "reserved": BALANCE.c.reserved + stmt.excluded.reserved,
+              "updated_at": stmt.excluded.updated_at})
+
+
+_PUT = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
+
+MOVE = StockMove.__table__
+_MOVE_COLUMNS = [c for c in MOVE.c if c.name != "id"]
+# Parameters are prefixed (``m_``, ``b_``): a parameter named like a column of the
+# table a statement writes would be taken as a value for that column.
+_INSERT_MOVE = insert(MOVE).values(
+    {c.name: bindparam(f"m_{c.name}", type_=c.type) for c in _MOVE_COLUMNS}
+).returning(MOVE.c.id)
+
+
+def _with_move(balance_stmt):
+    """One statement for a balance change and the move: the move row is only inserted
+    if the balance statement changed a row, so a refused take writes no move."""
+    change = balance_stmt.returning(BALANCE.c.lot_id).cte("balance_change")
+    rows = select(*[bindparam(f"m_{c.name}", type_=c.type) for c in _MOVE_COLUMNS]
+                  ).select_from(change)
+    return (insert(MOVE).from_select([c.name for c in _MOVE_COLUMNS], rows)
+            .returning(MOVE.c.id).add_cte(change))
+
+
+# PostgreSQL runs data-modifying CTEs; there the last balance change of a move and
+# the move itself go in one round trip.
+_TAKE_FREE_WITH_MOVE = _with_move(_TAKE_FREE)
+_TAKE_RESERVED_WITH_MOVE = _with_move(_TAKE_RESERVED)
+_PUT_WITH_MOVE = _with_move(_PUT["postgresql"])
+
+
+def _balance_params(location: Location, lot: Lot, quantity: int, reserved: bool, now
+                    ) -> dict[str, Any]:
+    return {"b_location_id": location.id, "b_lot_id": lot.id, "b_product_id": lot.product_id,
+            "b_warehouse_id": location.warehouse_id, "b_quantity": quantity,
+            "b_reserved": quantity if reserved else 0, "b_now": now}
+
+
+def _prefixed(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"m_{k}": v for k, v in values.items()}
+
+
+def _refuse_take(session: Session, location: Location, lot: Lot, quantity: int,
+                 reserved: bool) -> InsufficientStock:
+    row = session.execute(
+        select(BALANCE.c.on_hand, BALANCE.c.reserved).where(
+            BALANCE.c.location_id == location.id, BALANCE.c.lot_id == lot.id)).one_or_none()
+    have = 0 if row is None else (row.reserved if reserved else row.on_hand - row.reserved)
+    return InsufficientStock(available=max(have, 0), requested=quantity, sku=lot.product.sku,
+                             lot_code=lot.lot_code, location_code=location.code,
+                             reserved=reserved)
+
+
 def _take(session: Session, location: Location, lot: Lot, quantity: int, reserved: bool
           ) -> None:
-    where = (BALANCE.c.location_id == location.id) & (BALANCE.c.lot_id == lot.id)
-    if reserved:
-        stmt = update(BALANCE).where(where, BALANCE.c.reserved >= quantity).values(
-            on_hand=BALANCE.c.on_hand - quantity, reserved=BALANCE.c.reserved - quantity,
-            updated_at=utcnow())
-    else:
-        stmt = update(BALANCE).where(
-            where, BALANCE.c.on_hand - BALANCE.c.reserved >= quantity
-        ).values(on_hand=BALANCE.c.on_hand - quantity, updated_at=utcnow())
-    if session.execute(stmt).rowcount == 1:
-        return
-    row = session.execute(
-        select(BALANCE.c.on_hand, BALANCE.c.reserved).where(where)).one_or_none()
-    have = 0 if row is None else (row.reserved if reserved else row.on_hand - row.reserved)
-    raise InsufficientStock(available=max(have, 0), requested=quantity, sku=lot.product.sku,
-                            lot_code=lot.lot_code, location_code=location.code,
-                            reserved=reserved)
+    stmt = _TAKE_RESERVED if reserved else _TAKE_FREE
+    params = _balance_params(location, lot, quantity, reserved, utcnow())
+    if session.execute(stmt, params).rowcount != 1:
+        raise _refuse_take(session, location, lot, quantity, reserved)
 
 
 def _put(session: Session, location: Location, lot: Lot, quantity: int, reserved: bool
          ) -> None:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    now = utcnow()
-    stmt = insert(BALANCE).values(
-        location_id=location.id, lot_id=lot.id, product_id=lot.product_id,
-        warehouse_id=location.warehouse_id, on_hand=quantity,
-        reserved=quantity if reserved else 0, updated_at=now,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[BALANCE.c.location_id, BALANCE.c.lot_id],
-        set_={"on_hand": BALANCE.c.on_hand + quantity,
-              "reserved": BALANCE.c.reserved + (quantity if reserved else 0),
-              "updated_at": now},
-    )
-    session.execute(stmt)
+    session.execute(_PUT[session.get_bind().dialect.name],
+                    _balance_params(location, lot, quantity, reserved, utcnow()))
 
 
 def record_move(
@@ -161,29 +213,46 @@ def record_move(
     """
     if kind != MoveKind.REVERSAL:
         _check_shape(kind, quantity, from_location, to_location, reason)
-    ends = [(loc, is_from) for loc, is_from in ((from_location, True), (to_location, False))
-            if loc is not None]
-    for loc, is_from in sorted(ends, key=lambda e: e[0].id):
-        if is_from:
-            _take(session, loc, lot, quantity, reserved)
-        else:
-            _put(session, loc, lot, quantity, reserved)
+    if session.new or session.dirty or session.deleted:
+        # Pending changes (rows the move refers to among them) are written before it.
+        session.flush()
     home = from_location or to_location
     assert home is not None
-    # The related objects are set as well as the ids, so that showing the move after the
-    # flush needs no further queries.
-    move = StockMove(
-        kind=kind, warehouse_id=home.warehouse_id, product_id=lot.product_id, lot_id=lot.id,
-        lot=lot, product=lot.product, from_location=from_location, to_location=to_location,
-        quantity=quantity, from_location_id=from_location.id if from_location else None,
-        to_location_id=to_location.id if to_location else None, reason=reason,
-        override_reason=override_reason, actor_id=actor_id, created_at=utcnow(),
-        idempotency_key=idempotency_key, order_id=order_id, order_line_id=order_line_id,
-        route_id=route_id, reverses_id=reverses_id, raw_scan=raw_scan,
-        net_weight_kg=net_weight_kg,
-    )
+    now = utcnow()
+    values = {
+        "kind": kind, "warehouse_id": home.warehouse_id, "product_id": lot.product_id,
+        "lot_id": lot.id, "quantity": quantity,
+        "from_location_id": from_location.id if from_location else None,
+        "to_location_id": to_location.id if to_location else None, "reason": reason,
+        "override_reason": override_reason, "actor_id": actor_id, "created_at": now,
+        "idempotency_key": idempotency_key, "order_id": order_id,
+        "order_line_id": order_line_id, "route_id": route_id, "reverses_id": reverses_id,
+        "raw_scan": raw_scan, "net_weight_kg": net_weight_kg,
+    }
+    ends = sorted(((loc, is_from) for loc, is_from in ((from_location, True),
+                                                       (to_location, False))
+                   if loc is not None), key=lambda e: e[0].id)
+    if session.get_bind().dialect.name == "postgresql":
+        for loc, is_from in ends[:-1]:
+            (_take if is_from else _put)(session, loc, lot, quantity, reserved)
+        last, is_from = ends[-1]
+        stmt = ((_TAKE_RESERVED_WITH_MOVE if reserved else _TAKE_FREE_WITH_MOVE) if is_from
+                else _PUT_WITH_MOVE)
+        move_id = session.execute(
+            stmt, {**_prefixed(values), **_balance_params(last, lot, quantity, reserved, now)}
+        ).scalar()
+        if move_id is None:
+            raise _refuse_take(session, last, lot, quantity, reserved)
+    else:
+        for loc, is_from in ends:
+            (_take if is_from else _put)(session, loc, lot, quantity, reserved)
+        move_id = session.execute(_INSERT_MOVE, _prefixed(values)).scalar_one()
+    # The row is written; the object is attached as loaded, with its related objects
+    # set, so that showing the move needs no further queries and no flush.
+    move = StockMove(id=move_id, **values, lot=lot, product=lot.product,
+                     from_location=from_location, to_location=to_location)
+    make_transient_to_detached(move)
     session.add(move)
-    session.flush()
     return move
 
 

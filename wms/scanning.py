@@ -12,10 +12,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from wms import picking
 from wms.errors import ValidationFailed
@@ -32,6 +32,7 @@ from wms.models import (
     StockMove,
     Supplier,
     Vehicle,
+    Warehouse,
 )
 from wms.models.base import utcnow
 from wms.stock import check_temperature, count, temperature_problem
@@ -78,12 +79,26 @@ def _today(location: Location) -> date:
     return datetime.now(ZoneInfo(location.warehouse.timezone)).date()
 
 
-def _location(session: Session, code: str | None, name: str,
+# Product by GTIN, the scanned lot of it and the scanned locations with their
+# warehouses, in one round trip: a scan is answered while the person waits. Rows
+# multiply by the locations found (none, one or two); the warehouses land in the
+# session's identity map, so ``location.warehouse`` needs no further query. Two
+# plain parameters rather than an expanding IN: the statement then compiles once.
+_RESOLVE = (
+    select(Product, Lot, Location, Warehouse)
+    .outerjoin(Lot, and_(Lot.product_id == Product.id, Lot.lot_code == bindparam("lot_code")))
+    .outerjoin(Location, or_(Location.code == bindparam("code_1"),
+                             Location.code == bindparam("code_2")))
+    .outerjoin(Warehouse, Warehouse.id == Location.warehouse_id)
+    .where(Product.gtin == bindparam("gtin"))
+)
+
+
+def _location(locations: dict[str, Location], code: str | None, name: str,
               warehouse_ids: set[int] | None) -> Location:
     if not code:
         raise ValidationFailed({name: ["scan or enter the location"]})
-    loc = session.scalar(select(Location).options(joinedload(Location.warehouse))
-                         .where(Location.code == code))
+    loc = locations.get(code)
     if loc is None or not loc.active:
         raise ValidationFailed({name: [f"there is no location {code!r}; scan the location "
                                        "label again"]})
@@ -103,33 +118,41 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
     if data.gtin is None:
         what = "a pallet label (SSCC)" if data.sscc else "a barcode without a GTIN"
         raise ValidationFailed({"barcode": [f"this is {what}; scan the product's own label"]})
-    product = session.scalar(select(Product).where(Product.gtin == data.gtin))
-    if product is None:
+    # The lot code as ``_lot_code`` reads it; a mismatch is reported in its turn below.
+    wanted_lot = data.lot or (request.get("lot") or "").strip() or None
+    # The places this action reads: one, or two (from and to).
+    if action in ONE_PLACE:
+        codes = (request.get("location"), None)
+    else:
+        codes = (request.get("from"), request.get("to"))
+    rows = session.execute(_RESOLVE, {"gtin": data.gtin, "lot_code": wanted_lot,
+                                      "code_1": codes[0] or None,
+                                      "code_2": codes[1] or None}).all()
+    if not rows:
         raise ValidationFailed({"barcode": [f"no product has GTIN {data.gtin}; check the label "
                                             "or ask for the product to be registered"]})
+    product, found_lot = rows[0][0], rows[0][1]
+    locations = {row[2].code: row[2] for row in rows if row[2] is not None}
     hints = list(data.hints)
     if data.is_content_gtin:
         hints.append("this label names the goods inside a logistic unit (AI 02)")
 
     src = dst = None
     if action in ONE_PLACE:
-        loc = _location(session, request.get("location"), "location", warehouse_ids)
+        loc = _location(locations, request.get("location"), "location", warehouse_ids)
         src, dst = (None, loc) if action == "receive" else (loc, None)
     elif action == "load":
-        src = (_location(session, request.get("from"), "from", warehouse_ids)
+        src = (_location(locations, request.get("from"), "from", warehouse_ids)
                if request.get("from") else None)
-        dst = _location(session, request.get("to"), "to", warehouse_ids)
+        dst = _location(locations, request.get("to"), "to", warehouse_ids)
     else:
-        src = _location(session, request.get("from"), "from", warehouse_ids)
+        src = _location(locations, request.get("from"), "from", warehouse_ids)
         if action != "pick" or request.get("to"):
-            dst = _location(session, request.get("to"), "to", warehouse_ids)
+            dst = _location(locations, request.get("to"), "to", warehouse_ids)
 
     quantity = _quantity(action, data, request.get("quantity"))
     lot_code = _lot_code(data, request.get("lot"))
-    lot = None
-    if lot_code:
-        lot = session.scalar(select(Lot).where(Lot.product_id == product.id,
-                                               Lot.lot_code == lot_code))
+    lot = found_lot if lot_code else None
     plan = ScanPlan(action=action, data=data, product=product, lot=lot, lot_code=lot_code or "",
                     quantity=quantity, src=src, dst=dst, hints=hints,
                     reason=(request.get("reason") or "").strip(),
@@ -251,6 +274,21 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
     return ScanOutcome(plan=plan, moves=moves, lot_created=created)
 
 
+def _lot_insert(insert):
+    table = Lot.__table__
+    columns = ("product_id", "lot_code", "supplier_id", "production_date", "expiry_date",
+               "best_before", "received_at", "country_of_origin", "status", "status_reason",
+               "purchase_order", "certifications", "created_at")
+    return (insert(Lot).values({c: bindparam(c) for c in columns})
+            .on_conflict_do_nothing(index_elements=[table.c.product_id, table.c.lot_code])
+            .returning(Lot))
+
+
+_INSERT_LOT = {"postgresql": _lot_insert(pg_insert), "sqlite": _lot_insert(sqlite_insert)}
+_LOT = select(Lot).where(Lot.product_id == bindparam("product_id"),
+                         Lot.lot_code == bindparam("lot_code"))
+
+
 def _new_lot(session: Session, plan: ScanPlan) -> tuple[Lot, bool]:
     """The scanned lot, created from the label if this is its first receipt.
 
@@ -258,21 +296,21 @@ def _new_lot(session: Session, plan: ScanPlan) -> tuple[Lot, bool]:
     insert skips a row another transaction has just created, and both use it.
     """
     data = plan.data
-    table = Lot.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(
-        product_id=plan.product.id, lot_code=plan.lot_code,
-        supplier_id=plan.supplier.id if plan.supplier else None,
-        production_date=data.production_date or data.pack_date, expiry_date=data.expiry,
-        best_before=data.best_before, received_at=utcnow(),
-        country_of_origin=data.country_of_origin or "", status=LotStatus.AVAILABLE.value,
-        status_reason="", purchase_order="", certifications="", created_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=[table.c.product_id, table.c.lot_code])
-    created = session.execute(stmt.returning(table.c.id)).scalar() is not None
-    lot = session.scalar(select(Lot).where(Lot.product_id == plan.product.id,
-                                           Lot.lot_code == plan.lot_code))
+    now = utcnow()
+    lot = session.scalars(_INSERT_LOT[session.get_bind().dialect.name], {
+        "product_id": plan.product.id, "lot_code": plan.lot_code,
+        "supplier_id": plan.supplier.id if plan.supplier else None,
+        "production_date": data.production_date or data.pack_date,
+        "expiry_date": data.expiry, "best_before": data.best_before, "received_at": now,
+        "country_of_origin": data.country_of_origin or "",
+        "status": LotStatus.AVAILABLE.value, "status_reason": "", "purchase_order": "",
+        "certifications": "", "created_at": now,
+    }).first()
+    if lot is not None:
+        return lot, True
+    lot = session.scalar(_LOT, {"product_id": plan.product.id, "lot_code": plan.lot_code})
     assert lot is not None
-    return lot, created
+    return lot, False
 
 
 def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
