@@ -30,6 +30,7 @@ def test_city_plan_serves_every_stop_and_validates(city):
 
 def test_route_loads_and_times_are_reported(city):
     solution = solve(city, FAST)
+    assert validate(city, solution) == []
     for r in solution.routes:
         assert r.start == r.departure - 600  # loading time of both depots
         assert r.end >= r.stops[-1].departure
@@ -42,7 +43,8 @@ def test_route_loads_and_times_are_reported(city):
 
 def test_progress_is_reported_from_zero_to_hundred(city):
     calls = []
-    solve(city, FAST, progress=lambda pct, msg: calls.append((pct, msg)))
+    solution = solve(city, FAST, progress=lambda pct, msg: calls.append((pct, msg)))
+    assert validate(city, solution) == []
     pcts = [p for p, _ in calls]
     assert pcts[0] == 0.0 and pcts[-1] == 100.0
     assert pcts == sorted(pcts)
@@ -171,6 +173,7 @@ def test_fixed_cost_favours_fewer_vehicles(mk):
 
 def test_multi_depot_vehicles_start_and_end_at_home(city):
     solution = solve(city, FAST)
+    assert validate(city, solution) == []
     homes = {v.id: v.depot for v in city.vehicles}
     for r in solution.routes:
         assert r.depot == homes[r.vehicle]
@@ -184,6 +187,7 @@ def test_travel_times_are_rounded_up_never_down(mk):
     _dist, secs = GreatCircleProvider(problem.matrix.circuity,
                                      problem.matrix.speed_kmh).matrices(problem.points())
     solution = solve(problem, FAST)
+    assert validate(problem, solution) == []
     route = solution.routes[0]
     node = {s.id: i + 1 for i, s in enumerate(stops)}
     prev_node, prev_time = 0, route.departure
