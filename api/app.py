@@ -8,7 +8,7 @@ from typing import Any
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
-from api import errors
+from api import errors, web
 from api.auth import authenticate_request
 from api.runtime import Runtime, close_db
 from wms.db import make_engine, make_session_factory
@@ -90,4 +90,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                    coldchain, routes, trace):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
+    # The pages people sign in to; their JavaScript calls the API above.
+    web.init_app(app)
     return app

@@ -1,0 +1,56 @@
+/* Driver manifest: confirm each stop as delivered in full, or with short, refused or
+   damaged units and the reason. A confirmation carries an Idempotency-Key and is retried
+   with the same key when the phone loses its connection, so it is recorded once. */
+"use strict";
+
+(() => {
+  const { api, newKey, problemLines, flash } = WMS;
+  const route = document.getElementById("route")?.dataset.route;
+  if (!route) return;
+
+  document.querySelectorAll("[data-stop]").forEach((card) => {
+    const seq = card.dataset.stop;
+    const box = card.querySelector(".flash");
+    const confirm = card.querySelector("[data-confirm]");
+    const problems = card.querySelector("[data-problems]");
+    if (!confirm) return;
+    let key = null;
+
+    problems.addEventListener("click", () => {
+      card.querySelectorAll(".exc-row").forEach((row) => (row.hidden = false));
+      problems.hidden = true;
+      confirm.textContent = "Confirm stop";
+    });
+
+    confirm.addEventListener("click", async () => {
+      const lines = [];
+      const wrong = [];
+      card.querySelectorAll(".handover li").forEach((li) => {
+        const row = li.querySelector(".exc-row");
+        const kind = row?.querySelector('[name="kind"]').value;
+        if (!kind) return;
+        const quantity = Number(row.querySelector('[name="quantity"]').value);
+        const reason = row.querySelector('[name="reason"]').value.trim();
+        if (!quantity || quantity > Number(li.dataset.qty)) wrong.push(`${li.dataset.order}/${li.dataset.line}: enter how many units were ${kind} (1–${li.dataset.qty})`);
+        if (!reason) wrong.push(`${li.dataset.order}/${li.dataset.line}: say what happened`);
+        lines.push({ order: li.dataset.order, line: Number(li.dataset.line), exceptions: [{ kind, quantity, reason }] });
+      });
+      if (wrong.length) { flash(box, "bad", "Not sent", wrong); return; }
+      // One key per confirmation attempt the driver makes; network retries reuse it.
+      key = key || newKey();
+      confirm.disabled = true;
+      const r = await api("POST", `/api/routes/${route}/stops/${seq}/deliveries`, { lines }, {
+        key, onRetry: (n) => flash(box, "info", `No signal — retrying (${n})…`, []),
+      });
+      if (r.ok) {
+        key = null;
+        flash(box, "good", r.data.stop_status === "delivered" ? "Stop confirmed" : "Stop confirmed with exceptions", []);
+        setTimeout(() => window.location.reload(), 700);
+      } else {
+        if (!r.network) key = null;
+        flash(box, "bad", r.network ? "No connection — not confirmed yet" : "Not confirmed", problemLines(r.data));
+        confirm.disabled = false;
+      }
+    });
+  });
+})();

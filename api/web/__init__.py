@@ -1,0 +1,21 @@
+"""The web pages people use: sign-in, scanning station, dispatcher console, driver
+manifest, buyer trace and cold-chain alerts. Server-rendered with Jinja; a little plain
+JavaScript calls the JSON API with the signed-in session. Every asset is served by the
+app itself, so the pages work in a warehouse without internet access."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages and harden the session cookie they sign people in with."""
+    from api.web import session_auth, views
+
+    # The session cookie is the pages' credential: never readable by scripts, and not
+    # sent along with cross-site POSTs (the CSRF token guards the rest).
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.register_blueprint(session_auth.bp)
+    app.register_blueprint(views.bp)

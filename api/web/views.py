@@ -1,0 +1,282 @@
+"""The pages: one per kind of person, each landing on what they do every day.
+
+Pages render what is there when they open; their JavaScript then calls the JSON API
+(with the signed-in session and its CSRF token) for every action, so a page never
+changes stock by a route of its own and the API's rules, roles and errors apply.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.runtime import db, runtime
+from api.web.session_auth import LANDING, check_form_token, csrf_token, signed_in_user
+from coldchain.models import Alert, AlertStatus
+from wms import scope
+from wms.models import (
+    CustomerOrder,
+    Location,
+    LocationKind,
+    Lot,
+    LotStatus,
+    OrderStatus,
+    PickupPoint,
+    Role,
+    StockMove,
+    User,
+    Warehouse,
+)
+from wms.scanning import ACTIONS
+
+bp = Blueprint("web", __name__)
+bp.before_request(check_form_token)
+
+# Pages shown in the navigation, and who may open them (admin opens all of them).
+PAGES = (
+    ("web.scan", "Scan", (Role.STAFF,)),
+    ("web.dispatch", "Dispatch", (Role.DISPATCHER,)),
+    ("web.driver", "Manifest", (Role.DRIVER,)),
+    ("web.trace", "Trace", (Role.BUYER,)),
+    ("web.alerts", "Alerts", (Role.STAFF, Role.DISPATCHER, Role.BUYER)),
+)
+ALLOWED = {endpoint: roles for endpoint, _, roles in PAGES}
+
+# Only this site's own scripts, styles and API: the pages need nothing from elsewhere,
+# and a script injected into a page could not load or send anything either.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+@bp.after_request
+def _headers(resp: Response) -> Response:
+    resp.headers.setdefault("Content-Security-Policy", CSP)
+    resp.headers.setdefault("Cache-Control", "no-store")
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    return resp
+
+
+def may_open(user: User, endpoint: str) -> bool:
+    return user.role == Role.ADMIN or user.role in ALLOWED.get(endpoint, ())
+
+
+def page(fn: Callable) -> Callable:
+    """A page for signed-in people whose role may open it; others are sent to sign in or
+    told which page is theirs."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any):
+        user = signed_in_user()
+        if user is None:
+            return redirect(url_for("session_auth.signin", next=request.full_path.rstrip("?")))
+        endpoint = f"web.{fn.__name__}"
+        if not may_open(user, endpoint):
+            own = url_for(LANDING.get(user.role, "web.alerts"))
+            return render_template("base.html", user=user, title="Not your page",
+                                   message=f"This page is not for the {user.role} role.",
+                                   link=own), 403
+        return fn(user, *args, **kwargs)
+
+    return wrapper
+
+
+@bp.app_context_processor
+def _page_context() -> dict[str, Any]:
+    def nav(user: User | None) -> list[tuple[str, str]]:
+        if user is None:
+            return []
+        return [(url_for(ep), label) for ep, label, _ in PAGES if may_open(user, ep)]
+
+    return {"csrf_token": csrf_token, "nav": nav}
+
+
+@bp.app_template_filter("clock")
+def clock(moment: datetime | None, user: User | None = None) -> str:
+    """A stored UTC time as the warehouse's wall clock: what people read on the floor."""
+    if moment is None:
+        return ""
+    wh = user.warehouse if user is not None else None
+    tz = ZoneInfo(wh.timezone if wh is not None and wh.timezone
+                  else runtime().settings.timezone)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    local = moment.astimezone(tz)
+    today = datetime.now(tz).date()
+    return local.strftime("%H:%M:%S" if local.date() == today else "%m-%d %H:%M")
+
+
+def local_today(user: User | None = None, warehouse: Warehouse | None = None) -> date:
+    """Today where the work happens: the warehouse's day, not the server's."""
+    wh = warehouse or (user.warehouse if user is not None else None)
+    tz = wh.timezone if wh is not None and wh.timezone else runtime().settings.timezone
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def visible_warehouses(user: User) -> list[Warehouse]:
+    stmt = select(Warehouse).order_by(Warehouse.code)
+    allowed = scope.visible_warehouse_ids(user)
+    if allowed is not None:
+        stmt = stmt.where(Warehouse.id.in_(allowed))
+    return list(db().scalars(stmt))
+
+
+@bp.get("/")
+def index():
+    user = signed_in_user()
+    if user is None:
+        return redirect(url_for("session_auth.signin"))
+    return redirect(url_for(LANDING.get(user.role, "web.alerts")))
+
+
+# --- scanning station -----------------------------------------------------------------
+
+@bp.get("/scan")
+@page
+def scan(user: User):
+    allowed = scope.visible_warehouse_ids(user)
+    stmt = (select(Location.code, Location.name, Location.kind)
+            .where(Location.active, Location.kind != LocationKind.PICKUP_POINT)
+            .order_by(Location.code))
+    if allowed is not None:
+        stmt = stmt.where(Location.warehouse_id.in_(allowed))
+    locations = db().execute(stmt).all()
+    recent = db().scalars(
+        select(StockMove).where(StockMove.actor_id == user.id, StockMove.raw_scan.is_not(None))
+        .options(selectinload(StockMove.product), selectinload(StockMove.lot),
+                 selectinload(StockMove.from_location), selectinload(StockMove.to_location))
+        .order_by(StockMove.id.desc()).limit(12)).all()
+    return render_template("scan.html", user=user, title="Scanning station", actions=ACTIONS,
+                           locations=locations, recent=recent,
+                           separator=runtime().settings.scan_separator)
+
+
+# --- cold-chain alerts ----------------------------------------------------------------
+
+@bp.get("/alerts")
+@page
+def alerts(user: User):
+    allowed = scope.visible_warehouse_ids(user)
+    base = select(Alert).order_by(Alert.raised_at.desc(), Alert.id.desc())
+    if allowed is not None:
+        base = base.where(Alert.warehouse_id.in_(allowed))
+    unresolved = db().scalars(base.where(Alert.status != AlertStatus.RESOLVED).limit(200)).all()
+    resolved = db().scalars(base.where(Alert.status == AlertStatus.RESOLVED).limit(15)).all()
+    lots = {lot.id: lot for lot in db().scalars(
+        select(Lot).where(Lot.id.in_({a.lot_id for a in (*unresolved, *resolved)
+                                      if a.lot_id})).options(selectinload(Lot.product)))}
+    places = dict(db().execute(select(Location.id, Location.code).where(
+        Location.id.in_({a.location_id for a in (*unresolved, *resolved)
+                         if a.location_id}))).all())
+    warehouses = {w.id: w.code for w in db().scalars(select(Warehouse))}
+    may_resolve = user.role in (Role.ADMIN, Role.STAFF, Role.BUYER)
+    return render_template("alerts.html", user=user, title="Cold-chain alerts",
+                           unresolved=unresolved, resolved=resolved, lots=lots, places=places,
+                           warehouses=warehouses, may_resolve=may_resolve,
+                           may_trace=may_open(user, "web.trace"))
+
+
+# --- placeholders filled in below as their APIs land ----------------------------------
+
+@bp.get("/dispatch")
+@page
+def dispatch(user: User):
+    from routing.models import RoutePlan
+    from routing.problem_builder import load_rules
+
+    warehouses = visible_warehouses(user)
+    if not warehouses:
+        abort(404, description="no warehouse is visible to you")
+    code = request.args.get("warehouse") or (user.warehouse.code if user.warehouse else "")
+    warehouse = next((w for w in warehouses if w.code == code), warehouses[0])
+    day = _date_arg(request.args.get("date")) or local_today(warehouse=warehouse)
+    orders = db().scalars(
+        select(CustomerOrder).where(CustomerOrder.warehouse_id == warehouse.id,
+                                    CustomerOrder.delivery_date == day)
+        .options(selectinload(CustomerOrder.lines), selectinload(CustomerOrder.pickup_point))
+        .order_by(CustomerOrder.id)).all()
+    lines = [ln for o in orders for ln in o.lines]
+    units = {"ordered": sum(ln.quantity for ln in lines),
+             "allocated": sum(ln.allocated for ln in lines),
+             "backorder": sum(ln.backorder for ln in lines)}
+    by_status = Counter(o.status.value for o in orders)
+    to_allocate = by_status.get(OrderStatus.PLACED.value, 0) + by_status.get(
+        OrderStatus.PARTIAL.value, 0)
+    plans = db().scalars(
+        select(RoutePlan).where(RoutePlan.warehouse_id == warehouse.id,
+                                RoutePlan.delivery_date == day)
+        .options(selectinload(RoutePlan.routes), selectinload(RoutePlan.unassigned))
+        .order_by(RoutePlan.version.desc())).all()
+    plan_id = request.args.get("plan", type=int)
+    if plan_id not in {p.id for p in plans}:
+        plan_id = plans[0].id if plans else None
+    # Days around this one that have orders, one click away (yesterday's late changes,
+    # tomorrow's orders arriving tonight).
+    near = db().scalars(
+        select(CustomerOrder.delivery_date).distinct()
+        .where(CustomerOrder.warehouse_id == warehouse.id,
+               CustomerOrder.delivery_date.between(day - timedelta(days=3),
+                                                   day + timedelta(days=3)))
+        .order_by(CustomerOrder.delivery_date)).all()
+    points = db().scalars(select(PickupPoint).where(PickupPoint.warehouse_id == warehouse.id))
+    # The map is drawn in the browser from these coordinates: no tile server needed.
+    geo = {"depot": {"code": warehouse.code, "name": warehouse.name, "lat": warehouse.lat,
+                     "lon": warehouse.lon},
+           "points": {p.code: [p.lat, p.lon, p.name, f"{p.window_start:%H:%M}",
+                               f"{p.window_end:%H:%M}"] for p in points}}
+    return render_template("dispatch.html", user=user, title="Dispatch", warehouses=warehouses,
+                           warehouse=warehouse, day=day, orders=orders, units=units,
+                           by_status=sorted(by_status.items()), to_allocate=to_allocate,
+                           plans=plans, plan_id=plan_id, geo=geo, near=near,
+                           limits=load_rules().cold_chain_max_s)
+
+
+def _date_arg(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@bp.get("/driver")
+@page
+def driver(user: User):
+    from api.blueprints.routes import route_visible_to
+    from routing import manifests
+    from routing.dispatch import is_current
+    from routing.models import Route
+
+    day = _date_arg(request.args.get("date")) or local_today(
+        user, user.vehicle.warehouse if user.vehicle else None)
+    mine = None if user.role == Role.ADMIN else user.id
+    routes = manifests.published_routes(db(), day, driver_id=mine)
+    chosen = request.args.get("route", type=int)
+    route = route_visible_to(user, chosen) if chosen else (routes[0] if routes else None)
+    # A driver's other published days close by: an early shift may start before midnight.
+    near: list[date] = []
+    if mine is not None:
+        near = sorted({r.delivery_date for r in db().scalars(select(Route).where(
+            Route.driver_id == mine, Route.delivery_date.between(
+                day - timedelta(days=3), day + timedelta(days=3))))
+            if is_current(db(), r)})
+    return render_template("driver.html", user=user, title="Manifest", day=day, near=near,
+                           routes=routes, m=manifests.manifest(db(), route) if route else None)
+
+
+@bp.get("/trace")
+@page
+def trace(user: User):
+    from coldchain.rules import load as alarm_rules
+
+    lot_id = request.args.get("lot", type=int)
+    return render_template("trace.html", user=user, title="Lot trace", lot_id=lot_id,
+                           q=request.args.get("q", ""), statuses=[s.value for s in LotStatus],
+                           ranges=alarm_rules().ranges)
