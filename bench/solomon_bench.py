@@ -29,7 +29,7 @@ from routing.solomon import (
 from routing.solver import SolveOptions, solve
 from routing.validate import validate
 
-DEFAULT_DIR = Path("/work/shared/benchmarks/vrptw/solomon")
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "solomon"
 FAMILIES = ("C1", "C2", "R1", "R2", "RC1", "RC2")
 
 

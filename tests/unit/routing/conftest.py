@@ -9,7 +9,7 @@ import pytest
 from routing.model import ClassLoad, Compartment, Depot, Problem, Stop, Vehicle
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "routing" / "examples" / "small_city.json"
-SOLOMON_DIR = Path("/work/shared/benchmarks/vrptw/solomon")
+SOLOMON_DIR = Path(__file__).resolve().parents[2] / "data" / "solomon"
 
 
 def reefer(vid: str, depot: str = "D1", **kw) -> Vehicle:

@@ -1,4 +1,3 @@
-import time
 
 import numpy as np
 import pytest
@@ -34,13 +33,14 @@ def test_provider_applies_circuity_and_speed():
     assert isinstance(GreatCircleProvider(), MatrixProvider)
 
 
-def test_two_thousand_points_well_under_a_second():
+def test_two_thousand_point_matrices_are_square_symmetric_and_zero_on_the_diagonal():
+    # Their speed is measured by bench/matrix_bench.py, not here.
     rng = np.random.default_rng(0)
     pts = np.column_stack([31 + rng.random(2000) * 0.5, 121 + rng.random(2000) * 0.5])
-    t0 = time.perf_counter()
     m = build_matrices(pts.tolist(), GreatCircleProvider())
-    assert time.perf_counter() - t0 < 1.0
     assert m.distance_m.shape == (2000, 2000)
+    assert np.allclose(m.distance_m, m.distance_m.T)
+    assert not np.diagonal(m.distance_m).any()
 
 
 def test_travel_seconds_round_up_but_keep_exact_integers():

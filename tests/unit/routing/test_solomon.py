@@ -12,8 +12,7 @@ from routing.solomon import (
 from routing.solver import SolveOptions, plan_from_sequences, solve
 from routing.validate import validate
 
-SOLOMON = Path("/work/shared/benchmarks/vrptw/solomon")
-pytestmark = pytest.mark.skipif(not SOLOMON.is_dir(), reason="Solomon data not available")
+SOLOMON = Path(__file__).resolve().parents[2] / "data" / "solomon"
 
 
 def test_reader_parses_c101():
@@ -43,15 +42,19 @@ def test_known_optima_pass_the_validator(name):
     assert solution.total_distance_km * 100 == pytest.approx(cost)
 
 
-def test_planner_gets_close_to_the_c101_optimum():
-    # On an idle core 2 s reach the optimum (827.3); the bound leaves room for a busy machine,
-    # where the wall-clock limit buys fewer iterations.
+def test_planner_reaches_the_c101_optimum():
+    # A solution count, not the clock, ends this search, so the result does not depend on how
+    # busy the machine is; the time limit is only a safety net.
+    def stop_after_100_solutions(params) -> None:
+        params.solution_limit = 100
+
     inst = read_instance(SOLOMON / "C101.txt")
     problem, matrices = to_problem(inst)
-    solution = solve(problem, SolveOptions(time_limit_s=2.0), matrices=matrices)
+    solution = solve(problem, SolveOptions(time_limit_s=120, tune=stop_after_100_solutions),
+                     matrices=matrices)
     assert validate(problem, solution, matrices) == []
     assert solution.unassigned == []
-    assert 827.3 - 1e-6 <= solution.total_distance_km * 100 <= 827.3 * 1.04
+    assert solution.total_distance_km * 100 == pytest.approx(827.3, abs=0.05)
 
 
 @pytest.mark.parametrize(("name", "expected"), [("R101", "PARALLEL_CHEAPEST_INSERTION"),
