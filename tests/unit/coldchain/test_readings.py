@@ -1,6 +1,5 @@
 import io
 import json
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -142,22 +141,20 @@ def test_by_serial_groups_rows_for_evaluation():
     assert groups["A"][1].tolist() == [1.0, 3.0]
 
 
-def test_a_million_rows_stream_in_a_few_seconds(tmp_path):
-    n = 1_000_000
+def test_a_large_file_streams_with_progress_and_reports_its_bad_line(tmp_path):
+    # Its speed is measured by bench/readings_bench.py, not here.
+    n = 300_000
     start = np.datetime64("2024-01-01T00:00")
     stamps = np.datetime_as_string(start + np.arange(n).astype("timedelta64[m]"), unit="s")
     temps = np.round(np.random.default_rng(1).normal(3, 1, n), 1).astype(str)
     lines = np.char.add(np.char.add(np.char.add("S1,", stamps), ","), temps)
-    lines[123_456] = "S1,2024-99-01T00:00:00,3.0"
+    lines[123_456] = "S1,2024-99-01T00:00:00,3.0"  # month 99
     path = tmp_path / "big.csv"
     path.write_text("serial,timestamp,temperature\n" + "\n".join(lines.tolist()) + "\n")
     seen = []
-    began = time.perf_counter()
     r = parse_csv(path, progress=seen.append)
-    elapsed = time.perf_counter() - began
     assert len(r) == n - 1 and [e.line for e in r.errors] == [123_456 + 2]
     assert seen[-1] == 1.0 and seen == sorted(seen) and len(seen) > 10
-    assert elapsed < 10, elapsed
 
 
 # --- Berlinger Q-tag --------------------------------------------------------------------------
