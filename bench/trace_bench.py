@@ -36,11 +36,14 @@ from wms.errors import Conflict  # noqa: E402
 from wms.migrations import upgrade  # noqa: E402
 from wms.models import (  # noqa: E402
     CustomerOrder,
+    Lot,
     OrderStatus,
     PickupPoint,
     Product,
+    Reservation,
     StockBalance,
     StockMove,
+    TempClass,
     Vehicle,
     Warehouse,
 )
@@ -70,16 +73,25 @@ def _run_day(factory, warehouse: Warehouse, day: date) -> dict[str, int]:
             CustomerOrder.warehouse_id == warehouse.id, CustomerOrder.delivery_date == day,
             CustomerOrder.status.in_([OrderStatus.ALLOCATED, OrderStatus.PARTIAL]))
             .order_by(CustomerOrder.id)).all()
-        vehicles = s.scalars(select(Vehicle.id).where(
-            Vehicle.warehouse_id == warehouse.id, Vehicle.frozen_crates > 0,
-            Vehicle.chilled_crates > 0).order_by(Vehicle.code)).all()
+        fleet = s.scalars(select(Vehicle).where(Vehicle.warehouse_id == warehouse.id)
+                          .order_by(Vehicle.code)).all()
+        reefers = [v.id for v in fleet if v.chilled_crates and v.frozen_crates]
+        vans = [v.id for v in fleet if v.ambient_crates]
     done = {"collected": 0, "refused": 0}
     for n, order_id in enumerate(ids):
         try:
             with transaction(factory) as s:
                 picking.pick(s, order_id, actor_id=None)
-                picking.load(s, order_id, vehicles[n % len(vehicles)], actor_id=None,
-                             route_id=1 + n % len(vehicles))
+                # Cold goods ride in a reefer, ambient goods in a van, as on a real morning.
+                staged = s.execute(select(Reservation.lot_id, Product.temp_class).join(
+                    Lot, Lot.id == Reservation.lot_id).join(
+                    Product, Product.id == Lot.product_id).where(
+                    Reservation.order_id == order_id).distinct()).all()
+                for lot_id, temp in staged:
+                    fleet_ids = vans if temp == TempClass.AMBIENT else reefers
+                    vehicle = fleet_ids[n % len(fleet_ids)]
+                    picking.load(s, order_id, vehicle, actor_id=None, lot_id=lot_id,
+                                 route_id=vehicle)
                 picking.deliver(s, order_id, actor_id=None)
                 picking.handover(s, order_id, actor_id=None)
             done["collected"] += 1

@@ -16,7 +16,7 @@ import numpy as np
 from flask import Response, json, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from api.auth import current_user, roles
@@ -39,9 +39,20 @@ from api.schemas.trace import (
 )
 from coldchain import scorecard
 from coldchain.lot_history import history
+from coldchain.models import SensorAttachment
 from wms import recall, trace
 from wms.exports import CriticalEvent, critical_events, epcis, fsma
-from wms.models import Lot, LotRecall, Origin, Product, Role, Supplier, User
+from wms.models import (
+    Location,
+    Lot,
+    LotRecall,
+    Origin,
+    Product,
+    Role,
+    StockMove,
+    Supplier,
+    User,
+)
 
 blp = Blueprint("trace", __name__, url_prefix="/api",
                 description="Traceability: lot facts, traces, recalls, exports, scorecards")
@@ -265,6 +276,8 @@ def _temperatures(events: list[CriticalEvent]) -> dict[int, epcis.TemperatureSum
     for e in events:
         by_lot.setdefault(e.lot_id, []).append(e)
     for lot_id, mine in by_lot.items():
+        if not _measurable(lot_id):
+            continue
         found = history(db(), lot_id)
         if not any(s.readings for s in found.stints):
             continue
@@ -289,7 +302,29 @@ def _measured(found) -> tuple[np.ndarray, np.ndarray]:
     return found.times[skip:], found.temps[skip:]
 
 
+def _measurable(lot_id: int) -> bool:
+    """Whether a sensor hung anywhere in the lot's warehouses (rooms, trucks, pickup points)
+    while the lot was in stock. Without one there are no readings to compose, and the
+    trace stays a ledger query instead of walking every place the lot was."""
+    session = db()
+    first = session.scalar(select(func.min(StockMove.created_at))
+                           .where(StockMove.lot_id == lot_id))
+    if first is None:
+        return False
+    warehouses = (select(Location.warehouse_id).join(
+        StockMove, StockMove.to_location_id == Location.id)
+        .where(StockMove.lot_id == lot_id).distinct())
+    hung = session.scalar(
+        select(SensorAttachment.id).join(Location, Location.id == SensorAttachment.location_id)
+        .where(Location.warehouse_id.in_(warehouses),
+               SensorAttachment.detached_at.is_(None) | (SensorAttachment.detached_at > first))
+        .limit(1))
+    return hung is not None
+
+
 def _exposure(lot_id: int) -> dict[str, Any] | None:
+    if not _measurable(lot_id):
+        return None
     found = history(db(), lot_id)
     if not any(s.readings for s in found.stints):
         return None
