@@ -16,13 +16,12 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from coldchain.excursions import clean_series
 from coldchain.mkt import mkt
-from coldchain.models import Finding, FindingKind
-from coldchain.reports import location_series
+from coldchain.models import Finding, FindingKind, Reading, SensorAttachment
 from coldchain.shelf_life import DAY_S, Kinetics, assess
 from wms.models import Location, Lot
 from wms.models.base import utcnow
@@ -89,32 +88,85 @@ def stints(session: Session, lot_id: int) -> list[Stint]:
     return sorted(out, key=lambda s: (s.start, s.location_id))
 
 
-def _ancestors(session: Session, location_id: int) -> list[Location]:
-    chain = []
-    loc = session.get(Location, location_id)
-    while loc is not None:
-        chain.append(loc)
-        loc = session.get(Location, loc.parent_id) if loc.parent_id else None
-    return chain
+class _Places:
+    """The location trees of the warehouses a lot went through, read in one query."""
+
+    def __init__(self, session: Session, location_ids: set[int]):
+        warehouses = select(Location.warehouse_id).where(Location.id.in_(location_ids))
+        rows = session.execute(select(Location.id, Location.parent_id)
+                               .where(Location.warehouse_id.in_(warehouses))).all()
+        self.parent = dict(rows)
+        self.children: dict[int, list[int]] = {}
+        for loc_id, parent_id in rows:
+            if parent_id is not None:
+                self.children.setdefault(parent_id, []).append(loc_id)
+
+    def ancestors(self, location_id: int) -> list[int]:
+        chain = [location_id]
+        while self.parent.get(chain[-1]) is not None:
+            chain.append(self.parent[chain[-1]])
+        return chain
+
+    def subtree(self, location_id: int) -> set[int]:
+        out, todo = set(), [location_id]
+        while todo:
+            current = todo.pop()
+            out.add(current)
+            todo.extend(self.children.get(current, ()))
+        return out
+
+
+def _measuring(found: list[Stint], places: _Places) -> list[list[set[int]]]:
+    """Per stint, the candidate places in order: the place and what is below it, then each
+    enclosing place on its own (a room's sensor speaks for its bins; a sibling bin's does not)."""
+    out = []
+    for stint in found:
+        chain = places.ancestors(stint.location_id)
+        out.append([places.subtree(chain[0])] + [{loc} for loc in chain[1:]])
+    return out
 
 
 def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHistory:
+    """A lot's history in a handful of queries, whatever the number of places it went through."""
     now = now or utcnow()
     lot = session.get(Lot, lot_id)
     kinetics = Kinetics.of(lot.product)
-    parts_t, parts_c = [], []
     found = stints(session, lot_id)
-    for stint in found:
-        end = stint.end or now
-        for depth, place in enumerate(_ancestors(session, stint.location_id)):
-            # An enclosing room's own sensor speaks for its bins; a sibling bin's does not.
-            times, temps, _ = location_series(session, place, stint.start, end,
-                                              include_below=depth == 0)
-            if times.size:
-                stint.measured_by, stint.readings = place.id, int(times.size)
-                parts_t.append(times)
-                parts_c.append(temps)
-                break
+    parts_t, parts_c = [], []
+    if found:
+        places = _Places(session, {s.location_id for s in found})
+        candidates = _measuring(found, places)
+        every = set().union(*(c for levels in candidates for c in levels))
+        links = session.execute(
+            select(SensorAttachment.sensor_id, SensorAttachment.location_id,
+                   SensorAttachment.attached_at, SensorAttachment.detached_at)
+            .where(SensorAttachment.location_id.in_(every),
+                   SensorAttachment.attached_at < now,
+                   SensorAttachment.detached_at.is_(None)
+                   | (SensorAttachment.detached_at > min(s.start for s in found)))).all()
+        windows: list[tuple[int, int, datetime, datetime]] = []  # stint, sensor, from, to
+        for k, (stint, levels) in enumerate(zip(found, candidates, strict=True)):
+            end = stint.end or now
+            for level, level_places in enumerate(levels):
+                hits = [(sid, max(att, stint.start), min(det or end, end))
+                        for sid, loc, att, det in links
+                        if loc in level_places and att < end and (det is None or det > stint.start)]
+                if hits:
+                    chain = places.ancestors(stint.location_id)
+                    stint.measured_by = chain[level]
+                    windows.extend((k, sid, lo, hi) for sid, lo, hi in hits if lo < hi)
+                    break
+        if windows:
+            rows = session.execute(select(Reading.sensor_id, Reading.ts, Reading.temp_c).where(
+                or_(*(and_(Reading.sensor_id == sid, Reading.ts >= lo, Reading.ts < hi)
+                      for _, sid, lo, hi in windows)))).all()
+            for k, sid, lo, hi in windows:
+                mine = [(int(ts.timestamp()), c) for s_id, ts, c in rows
+                        if s_id == sid and lo <= ts < hi]
+                found[k].readings += len(mine)
+                if mine:
+                    parts_t.append(np.fromiter((m[0] for m in mine), np.int64, len(mine)))
+                    parts_c.append(np.fromiter((m[1] for m in mine), np.float64, len(mine)))
     if parts_t:
         times, temps, _ = clean_series(np.concatenate(parts_t), np.concatenate(parts_c))
     else:
@@ -147,14 +199,14 @@ def _born(lot: Lot, found: list[Stint]) -> datetime | None:
 
 
 def _excursions_seen(session: Session, found: list[Stint], now: datetime) -> list[Finding]:
-    seen: dict[int, Finding] = {}
-    for stint in found:
-        if stint.measured_by is None:
-            continue
-        stmt = select(Finding).where(
-            Finding.kind == FindingKind.EXCURSION, Finding.location_id == stint.measured_by,
-            Finding.start < (stint.end or now),
-            Finding.end.is_(None) | (Finding.end > stint.start))
-        for f in session.scalars(stmt):
-            seen[f.id] = f
+    measured = [s for s in found if s.measured_by is not None]
+    if not measured:
+        return []
+    rows = session.scalars(select(Finding).where(
+        Finding.kind == FindingKind.EXCURSION,
+        Finding.location_id.in_({s.measured_by for s in measured}),
+        Finding.start < now)).all()
+    seen = {f.id: f for f in rows for s in measured
+            if f.location_id == s.measured_by and f.start < (s.end or now)
+            and (f.end is None or f.end > s.start)}
     return sorted(seen.values(), key=lambda f: f.start)
