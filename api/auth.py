@@ -10,6 +10,7 @@ from flask import g, request
 
 from api.errors import problem
 from api.runtime import db
+from api.web.session_auth import api_session_user
 from wms import scope
 from wms.accounts import token_user
 from wms.models import Role, User
@@ -22,11 +23,20 @@ def current_user() -> User:
 
 
 def authenticate_request():
-    """Runs before every request: /api/* needs a valid token (docs excepted)."""
+    """Runs before every request: /api/* needs a valid token or a page session with its
+    CSRF header (docs excepted)."""
     path = request.path
     if not path.startswith("/api/") or path.startswith(PUBLIC_PREFIXES):
         return None
     header = request.headers.get("Authorization", "")
+    if not header:
+        # Page JavaScript: the signed-in session, only with its CSRF token in a header.
+        user, why = api_session_user()
+        if user is not None:
+            g.user = user
+            return None
+        if why:
+            return _unauthorized(why)
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return _unauthorized("send an API token as 'Authorization: Bearer <token>'")
