@@ -154,12 +154,12 @@ def demo_load(seed: int, json_tokens: bool) -> None:
         return
     click.echo("\n" + ", ".join(f"{v} {k}" for k, v in summary["counts"].items()))
     click.echo("\nAPI tokens (send as 'Authorization: Bearer <token>'):")
-    for role, info in summary["tokens"].items():
-        click.echo(f"  {role:<10} {info['username']:<16} {info['token']}")
     driver = day["driver"]
-    if driver:
-        click.echo(f"  {'driver':<10} {driver['username']:<16} {driver['token']}  "
-                   f"(has route {driver['route_id']} today)")
+    if driver:  # the driver to show is one who has a route today
+        summary["tokens"]["driver"] = driver
+    for role, info in summary["tokens"].items():
+        note = f"  (route {info['route_id']} today)" if "route_id" in info else ""
+        click.echo(f"  {role:<10} {info['username']:<16} {info['token']}{note}")
         click.echo(f"\nmanifest: /manifests/{driver['route_id']}?token={driver['token']}")
 
 

@@ -94,11 +94,13 @@ def run(factory: sessionmaker[Session], *, day: date | None = None, seed: int = 
 
 
 def _driver_token(factory: sessionmaker[Session], day: date) -> dict[str, str] | None:
-    """A token for the driver of the first published route of the day."""
+    """A token for the driver of a published route of the day, in Shanghai if there is one
+    (the demo's staff and dispatcher tokens are Shanghai's too)."""
     from routing.manifests import published_routes
 
     with transaction(factory) as session:
-        routes = [r for r in published_routes(session, day) if r.driver_id is not None]
+        routes = sorted((r for r in published_routes(session, day) if r.driver_id is not None),
+                        key=lambda r: (r.warehouse.code != "SH1", r.id))
         if not routes:
             return None
         user = session.get(User, routes[0].driver_id)
