@@ -6,8 +6,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,7 @@ from wms.models import (
     User,
     Warehouse,
 )
+from wms.settings import Settings
 
 ORDERS_PER_CITY = 300
 Progress = Callable[[float, str], None]
@@ -68,7 +70,9 @@ def run(factory: sessionmaker[Session], *, day: date | None = None, seed: int = 
     """Orders, allocation, a published plan per warehouse; returns figures per warehouse and
     a token for a driver with a route. ``progress(label)`` returns a callback for one
     warehouse's planning."""
-    day = day or date.today()
+    # "Today" is the warehouses' day, not the server's: at 01:00 in Shanghai it is still
+    # yesterday in UTC.
+    day = day or datetime.now(ZoneInfo(Settings.from_env().timezone)).date()
     rng = random.Random(seed * 131 + 5)
     with transaction(factory) as session:
         warehouses = session.scalars(select(Warehouse).order_by(Warehouse.code)).all()
