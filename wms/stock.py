@@ -108,6 +108,11 @@ def hold_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None
     lot = _locked_lot(session, lot_id)
     if lot.status == LotStatus.HOLD:
         raise Conflict(f"lot {lot.lot_code} is already on hold: {lot.status_reason}")
+    if lot.status != LotStatus.AVAILABLE:
+        # A hold ends with a release, which makes the lot available: holding a recalled
+        # or spoiled lot would open that way out of the recall.
+        raise Conflict(f"lot {lot.lot_code} is {lot.status} ({lot.status_reason}); it cannot "
+                       "be put on hold", lot_status=lot.status.value)
     lot.status, lot.status_reason = LotStatus.HOLD, reason.strip()
     rows = session.scalars(
         select(Reservation).join(Location, Location.id == Reservation.location_id)
