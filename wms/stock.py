@@ -114,10 +114,13 @@ def hold_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None
         raise Conflict(f"lot {lot.lot_code} is {lot.status} ({lot.status_reason}); it cannot "
                        "be put on hold", lot_status=lot.status.value)
     lot.status, lot.status_reason = LotStatus.HOLD, reason.strip()
-    rows = session.scalars(
-        select(Reservation).join(Location, Location.id == Reservation.location_id)
-        .where(Reservation.lot_id == lot.id, Location.kind.in_(IN_WAREHOUSE))
-        .order_by(Reservation.location_id, Reservation.id)).all()
+    # Like the stock, only the reservations in the warehouses the caller may see.
+    stmt = (select(Reservation).join(Location, Location.id == Reservation.location_id)
+            .where(Reservation.lot_id == lot.id, Location.kind.in_(IN_WAREHOUSE))
+            .order_by(Reservation.location_id, Reservation.id))
+    if warehouse_ids is not None:
+        stmt = stmt.where(Location.warehouse_id.in_(warehouse_ids))
+    rows = session.scalars(stmt).all()
     orders = {row.line.order for row in rows}
     for row in rows:
         unreserve(session, row)

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from tests.factories import on_hand, receive
 from wms.db import transaction
 from wms.errors import Conflict
-from wms.models import Lot, LotStatus
+from wms.ledger import verify
+from wms.models import CustomerOrder, Lot, LotStatus, OrderStatus
+from wms.orders import allocate_order, place_order
 from wms.recall import recall_lot
 from wms.stock import hold_lot, release_lot
+
+
+def _order(sessions, ref: str, point: str, sku: str, quantity: int) -> int:
+    with transaction(sessions) as s:
+        order = place_order(s, {"external_ref": ref, "pickup_point": point,
+                                "delivery_date": date.today() + timedelta(days=1),
+                                "lines": [{"sku": sku, "quantity": quantity}]}, actor_id=None)
+        allocate_order(s, order.id)
+        return order.id
 
 
 def test_holding_a_recalled_lot_is_refused_so_a_release_cannot_end_the_recall(sessions, world):
@@ -22,4 +35,20 @@ def test_holding_a_recalled_lot_is_refused_so_a_release_cannot_end_the_recall(se
         release_lot(s, lot_id, "looks fine", actor_id=None)
     with transaction(sessions) as s:
         assert s.get(Lot, lot_id).status == LotStatus.RECALLED
+    assert on_hand(sessions, world, "SH1-C-QRT", lot_id) == (10, 0)
+
+
+def test_a_hold_in_one_warehouse_leaves_another_warehouses_orders_alone(sessions, world):
+    lot_id = receive(sessions, world, "C00002", "HW-1", "SH1-C-A01-01", 10)
+    receive(sessions, world, "C00002", "HW-1", "BJ1-C-A01-01", 10)
+    sh = _order(sessions, "HW-SH", "SH-P001", "C00002", 4)
+    bj = _order(sessions, "HW-BJ", "BJ-P001", "C00002", 4)
+    with transaction(sessions) as s:
+        hold_lot(s, lot_id, "carton wet", actor_id=None,
+                 warehouse_ids={world.warehouses["SH1"]})
+    with transaction(sessions) as s:
+        assert s.get(CustomerOrder, sh).status == OrderStatus.PLACED
+        assert s.get(CustomerOrder, bj).status == OrderStatus.ALLOCATED
+        assert verify(s) == []
+    assert on_hand(sessions, world, "BJ1-C-A01-01", lot_id) == (10, 4)
     assert on_hand(sessions, world, "SH1-C-QRT", lot_id) == (10, 0)
