@@ -26,13 +26,11 @@ from wms.models import (
     LotRecall,
     LotStatus,
     MoveKind,
-    Reservation,
     StockBalance,
     StockMove,
 )
 from wms.models.base import utcnow
-from wms.reservations import refresh_status, unreserve
-from wms.stock import IN_WAREHOUSE, release_lot, sibling
+from wms.stock import IN_WAREHOUSE, release_lot, release_reservations, sibling
 
 
 @dataclass
@@ -63,7 +61,9 @@ class RecallReport:
 
 
 def _locked_lot(session: Session, lot_id: int) -> Lot:
-    lot = session.scalar(select(Lot).where(Lot.id == lot_id).with_for_update()
+    # FOR NO KEY UPDATE, as wms.stock takes it: moves of the lot (whose foreign key takes a
+    # key-share lock on it) written by an order being picked do not wait for the recall.
+    lot = session.scalar(select(Lot).where(Lot.id == lot_id).with_for_update(key_share=True)
                          .execution_options(populate_existing=True))
     if lot is None:
         raise NotFound(f"no lot with id {lot_id}", field="lot")
@@ -94,7 +94,7 @@ def recall_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | No
                        recalled_by=actor_id, recalled_at=utcnow(), release_reason="")
     session.add(record)
     lot.status, lot.status_reason = LotStatus.RECALLED, f"recalled: {reason.strip()}"
-    released = _release_reservations(session, lot)
+    released = release_reservations(session, lot.id, None)
     moves = []
     for bal in _balances(session, lot.id):
         if bal.on_hand == 0:
@@ -148,20 +148,6 @@ def report(session: Session, lot_id: int, *, recall: LotRecall | None = None) ->
         found = recalls(session, lot_id)
         recall = found[-1] if found else None
     return RecallReport(lot=lot, recall=recall, forward=trace.forward(session, lot_id))
-
-
-def _release_reservations(session: Session, lot: Lot) -> int:
-    rows = session.scalars(
-        select(Reservation).join(Location, Location.id == Reservation.location_id)
-        .where(Reservation.lot_id == lot.id, Location.kind.in_(IN_WAREHOUSE))
-        .order_by(Reservation.location_id, Reservation.id)).all()
-    orders = {row.line.order for row in rows}
-    units = sum(row.quantity for row in rows)
-    for row in rows:
-        unreserve(session, row)
-    for order in orders:
-        refresh_status(session, order)
-    return units
 
 
 def _balances(session: Session, lot_id: int) -> list[StockBalance]:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.ledger import balance, record_move
 from wms.models import (
+    CustomerOrder,
     Location,
     LocationKind,
     Lot,
@@ -114,18 +115,7 @@ def hold_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None
         raise Conflict(f"lot {lot.lot_code} is {lot.status} ({lot.status_reason}); it cannot "
                        "be put on hold", lot_status=lot.status.value)
     lot.status, lot.status_reason = LotStatus.HOLD, reason.strip()
-    # Like the stock, only the reservations in the warehouses the caller may see.
-    stmt = (select(Reservation).join(Location, Location.id == Reservation.location_id)
-            .where(Reservation.lot_id == lot.id, Location.kind.in_(IN_WAREHOUSE))
-            .order_by(Reservation.location_id, Reservation.id))
-    if warehouse_ids is not None:
-        stmt = stmt.where(Location.warehouse_id.in_(warehouse_ids))
-    rows = session.scalars(stmt).all()
-    orders = {row.line.order for row in rows}
-    for row in rows:
-        unreserve(session, row)
-    for order in orders:
-        refresh_status(session, order)
+    release_reservations(session, lot.id, warehouse_ids)
     moves = []
     for bal in _balances(session, lot.id, IN_WAREHOUSE, warehouse_ids):
         quarantine = sibling(session, bal.location, LocationKind.QUARANTINE,
@@ -136,6 +126,37 @@ def hold_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None
                                  from_location=bal.location, to_location=quarantine,
                                  actor_id=actor_id, reason=reason.strip()))
     return moves
+
+
+def release_reservations(session: Session, lot_id: int, warehouse_ids: set[int] | None
+                         ) -> int:
+    """Release the lot's reservations still in a warehouse (in ``warehouse_ids`` if given);
+    the units released.
+
+    The orders are locked first, in id order, before any balance is touched: picking and
+    allocation lock an order before its balances, and taking them the other way round
+    would deadlock with an order being picked.
+    """
+    where = [Reservation.lot_id == lot_id, Location.kind.in_(IN_WAREHOUSE)]
+    if warehouse_ids is not None:
+        where.append(Location.warehouse_id.in_(warehouse_ids))
+    order_ids = session.scalars(
+        select(Reservation.order_id).join(Location, Location.id == Reservation.location_id)
+        .where(*where).distinct()).all()
+    orders = session.scalars(
+        select(CustomerOrder).where(CustomerOrder.id.in_(order_ids)).order_by(CustomerOrder.id)
+        .with_for_update().execution_options(populate_existing=True)).all()
+    # Read after the locks: an order picked meanwhile has its reservations at staging now.
+    rows = session.scalars(
+        select(Reservation).join(Location, Location.id == Reservation.location_id)
+        .where(*where).order_by(Reservation.location_id, Reservation.id)
+        .execution_options(populate_existing=True)).all()
+    units = sum(row.quantity for row in rows)
+    for row in rows:
+        unreserve(session, row)
+    for order in {*orders, *(row.line.order for row in rows)}:
+        refresh_status(session, order)
+    return units
 
 
 def release_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None,
@@ -165,7 +186,9 @@ def release_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | N
 
 
 def _locked_lot(session: Session, lot_id: int) -> Lot:
-    lot = session.scalar(select(Lot).where(Lot.id == lot_id).with_for_update())
+    # FOR NO KEY UPDATE: a move or reservation of the lot written meanwhile (its foreign
+    # key takes a key-share lock on the lot) does not wait for this decision to commit.
+    lot = session.scalar(select(Lot).where(Lot.id == lot_id).with_for_update(key_share=True))
     if lot is None:
         raise NotFound(f"no lot with id {lot_id}")
     return lot

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import on_hand, receive
+from wms import picking
 from wms.db import transaction
 from wms.errors import Conflict
 from wms.ledger import verify
@@ -51,4 +55,41 @@ def test_a_hold_in_one_warehouse_leaves_another_warehouses_orders_alone(sessions
         assert s.get(CustomerOrder, bj).status == OrderStatus.ALLOCATED
         assert verify(s) == []
     assert on_hand(sessions, world, "BJ1-C-A01-01", lot_id) == (10, 4)
+    assert on_hand(sessions, world, "SH1-C-QRT", lot_id) == (10, 0)
+
+
+def test_a_recall_while_an_order_of_the_lot_is_being_picked_does_not_deadlock(sessions, world):
+    lot_id = receive(sessions, world, "C00002", "RP-1", "SH1-C-A01-01", 10)
+    order_id = _order(sessions, "RP-1", "SH-P001", "C00002", 4)
+    picker = sessions()
+    errors: list[BaseException] = []
+    try:
+        # The picker has the order (as picking.pick takes it) when the recall starts.
+        picker.scalar(select(CustomerOrder).where(CustomerOrder.id == order_id)
+                      .with_for_update())
+
+        def recall() -> None:
+            try:
+                with transaction(sessions) as s:
+                    recall_lot(s, lot_id, "supplier reports Listeria", actor_id=None)
+            except BaseException as exc:  # the outcome is what the test inspects
+                errors.append(exc)
+
+        thread = threading.Thread(target=recall)
+        thread.start()
+        time.sleep(1.0)  # the recall is now waiting for a lock the picker holds
+        picking.pick(picker, order_id, actor_id=None)
+        picker.commit()
+    except BaseException as exc:
+        picker.rollback()
+        errors.append(exc)
+    finally:
+        picker.close()
+    thread.join(60)
+    assert errors == []
+    with transaction(sessions) as s:
+        assert verify(s) == []
+        assert s.get(Lot, lot_id).status == LotStatus.RECALLED
+    # The picked units went back from staging to quarantine with the rest.
+    assert on_hand(sessions, world, "SH1-C-STG", lot_id) == (0, 0)
     assert on_hand(sessions, world, "SH1-C-QRT", lot_id) == (10, 0)
