@@ -22,6 +22,7 @@ from api.errors import problem
 from api.runtime import db, runtime
 from api.schemas.inventory import ScanPreviewSchema, ScanResultSchema, ScanSchema
 from wms import idempotency, scanning, scope
+from wms.errors import DomainError
 from wms.models import Location, Role, StockMove
 
 # One instance for every request: given the class, the argument parser would build
@@ -63,9 +64,11 @@ def idempotent(fn: Callable) -> Callable:
                                  status=response.status_code, body=response.get_json()):
                 session.commit()
                 return response
-        except IntegrityError:
-            # The write itself collided with a concurrent duplicate (a unique row it
-            # creates): if that request stored the key, answer as it did.
+        except (IntegrityError, DomainError):
+            # The write collided with a concurrent duplicate: on a unique row it creates,
+            # or it waited for that request's locks and then found the work done (a pick
+            # with nothing left to pick, a stop already confirmed). If that request stored
+            # the key, answer as it did.
             session.rollback()
             stored = idempotency.lookup(session, user.id, key)
             if stored is None:

@@ -7,14 +7,14 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.factories import on_hand, receive
 from wms import picking
 from wms.db import transaction
 from wms.errors import Conflict
 from wms.ledger import verify
-from wms.models import CustomerOrder, Lot, LotStatus, OrderStatus
+from wms.models import CustomerOrder, Lot, LotStatus, MoveKind, OrderStatus, StockMove
 from wms.orders import allocate_order, place_order
 from wms.recall import recall_lot
 from wms.stock import hold_lot, release_lot
@@ -93,3 +93,35 @@ def test_a_recall_while_an_order_of_the_lot_is_being_picked_does_not_deadlock(se
     # The picked units went back from staging to quarantine with the rest.
     assert on_hand(sessions, world, "SH1-C-STG", lot_id) == (0, 0)
     assert on_hand(sessions, world, "SH1-C-QRT", lot_id) == (10, 0)
+
+
+def test_a_pick_retried_while_the_first_is_still_running_gets_the_first_answer(
+        app, sessions, world):
+    from tests.factories import ApiClient
+
+    receive(sessions, world, "C00002", "IR-1", "SH1-C-A01-01", 10)
+    order_id = _order(sessions, "IR-1", "SH-P001", "C00002", 4)
+    headers = {"Idempotency-Key": "pick-IR-1"}
+    results: list[tuple[int, dict]] = [None, None]  # type: ignore[list-item]
+
+    def send(i: int) -> None:
+        resp = ApiClient(app.test_client(), world.tokens, "staff").post(
+            "/api/orders/IR-1/pick", headers=headers)
+        results[i] = (resp.status_code, resp.json)
+
+    # Both requests are in flight while the order is busy: neither finds the key stored.
+    holder = sessions()
+    holder.scalar(select(CustomerOrder).where(CustomerOrder.id == order_id).with_for_update())
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    holder.rollback()
+    holder.close()
+    for t in threads:
+        t.join(60)
+    assert [status for status, _ in results] == [201, 201]
+    assert results[0][1] == results[1][1]
+    with transaction(sessions) as s:
+        assert s.scalar(select(func.count()).select_from(StockMove)
+                        .where(StockMove.kind == MoveKind.PICK)) == 1
