@@ -19,6 +19,7 @@ from api.schemas.inventory import (
     PickListSchema,
     StepResultSchema,
 )
+from routing.models import Route
 from wms import idempotency, picking
 from wms.errors import ValidationFailed
 from wms.models import Role, Vehicle
@@ -29,6 +30,21 @@ blp = Blueprint("picking", __name__, url_prefix="/api",
 
 def _key() -> str | None:
     return request.headers.get(idempotency.HEADER)
+
+
+def _route_id(args: dict, order, vehicle: Vehicle | None = None) -> int | None:
+    """The route the moves are recorded for: one of the order's warehouse (and, for a load,
+    of the vehicle loaded), since the route's loading status counts them."""
+    route_id = args.get("route_id")
+    if route_id is None:
+        return None
+    route = db().get(Route, route_id)
+    if route is None or route.warehouse_id != order.warehouse_id:
+        raise ValidationFailed({"route_id": [f"no route {route_id} of this order's warehouse"]})
+    if vehicle is not None and route.vehicle_id != vehicle.id:
+        raise ValidationFailed({"route_id": [f"route {route_id} is driven by another vehicle "
+                                             f"than {vehicle.code}"]})
+    return route_id
 
 
 def _result(order, moves) -> dict:
@@ -75,7 +91,7 @@ class LoadOrder(MethodView):
         if vehicle is None:
             raise ValidationFailed({"vehicle": [f"no vehicle {args['vehicle']!r}"]})
         moves = picking.load(db(), order.id, vehicle.id, actor_id=current_user().id,
-                             route_id=args.get("route_id"), idempotency_key=_key())
+                             route_id=_route_id(args, order, vehicle), idempotency_key=_key())
         return _result(order, moves)
 
 
@@ -89,7 +105,7 @@ class DeliverOrder(MethodView):
         """Unload the order's units at its pickup point."""
         order = order_for_user(ref)
         moves = picking.deliver(db(), order.id, actor_id=current_user().id,
-                                route_id=args.get("route_id"), idempotency_key=_key())
+                                route_id=_route_id(args, order), idempotency_key=_key())
         return _result(order, moves)
 
 
