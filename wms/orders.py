@@ -153,7 +153,10 @@ def allocate_order(session: Session, order_id: int, *,
     if order is None:
         raise NotFound(f"no order with id {order_id}")
     if order.status in OPEN:
-        for line in order.lines:
+        # Lines in product order: every allocation then locks balances in one order (a
+        # product's rows before the next product's), so two orders listing the same
+        # products in opposite order queue instead of deadlocking.
+        for line in sorted(order.lines, key=lambda ln: (ln.product_id, ln.id)):
             if line.backorder <= 0:
                 continue
             cands, objects = _candidates(session, order, line.product_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from datetime import date, timedelta
@@ -125,3 +126,48 @@ def test_a_pick_retried_while_the_first_is_still_running_gets_the_first_answer(
     with transaction(sessions) as s:
         assert s.scalar(select(func.count()).select_from(StockMove)
                         .where(StockMove.kind == MoveKind.PICK)) == 1
+
+
+def test_two_orders_with_the_same_products_in_opposite_line_order_allocate_together(
+        sessions, world, monkeypatch):
+    from wms import orders
+
+    receive(sessions, world, "C00002", "AO-C", "SH1-C-A01-01", 10)
+    receive(sessions, world, "A00003", "AO-A", "SH1-A-A01-01", 10)
+    ids = []
+    with transaction(sessions) as s:
+        for ref, skus in (("AO-1", ["C00002", "A00003"]), ("AO-2", ["A00003", "C00002"])):
+            ids.append(place_order(s, {
+                "external_ref": ref, "pickup_point": "SH-P001",
+                "delivery_date": date.today() + timedelta(days=1),
+                "lines": [{"sku": sku, "quantity": 2} for sku in skus]}, actor_id=None).id)
+    # Each allocation pauses after locking its first line's stock, until the other has too.
+    barrier = threading.Barrier(2)
+    seen = threading.local()
+
+    def pause(_session, cands):
+        if not getattr(seen, "paused", False):
+            seen.paused = True
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=2)
+        return cands
+
+    monkeypatch.setitem(orders.CANDIDATE_FACTS, "fefo", pause)
+    errors: list[BaseException] = []
+
+    def allocate(order_id: int) -> None:
+        try:
+            with transaction(sessions) as s:
+                allocate_order(s, order_id)
+        except BaseException as exc:  # the outcome is what the test inspects
+            errors.append(exc)
+
+    threads = [threading.Thread(target=allocate, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    with transaction(sessions) as s:
+        assert [s.get(CustomerOrder, i).status for i in ids] == [OrderStatus.ALLOCATED] * 2
+        assert verify(s) == []
