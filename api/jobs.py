@@ -12,6 +12,10 @@ from wms.models import Job
 
 def start_job(kind: str, params: dict[str, Any], *, warehouse_id: int | None = None) -> Job:
     rt = runtime()
+    # Without Redis the job runs inline in transactions of its own; the request's session
+    # must not hold one then (on SQLite it would keep the write lock the job waits for).
+    # Committing, unlike rolling back, keeps the loaded user usable without a new read.
+    db().commit()
     job_id = jobs.enqueue(
         rt.sessions, kind, params,
         database_url=rt.engine.url.render_as_string(hide_password=False),
