@@ -7,6 +7,7 @@ from typing import Any
 
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from api import errors, web
 from api.auth import authenticate_request
@@ -25,6 +26,23 @@ _SETTINGS_KEYS = {
 }
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in a path: a row id, so at most a 32-bit INTEGER; a larger number
+    matches no route (404) instead of failing in the database."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+class TextConverter(UnicodeConverter):
+    """A path segment (a code, a reference): no NUL character, which PostgreSQL refuses."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]", 1)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` overrides Flask settings and ``WMS_*`` environment values."""
     config = dict(config or {})
@@ -32,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = Settings.from_env(**overrides)
 
     app = Flask(__name__)
+    app.url_map.converters.update(int=RowIdConverter, default=TextConverter,
+                                  string=TextConverter)
     app.json.sort_keys = False  # keep the schemas' field order: id and code first
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 from flask_smorest import Api
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from wms.errors import DomainError
@@ -71,6 +72,16 @@ def register(app: Flask) -> None:
     def _domain(exc: DomainError):
         return problem(exc.status, exc.title, exc.detail,
                        errors=getattr(exc, "errors", None), **exc.extra)
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError):
+        # Last line of defence: the schemas should have named the field already. The
+        # database refused a value (too long, too large, not text); the request's
+        # uncommitted changes are rolled back.
+        log.warning("value refused by the database on %s %s: %s", request.method,
+                    request.path, exc.orig)
+        return problem(422, "Unprocessable input",
+                       "a value does not fit its database column (too long or too large)")
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception):

@@ -15,6 +15,9 @@ from api.runtime import db
 class SelectPage(Page):
     @property
     def items(self):
+        if self.page_params.first_item >= self.page_params.item_count:
+            # Past the last page, whatever its number: no offset the database cannot hold.
+            return []
         stmt = self.collection.limit(self.page_params.page_size).offset(
             self.page_params.first_item
         )

@@ -9,7 +9,7 @@ from api.schemas.common import BaseSchema
 
 class SensorCreateSchema(BaseSchema):
     serial = fields.String(required=True, validate=validate.Length(1, 40))
-    model = fields.String(load_default="")
+    model = fields.String(load_default="", validate=validate.Length(max=60))
     sampling_interval_s = fields.Integer(load_default=300, validate=validate.Range(1, 86400))
     location = fields.String(load_default=None, metadata={"description": "location code"})
     at = fields.AwareDateTime(load_default=None)

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate
 
 from api.schemas.common import BaseSchema
 from wms.allocation import STRATEGIES
-from wms.models import LotStatus, MoveKind
+from wms.models import LotStatus, MoveKind, OrderStatus
 from wms.scanning import ACTIONS
 
 _CODE = validate.Length(1, 40)
@@ -44,8 +44,8 @@ class MoveQuerySchema(BaseSchema):
     warehouse = fields.String(metadata={"description": "warehouse code"})
     kind = fields.String(validate=validate.OneOf([k.value for k in MoveKind]))
     order = fields.String(metadata={"description": "order's external reference"})
-    since = fields.DateTime()
-    until = fields.DateTime()
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
 
 
 class ReverseSchema(BaseSchema):
@@ -187,7 +187,7 @@ class OrderSchema(BaseSchema):
 class OrderQuerySchema(BaseSchema):
     warehouse = fields.String()
     date = fields.Date()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
     pickup_point = fields.String()
 
 

@@ -8,6 +8,8 @@ from api.schemas.common import TEMP_CLASSES, BaseSchema, temp_class_field
 from wms.gtin import is_valid_gtin
 from wms.models import KineticsModel, LocationKind, LotStatus, SupplierKind
 
+MAX_DAYS = 36500
+
 
 class WarehouseSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
@@ -105,9 +107,11 @@ class ProductSchema(BaseSchema):
     units_per_crate = fields.Integer(required=True, validate=validate.Range(min=1))
     unit_weight_kg = fields.Float(required=True,
                                   validate=validate.Range(min=0, min_inclusive=False))
-    shelf_life_days = fields.Float(required=True,
-                                   validate=validate.Range(min=0, min_inclusive=False))
-    min_remaining_days = fields.Integer(load_default=1, validate=validate.Range(min=0))
+    # At most a century: dates a shelf life away from a delivery date stay in the calendar.
+    shelf_life_days = fields.Float(required=True, validate=validate.Range(
+        min=0, max=MAX_DAYS, min_inclusive=False))
+    min_remaining_days = fields.Integer(load_default=1,
+                                        validate=validate.Range(min=0, max=MAX_DAYS))
     kinetics_model = fields.String(load_default=KineticsModel.Q10.value,
                                    validate=validate.OneOf([k.value for k in KineticsModel]))
     ref_temp_c = fields.Float(required=True)
