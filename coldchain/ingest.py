@@ -23,6 +23,9 @@ from coldchain.readings import ParsedReadings
 from coldchain.store import sensor_ids, store
 
 CHUNK = 200_000
+# Readings outside these years are clock errors, and the database cannot store year 0.
+EARLIEST_S = int(datetime(1900, 1, 1, tzinfo=UTC).timestamp())
+LATEST_S = int(datetime(9000, 1, 1, tzinfo=UTC).timestamp())
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,9 @@ def ingest_parsed(session: Session, parsed: ParsedReadings, *, source: str,
         names, codes = np.unique(serials, return_inverse=True)
     else:
         names, codes = np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
-    known_ids = sensor_ids(session, names.tolist())
+    # A serial with a NUL names no sensor (and PostgreSQL cannot even compare it): it is
+    # reported on its line as unknown, like any other serial not registered.
+    known_ids = sensor_ids(session, [n for n in names.tolist() if "\x00" not in n])
     id_of_code = np.asarray([known_ids.get(n, -1) for n in names.tolist()], dtype=np.int64)
     ids = id_of_code[codes] if codes.size else np.empty(0, dtype=np.int64)
     unknown = np.flatnonzero(ids < 0)
@@ -69,6 +74,12 @@ def ingest_parsed(session: Session, parsed: ParsedReadings, *, source: str,
                    "reason": f"unknown sensor serial {parsed.serials[i]!r}"}
                   for i in unknown.tolist())
     good = ids >= 0
+    out_of_range = np.flatnonzero(good & ((parsed.times < EARLIEST_S)
+                                          | (parsed.times > LATEST_S)))
+    errors.extend({"where": parsed.where(int(i)), "line": int(parsed.refs[i]),
+                   "reason": "time is not between 1900 and 9000"}
+                  for i in out_of_range.tolist())
+    good[out_of_range] = False
     ids, times, temps = ids[good], parsed.times[good], parsed.temps_c[good]
     stored = 0
     for start in range(0, ids.size, CHUNK):

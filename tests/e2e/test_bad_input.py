@@ -152,3 +152,17 @@ def test_a_value_the_database_refuses_is_a_422_problem(app, client):
 
     body = _problem(client.get("/test-data-error"), 422)
     assert "database column" in body["detail"]
+
+
+def test_readings_with_a_nul_serial_or_a_year_zero_time_are_rejected_by_line(api):
+    serial = _sensor(api)
+    resp = api.as_("staff").post("/api/readings", json={"readings": [
+        {"serial": serial, "timestamp": "2026-11-25T08:00:00+08:00", "temperature": 3.5},
+        {"serial": "QT-\x00", "timestamp": "2026-11-25T08:05:00+08:00", "temperature": 3.5},
+        {"serial": serial, "timestamp": "0001-01-01T00:00:00+05:00", "temperature": 3.5},
+    ]})
+    assert resp.status_code < 300, resp.json
+    assert resp.json["stored"] == 1
+    reasons = {e["where"]: e["reason"] for e in resp.json["errors"]}
+    assert "unknown sensor serial" in reasons["readings[1]"]
+    assert "1900" in reasons["readings[2]"]
