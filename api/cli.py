@@ -160,7 +160,9 @@ def demo_load(seed: int, json_tokens: bool) -> None:
     for role, info in summary["tokens"].items():
         note = f"  (route {info['route_id']} today)" if "route_id" in info else ""
         click.echo(f"  {role:<10} {info['username']:<16} {info['token']}{note}")
-        click.echo(f"\nmanifest: /manifests/{driver['route_id']}?token={driver['token']}")
+    if driver:
+        click.echo(f"\nprintable manifest: /manifests/{driver['route_id']}?token={driver['token']}")
+    click.echo(f"web pages: /signin as any of these users, password {demo_data.DEMO_PASSWORD!r}")
 
 
 def _demo_day(factory, seed: int) -> dict:

@@ -31,3 +31,5 @@ def test_demo_load_prints_a_token_per_role(tmp_path, monkeypatch):
     assert set(lines) == {"admin", "staff", "dispatcher", "driver", "buyer"}
     # the driver shown is one with a route to drive today
     assert "(route " in lines["driver"]
+    assert result.output.count("printable manifest: /manifests/") == 1
+    assert "coldchain-demo" in result.output
