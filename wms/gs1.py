@@ -321,6 +321,12 @@ def _glued_hint(es: GS1ElementString, config: ParseConfig, separator: str) -> st
     if es.ai.ai not in ("10", "21"):
         return None
     for start in range(1, len(es.value) - 1):
+        # Every field that stands out starts with eight digits (a two-digit AI and a date,
+        # or the start of a GTIN, SSCC or measure): skip the parse everywhere else, which is
+        # almost everywhere, since this runs on every scan that ends with a lot.
+        head = es.value[start:start + 8]
+        if len(head) < 8 or not head.isdigit() or head[:2] not in _STANDS_OUT_PREFIXES:
+            continue
         try:
             swallowed = _read_element_string(es.value[start:], config, separator)
         except ScanError:
@@ -331,6 +337,10 @@ def _glued_hint(es: GS1ElementString, config: ParseConfig, separator: str) -> st
                     "the scanner may not be sending the group separator — set it to send "
                     f"ASCII 29 or {separator!r}")
     return None
+
+
+_STANDS_OUT_PREFIXES = frozenset(
+    {ai[:2] for ai in _DATE_FIELDS} | {"00", "01", "02", "31", "32", "33", "34", "35", "36"})
 
 
 def _stands_out(es: GS1ElementString) -> bool:
