@@ -24,6 +24,13 @@ def one_or_404(model: type[T], label: str, **by: object) -> T:
     return row
 
 
+def owned_or_404(model: type[T], label: str, **by: object) -> T:
+    """A row of a warehouse's own (it has ``warehouse_id``), if the current user may see it."""
+    row = one_or_404(model, label, **by)
+    scope.check_warehouse(current_user(), row.warehouse_id)
+    return row
+
+
 def warehouse_for_user(code: str) -> Warehouse:
     """The warehouse by code, if the current user may see it (else 403)."""
     warehouse = one_or_404(Warehouse, "warehouse", code=code)

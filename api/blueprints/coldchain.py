@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from api.auth import current_user, roles
 from api.jobs import start_job
-from api.lookups import one_or_404, scoped, warehouse_for_user
+from api.lookups import one_or_404, owned_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
 from api.runtime import db
 from api.schemas.coldchain import (
@@ -53,8 +53,7 @@ MAX_BATCH = 10_000
 
 
 def _location(code: str) -> Location:
-    location = one_or_404(Location, "location", code=code)
-    scope.check_warehouse(current_user(), location.warehouse_id)
+    location = owned_or_404(Location, "location", code=code)
     return location
 
 

@@ -10,11 +10,11 @@ from sqlalchemy.orm import aliased, selectinload
 
 from api.auth import current_user, roles
 from api.blueprints.scans import idempotent
-from api.lookups import one_or_404, scoped, warehouse_for_user
+from api.lookups import one_or_404, owned_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
 from api.runtime import db
 from api.schemas.inventory import MoveQuerySchema, MoveSchema, ReverseSchema
-from wms import idempotency, scope
+from wms import idempotency
 from wms.models import CustomerOrder, Location, Product, Role, StockMove
 from wms.reversal import reverse_move
 
@@ -59,8 +59,7 @@ class Moves(MethodView):
 class MoveById(MethodView):
     @blp.response(200, MoveSchema)
     def get(self, move_id: int):
-        move = one_or_404(StockMove, "move", id=move_id)
-        scope.check_warehouse(current_user(), move.warehouse_id)
+        move = owned_or_404(StockMove, "move", id=move_id)
         return move
 
 
@@ -73,7 +72,6 @@ class ReverseMove(MethodView):
     @blp.alt_response(409, description="already reversed, or the stock has moved on")
     def post(self, args: dict, move_id: int):
         """Write the move that undoes this one (once)."""
-        move = one_or_404(StockMove, "move", id=move_id)
-        scope.check_warehouse(current_user(), move.warehouse_id)
+        owned_or_404(StockMove, "move", id=move_id)  # 404 or 403 before anything is written
         return reverse_move(db(), move_id, actor_id=current_user().id, reason=args["reason"],
                             idempotency_key=request.headers.get(idempotency.HEADER))

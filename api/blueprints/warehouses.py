@@ -6,8 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from api.auth import current_user
-from api.lookups import one_or_404, scoped, warehouse_for_user
+from api.lookups import one_or_404, owned_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
 from api.schemas.master import (
     LocationQuerySchema,
@@ -17,7 +16,6 @@ from api.schemas.master import (
     WarehouseQuerySchema,
     WarehouseSchema,
 )
-from wms import scope
 from wms.models import Location, PickupPoint, Vehicle, Warehouse
 
 blp = Blueprint("warehouses", __name__, url_prefix="/api",
@@ -61,8 +59,7 @@ class WarehouseLocations(MethodView):
 class LocationByCode(MethodView):
     @blp.response(200, LocationSchema)
     def get(self, code: str):
-        location = one_or_404(Location, "location", code=code)
-        scope.check_warehouse(current_user(), location.warehouse_id)
+        location = owned_or_404(Location, "location", code=code)
         return location
 
 
@@ -86,8 +83,7 @@ class PickupPoints(MethodView):
 class PickupPointByCode(MethodView):
     @blp.response(200, PickupPointSchema)
     def get(self, code: str):
-        point = one_or_404(PickupPoint, "pickup point", code=code)
-        scope.check_warehouse(current_user(), point.warehouse_id)
+        point = owned_or_404(PickupPoint, "pickup point", code=code)
         return point
 
 
