@@ -9,8 +9,8 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from api import errors, web
-from api.auth import authenticate_request
+from api import errors, policy, web
+from api.auth import guard_request
 from api.runtime import Runtime, close_db
 from wms.db import make_engine, make_session_factory
 from wms.settings import Settings
@@ -80,10 +80,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api = errors.ProblemApi(app)
     app.extensions["wms-api"] = api
     errors.register(app)
-    app.before_request(authenticate_request)
+    app.before_request(guard_request)
     app.teardown_appcontext(close_db)
 
     @app.get("/api/docs/assets/<path:filename>")
+    @policy.rule("public")
     def swagger_assets(filename: str):
         return send_from_directory(SWAGGER_ASSETS, filename)
 

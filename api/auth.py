@@ -1,33 +1,60 @@
-"""Bearer-token authentication for the API and role checks for views."""
+"""Who is asking: bearer tokens or the page session, then the access policy.
+
+``guard_request`` runs before every request. It identifies the user (API: a bearer token,
+or the page session with its CSRF header; pages: the session, else a redirect to sign in)
+and hands the decision to ``api.policy.enforce``.
+"""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
+from flask import g, redirect, render_template, request, url_for
 
-from flask import g, request
-
+from api import policy
 from api.errors import problem
 from api.runtime import db
-from api.web.session_auth import api_session_user
-from wms import scope
+from api.web.session_auth import LANDING, api_session_user, signed_in_user
 from wms.accounts import token_user
-from wms.models import Role, User
-
-PUBLIC_PREFIXES = ("/api/openapi.json", "/api/docs")
+from wms.errors import Forbidden
+from wms.models import User
 
 
 def current_user() -> User:
     return g.user
 
 
-def authenticate_request():
-    """Runs before every request: /api/* needs a valid token or a page session with its
-    CSRF header (docs excepted)."""
-    path = request.path
-    if not path.startswith("/api/") or path.startswith(PUBLIC_PREFIXES):
+def guard_request():
+    """Runs before every request: identify the user, then apply the endpoint's rule."""
+    if request.endpoint is None:
+        # No such URL or method: under /api/ only a signed-in user learns which (401 first).
+        return authenticate_api() if request.path.startswith("/api/") else None
+    if policy.is_public():
         return None
+    if request.path.startswith("/api/"):
+        refused = authenticate_api()
+        if refused is not None:
+            return refused
+        policy.enforce(g.user)
+        return None
+    return _guard_page()
+
+
+def _guard_page():
+    user = signed_in_user()
+    if user is None:
+        return redirect(url_for("session_auth.signin", next=request.full_path.rstrip("?")))
+    g.user = user
+    try:
+        policy.enforce(user)
+    except Forbidden:
+        own = url_for(LANDING.get(user.role, "web.alerts"))
+        return render_template("base.html", user=user, title="Not your page",
+                               message=f"This page is not for the {user.role} role.",
+                               link=own), 403
+    return None
+
+
+def authenticate_api():
+    """/api/* needs a valid token, or a page session with its CSRF header."""
     header = request.headers.get("Authorization", "")
     if not header:
         # Page JavaScript: the signed-in session, only with its CSRF token in a header.
@@ -53,17 +80,3 @@ def authenticate_request():
 def _unauthorized(detail: str):
     return problem(401, "Unauthorized", detail,
                    headers={"WWW-Authenticate": 'Bearer realm="coldchain-wms"'})
-
-
-def roles(*allowed: Role) -> Callable:
-    """Restrict a view to some roles (admin always passes)."""
-
-    def decorate(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any):
-            scope.check_role(current_user(), *allowed)
-            return fn(*args, **kwargs)
-
-        return wrapper
-
-    return decorate

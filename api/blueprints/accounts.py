@@ -8,7 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from api.auth import current_user, roles
+from api import policy
+from api.auth import current_user
 from api.lookups import one_or_404
 from api.pagination import SelectPage
 from api.runtime import db
@@ -28,6 +29,7 @@ blp = Blueprint("accounts", __name__, url_prefix="/api", description="Users and 
 
 @blp.route("/me")
 class Me(MethodView):
+    @policy.rule("account.self")
     @blp.response(200, UserSchema)
     def get(self):
         return current_user()
@@ -35,13 +37,13 @@ class Me(MethodView):
 
 @blp.route("/users")
 class Users(MethodView):
-    @roles()
+    @policy.rule("users.manage")
     @blp.response(200, UserSchema(many=True))
     @blp.paginate(SelectPage)
     def get(self):
         return select(User).order_by(User.username)
 
-    @roles()
+    @policy.rule("users.manage")
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, data: dict):
@@ -56,6 +58,7 @@ class Users(MethodView):
 
 @blp.route("/tokens")
 class Tokens(MethodView):
+    @policy.rule("account.self")
     @blp.response(200, TokenSchema(many=True))
     @blp.paginate(SelectPage)
     def get(self):
@@ -64,6 +67,7 @@ class Tokens(MethodView):
             stmt = stmt.where(ApiToken.user_id == current_user().id)
         return stmt
 
+    @policy.rule("account.self")
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
     def post(self, data: dict):
@@ -82,6 +86,7 @@ class Tokens(MethodView):
 
 @blp.route("/tokens/<int:token_id>")
 class TokenById(MethodView):
+    @policy.rule("account.self")
     @blp.response(200, TokenSchema)
     def delete(self, token_id: int):
         token = accounts.revoke_token(db(), token_id, by=current_user())

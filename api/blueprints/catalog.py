@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from api.auth import roles
+from api import policy
+from api.auth import current_user
 from api.lookups import one_or_404
 from api.pagination import SelectPage
 from api.runtime import db
@@ -21,8 +22,9 @@ from api.schemas.master import (
     SupplierDetailSchema,
     SupplierSchema,
 )
+from wms import scope
 from wms.catalog import create_product
-from wms.models import Lot, Origin, Product, Role, Supplier
+from wms.models import Lot, Origin, Product, StockBalance, Supplier
 
 blp = Blueprint("catalog", __name__, url_prefix="/api",
                 description="Products, suppliers, origins and lots")
@@ -30,6 +32,7 @@ blp = Blueprint("catalog", __name__, url_prefix="/api",
 
 @blp.route("/products")
 class Products(MethodView):
+    @policy.rule("catalog.read")
     @blp.arguments(ProductQuerySchema, location="query")
     @blp.response(200, ProductSchema(many=True))
     @blp.paginate(SelectPage)
@@ -44,7 +47,7 @@ class Products(MethodView):
             stmt = stmt.where(or_(Product.name.ilike(like), Product.sku.ilike(like)))
         return stmt.order_by(Product.sku)
 
-    @roles(Role.BUYER)
+    @policy.rule("catalog.write")
     @blp.arguments(ProductSchema)
     @blp.response(201, ProductSchema)
     def post(self, data: dict):
@@ -55,6 +58,7 @@ class Products(MethodView):
 
 @blp.route("/products/<sku>")
 class ProductBySku(MethodView):
+    @policy.rule("catalog.read")
     @blp.response(200, ProductSchema)
     def get(self, sku: str):
         return one_or_404(Product, "product", sku=sku)
@@ -62,6 +66,7 @@ class ProductBySku(MethodView):
 
 @blp.route("/suppliers")
 class Suppliers(MethodView):
+    @policy.rule("catalog.read")
     @blp.response(200, SupplierSchema(many=True))
     @blp.paginate(SelectPage)
     def get(self):
@@ -70,6 +75,7 @@ class Suppliers(MethodView):
 
 @blp.route("/suppliers/<code>")
 class SupplierByCode(MethodView):
+    @policy.rule("catalog.read")
     @blp.response(200, SupplierDetailSchema)
     def get(self, code: str):
         supplier = one_or_404(Supplier, "supplier", code=code)
@@ -81,6 +87,7 @@ class SupplierByCode(MethodView):
 
 @blp.route("/lots")
 class Lots(MethodView):
+    @policy.rule("lots.read")
     @blp.arguments(LotQuerySchema, location="query")
     @blp.response(200, LotSchema(many=True))
     @blp.paginate(SelectPage)
@@ -88,6 +95,11 @@ class Lots(MethodView):
         stmt = select(Lot).join(Product).options(
             selectinload(Lot.product), selectinload(Lot.supplier), selectinload(Lot.origin)
         )
+        allowed = scope.visible_warehouse_ids(current_user())
+        if allowed is not None:
+            # Lots kept (now or before) in the user's warehouses.
+            kept = select(StockBalance.lot_id).where(StockBalance.warehouse_id.in_(allowed))
+            stmt = stmt.where(Lot.id.in_(kept))
         if "lot_code" in args:
             stmt = stmt.where(Lot.lot_code == args["lot_code"])
         if "gtin" in args:
@@ -111,6 +123,7 @@ class Lots(MethodView):
 
 @blp.route("/lots/<int:lot_id>")
 class LotById(MethodView):
+    @policy.rule("lots.read", on="lot")
     @blp.response(200, LotSchema)
     def get(self, lot_id: int):
         return one_or_404(Lot, "lot", id=lot_id)

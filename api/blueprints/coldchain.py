@@ -10,7 +10,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from api.auth import current_user, roles
+from api import policy
+from api.auth import current_user
 from api.jobs import start_job
 from api.lookups import one_or_404, owned_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
@@ -43,7 +44,7 @@ from coldchain.reports import location_series, mkt_report
 from coldchain.rules import load as load_rules
 from wms import scope
 from wms.errors import Forbidden, ValidationFailed
-from wms.models import Location, Lot, Role
+from wms.models import Location, Lot
 from wms.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -58,14 +59,32 @@ def _location(code: str) -> Location:
 
 
 def _sensor(serial: str) -> Sensor:
-    sensor = one_or_404(Sensor, "sensor", serial=serial)
-    if sensor.location is not None:
-        scope.check_warehouse(current_user(), sensor.location.warehouse_id)
-    return sensor
+    return one_or_404(Sensor, "sensor", serial=serial)
+
+
+def _require_own_sensors(serials) -> None:
+    """Readings may only be sent for sensors of the sender's warehouse: a foreign batch
+    would raise alarms (and holds) in a warehouse the sender does not work in."""
+    user = current_user()
+    if scope.visible_warehouse_ids(user) is None:
+        return
+    names = {s for s in serials if s and "\x00" not in s}
+    if not names:
+        return
+    rows = db().execute(select(Sensor.serial, Location.warehouse_id)
+                        .join(Location, Location.id == Sensor.location_id)
+                        .where(Sensor.serial.in_(names)))
+    allowed = scope.visible_warehouse_ids(user)
+    foreign = sorted(serial for serial, warehouse_id in rows if warehouse_id not in allowed)
+    if foreign:
+        shown = ", ".join(foreign[:10]) + (" ..." if len(foreign) > 10 else "")
+        raise Forbidden(f"sensors of another warehouse than yours: {shown}; "
+                        f"no reading was stored")
 
 
 @blp.route("/sensors")
 class Sensors(MethodView):
+    @policy.rule("coldchain.read")
     @blp.response(200, SensorSchema(many=True))
     @blp.paginate(SelectPage)
     def get(self):
@@ -75,7 +94,7 @@ class Sensors(MethodView):
             stmt = stmt.where(Location.warehouse_id.in_(allowed))
         return stmt.order_by(Sensor.serial)
 
-    @roles(Role.STAFF)
+    @policy.rule("coldchain.write")
     @blp.arguments(SensorCreateSchema)
     @blp.response(201, SensorSchema)
     def post(self, data: dict):
@@ -89,6 +108,7 @@ class Sensors(MethodView):
 
 @blp.route("/sensors/<serial>")
 class SensorBySerial(MethodView):
+    @policy.rule("coldchain.read", on="sensor")
     @blp.response(200, SensorSchema)
     def get(self, serial: str):
         return _sensor(serial)
@@ -96,7 +116,7 @@ class SensorBySerial(MethodView):
 
 @blp.route("/sensors/<serial>/attachments")
 class SensorAttachments(MethodView):
-    @roles(Role.STAFF)
+    @policy.rule("coldchain.write", on="sensor")
     @blp.arguments(AttachSchema)
     @blp.response(201, SensorSchema)
     def post(self, data: dict, serial: str):
@@ -109,6 +129,7 @@ class SensorAttachments(MethodView):
 
 def _ingest(parsed: ParsedReadings, *, source: str, filename: str = "",
             fmt: str = "json") -> dict:
+    _require_own_sensors(set(parsed.serials))
     if len(parsed) == 0 and parsed.errors:
         raise ValidationFailed({e.where or f"line {e.line}": [e.reason]
                                 for e in parsed.errors[:200]},
@@ -137,7 +158,7 @@ def _queue_evaluation(batch_id: int, sensor_ids: list[int]) -> dict:
 
 @blp.route("/readings")
 class Readings(MethodView):
-    @roles(Role.STAFF)
+    @policy.rule("coldchain.write")
     @blp.response(200, IngestResultSchema)
     def post(self):
         """Store a gateway's batch (≤ 10,000 readings); bad readings are reported by index."""
@@ -157,7 +178,7 @@ class Readings(MethodView):
 
 @blp.route("/readings/files")
 class ReadingFiles(MethodView):
-    @roles(Role.STAFF)
+    @policy.rule("coldchain.write")
     @blp.arguments(ReadingFileSchema, location="form")
     @blp.response(200, IngestResultSchema)
     def post(self, options: dict):
@@ -175,6 +196,7 @@ class ReadingFiles(MethodView):
 
 @blp.route("/sensors/<serial>/readings")
 class SensorReadings(MethodView):
+    @policy.rule("coldchain.read", on="sensor")
     @blp.arguments(WindowQuerySchema, location="query")
     @blp.response(200, SeriesSchema)
     def get(self, args: dict, serial: str):
@@ -188,6 +210,7 @@ class SensorReadings(MethodView):
 
 @blp.route("/locations/<code>/readings")
 class LocationReadings(MethodView):
+    @policy.rule("coldchain.read", on="location")
     @blp.arguments(WindowQuerySchema, location="query")
     @blp.response(200, SeriesSchema)
     def get(self, args: dict, code: str):
@@ -203,6 +226,7 @@ class LocationReadings(MethodView):
 
 @blp.route("/findings")
 class Findings(MethodView):
+    @policy.rule("coldchain.read")
     @blp.arguments(FindingQuerySchema, location="query")
     @blp.response(200, FindingSchema(many=True))
     @blp.paginate(SelectPage)
@@ -224,6 +248,7 @@ class Findings(MethodView):
 
 @blp.route("/mkt")
 class MeanKinetic(MethodView):
+    @policy.rule("coldchain.read")
     @blp.arguments(MktQuerySchema, location="query")
     def get(self, args: dict):
         """Mean kinetic temperature of a location over a window, from its sensors' readings."""
@@ -233,6 +258,7 @@ class MeanKinetic(MethodView):
 
 @blp.route("/alerts")
 class Alerts(MethodView):
+    @policy.rule("alerts.read")
     @blp.arguments(AlertQuerySchema, location="query")
     @blp.response(200, AlertSchema(many=True))
     @blp.paginate(SelectPage)
@@ -248,15 +274,12 @@ class Alerts(MethodView):
 
 
 def _alert(alert_id: int) -> Alert:
-    alert = one_or_404(Alert, "alert", id=alert_id)
-    if alert.warehouse_id is not None:
-        scope.check_warehouse(current_user(), alert.warehouse_id)
-    return alert
+    return one_or_404(Alert, "alert", id=alert_id)
 
 
 @blp.route("/alerts/<int:alert_id>/acknowledge")
 class AcknowledgeAlert(MethodView):
-    @roles(Role.STAFF, Role.DISPATCHER, Role.BUYER)
+    @policy.rule("alerts.acknowledge", on="alert")
     @blp.arguments(AckSchema)
     @blp.response(200, AlertSchema)
     def post(self, data: dict, alert_id: int):
@@ -269,7 +292,7 @@ class AcknowledgeAlert(MethodView):
 
 @blp.route("/alerts/<int:alert_id>/resolve")
 class ResolveAlert(MethodView):
-    @roles(Role.STAFF, Role.BUYER)
+    @policy.rule("alerts.resolve", on="alert")
     @blp.arguments(ResolveSchema)
     @blp.response(200, AlertSchema)
     def post(self, data: dict, alert_id: int):
@@ -283,7 +306,7 @@ class ResolveAlert(MethodView):
 
 @blp.route("/alerts/escalations")
 class Escalations(MethodView):
-    @roles()
+    @policy.rule("checks.run")
     def post(self):
         """Escalate open alerts nobody acknowledged in time (run this every few minutes)."""
         after = timedelta(minutes=load_rules().escalate_after_min)
@@ -294,6 +317,7 @@ class Escalations(MethodView):
 
 @blp.route("/lots/<int:lot_id>/temperature")
 class LotTemperature(MethodView):
+    @policy.rule("coldchain.read", on="lot")
     @blp.arguments(WindowQuerySchema, location="query")
     def get(self, args: dict, lot_id: int):
         """Where the lot was, what it felt there, the excursions it sat through, and the
@@ -303,10 +327,6 @@ class LotTemperature(MethodView):
         codes = dict(db().execute(select(Location.id, Location.code).where(
             Location.id.in_({s.location_id for s in found.stints}
                             | {s.measured_by for s in found.stints if s.measured_by}))).all())
-        allowed = scope.visible_warehouse_ids(current_user())
-        if allowed is not None and found.stints and not any(
-                db().get(Location, s.location_id).warehouse_id in allowed for s in found.stints):
-            raise Forbidden("this lot was never in your warehouse")
         points = chart_points(found.times, found.temps, args["max_points"])
         return {
             "lot": {"id": lot.id, "lot_code": lot.lot_code, "product": lot.product.sku,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint
 from sqlalchemy import text
 
+from api import policy
 from api.runtime import runtime
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/health")
+@policy.rule("public")
 def health():
     rt = runtime()
     checks: dict[str, dict] = {}

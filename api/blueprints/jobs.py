@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api.auth import current_user, roles
+from api import policy
+from api.auth import current_user
 from api.jobs import start_job
 from api.lookups import one_or_404
 from api.schemas.accounts import JobSchema
@@ -18,6 +19,7 @@ blp = Blueprint("jobs", __name__, url_prefix="/api", description="Background job
 
 @blp.route("/jobs/<job_id>")
 class JobById(MethodView):
+    @policy.rule("jobs.read")
     @blp.response(200, JobSchema)
     def get(self, job_id: str):
         job = one_or_404(Job, "job", id=job_id)
@@ -31,7 +33,7 @@ class JobById(MethodView):
 
 @blp.route("/checks")
 class Checks(MethodView):
-    @roles()
+    @policy.rule("checks.run")
     @blp.response(202, JobSchema)
     def post(self):
         """Check master data integrity in the background."""

@@ -8,14 +8,15 @@ from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, selectinload
 
-from api.auth import current_user, roles
+from api import policy
+from api.auth import current_user
 from api.blueprints.scans import idempotent
 from api.lookups import one_or_404, owned_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
 from api.runtime import db
 from api.schemas.inventory import MoveQuerySchema, MoveSchema, ReverseSchema
 from wms import idempotency
-from wms.models import CustomerOrder, Location, Product, Role, StockMove
+from wms.models import CustomerOrder, Location, Product, StockMove
 from wms.reversal import reverse_move
 
 blp = Blueprint("moves", __name__, url_prefix="/api", description="The stock ledger")
@@ -23,6 +24,7 @@ blp = Blueprint("moves", __name__, url_prefix="/api", description="The stock led
 
 @blp.route("/moves")
 class Moves(MethodView):
+    @policy.rule("stock.read")
     @blp.arguments(MoveQuerySchema, location="query")
     @blp.response(200, MoveSchema(many=True))
     @blp.paginate(SelectPage)
@@ -57,6 +59,7 @@ class Moves(MethodView):
 
 @blp.route("/moves/<int:move_id>")
 class MoveById(MethodView):
+    @policy.rule("stock.read", on="move")
     @blp.response(200, MoveSchema)
     def get(self, move_id: int):
         move = owned_or_404(StockMove, "move", id=move_id)
@@ -65,7 +68,7 @@ class MoveById(MethodView):
 
 @blp.route("/moves/<int:move_id>/reverse")
 class ReverseMove(MethodView):
-    @roles(Role.STAFF)
+    @policy.rule("stock.move", on="move")
     @idempotent
     @blp.arguments(ReverseSchema)
     @blp.response(201, MoveSchema)

@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.auth import current_user, roles
+from api import policy
+from api.auth import current_user
 from api.lookups import one_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
 from api.runtime import db, runtime
@@ -20,7 +21,7 @@ from api.schemas.inventory import (
     OrderSchema,
 )
 from wms import orders, scope
-from wms.models import CustomerOrder, OrderLine, PickupPoint, Role
+from wms.models import CustomerOrder, OrderLine, PickupPoint
 
 blp = Blueprint("orders", __name__, url_prefix="/api",
                 description="Customer orders and stock allocation (FEFO by default)")
@@ -28,12 +29,13 @@ blp = Blueprint("orders", __name__, url_prefix="/api",
 
 def order_for_user(ref: str) -> CustomerOrder:
     order = orders.get_order(db(), ref)
-    scope.check_warehouse(current_user(), order.warehouse_id)
+    policy.require_warehouse(current_user(), order.warehouse_id, "order")
     return order
 
 
 @blp.route("/orders")
 class Orders(MethodView):
+    @policy.rule("orders.read")
     @blp.arguments(OrderQuerySchema, location="query")
     @blp.response(200, OrderSchema(many=True))
     @blp.paginate(SelectPage)
@@ -53,7 +55,7 @@ class Orders(MethodView):
                 PickupPoint, "pickup point", code=args["pickup_point"]).id)
         return stmt.order_by(CustomerOrder.delivery_date, CustomerOrder.id)
 
-    @roles(Role.STAFF, Role.DISPATCHER)
+    @policy.rule("orders.write")
     @blp.arguments(OrderInSchema)
     @blp.response(201, OrderSchema)
     def post(self, data: dict):
@@ -67,6 +69,7 @@ class Orders(MethodView):
 
 @blp.route("/orders/<ref>")
 class OrderByRef(MethodView):
+    @policy.rule("orders.read", on="order")
     @blp.response(200, OrderSchema)
     def get(self, ref: str):
         return order_for_user(ref)
@@ -74,12 +77,13 @@ class OrderByRef(MethodView):
 
 @blp.route("/orders/<ref>/allocation")
 class OrderAllocation(MethodView):
+    @policy.rule("orders.read", on="order")
     @blp.response(200, OrderReportSchema)
     def get(self, ref: str):
         """Allocated and backorder quantities per line, with the reserved lots."""
         return orders.report(db(), order_for_user(ref))
 
-    @roles(Role.STAFF, Role.DISPATCHER)
+    @policy.rule("orders.write", on="order")
     @blp.response(200, OrderReportSchema)
     def post(self, ref: str):
         """Allocate this order now (its backorder, if partly allocated already)."""
@@ -91,7 +95,7 @@ class OrderAllocation(MethodView):
 
 @blp.route("/orders/<ref>/cancel")
 class CancelOrder(MethodView):
-    @roles(Role.STAFF, Role.DISPATCHER)
+    @policy.rule("orders.write", on="order")
     @blp.response(200, OrderSchema)
     def post(self, ref: str):
         """Cancel an order not yet loaded; its reservations are released."""
@@ -103,7 +107,7 @@ class CancelOrder(MethodView):
 
 @blp.route("/allocations")
 class Allocations(MethodView):
-    @roles(Role.STAFF, Role.DISPATCHER)
+    @policy.rule("orders.write")
     @blp.arguments(AllocateSchema)
     @blp.response(200, AllocationRunSchema)
     def post(self, args: dict):

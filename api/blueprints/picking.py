@@ -6,7 +6,8 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api.auth import current_user, roles
+from api import policy
+from api.auth import current_user
 from api.blueprints.orders import order_for_user
 from api.blueprints.scans import idempotent
 from api.lookups import warehouse_for_user
@@ -19,7 +20,6 @@ from api.schemas.inventory import (
     PickListSchema,
     StepResultSchema,
 )
-from routing.models import Route
 from wms import idempotency, picking
 from wms.errors import ValidationFailed
 from wms.models import Role, Vehicle
@@ -36,9 +36,13 @@ def _route_id(args: dict, order, vehicle: Vehicle | None = None) -> int | None:
     """The route the moves are recorded for: one of the order's warehouse (and, for a load,
     of the vehicle loaded), since the route's loading status counts them."""
     route_id = args.get("route_id")
+    user = current_user()
     if route_id is None:
+        if user.role == Role.DRIVER:
+            raise ValidationFailed({"route_id": ["a driver records this for one of their "
+                                                 "routes: give its route_id"]})
         return None
-    route = db().get(Route, route_id)
+    route = policy.require_route(user, route_id)
     if route is None or route.warehouse_id != order.warehouse_id:
         raise ValidationFailed({"route_id": [f"no route {route_id} of this order's warehouse"]})
     if vehicle is not None and route.vehicle_id != vehicle.id:
@@ -55,6 +59,7 @@ def _result(order, moves) -> dict:
 
 @blp.route("/pick-lists")
 class PickLists(MethodView):
+    @policy.rule("orders.read")
     @blp.arguments(PickListQuerySchema, location="query")
     @blp.response(200, PickListSchema)
     def get(self, args: dict):
@@ -67,7 +72,7 @@ class PickLists(MethodView):
 
 @blp.route("/orders/<ref>/pick")
 class PickOrder(MethodView):
-    @roles(Role.STAFF)
+    @policy.rule("stock.move", on="order")
     @idempotent
     @blp.response(201, StepResultSchema)
     def post(self, ref: str):
@@ -80,7 +85,7 @@ class PickOrder(MethodView):
 
 @blp.route("/orders/<ref>/load")
 class LoadOrder(MethodView):
-    @roles(Role.STAFF, Role.DRIVER)
+    @policy.rule("orders.deliver", on="order")
     @idempotent
     @blp.arguments(LoadSchema)
     @blp.response(201, StepResultSchema)
@@ -97,7 +102,7 @@ class LoadOrder(MethodView):
 
 @blp.route("/orders/<ref>/deliver")
 class DeliverOrder(MethodView):
-    @roles(Role.STAFF, Role.DRIVER)
+    @policy.rule("orders.deliver", on="order")
     @idempotent
     @blp.arguments(DeliverSchema)
     @blp.response(201, StepResultSchema)
@@ -111,7 +116,7 @@ class DeliverOrder(MethodView):
 
 @blp.route("/orders/<ref>/handover")
 class HandoverOrder(MethodView):
-    @roles(Role.STAFF, Role.DRIVER, Role.DISPATCHER)
+    @policy.rule("orders.handover", on="order")
     @idempotent
     @blp.arguments(HandoverSchema)
     @blp.response(201, StepResultSchema)

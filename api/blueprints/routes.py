@@ -9,7 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from api.auth import current_user, roles
+from api import policy
+from api.auth import current_user
 from api.blueprints.scans import idempotent
 from api.errors import problem
 from api.jobs import start_job
@@ -47,26 +48,21 @@ pages = PageBlueprint("manifest_pages", __name__)
 
 def _plan_for_user(plan_id: int) -> RoutePlan:
     plan = dispatch.get_plan(db(), plan_id)
-    scope.check_warehouse(current_user(), plan.warehouse_id)
+    policy.require_warehouse(current_user(), plan.warehouse_id, "route plan")
     return plan
 
 
 def route_visible_to(user: User, route_id: int) -> Route:
-    """A driver sees only their own routes of published plans; others see their warehouse's."""
-    route = db().get(Route, route_id)
+    """A driver's own current route, or one of the user's warehouse (see api.policy)."""
+    route = policy.require_route(user, route_id)
     if route is None:
         raise NotFound(f"no route with id {route_id}")
-    if user.role == Role.DRIVER:
-        if route.driver_id != user.id or not dispatch.is_current(db(), route):
-            raise NotFound(f"no route with id {route_id} among your routes")
-    else:
-        scope.check_warehouse(user, route.warehouse_id)
     return route
 
 
 @blp.route("/route-plans")
 class RoutePlans(MethodView):
-    @roles(Role.DISPATCHER, Role.STAFF)
+    @policy.rule("plans.read")
     @blp.arguments(PlanQuerySchema, location="query")
     @blp.response(200, PlanSummarySchema(many=True))
     @blp.paginate(SelectPage)
@@ -82,7 +78,7 @@ class RoutePlans(MethodView):
         return stmt.order_by(RoutePlan.delivery_date.desc(), RoutePlan.warehouse_id,
                              RoutePlan.version.desc())
 
-    @roles(Role.DISPATCHER)
+    @policy.rule("plans.write")
     @blp.arguments(PlanRequestSchema)
     @blp.response(202, JobSchema)
     def post(self, args: dict):
@@ -103,7 +99,7 @@ class RoutePlans(MethodView):
 
 @blp.route("/route-plans/<int:plan_id>")
 class RoutePlanById(MethodView):
-    @roles(Role.DISPATCHER, Role.STAFF)
+    @policy.rule("plans.read", on="plan")
     @blp.response(200, PlanSchema)
     def get(self, plan_id: int):
         """A plan with its routes, their stops in order, and the unassigned stops."""
@@ -112,7 +108,7 @@ class RoutePlanById(MethodView):
 
 @blp.route("/route-plans/<int:plan_id>/unassigned")
 class RoutePlanUnassigned(MethodView):
-    @roles(Role.DISPATCHER, Role.STAFF)
+    @policy.rule("plans.read", on="plan")
     @blp.response(200, UnassignedSchema(many=True))
     def get(self, plan_id: int):
         """Stops the plan could not serve, each with its reason."""
@@ -121,7 +117,7 @@ class RoutePlanUnassigned(MethodView):
 
 @blp.route("/route-plans/<int:plan_id>/publish")
 class PublishPlan(MethodView):
-    @roles(Role.DISPATCHER)
+    @policy.rule("plans.write", on="plan")
     @blp.arguments(PublishSchema)
     @blp.response(200, PlanSchema)
     @blp.alt_response(409, description="not a draft, or a started route would be lost")
@@ -137,7 +133,7 @@ class PublishPlan(MethodView):
 
 @blp.route("/routes/<int:route_id>")
 class RouteById(MethodView):
-    @roles(Role.DISPATCHER, Role.STAFF, Role.DRIVER)
+    @policy.rule("routes.read", on="route")
     @blp.response(200, RouteSchema)
     def get(self, route_id: int):
         return route_visible_to(current_user(), route_id)
@@ -145,13 +141,13 @@ class RouteById(MethodView):
 
 @blp.route("/routes/<int:route_id>/loading")
 class RouteLoading(MethodView):
-    @roles(Role.DISPATCHER, Role.STAFF, Role.DRIVER)
+    @policy.rule("routes.read", on="route")
     @blp.response(200, LoadingStatusSchema)
     def get(self, route_id: int):
         """Planned against loaded units per stop and compartment."""
         return deliveries.loading_status(db(), route_visible_to(current_user(), route_id))
 
-    @roles(Role.STAFF)
+    @policy.rule("routes.load", on="route")
     @idempotent
     @blp.arguments(LoadingSchema)
     @blp.response(201, LoadingResultSchema)
@@ -171,7 +167,7 @@ class RouteLoading(MethodView):
 
 @blp.route("/routes/<int:route_id>/stops/<int:seq>/deliveries")
 class StopDeliveries(MethodView):
-    @roles(Role.DRIVER)
+    @policy.rule("routes.confirm", on="route")
     @idempotent
     @blp.arguments(DeliverySchema)
     @blp.response(201, DeliveryResultSchema)
@@ -191,7 +187,7 @@ class StopDeliveries(MethodView):
 
 @blp.route("/manifests")
 class Manifests(MethodView):
-    @roles(Role.DRIVER, Role.DISPATCHER, Role.STAFF)
+    @policy.rule("routes.read")
     @blp.arguments(ManifestQuerySchema, location="query")
     @blp.response(200, ManifestSchema(many=True))
     def get(self, args: dict):
@@ -209,13 +205,14 @@ class Manifests(MethodView):
 
 @blp.route("/manifests/<int:route_id>")
 class ManifestById(MethodView):
-    @roles(Role.DRIVER, Role.DISPATCHER, Role.STAFF)
+    @policy.rule("routes.read", on="route")
     @blp.response(200, ManifestSchema)
     def get(self, route_id: int):
         return manifests.manifest(db(), route_visible_to(current_user(), route_id))
 
 
 @pages.get("/manifests/<int:route_id>")
+@policy.rule("public")
 def manifest_page(route_id: int):
     """The printable manifest. The token comes as a bearer header or ``?token=`` (for a
     link opened on a phone); the page is never cached and never sends it on as a referrer."""

@@ -17,13 +17,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
-from api.auth import current_user, roles
+from api import policy
+from api.auth import current_user
 from api.errors import problem
 from api.runtime import db, runtime
 from api.schemas.inventory import ScanPreviewSchema, ScanResultSchema, ScanSchema
 from wms import idempotency, scanning, scope
 from wms.errors import DomainError
-from wms.models import Location, Role, StockMove
+from wms.models import Location, StockMove
 
 # One instance for every request: given the class, the argument parser would build
 # a new schema per request.
@@ -147,7 +148,7 @@ def _plan(args: dict) -> scanning.ScanPlan:
 
 @blp.route("/scans")
 class Scans(MethodView):
-    @roles(Role.STAFF)
+    @policy.rule("stock.move")
     @idempotent
     @blp.arguments(SCAN_SCHEMA)
     @blp.response(201, ScanResultSchema)
@@ -165,7 +166,7 @@ class Scans(MethodView):
 
 @blp.route("/scans/preview")
 class ScanPreview(MethodView):
-    @roles(Role.STAFF)
+    @policy.rule("stock.move")
     @blp.arguments(SCAN_SCHEMA)
     @blp.response(200, ScanPreviewSchema)
     def post(self, args: dict):

@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from api.auth import current_user, roles
+from api import policy
+from api.auth import current_user
 from api.lookups import one_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
 from api.runtime import db
@@ -19,7 +20,7 @@ from api.schemas.inventory import (
     StockSchema,
 )
 from wms import scope
-from wms.models import Location, Lot, Product, Role, StockBalance
+from wms.models import Location, Lot, Product, StockBalance
 from wms.stock import hold_lot, release_lot
 
 blp = Blueprint("stock", __name__, url_prefix="/api",
@@ -34,6 +35,7 @@ def _balances():
 
 @blp.route("/stock")
 class Stock(MethodView):
+    @policy.rule("stock.read")
     @blp.arguments(StockQuerySchema, location="query")
     @blp.response(200, StockSchema(many=True))
     @blp.paginate(SelectPage)
@@ -59,6 +61,7 @@ class Stock(MethodView):
 
 @blp.route("/lots/<int:lot_id>/locations")
 class LotLocations(MethodView):
+    @policy.rule("lots.read", on="lot")
     @blp.response(200, StockSchema(many=True))
     @blp.paginate(SelectPage)
     def get(self, lot_id: int):
@@ -70,7 +73,7 @@ class LotLocations(MethodView):
 
 @blp.route("/lots/<int:lot_id>/hold")
 class HoldLot(MethodView):
-    @roles(Role.STAFF, Role.BUYER)
+    @policy.rule("lots.hold", on="lot")
     @blp.arguments(HoldSchema)
     @blp.response(200, HoldResultSchema)
     def post(self, args: dict, lot_id: int):
@@ -85,7 +88,7 @@ class HoldLot(MethodView):
 
 @blp.route("/lots/<int:lot_id>/release")
 class ReleaseLot(MethodView):
-    @roles(Role.STAFF, Role.BUYER)
+    @policy.rule("lots.hold", on="lot")
     @blp.arguments(ReleaseSchema)
     @blp.response(200, HoldResultSchema)
     def post(self, args: dict, lot_id: int):

@@ -19,7 +19,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from api.auth import current_user, roles
+from api import policy
+from api.auth import current_user
 from api.blueprints.scans import idempotent
 from api.lookups import one_or_404
 from api.pagination import SelectPage
@@ -48,7 +49,6 @@ from wms.models import (
     LotRecall,
     Origin,
     Product,
-    Role,
     StockMove,
     Supplier,
     User,
@@ -60,7 +60,7 @@ blp = Blueprint("trace", __name__, url_prefix="/api",
 
 @blp.route("/lots/<int:lot_id>/facts")
 class LotFacts(MethodView):
-    @roles(Role.BUYER)
+    @policy.rule("trace.read")
     def get(self, lot_id: int):
         """Product, supplier, origin, dates, purchase order, buyer, certifications, expiry,
         status, and quantities received, on hand, delivered, handed over and scrapped."""
@@ -72,7 +72,7 @@ class LotFacts(MethodView):
 
 @blp.route("/trace/lots")
 class LotSearch(MethodView):
-    @roles(Role.BUYER)
+    @policy.rule("trace.read")
     @blp.arguments(LotSearchSchema, location="query")
     @blp.response(200, LotSchema(many=True))
     @blp.paginate(SelectPage)
@@ -118,7 +118,7 @@ class LotSearch(MethodView):
 
 @blp.route("/lots/<int:lot_id>/trace")
 class ForwardTrace(MethodView):
-    @roles(Role.BUYER)
+    @policy.rule("trace.read")
     @blp.response(200, ForwardSchema)
     def get(self, lot_id: int):
         """Forward trace: every move (where, when, who), the orders, vehicles, routes and
@@ -140,7 +140,7 @@ class ForwardTrace(MethodView):
 
 @blp.route("/trace/backward")
 class BackwardTrace(MethodView):
-    @roles(Role.BUYER)
+    @policy.rule("trace.read")
     @blp.arguments(BackwardQuerySchema, location="query")
     @blp.response(200, BackwardSchema)
     def get(self, args: dict):
@@ -159,7 +159,7 @@ class BackwardTrace(MethodView):
 
 @blp.route("/lots/<int:lot_id>/recall")
 class LotRecallView(MethodView):
-    @roles(Role.BUYER)
+    @policy.rule("trace.recall")
     @idempotent
     @blp.arguments(ReasonSchema)
     @blp.response(201, RecallReportSchema)
@@ -174,7 +174,7 @@ class LotRecallView(MethodView):
         body = _report(found)
         return (body, 201) if found.created else (body, 200)
 
-    @roles(Role.BUYER)
+    @policy.rule("trace.read")
     @blp.response(200, RecallReportSchema)
     def get(self, lot_id: int):
         """The lot's recall (open or latest), pickup points and orders already served, and
@@ -184,7 +184,7 @@ class LotRecallView(MethodView):
 
 @blp.route("/lots/<int:lot_id>/recall/release")
 class ReleaseRecall(MethodView):
-    @roles(Role.BUYER)
+    @policy.rule("trace.recall")
     @idempotent
     @blp.arguments(ReasonSchema)
     @blp.response(200, RecallReportSchema)
@@ -197,7 +197,7 @@ class ReleaseRecall(MethodView):
 
 @blp.route("/exports/fsma.csv")
 class FsmaExport(MethodView):
-    @roles(Role.BUYER)
+    @policy.rule("trace.read")
     @blp.arguments(ExportQuerySchema, location="query")
     @blp.response(200, content_type="text/csv")
     def get(self, args: dict):
@@ -209,7 +209,7 @@ class FsmaExport(MethodView):
 
 @blp.route("/exports/epcis")
 class EpcisExport(MethodView):
-    @roles(Role.BUYER)
+    @policy.rule("trace.read")
     @blp.arguments(EpcisQuerySchema, location="query")
     @blp.response(200, content_type="application/ld+json")
     def get(self, args: dict):
@@ -224,7 +224,7 @@ class EpcisExport(MethodView):
 
 @blp.route("/suppliers/scorecard")
 class Scorecard(MethodView):
-    @roles(Role.BUYER)
+    @policy.rule("trace.read")
     @blp.arguments(ScorecardQuerySchema, location="query")
     @blp.response(200, ScorecardSchema)
     def get(self, args: dict):
@@ -237,7 +237,7 @@ class Scorecard(MethodView):
 
 @blp.route("/suppliers/scorecard.csv")
 class ScorecardCsv(MethodView):
-    @roles(Role.BUYER)
+    @policy.rule("trace.read")
     @blp.arguments(ScorecardQuerySchema, location="query")
     @blp.response(200, content_type="text/csv")
     def get(self, args: dict):

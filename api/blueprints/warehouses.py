@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from api import policy
 from api.lookups import one_or_404, owned_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
 from api.schemas.master import (
@@ -24,6 +25,7 @@ blp = Blueprint("warehouses", __name__, url_prefix="/api",
 
 @blp.route("/warehouses")
 class Warehouses(MethodView):
+    @policy.rule("warehouses.read")
     @blp.response(200, WarehouseSchema(many=True))
     @blp.paginate(SelectPage)
     def get(self):
@@ -32,6 +34,7 @@ class Warehouses(MethodView):
 
 @blp.route("/warehouses/<code>")
 class WarehouseByCode(MethodView):
+    @policy.rule("warehouses.read", on="warehouse")
     @blp.response(200, WarehouseSchema)
     def get(self, code: str):
         return warehouse_for_user(code)
@@ -39,6 +42,7 @@ class WarehouseByCode(MethodView):
 
 @blp.route("/warehouses/<code>/locations")
 class WarehouseLocations(MethodView):
+    @policy.rule("warehouses.read", on="warehouse")
     @blp.arguments(LocationQuerySchema, location="query")
     @blp.response(200, LocationSchema(many=True))
     @blp.paginate(SelectPage)
@@ -57,6 +61,7 @@ class WarehouseLocations(MethodView):
 
 @blp.route("/locations/<code>")
 class LocationByCode(MethodView):
+    @policy.rule("warehouses.read", on="location")
     @blp.response(200, LocationSchema)
     def get(self, code: str):
         location = owned_or_404(Location, "location", code=code)
@@ -72,6 +77,7 @@ def _by_warehouse(model, args: dict):
 
 @blp.route("/pickup-points")
 class PickupPoints(MethodView):
+    @policy.rule("warehouses.read")
     @blp.arguments(WarehouseQuerySchema, location="query")
     @blp.response(200, PickupPointSchema(many=True))
     @blp.paginate(SelectPage)
@@ -81,6 +87,7 @@ class PickupPoints(MethodView):
 
 @blp.route("/pickup-points/<code>")
 class PickupPointByCode(MethodView):
+    @policy.rule("warehouses.read", on="pickup_point")
     @blp.response(200, PickupPointSchema)
     def get(self, code: str):
         point = owned_or_404(PickupPoint, "pickup point", code=code)
@@ -89,6 +96,7 @@ class PickupPointByCode(MethodView):
 
 @blp.route("/vehicles")
 class Vehicles(MethodView):
+    @policy.rule("warehouses.read")
     @blp.arguments(WarehouseQuerySchema, location="query")
     @blp.response(200, VehicleSchema(many=True))
     @blp.paginate(SelectPage)

@@ -31,6 +31,7 @@ from flask import (
     url_for,
 )
 
+from api import policy
 from api.runtime import db
 from wms.accounts import authenticate_password
 from wms.models import Role, User
@@ -123,6 +124,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/signin", methods=["GET", "POST"])
+@policy.rule("public")
 def signin():
     if request.method == "GET":
         user = signed_in_user()
@@ -145,6 +147,7 @@ def signin():
 
 
 @bp.post("/signout")
+@policy.rule("public")
 def signout():
     session.clear()
     return redirect(url_for("session_auth.signin"))

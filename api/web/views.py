@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from api import policy
 from api.runtime import db, runtime
 from api.web.session_auth import LANDING, check_form_token, csrf_token, signed_in_user
 from coldchain.models import Alert, AlertStatus
@@ -40,15 +41,15 @@ from wms.scanning import ACTIONS
 bp = Blueprint("web", __name__)
 bp.before_request(check_form_token)
 
-# Pages shown in the navigation, and who may open them (admin opens all of them).
+# Pages shown in the navigation, each with its access rule in api.policy.
 PAGES = (
-    ("web.scan", "Scan", (Role.STAFF,)),
-    ("web.dispatch", "Dispatch", (Role.DISPATCHER,)),
-    ("web.driver", "Manifest", (Role.DRIVER,)),
-    ("web.trace", "Trace", (Role.BUYER,)),
-    ("web.alerts", "Alerts", (Role.STAFF, Role.DISPATCHER, Role.BUYER)),
+    ("web.scan", "Scan", "page.scan"),
+    ("web.dispatch", "Dispatch", "page.dispatch"),
+    ("web.driver", "Manifest", "page.driver"),
+    ("web.trace", "Trace", "page.trace"),
+    ("web.alerts", "Alerts", "page.alerts"),
 )
-ALLOWED = {endpoint: roles for endpoint, _, roles in PAGES}
+RULE_OF = {endpoint: name for endpoint, _, name in PAGES}
 
 # Only this site's own scripts, styles and API: the pages need nothing from elsewhere,
 # and a script injected into a page could not load or send anything either.
@@ -66,25 +67,16 @@ def _headers(resp: Response) -> Response:
 
 
 def may_open(user: User, endpoint: str) -> bool:
-    return user.role == Role.ADMIN or user.role in ALLOWED.get(endpoint, ())
+    return endpoint in RULE_OF and policy.may(user, RULE_OF[endpoint])
 
 
 def page(fn: Callable) -> Callable:
-    """A page for signed-in people whose role may open it; others are sent to sign in or
-    told which page is theirs."""
+    """A page: ``api.auth.guard_request`` has signed the person in and applied the page's
+    rule; the view gets the user."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any):
-        user = signed_in_user()
-        if user is None:
-            return redirect(url_for("session_auth.signin", next=request.full_path.rstrip("?")))
-        endpoint = f"web.{fn.__name__}"
-        if not may_open(user, endpoint):
-            own = url_for(LANDING.get(user.role, "web.alerts"))
-            return render_template("base.html", user=user, title="Not your page",
-                                   message=f"This page is not for the {user.role} role.",
-                                   link=own), 403
-        return fn(user, *args, **kwargs)
+        return fn(g.user, *args, **kwargs)
 
     return wrapper
 
@@ -130,6 +122,7 @@ def visible_warehouses(user: User) -> list[Warehouse]:
 
 
 @bp.get("/")
+@policy.rule("public")
 def index():
     user = signed_in_user()
     if user is None:
@@ -140,6 +133,7 @@ def index():
 # --- scanning station -----------------------------------------------------------------
 
 @bp.get("/scan")
+@policy.rule("page.scan")
 @page
 def scan(user: User):
     allowed = scope.visible_warehouse_ids(user)
@@ -162,6 +156,7 @@ def scan(user: User):
 # --- cold-chain alerts ----------------------------------------------------------------
 
 @bp.get("/alerts")
+@policy.rule("page.alerts")
 @page
 def alerts(user: User):
     allowed = scope.visible_warehouse_ids(user)
@@ -187,6 +182,7 @@ def alerts(user: User):
 # --- placeholders filled in below as their APIs land ----------------------------------
 
 @bp.get("/dispatch")
+@policy.rule("page.dispatch")
 @page
 def dispatch(user: User):
     from routing.models import RoutePlan
@@ -247,6 +243,7 @@ def _date_arg(raw: str | None) -> date | None:
 
 
 @bp.get("/driver")
+@policy.rule("page.driver")
 @page
 def driver(user: User):
     from api.blueprints.routes import route_visible_to
@@ -272,6 +269,7 @@ def driver(user: User):
 
 
 @bp.get("/trace")
+@policy.rule("page.trace")
 @page
 def trace(user: User):
     from coldchain.rules import load as alarm_rules

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import DataError
 
+from api import policy
+
 PROBLEM = "application/problem+json"
 TOO_WIDE = [2**31, 10**20]
 
@@ -147,6 +149,7 @@ def test_a_second_inline_job_on_one_token_does_not_wait_for_its_own_request(api)
 
 def test_a_value_the_database_refuses_is_a_422_problem(app, client):
     @app.get("/test-data-error")
+    @policy.rule("public")
     def _refused():
         raise DataError("INSERT ...", {}, Exception("value too long for type character varying"))
 

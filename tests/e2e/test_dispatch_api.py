@@ -181,14 +181,14 @@ def test_drivers_see_only_their_own_routes(rq_api, published):
     mine, theirs = published["driver"]["id"], published["driver-2"]["id"]
     own = api.as_("driver").get("/api/manifests", query_string={"date": DAY.isoformat()}).json
     assert [m["route_id"] for m in own] == [mine]
-    assert api.as_("driver").get(f"/api/manifests/{theirs}").status_code == 404
-    assert api.as_("driver").get(f"/api/routes/{theirs}").status_code == 404
+    assert api.as_("driver").get(f"/api/manifests/{theirs}").status_code == 403
+    assert api.as_("driver").get(f"/api/routes/{theirs}").status_code == 403
     resp = api.as_("driver").post(f"/api/routes/{theirs}/stops/1/deliveries", json={},
                                   headers=key())
-    assert resp.status_code == 404
+    assert resp.status_code == 403
     page = api.client.get(f"/manifests/{theirs}",
                           headers={"Authorization": f"Bearer {api.tokens['driver']}"})
-    assert page.status_code == 404
+    assert page.status_code == 403
     assert api.as_("driver").get(f"/api/manifests/{mine}").status_code == 200
     assert api.as_("buyer").get("/api/manifests",
                                 query_string={"date": DAY.isoformat()}).status_code == 403

@@ -30,7 +30,7 @@ def test_without_redis_the_plan_job_runs_inline(api, sessions, world):
                                  "chilled": {"crates": 1, "kg": 5.0}}
     assert {ln["sku"]: ln["quantity"] for ln in stop["lines"]} == {"F00001": 20, "C00002": 10}
     # A draft is not the driver's yet.
-    assert api.as_("driver").get(f"/api/routes/{route['id']}").status_code == 404
+    assert api.as_("driver").get(f"/api/routes/{route['id']}").status_code == 403
     assert api.as_("driver").get("/api/manifests",
                                  query_string={"date": DAY.isoformat()}).json == []
 

@@ -96,12 +96,12 @@ def test_receive_putaway_order_allocate_pick_load_deliver_handover(api, world):
     assert resp.json["order"]["status"] == "loaded"
     assert stock(api, sku="C00002")[("SH1-T01-C", "L-EARLY")] == (10, 10)
 
-    resp = api.as_("driver").post("/api/orders/WEB-1001/deliver", json={}, headers=key())
+    resp = api.as_("staff").post("/api/orders/WEB-1001/deliver", json={}, headers=key())
     assert resp.status_code == 201, resp.json
     assert resp.json["order"]["status"] == "delivered"
     assert stock(api, sku="C00002")[("SH-P001", "L-LATE")] == (2, 2)
 
-    resp = api.as_("driver").post("/api/orders/WEB-1001/handover", json={}, headers=key())
+    resp = api.as_("staff").post("/api/orders/WEB-1001/handover", json={}, headers=key())
     assert resp.status_code == 201, resp.json
     assert resp.json["order"]["status"] == "collected"
     assert resp.json["order"]["lines"][0]["handed_over"] == 12

@@ -64,9 +64,9 @@ def _day(api, world, sessions, step=lambda phase: None) -> dict[str, int]:
                                   json={"vehicle": "SH1-T01"}))
     step("deliver")
     for ref in ("WEB-1", "WEB-2"):
-        _ok(api.as_("driver").post(f"/api/orders/{ref}/deliver", headers=key(), json={}))
+        _ok(api.as_("staff").post(f"/api/orders/{ref}/deliver", headers=key(), json={}))
     step("handover")
-    _ok(api.as_("driver").post("/api/orders/WEB-1/handover", headers=key(), json={}))
+    _ok(api.as_("staff").post("/api/orders/WEB-1/handover", headers=key(), json={}))
     return ids
 
 
@@ -88,7 +88,7 @@ def test_forward_and_backward_traces_agree_and_recall_holds_what_is_in_stock(
     fw = _ok(api.as_("buyer").get(f"/api/lots/{lot}/trace"), 200)
     assert fw["temperature"] is None  # no sensors in this world
     assert [m["kind"] for m in fw["moves"]][:2] == ["receipt", "putaway"]
-    assert {m["actor"] for m in fw["moves"]} == {"staff", "driver"}
+    assert {m["actor"] for m in fw["moves"]} == {"staff"}
     orders = {o["order"]: o for o in fw["orders"]}
     assert (orders["WEB-1"]["delivered"], orders["WEB-1"]["handed_over"]) == (12, 12)
     assert (orders["WEB-2"]["delivered"], orders["WEB-2"]["handed_over"]) == (6, 0)
@@ -132,7 +132,7 @@ def test_forward_and_backward_traces_agree_and_recall_holds_what_is_in_stock(
     assert {o["order"] for o in recall["orders"]} == {"WEB-1", "WEB-2", "WEB-3"}
     assert recall["recall"]["recalled_by"] == "buyer"
 
-    refused = api.as_("driver").post("/api/orders/WEB-2/handover", headers=key(), json={})
+    refused = api.as_("staff").post("/api/orders/WEB-2/handover", headers=key(), json={})
     assert refused.status_code == 409
     assert "recalled" in refused.json["detail"] and refused.json["lot"] == "L-A"
     assert api.as_("admin").get("/api/orders/WEB-4").json["status"] == "placed"
@@ -153,7 +153,7 @@ def test_forward_and_backward_traces_agree_and_recall_holds_what_is_in_stock(
     assert released["recall"]["released_by"] == "buyer"
     assert released["recall"]["release_reason"] == "lab result negative"
     assert [(m["kind"], m["from"]) for m in released["moves"]] == [("release", "SH1-C-QRT")]
-    _ok(api.as_("driver").post("/api/orders/WEB-2/handover", headers=key(), json={}))
+    _ok(api.as_("staff").post("/api/orders/WEB-2/handover", headers=key(), json={}))
     assert api.as_("buyer").post(f"/api/lots/{lot}/recall/release", headers=key(),
                                  json={"reason": "again"}).status_code == 409
 

@@ -1,0 +1,396 @@
+"""Who may do what: one declared access rule per operation, denied by default.
+
+Every API operation and page names its rule with ``@policy.rule("lots.hold", on="lot")``.
+``enforce`` runs before every request and is the one place access is decided:
+
+1. the endpoint's rule is looked up; an operation that declares none answers 403 to
+   everyone, so a forgotten declaration fails closed (and ``tests/e2e/test_policy.py``
+   fails for it);
+2. a role the rule does not name gets 403 (admin holds every rule);
+3. the object the path names (``on=``: a lot, an order, a route...) must lie within the
+   user's scope: for a read, at least one of the warehouses it is kept in must be the
+   user's; for a write, all of them, so that nobody changes what another warehouse holds.
+   Drivers reach routes they drive and orders on those routes only.
+
+Objects a request names in its body (a sensor in a readings batch, the route an order is
+loaded for) are checked by the view with ``require_warehouse`` / ``require_route``, and list
+endpoints narrow their query with ``scoped``: the rule's scope says which one applies.
+
+Another warehouse's object answers 403 (the company's warehouses know of each other; only
+what they may do differs); an object that does not exist answers 404.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, request
+from sqlalchemy import select, union
+
+from api.runtime import db
+from wms import scope as wms_scope
+from wms.errors import Forbidden
+from wms.models import (
+    CustomerOrder,
+    Job,
+    Location,
+    PickupPoint,
+    Role,
+    StockBalance,
+    StockMove,
+    User,
+    Warehouse,
+)
+
+
+class Scope(enum.StrEnum):
+    PUBLIC = "public"        # no sign-in
+    SELF = "self"            # any signed-in user, on their own account, tokens and jobs
+    ALL = "all"              # the roles named, across warehouses
+    WAREHOUSE = "warehouse"  # the user's own warehouse (admin and buyer: every warehouse)
+    ROUTE = "route"          # drivers: the routes they drive; others: their warehouse
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    scope: Scope
+    summary: str
+
+
+EVERYONE = frozenset(Role)
+ADMIN = frozenset({Role.ADMIN})
+STAFF, DISPATCHER, DRIVER, BUYER = Role.STAFF, Role.DISPATCHER, Role.DRIVER, Role.BUYER
+
+
+def _rule(roles: Iterable[Role], scope: Scope, summary: str) -> Rule:
+    return Rule(frozenset(roles) | ADMIN, scope, summary)
+
+
+W, R, A = Scope.WAREHOUSE, Scope.ROUTE, Scope.ALL
+
+# The whole table. README's role table is generated from it (``wms policy table``).
+RULES: dict[str, Rule] = {
+    "public": Rule(EVERYONE, Scope.PUBLIC, "health, API docs, sign-in"),
+    "account.self": _rule(EVERYONE, Scope.SELF, "your own account and API tokens"),
+    "jobs.read": _rule(EVERYONE, Scope.SELF,
+                       "status of jobs you started or of your warehouse"),
+    "users.manage": _rule((), A, "users: create, list, disable, set passwords"),
+    "checks.run": _rule((), A, "master-data checks, alert escalation"),
+    "catalog.read": _rule((STAFF, DISPATCHER, BUYER), A, "products and suppliers"),
+    "catalog.write": _rule((BUYER,), A, "add products"),
+    "warehouses.read": _rule((STAFF, DISPATCHER, BUYER), W,
+                             "warehouses, locations, pickup points, vehicles"),
+    "lots.read": _rule((STAFF, DISPATCHER, BUYER), W, "lots and where they are"),
+    "stock.read": _rule((STAFF, DISPATCHER, BUYER), W, "stock balances and moves"),
+    "stock.move": _rule((STAFF,), W, "scans, reversals of moves, picking"),
+    "lots.hold": _rule((STAFF, BUYER), W, "hold and release lots"),
+    "orders.read": _rule((STAFF, DISPATCHER), W, "orders and their allocation"),
+    "orders.write": _rule((STAFF, DISPATCHER), W, "place, allocate and cancel orders"),
+    "orders.deliver": _rule((STAFF, DRIVER), R, "load and deliver orders"),
+    "orders.handover": _rule((STAFF, DISPATCHER, DRIVER), R,
+                             "hand orders over to residents"),
+    "coldchain.read": _rule((STAFF, DISPATCHER, BUYER), W,
+                            "sensors, readings, findings, MKT, a lot's temperature"),
+    "coldchain.write": _rule((STAFF,), W, "register and attach sensors, upload readings"),
+    "alerts.read": _rule((STAFF, DISPATCHER, BUYER), W, "cold-chain alerts"),
+    "alerts.acknowledge": _rule((STAFF, DISPATCHER, BUYER), W, "acknowledge alerts"),
+    "alerts.resolve": _rule((STAFF, BUYER), W, "resolve alerts: release or scrap the lot"),
+    "plans.read": _rule((DISPATCHER, STAFF), W, "route plans and unassigned stops"),
+    "plans.write": _rule((DISPATCHER,), W, "plan and publish routes"),
+    "routes.read": _rule((DISPATCHER, STAFF, DRIVER), R, "routes, manifests, loading"),
+    "routes.load": _rule((STAFF,), W, "load a route's vehicle against its manifest"),
+    "routes.confirm": _rule((DRIVER,), R, "confirm deliveries at stops"),
+    "trace.read": _rule((BUYER,), A, "lot facts, traces, exports, supplier scorecard"),
+    "trace.recall": _rule((BUYER,), A, "recall lots and release recalls"),
+    "page.scan": _rule((STAFF,), W, "the scanning station"),
+    "page.dispatch": _rule((DISPATCHER,), W, "the dispatch page"),
+    "page.driver": _rule((DRIVER,), R, "the driver's page"),
+    "page.trace": _rule((BUYER,), A, "the trace page"),
+    "page.alerts": _rule((STAFF, DISPATCHER, BUYER), W, "the alerts page"),
+}
+
+_ATTR = "__access_rule__"
+
+
+@dataclass(frozen=True)
+class Declared:
+    name: str
+    on: str | None
+
+
+def rule(name: str, *, on: str | None = None) -> Callable[[Callable], Callable]:
+    """Declare the access rule of a view; ``on`` names the object its path points at."""
+    if name not in RULES:
+        raise KeyError(f"no access rule {name!r} in api.policy.RULES")
+    if on is not None and on not in OWNERS:
+        raise KeyError(f"no owner lookup for {on!r} in api.policy.OWNERS")
+
+    def mark(fn: Callable) -> Callable:
+        setattr(fn, _ATTR, Declared(name, on))
+        return fn
+
+    return mark
+
+
+def declared(view: Callable, method: str) -> Declared | None:
+    """The rule a URL-map endpoint declares for an HTTP method, if any."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        method = "get" if method.upper() == "HEAD" else method.lower()
+        view = getattr(view_class, method, None)
+        if view is None:
+            return None
+    return getattr(view, _ATTR, None)
+
+
+def current_rule() -> tuple[Declared | None, Rule | None]:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return None, None
+    found = declared(view, request.method)
+    return found, (RULES[found.name] if found else None)
+
+
+# Views this app does not write itself (flask-smorest's docs, static files): public.
+PUBLIC_ENDPOINTS = frozenset({"static"})
+PUBLIC_BLUEPRINTS = frozenset({"api-docs"})
+
+
+def is_public() -> bool:
+    """Whether this request needs no signed-in user."""
+    endpoint = request.endpoint or ""
+    if endpoint in PUBLIC_ENDPOINTS or endpoint.partition(".")[0] in PUBLIC_BLUEPRINTS:
+        return True
+    _, spec = current_rule()
+    return spec is not None and spec.scope == Scope.PUBLIC
+
+
+def enforce(user: User) -> None:
+    """Refuse the request unless the endpoint's rule lets ``user`` do it."""
+    found, spec = current_rule()
+    if found is None or spec is None:
+        raise Forbidden("this operation declares no access rule, so nobody may use it")
+    g.access_rule = found.name
+    check_role(user, found.name)
+    if found.on is not None and spec.scope in (Scope.WAREHOUSE, Scope.ROUTE):
+        key = (request.view_args or {}).get(OWNER_ARGS[found.on])
+        if key is not None:
+            write = request.method not in ("GET", "HEAD", "OPTIONS")
+            _check_owner(user, spec.scope, found.on, key, write=write)
+
+
+def check_role(user: User, name: str) -> None:
+    spec = RULES[name]
+    if user.role not in spec.roles:
+        wanted = ", ".join(sorted(r.value for r in spec.roles - ADMIN)) or "admin"
+        raise Forbidden(f"your role ({user.role}) may not do this ({spec.summary}); "
+                        f"it needs: {wanted}")
+
+
+def may(user: User, name: str) -> bool:
+    return user.role in RULES[name].roles
+
+
+# --- ownership -----------------------------------------------------------------------
+
+def _lot_warehouses(lot_id: int) -> set[int]:
+    """Every warehouse that keeps or kept units of the lot."""
+    held = select(StockBalance.warehouse_id).where(StockBalance.lot_id == lot_id)
+    moved = (select(Location.warehouse_id)
+             .join(StockMove, StockMove.to_location_id == Location.id)
+             .where(StockMove.lot_id == lot_id))
+    return set(db().scalars(union(held, moved)))
+
+
+def _one(stmt) -> set[int] | None:
+    found = db().execute(stmt).first()
+    return None if found is None else ({found[0]} if found[0] is not None else set())
+
+
+def _order_warehouses(ref: str) -> set[int] | None:
+    return _one(select(CustomerOrder.warehouse_id).where(CustomerOrder.external_ref == ref))
+
+
+def _move_warehouses(move_id: int) -> set[int] | None:
+    move = db().get(StockMove, move_id)
+    if move is None:
+        return None
+    ids = {move.from_location_id, move.to_location_id} - {None}
+    return set(db().scalars(select(Location.warehouse_id).where(Location.id.in_(ids))))
+
+
+def _sensor_warehouses(serial: str) -> set[int] | None:
+    from coldchain.models import Sensor
+
+    found = db().execute(select(Sensor.id, Location.warehouse_id)
+                         .outerjoin(Location, Location.id == Sensor.location_id)
+                         .where(Sensor.serial == serial)).first()
+    if found is None:
+        return None
+    return {found[1]} if found[1] is not None else set()
+
+
+def _alert_warehouses(alert_id: int) -> set[int] | None:
+    from coldchain.models import Alert
+
+    return _one(select(Alert.warehouse_id).where(Alert.id == alert_id))
+
+
+def _plan_warehouses(plan_id: int) -> set[int] | None:
+    from routing.models import RoutePlan
+
+    return _one(select(RoutePlan.warehouse_id).where(RoutePlan.id == plan_id))
+
+
+def _route_warehouses(route_id: int) -> set[int] | None:
+    from routing.models import Route
+
+    return _one(select(Route.warehouse_id).where(Route.id == route_id))
+
+
+def _job_warehouses(job_id: str) -> set[int] | None:
+    return _one(select(Job.warehouse_id).where(Job.id == job_id))
+
+
+OWNERS: dict[str, Callable[[Any], set[int] | None]] = {
+    "lot": lambda key: _lot_warehouses(key) if _exists_lot(key) else None,
+    "order": _order_warehouses,
+    "move": _move_warehouses,
+    "sensor": _sensor_warehouses,
+    "alert": _alert_warehouses,
+    "plan": _plan_warehouses,
+    "route": _route_warehouses,
+    "job": _job_warehouses,
+    "warehouse": lambda code: _one(select(Warehouse.id).where(Warehouse.code == code)),
+    "location": lambda code: _one(select(Location.warehouse_id).where(Location.code == code)),
+    "pickup_point": lambda code: _one(select(PickupPoint.warehouse_id)
+                                      .where(PickupPoint.code == code)),
+}
+OWNER_ARGS = {"lot": "lot_id", "order": "ref", "move": "move_id", "sensor": "serial",
+              "alert": "alert_id", "plan": "plan_id", "route": "route_id", "job": "job_id",
+              "warehouse": "code", "location": "code", "pickup_point": "code"}
+
+
+def _exists_lot(lot_id: int) -> bool:
+    from wms.models import Lot
+
+    return db().get(Lot, lot_id) is not None
+
+
+def _check_owner(user: User, scope: Scope, kind: str, key: Any, *, write: bool) -> None:
+    if scope == Scope.ROUTE and user.role == Role.DRIVER:
+        if kind == "route":
+            require_route(user, key)
+        elif kind == "order":
+            require_order_on_own_route(user, key)
+        return
+    owners = OWNERS[kind](key)
+    if owners is None:
+        return  # nothing there: the view answers 404
+    require_warehouses(user, owners, write=write, what=kind.replace("_", " "))
+
+
+def require_warehouses(user: User, owners: set[int], *, write: bool,
+                       what: str = "resource") -> None:
+    """The object kept in ``owners`` is within the user's warehouses: any of them to read
+    it, all of them to change it. An object of no warehouse is for unscoped roles only."""
+    allowed = wms_scope.visible_warehouse_ids(user)
+    if allowed is None:
+        return
+    if not owners:
+        if write:
+            return  # e.g. a sensor hanging nowhere yet: nobody else's
+        raise Forbidden(f"this {what} belongs to no warehouse of yours")
+    inside = owners & allowed
+    if not inside or (write and inside != owners):
+        raise Forbidden(f"this {what} belongs to another warehouse than yours"
+                        if not inside else
+                        f"this {what} is also kept in another warehouse; a buyer or admin "
+                        f"acts on it for every warehouse")
+
+
+def require_warehouse(user: User, warehouse_id: int | None, what: str = "resource") -> None:
+    """A single object of a warehouse, named by the request: it must be the user's."""
+    require_warehouses(user, {warehouse_id} if warehouse_id is not None else set(),
+                       write=True, what=what)
+
+
+def require_route(user: User, route_id: int):
+    """A route the user may act on: a driver's own current route, or one of their
+    warehouse's for everybody else."""
+    from routing import dispatch
+    from routing.models import Route
+
+    route = db().get(Route, route_id)
+    if route is None:
+        return None
+    if user.role == Role.DRIVER:
+        if route.driver_id != user.id or not dispatch.is_current(db(), route):
+            raise Forbidden(f"route {route_id} is not one of your routes")
+    else:
+        require_warehouse(user, route.warehouse_id, "route")
+    return route
+
+
+def require_order_on_own_route(user: User, ref: str) -> None:
+    """A driver acts on an order only while it is on a current route they drive."""
+    from routing import dispatch
+    from routing.models import Route, RouteStop, RouteStopLine
+
+    order_id = db().scalar(select(CustomerOrder.id).where(CustomerOrder.external_ref == ref))
+    if order_id is None:
+        return
+    routes = db().scalars(select(Route).join(RouteStop, RouteStop.route_id == Route.id)
+                          .join(RouteStopLine, RouteStopLine.stop_id == RouteStop.id)
+                          .where(RouteStopLine.order_id == order_id,
+                                 Route.driver_id == user.id).distinct())
+    if not any(dispatch.is_current(db(), r) for r in routes):
+        raise Forbidden(f"order {ref} is not on one of your routes")
+
+
+def scoped(stmt, warehouse_column):
+    """Limit a list to the warehouses the current user may see."""
+    allowed = wms_scope.visible_warehouse_ids(g.user)
+    return stmt if allowed is None else stmt.where(warehouse_column.in_(allowed))
+
+
+# --- the table as people read it -------------------------------------------------------
+
+SCOPE_WORDS = {Scope.PUBLIC: "anyone", Scope.SELF: "their own",
+               Scope.ALL: "every warehouse", Scope.WAREHOUSE: "own warehouse",
+               Scope.ROUTE: "own routes"}
+
+
+def role_table() -> str:
+    """README's role table: per role, the rules it holds and in which scope."""
+    lines = ["| role | may (scope) |", "|---|---|"]
+    for role in Role:
+        if role == Role.ADMIN:
+            lines.append("| admin | everything, in every warehouse |")
+            continue
+        held = []
+        for spec in RULES.values():
+            if role not in spec.roles or spec.scope == Scope.PUBLIC:
+                continue
+            where = SCOPE_WORDS[spec.scope]
+            if spec.scope == Scope.ROUTE and role != Role.DRIVER:
+                where = SCOPE_WORDS[Scope.WAREHOUSE]
+            if spec.scope == Scope.WAREHOUSE and role == Role.BUYER:
+                where = SCOPE_WORDS[Scope.ALL]
+            held.append(f"{spec.summary} ({where})")
+        lines.append(f"| {role.value} | " + "; ".join(held) + " |")
+    return "\n".join(lines)
+
+
+def operations(app) -> list[tuple[str, str, str, Declared | None]]:
+    """Every (method, URL rule, endpoint, declared rule) the app serves."""
+    out = []
+    for url_rule in app.url_map.iter_rules():
+        view = app.view_functions[url_rule.endpoint]
+        for method in sorted((url_rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            out.append((method, url_rule.rule, url_rule.endpoint, declared(view, method)))
+    return out
