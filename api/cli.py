@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import click
 
-from routing.cli import routes_cli
+from routing.engine.cli import routes_cli
 from wms.db import make_engine, make_session_factory, transaction
 from wms.settings import Settings
 
@@ -123,7 +123,7 @@ def demo() -> None:
 @click.option("--json-tokens", is_flag=True, help="print the tokens as JSON")
 def demo_load(seed: int, json_tokens: bool) -> None:
     """Migrate and fill an empty database with the demo data set; print a token per role."""
-    from coldchain.demo import load_sensors
+    from coldchain.monitoring.demo import load_sensors
     from wms import demo as demo_data
     from wms import migrations
 
@@ -167,7 +167,7 @@ def demo_load(seed: int, json_tokens: bool) -> None:
 
 def _demo_day(factory, seed: int) -> dict:
     """Today's orders, allocation and published plans for every warehouse."""
-    from routing import demo_day
+    from routing.dispatch import demo_day
 
     def progress(label: str):
         bar = click.progressbar(length=100, label=label, file=sys.stderr)
@@ -251,7 +251,7 @@ def orders_allocate(warehouse: str, day, strategy: str) -> None:
     """Allocate a warehouse's open orders for a delivery date, one transaction per order."""
     from sqlalchemy import select
 
-    import coldchain.allocation  # noqa: F401  (registers "lsfo")
+    import coldchain.monitoring.allocation  # noqa: F401  (registers "lsfo")
     from wms.models import Warehouse
     from wms.orders import allocate_day
 
@@ -313,13 +313,13 @@ def _transaction():
 @click.option("--publish", is_flag=True, help="publish the new version to the drivers")
 def routes_plan(warehouse: str, day, time_limit: float, publish: bool) -> None:
     """Plan a warehouse's delivery date from its allocated orders; save a new version."""
-    from routing import dispatch
+    from routing.dispatch import plans
     from wms.errors import DomainError
 
     factory = make_session_factory(make_engine(_settings().database_url))
     with transaction(factory) as session:
         try:
-            warehouse_id = dispatch.warehouse_id_of(session, warehouse)
+            warehouse_id = plans.warehouse_id_of(session, warehouse)
         except DomainError as exc:
             raise click.ClickException(exc.detail) from exc
     with click.progressbar(length=100, label=f"planning {warehouse}", file=sys.stderr) as bar:
@@ -332,9 +332,9 @@ def routes_plan(warehouse: str, day, time_limit: float, publish: bool) -> None:
                 done[0] += step
 
         try:
-            result = dispatch.plan_day(factory, warehouse_id, day.date(),
+            result = plans.plan_day(factory, warehouse_id, day.date(),
                                        time_limit_s=time_limit, progress=progress)
-        except dispatch.InvalidPlan as exc:
+        except plans.InvalidPlan as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"plan {result['plan_id']} version {result['version']}: {result['stops']} stops "
                f"on {result['routes']} routes, {result['unassigned']} unassigned, "
@@ -342,7 +342,7 @@ def routes_plan(warehouse: str, day, time_limit: float, publish: bool) -> None:
     if publish:
         try:
             with transaction(factory) as session:
-                dispatch.publish(session, result["plan_id"], actor_id=None)
+                plans.publish(session, result["plan_id"], actor_id=None)
         except DomainError as exc:
             raise click.ClickException(exc.detail) from exc
         click.echo("published")
@@ -365,9 +365,9 @@ def readings() -> None:
 def readings_import(path: str, serial: str | None, unit: str | None, tz: str | None,
                     evaluate: bool) -> None:
     """Import a logger file (CSV export or Berlinger Q-tag download)."""
-    from coldchain.evaluate import evaluate_sensor
-    from coldchain.files import parse_logger_file
-    from coldchain.ingest import ingest_parsed
+    from coldchain.analysis.files import parse_logger_file
+    from coldchain.monitoring.evaluate import evaluate_sensor
+    from coldchain.monitoring.ingest import ingest_parsed
 
     with open(path, "rb") as fh:
         data = fh.read()
@@ -414,8 +414,8 @@ def readings_evaluate(pending: bool) -> None:
     """Re-evaluate sensors' findings (all sensors, or those of pending batches)."""
     from sqlalchemy import select
 
-    from coldchain.evaluate import evaluate_sensor
-    from coldchain.models import ReadingBatch, Sensor
+    from coldchain.monitoring.evaluate import evaluate_sensor
+    from coldchain.monitoring.models import ReadingBatch, Sensor
 
     with _transaction() as session:
         if pending:
@@ -440,8 +440,8 @@ def escalate() -> None:
     """Escalate alerts nobody acknowledged in time (schedule this every few minutes)."""
     from datetime import timedelta
 
-    from coldchain.alerts import escalate_overdue
-    from coldchain.rules import load as load_rules
+    from coldchain.monitoring.alarm_rules import load as load_rules
+    from coldchain.monitoring.alerts import escalate_overdue
 
     with _transaction() as session:
         count = escalate_overdue(session, after=timedelta(minutes=load_rules().escalate_after_min))

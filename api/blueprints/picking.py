@@ -19,7 +19,7 @@ from api.schemas.inventory import (
     PickListSchema,
     StepResultSchema,
 )
-from routing.models import Route
+from routing.dispatch.models import Route
 from wms import idempotency, picking
 from wms.errors import ValidationFailed
 from wms.models import Role, Vehicle

@@ -33,8 +33,8 @@ from api.schemas.routing import (
     RouteSchema,
     UnassignedSchema,
 )
-from routing import deliveries, dispatch, manifests
-from routing.models import Route, RoutePlan
+from routing.dispatch import deliveries, manifests, plans
+from routing.dispatch.models import Route, RoutePlan
 from wms import idempotency, scope
 from wms.accounts import authenticate_token
 from wms.errors import NotFound
@@ -46,7 +46,7 @@ pages = PageBlueprint("manifest_pages", __name__)
 
 
 def _plan_for_user(plan_id: int) -> RoutePlan:
-    plan = dispatch.get_plan(db(), plan_id)
+    plan = plans.get_plan(db(), plan_id)
     scope.check_warehouse(current_user(), plan.warehouse_id)
     return plan
 
@@ -57,7 +57,7 @@ def route_visible_to(user: User, route_id: int) -> Route:
     if route is None:
         raise NotFound(f"no route with id {route_id}")
     if user.role == Role.DRIVER:
-        if route.driver_id != user.id or not dispatch.is_current(db(), route):
+        if route.driver_id != user.id or not plans.is_current(db(), route):
             raise NotFound(f"no route with id {route_id} among your routes")
     else:
         scope.check_warehouse(user, route.warehouse_id)
@@ -95,7 +95,7 @@ class RoutePlans(MethodView):
         # SQLite it would hold the write lock the job needs). Committing, unlike rolling
         # back, keeps the loaded user fresh, so reading it does not open another.
         db().commit()
-        return start_job(dispatch.JOB_KIND, {
+        return start_job(plans.JOB_KIND, {
             "warehouse_id": warehouse_id, "date": args["date"].isoformat(),
             "time_limit_s": args["time_limit_s"], "created_by": current_user().id,
         }, warehouse_id=warehouse_id)
@@ -129,7 +129,7 @@ class PublishPlan(MethodView):
         """Publish a draft: its routes go to their drivers and replace the day's published
         plan."""
         _plan_for_user(plan_id)
-        plan = dispatch.publish(db(), plan_id, actor_id=current_user().id,
+        plan = plans.publish(db(), plan_id, actor_id=current_user().id,
                                 drivers=args["drivers"])
         db().commit()
         return plan

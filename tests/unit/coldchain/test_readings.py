@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coldchain.readings import (
+from coldchain.analysis.readings import (
     ReadingFormatError,
     normalise_json,
     parse_csv,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from routing import dispatch
+from routing.dispatch import plans
 from wms import accounts, orders
 from wms.db import transaction
 from wms.models import (
@@ -82,10 +82,10 @@ def run(factory: sessionmaker[Session], *, day: date | None = None, seed: int = 
         reports = orders.allocate_day(factory, wh.id, day)
         t0 = time.monotonic()
         say = progress(f"planning {wh.code}") if progress else None
-        result = dispatch.plan_day(factory, wh.id, day, time_limit_s=time_limit_s,
+        result = plans.plan_day(factory, wh.id, day, time_limit_s=time_limit_s,
                                    progress=say)
         with transaction(factory) as session:
-            dispatch.publish(session, result["plan_id"], actor_id=None)
+            plans.publish(session, result["plan_id"], actor_id=None)
         figures[wh.code] = {
             "orders": placed,
             "units allocated": sum(ln.allocated for r in reports for ln in r.lines),
@@ -100,7 +100,7 @@ def run(factory: sessionmaker[Session], *, day: date | None = None, seed: int = 
 def _driver_token(factory: sessionmaker[Session], day: date) -> dict[str, str] | None:
     """A token for the driver of a published route of the day, in Shanghai if there is one
     (the demo's staff and dispatcher tokens are Shanghai's too)."""
-    from routing.manifests import published_routes
+    from routing.dispatch.manifests import published_routes
 
     with transaction(factory) as session:
         routes = sorted((r for r in published_routes(session, day) if r.driver_id is not None),

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coldchain.excursions import as_epoch_seconds
-from coldchain.units import GAS_CONSTANT_J, KELVIN_OFFSET
+from coldchain.analysis.excursions import as_epoch_seconds
+from coldchain.analysis.units import GAS_CONSTANT_J, KELVIN_OFFSET
 
 DAY_S = 86400.0
 #: Fraction of shelf life used at which a lot is spent.

@@ -1,7 +1,7 @@
 """Vehicle routing with time windows, compartments and cold-chain limits on OR-Tools.
 
 The optimiser decides which vehicle serves which stops in which order. The times handed to
-drivers are then recomputed by :mod:`routing.schedule` from the same integer travel times,
+drivers are then recomputed by :mod:`routing.engine.schedule` from the same integer travel times,
 because OR-Tools' own cumul values are only one feasible assignment and need not respect
 side constraints added to its CP model. Any route that still breaks a rule after that is
 trimmed, and the trimmed stops are reported, so a returned plan always passes the validator.

@@ -9,11 +9,11 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coldchain.evaluate import series
-from coldchain.exposure import subtree
-from coldchain.mkt import mkt
-from coldchain.models import SensorAttachment
-from coldchain.rules import load as load_rules
+from coldchain.analysis.mkt import mkt
+from coldchain.monitoring.alarm_rules import load as load_rules
+from coldchain.monitoring.evaluate import series
+from coldchain.monitoring.exposure import subtree
+from coldchain.monitoring.models import SensorAttachment
 from wms.errors import ValidationFailed
 from wms.models import Location
 

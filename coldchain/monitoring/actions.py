@@ -11,16 +11,18 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coldchain import evaluate
-from coldchain.exposure import exposed_lots
-from coldchain.models import Alert, Finding
+from coldchain.monitoring.alarm_rules import load as load_rules
+from coldchain.monitoring.exposure import exposed_lots
+from coldchain.monitoring.lot_history import history
+from coldchain.monitoring.models import Alert, Finding
 from wms.models import Location, Lot, LotStatus
+from wms.models.ledger import StockBalance
 from wms.stock import hold_lot
 
 
 def hold_exposed_lots(session: Session, finding: Finding, location: Location) -> list[int]:
     held = []
-    base_key = evaluate.finding_key(finding.sensor_id, location.id, finding.rule, finding.start)
+    base_key = finding.natural_key
     reason = (f"cold-chain excursion at {location.code}: {finding.rule}, peak "
               f"{finding.peak_c:.1f} °C from {finding.start:%Y-%m-%d %H:%M}Z")
     for lot_id, units in sorted(exposed_lots(session, location, finding.start,
@@ -42,7 +44,6 @@ def hold_exposed_lots(session: Session, finding: Finding, location: Location) ->
     return held
 
 
-
 def check_shelf_life(session: Session, *, location_ids: list[int] | None = None,
                      threshold: float | None = None, now: datetime | None = None) -> list[int]:
     """Hold lots in stock whose temperature history used up too much of their life.
@@ -50,10 +51,6 @@ def check_shelf_life(session: Session, *, location_ids: list[int] | None = None,
     ``location_ids`` limits the check to lots with stock there (after an evaluation,
     the places its sensors measured); otherwise every lot in stock is checked.
     """
-    from coldchain.lot_history import history
-    from coldchain.rules import load as load_rules
-    from wms.models.ledger import StockBalance
-
     limit = load_rules().hold_when_life_used_above if threshold is None else threshold
     stmt = (select(StockBalance.lot_id).join(Lot, Lot.id == StockBalance.lot_id)
             .where(StockBalance.on_hand > 0, Lot.status == LotStatus.AVAILABLE).distinct())
@@ -78,7 +75,5 @@ def check_shelf_life(session: Session, *, location_ids: list[int] | None = None,
 
 
 def _warehouse_of(session: Session, lot_id: int) -> int | None:
-    from wms.models.ledger import StockBalance
-
     return session.scalar(select(StockBalance.warehouse_id).where(
         StockBalance.lot_id == lot_id, StockBalance.on_hand > 0).limit(1))

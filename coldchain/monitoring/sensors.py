@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coldchain.models import Sensor, SensorAttachment
+from coldchain.monitoring.models import Sensor, SensorAttachment
 from wms.errors import Conflict, ValidationFailed
 from wms.models import Location, LocationKind
 from wms.models.base import utcnow

@@ -21,10 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from routing import problem_builder
-from routing.model import ClassLoad, Problem, Solution, Unassigned, Visit
-from routing.model import Route as PlanRoute
-from routing.models import (
+from routing.dispatch import problem_builder
+from routing.dispatch.models import (
     PlanStatus,
     Route,
     RoutePlan,
@@ -34,8 +32,10 @@ from routing.models import (
     RouteStopLine,
     UnassignedStop,
 )
-from routing.solver import SolveOptions, solve
-from routing.validate import validate
+from routing.engine.model import ClassLoad, Problem, Solution, Unassigned, Visit
+from routing.engine.model import Route as PlanRoute
+from routing.engine.solver import SolveOptions, solve
+from routing.engine.validate import validate
 from wms.db import transaction
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.models import Role, User, Vehicle, Warehouse
@@ -43,7 +43,7 @@ from wms.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
-JOB_KIND = "routing.dispatch:plan_job"
+JOB_KIND = "routing.dispatch.plans:plan_job"
 SAVE_ATTEMPTS = 5
 
 

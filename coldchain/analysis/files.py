@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coldchain.readings import ParsedReadings, parse_csv, parse_qtag
+from coldchain.analysis.readings import ParsedReadings, parse_csv, parse_qtag
 
 
 def is_qtag(head: bytes) -> bool:

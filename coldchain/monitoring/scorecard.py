@@ -8,7 +8,7 @@ and when residents collected them.
 Shelf life left is counted by the label: days from the day of receipt (or handover) to
 the lot's expiry date, and as a share of the product's shelf life. Excursions are the
 findings of the sensors in the places the ledger says the lot was while they lasted
-(``coldchain.exposure``), counted once per lot.
+(``coldchain.monitoring.exposure``), counted once per lot.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from coldchain.exposure import exposed_lots
-from coldchain.models import Finding, FindingKind
+from coldchain.monitoring.exposure import exposed_lots
+from coldchain.monitoring.models import Finding, FindingKind
 from wms.models import Lot, LotStatus, MoveKind, StockMove
 from wms.models.base import utcnow
 

@@ -1,6 +1,6 @@
 """Taking in a delivery of readings: resolve sensors, store, record the batch.
 
-Parsers (``coldchain.readings``) turn JSON or logger files into good rows (as
+Parsers (``coldchain.analysis.readings``) turn JSON or logger files into good rows (as
 arrays) and bad rows with their line numbers. Here good rows whose serial is
 unknown become bad rows too; everything else is stored once. The batch row
 records what happened to every row, so nothing is lost silently. Evaluation is
@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from coldchain.models import ReadingBatch
-from coldchain.readings import ParsedReadings
-from coldchain.store import sensor_ids, store
+from coldchain.analysis.readings import ParsedReadings
+from coldchain.monitoring.models import ReadingBatch
+from coldchain.monitoring.store import sensor_ids, store
 
 CHUNK = 200_000
 # Readings outside these years are clock errors, and the database cannot store year 0.
@@ -116,7 +116,7 @@ def ingest(session: Session, rows: Sequence[Row], errors: Sequence[dict[str, Any
            source: str, filename: str = "", user_id: int | None = None,
            progress: Callable[[float], None] | None = None) -> IngestReport:
     """The same for readings built in code (demo data, tests) rather than parsed."""
-    from coldchain.readings import BadRow
+    from coldchain.analysis.readings import BadRow
 
     parsed = ParsedReadings(
         serials=[r.serial for r in rows],

@@ -19,10 +19,10 @@ import numpy as np
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from coldchain.excursions import clean_series
-from coldchain.mkt import mkt
-from coldchain.models import Finding, FindingKind, Reading, SensorAttachment
-from coldchain.shelf_life import DAY_S, Kinetics, assess
+from coldchain.analysis.excursions import clean_series
+from coldchain.analysis.mkt import mkt
+from coldchain.analysis.shelf_life import DAY_S, Kinetics, assess
+from coldchain.monitoring.models import Finding, FindingKind, Reading, SensorAttachment
 from wms.models import Location, Lot
 from wms.models.base import utcnow
 from wms.models.ledger import StockMove

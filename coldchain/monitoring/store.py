@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coldchain.models import Sensor
+from coldchain.monitoring.models import Sensor
 
 
 def sensor_ids(session: Session, serials: Iterable[str]) -> dict[str, int]:

@@ -48,14 +48,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from coldchain.excursions import (
+from coldchain.analysis.excursions import (
     COLD,
     CONSECUTIVE,
     CUMULATIVE,
     HOT,
     AlarmRule,
 )
-from coldchain.units import MAX_PLAUSIBLE_C, MIN_PLAUSIBLE_C
+from coldchain.analysis.units import MAX_PLAUSIBLE_C, MIN_PLAUSIBLE_C
 
 DEFAULT_TZ = "Asia/Shanghai"
 Progress = Callable[[float], None]

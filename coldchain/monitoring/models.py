@@ -110,6 +110,12 @@ class Finding(Base):
 
     __table_args__ = (Index("ix_finding_sensor_start", "sensor_id", "start"),)
 
+    @property
+    def natural_key(self) -> str:
+        """(sensor, place, rule, start): the same excursion found again has the same key, so
+        re-evaluation finds the alerts it already raised instead of raising them twice."""
+        return f"{self.sensor_id}:{self.location_id}:{self.rule}:{self.start:%Y%m%dT%H%M%SZ}"
+
 
 class Alert(Base):
     """Something people must look at: an alarmed excursion, or a lot at risk and held."""

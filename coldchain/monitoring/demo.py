@@ -17,10 +17,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from coldchain import sensors
-from coldchain.evaluate import evaluate_sensor
-from coldchain.ingest import Row, ingest
-from coldchain.models import Sensor
+from coldchain.monitoring import sensors
+from coldchain.monitoring.evaluate import evaluate_sensor
+from coldchain.monitoring.ingest import Row, ingest
+from coldchain.monitoring.models import Sensor
 from wms.db import transaction
 from wms.models import Location, LocationKind, TempClass
 from wms.models.base import utcnow

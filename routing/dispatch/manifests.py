@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing.dispatch import is_current
-from routing.model import format_clock
-from routing.models import PlanStatus, Route, RoutePlan, RoutePlanRoute
-from routing.problem_builder import seconds
+from routing.dispatch.models import PlanStatus, Route, RoutePlan, RoutePlanRoute
+from routing.dispatch.plans import is_current
+from routing.dispatch.problem_builder import seconds
+from routing.engine.model import format_clock
 from wms import picking
 from wms.errors import Conflict
 from wms.models import Location, Lot, Reservation, TempClass

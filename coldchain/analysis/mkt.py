@@ -8,9 +8,9 @@ varying temperatures observed, for a reaction with activation energy ΔH (USP <1
 Conventions: temperatures in °C, result in °C; ΔH in kJ/mol, default 83.144 kJ/mol so that
 ΔH/R ≈ 10,000 K; R is the CODATA gas constant. Readings at equal intervals weigh the same;
 when intervals differ each reading is weighted by how long it held (its duration in seconds,
-see ``coldchain.excursions.hold_durations``). MKT is a stability figure for medicines
+see ``coldchain.analysis.excursions.hold_durations``). MKT is a stability figure for medicines
 (30-day window for controlled room temperature, 24 h for cold chain); for food spoilage use
-``coldchain.shelf_life``, and do not use MKT for frozen goods.
+``coldchain.analysis.shelf_life``, and do not use MKT for frozen goods.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from coldchain.units import GAS_CONSTANT_J, KELVIN_OFFSET
+from coldchain.analysis.units import GAS_CONSTANT_J, KELVIN_OFFSET
 
 DEFAULT_DELTA_H_KJ = 83.144
 

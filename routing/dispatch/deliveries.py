@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from routing.dispatch import require_current, route_for_update
-from routing.models import Route, RouteStatus, RouteStop, StopDelivery, StopStatus
+from routing.dispatch.models import Route, RouteStatus, RouteStop, StopDelivery, StopStatus
+from routing.dispatch.plans import require_current, route_for_update
 from wms import picking
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.ledger import record_move

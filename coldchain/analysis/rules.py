@@ -1,21 +1,18 @@
-"""Alarm rules per temperature zone, from ``data/alarm_rules.json``.
+"""Alarm rules per temperature zone: the rule book and how it is read from its JSON form.
 
-Operators change limits and delays in that file (or point ``WMS_ALARM_RULES`` at their
-own copy); code never hard-codes a threshold.
+Where the file lives (``data/alarm_rules.json`` or ``WMS_ALARM_RULES``) is the application's
+business (``coldchain.monitoring.alarm_rules``); this module only turns the document into
+rules, so it can be used on any file or dictionary. Code never hard-codes a threshold.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from coldchain.excursions import AlarmRule
-from wms.settings import PROJECT_ROOT
-
-DEFAULT_PATH = PROJECT_ROOT / "data" / "alarm_rules.json"
+from coldchain.analysis.excursions import AlarmRule
 
 
 @dataclass(frozen=True)
@@ -30,10 +27,8 @@ class RuleBook:
         return self.zones.get(str(zone), ()) if zone else ()
 
 
-@lru_cache(maxsize=4)
-def load(path: str | None = None) -> RuleBook:
-    raw = json.loads(Path(path or os.environ.get("WMS_ALARM_RULES") or DEFAULT_PATH)
-                     .read_text(encoding="utf-8"))
+def parse(raw: dict[str, Any]) -> RuleBook:
+    """The rule book of a parsed ``alarm_rules.json`` document."""
     zones, ranges = {}, {}
     for zone, spec in raw["zones"].items():
         zones[zone] = tuple(AlarmRule.from_dict(r) for r in spec["rules"])
@@ -42,3 +37,7 @@ def load(path: str | None = None) -> RuleBook:
     return RuleBook(zones, ranges, float(raw.get("max_gap_intervals", 6)),
                     float(raw.get("escalate_after_min", 30)),
                     float(raw.get("hold_when_life_used_above", 0.9)))
+
+
+def read(path: str | Path) -> RuleBook:
+    return parse(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -38,12 +38,13 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from wms.models.enums import TempClass
-
 HOT = "hot"
 COLD = "cold"
 CONSECUTIVE = "consecutive"
 CUMULATIVE = "cumulative"
+#: Temperature zones, the values of ``wms.models.enums.TempClass`` (a str enum, so its members
+#: compare equal to these): this module stays free of the database layer.
+FROZEN, CHILLED, AMBIENT = "frozen", "chilled", "ambient"
 
 #: Upper limit of a frozen zone (in range at exactly −18 °C).
 FROZEN_MAX_C = -18.0
@@ -118,14 +119,15 @@ class AlarmRule:
                    inclusive=bool(data.get("inclusive", False)))
 
 
-def zone_range(temp_class: TempClass | str,
+def zone_range(temp_class: str,
                ambient_range_c: tuple[float, float] = DEFAULT_AMBIENT_RANGE_C,
                ) -> tuple[float | None, float | None]:
     """Allowed (low, high) of a temperature zone, both inclusive; ``None`` means unbounded."""
-    temp_class = TempClass(temp_class)
-    if temp_class is TempClass.FROZEN:
+    if temp_class not in (FROZEN, CHILLED, AMBIENT):
+        raise ValueError(f"{temp_class!r} is not a temperature zone")
+    if temp_class == FROZEN:
         return None, FROZEN_MAX_C
-    if temp_class is TempClass.CHILLED:
+    if temp_class == CHILLED:
         return CHILLED_RANGE_C
     low, high = ambient_range_c
     if low >= high:
@@ -133,7 +135,7 @@ def zone_range(temp_class: TempClass | str,
     return float(low), float(high)
 
 
-def zone_rules(temp_class: TempClass | str, *, delay_min: float = 30.0,
+def zone_rules(temp_class: str, *, delay_min: float = 30.0,
                cumulative_delay_min: float | None = None,
                ambient_range_c: tuple[float, float] = DEFAULT_AMBIENT_RANGE_C,
                severity: str = "major",

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from coldchain.models import Alert, AlertStatus
+from coldchain.monitoring.models import Alert, AlertStatus
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.ledger import record_move
 from wms.models import Lot, LotStatus

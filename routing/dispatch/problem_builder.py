@@ -28,7 +28,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from routing.model import (
+from routing.dispatch.models import PlanStatus, Route, RoutePlan, RouteStop, RouteStopLine
+from routing.engine.model import (
     TEMPERATURE_CLASSES,
     ClassLoad,
     Compartment,
@@ -37,8 +38,7 @@ from routing.model import (
     Problem,
     Stop,
 )
-from routing.model import Vehicle as PlanVehicle
-from routing.models import PlanStatus, Route, RoutePlan, RouteStop, RouteStopLine
+from routing.engine.model import Vehicle as PlanVehicle
 from wms.models import (
     CustomerOrder,
     Location,

@@ -45,7 +45,7 @@ def remaining_life_facts(session, candidates: list[Candidate]) -> list[Candidate
     """Fill each candidate's remaining shelf life (days today, at the reference temperature)."""
     from dataclasses import replace
 
-    from coldchain.lot_history import history
+    from coldchain.monitoring.lot_history import history
 
     days: dict[int, float] = {}
     out = []

@@ -16,9 +16,11 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from coldchain import rules as rulebook
-from coldchain.excursions import Evaluation, evaluate
-from coldchain.models import (
+from coldchain.analysis.excursions import Evaluation, evaluate
+from coldchain.monitoring import alarm_rules
+from coldchain.monitoring.actions import check_shelf_life, hold_exposed_lots
+from coldchain.monitoring.exposure import subtree
+from coldchain.monitoring.models import (
     Alert,
     Finding,
     FindingKind,
@@ -40,10 +42,6 @@ def _dt(epoch: int | None) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
-def finding_key(sensor_id: int, location_id: int, rule: str, start: datetime) -> str:
-    return f"{sensor_id}:{location_id}:{rule}:{start:%Y%m%dT%H%M%SZ}"
-
-
 def series(session: Session, sensor_id: int, start: datetime | None,
            end: datetime | None) -> tuple[np.ndarray, np.ndarray]:
     stmt = select(Reading.ts, Reading.temp_c).where(Reading.sensor_id == sensor_id)
@@ -61,7 +59,7 @@ def evaluate_sensor(session: Session, sensor_id: int,
                     now: datetime | None = None) -> dict[str, int]:
     """Recompute the findings of every attachment of a sensor; return counts."""
     now = now or utcnow()
-    book = rulebook.load()
+    book = alarm_rules.load()
     # One evaluation of a sensor at a time: findings are replaced wholesale.
     sensor = session.get(Sensor, sensor_id, with_for_update=True)
     counts = {"excursions": 0, "alarms": 0, "gaps": 0, "alerts_raised": 0}
@@ -115,7 +113,7 @@ def _replace_findings(session: Session, sensor: Sensor, link: SensorAttachment,
 
 
 def _alert_for(session: Session, finding: Finding, location: Location, sensor: Sensor) -> int:
-    key = finding_key(sensor.id, location.id, finding.rule, finding.start)
+    key = finding.natural_key
     existing = session.scalar(select(Alert).where(Alert.finding_key == key))
     if existing is not None:
         existing.finding_id = finding.id
@@ -129,8 +127,6 @@ def _alert_for(session: Session, finding: Finding, location: Location, sensor: S
                       finding_id=finding.id, finding_key=key, location_id=location.id,
                       warehouse_id=location.warehouse_id))
     if finding.severity == SEVERE:
-        from coldchain.actions import hold_exposed_lots  # it needs finding_key from here
-
         hold_exposed_lots(session, finding, location)
     return 1
 
@@ -138,9 +134,6 @@ def _alert_for(session: Session, finding: Finding, location: Location, sensor: S
 def evaluation_job(factory: sessionmaker[Session], params: dict[str, Any],
                    progress) -> dict[str, Any]:
     """Background job: re-evaluate the sensors of a batch of readings."""
-    from coldchain.actions import check_shelf_life
-    from coldchain.exposure import subtree
-
     totals: dict[str, int] = {}
     sensor_ids = list(params["sensor_ids"])
     for i, sensor_id in enumerate(sensor_ids):
