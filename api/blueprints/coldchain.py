@@ -33,7 +33,8 @@ from api.schemas.coldchain import (
 )
 from coldchain.analysis.downsample import chart_points
 from coldchain.analysis.files import parse_logger_file
-from coldchain.analysis.readings import ParsedReadings, ReadingFormatError, normalise_json
+from coldchain.analysis.readings.conventions import ParsedReadings, ReadingFormatError
+from coldchain.analysis.readings.json_batch import normalise_json
 from coldchain.monitoring import alerts, sensors
 from coldchain.monitoring.alarm_rules import load as load_rules
 from coldchain.monitoring.evaluate import series

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from coldchain.analysis.readings import ParsedReadings, parse_csv, parse_qtag
+from coldchain.analysis.readings.conventions import ParsedReadings
+from coldchain.analysis.readings.generic_csv import parse_csv
+from coldchain.analysis.readings.qtag import parse_qtag
 
 
 def is_qtag(head: bytes) -> bool:

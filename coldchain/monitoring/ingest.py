@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from coldchain.analysis.readings import ParsedReadings
+from coldchain.analysis.readings.conventions import ParsedReadings
 from coldchain.monitoring.models import ReadingBatch
 from coldchain.monitoring.store import sensor_ids, store
 
@@ -116,7 +116,7 @@ def ingest(session: Session, rows: Sequence[Row], errors: Sequence[dict[str, Any
            source: str, filename: str = "", user_id: int | None = None,
            progress: Callable[[float], None] | None = None) -> IngestReport:
     """The same for readings built in code (demo data, tests) rather than parsed."""
-    from coldchain.analysis.readings import BadRow
+    from coldchain.analysis.readings.conventions import BadRow
 
     parsed = ParsedReadings(
         serials=[r.serial for r in rows],
