@@ -27,6 +27,11 @@ Conventions
 * **Order and duplicates do not matter.** Readings are sorted by time; for several readings
   with the same timestamp, the highest temperature is kept (the same choice whatever order
   they arrived in).
+
+Longer than 400 lines because the conventions above are the contract of every function
+below (rules, results, the sample-and-hold evaluation); the code itself is about 350
+lines and splitting the rule types from the evaluation would separate a rule from the
+only code that interprets it.
 """
 
 from __future__ import annotations
