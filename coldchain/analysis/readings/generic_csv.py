@@ -115,24 +115,23 @@ def _parse_lines(stream: Iterable[str], size: int | None, *, default_serial: str
             return fields[layout.timestamp].strip()
         return f"{fields[layout.date].strip()} {fields[layout.time].strip()}"
 
-    # Sample the first data rows to choose the timestamp format for the whole file.
+    # Sample the first data rows to choose the timestamp format for the whole file; rows
+    # read past the header window are kept in ``rest`` for the parse proper.
     rest = head[header_at + 1:]
-    samples = []
-    for line in rest:
+    samples: list[str] = []
+
+    def sample(line: str) -> bool:
+        """Take the line's time as a sample; True once there are enough."""
         if line.strip():
             fields = split_fields(line, d)
             if len(fields) >= need:
                 samples.append(time_text(fields))
-        if len(samples) >= _SAMPLE_ROWS:
-            break
-    if len(samples) < _SAMPLE_ROWS:
+        return len(samples) >= _SAMPLE_ROWS
+
+    if not any(sample(line) for line in rest):
         for line in it:
             rest.append(line)
-            if line.strip():
-                fields = split_fields(line, d)
-                if len(fields) >= need:
-                    samples.append(time_text(fields))
-            if len(samples) >= _SAMPLE_ROWS:
+            if sample(line):
                 break
     samples = [s for s in samples if s.strip()]
     if samples:
