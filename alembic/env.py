@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import coldchain.models  # noqa: F401  (registers the cold-chain tables on Base)
-import routing.models  # noqa: F401
+import coldchain.monitoring.models  # noqa: F401  (registers the cold-chain tables on Base)
+import routing.dispatch.models  # noqa: F401
 from alembic import context
 from wms.db import make_engine
 from wms.models import Base

@@ -89,7 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return send_from_directory(SWAGGER_ASSETS, filename)
 
     # Registers the "lsfo" allocation strategy before any request can ask for it.
-    import coldchain.allocation
+    import coldchain.monitoring.allocation
     from api.blueprints import (
         accounts,
         catalog,

@@ -31,12 +31,16 @@ from flask import current_app, g, request
 from sqlalchemy import select, union
 
 from api.runtime import db
+from coldchain.monitoring.models import Alert, Sensor
+from routing.dispatch import plans
+from routing.dispatch.models import Route, RoutePlan, RouteStop, RouteStopLine
 from wms import scope as wms_scope
 from wms.errors import Forbidden
 from wms.models import (
     CustomerOrder,
     Job,
     Location,
+    Lot,
     PickupPoint,
     Role,
     StockBalance,
@@ -224,8 +228,6 @@ def _move_warehouses(move_id: int) -> set[int] | None:
 
 
 def _sensor_warehouses(serial: str) -> set[int] | None:
-    from coldchain.models import Sensor
-
     found = db().execute(select(Sensor.id, Location.warehouse_id)
                          .outerjoin(Location, Location.id == Sensor.location_id)
                          .where(Sensor.serial == serial)).first()
@@ -235,20 +237,14 @@ def _sensor_warehouses(serial: str) -> set[int] | None:
 
 
 def _alert_warehouses(alert_id: int) -> set[int] | None:
-    from coldchain.models import Alert
-
     return _one(select(Alert.warehouse_id).where(Alert.id == alert_id))
 
 
 def _plan_warehouses(plan_id: int) -> set[int] | None:
-    from routing.models import RoutePlan
-
     return _one(select(RoutePlan.warehouse_id).where(RoutePlan.id == plan_id))
 
 
 def _route_warehouses(route_id: int) -> set[int] | None:
-    from routing.models import Route
-
     return _one(select(Route.warehouse_id).where(Route.id == route_id))
 
 
@@ -276,8 +272,6 @@ OWNER_ARGS = {"lot": "lot_id", "order": "ref", "move": "move_id", "sensor": "ser
 
 
 def _exists_lot(lot_id: int) -> bool:
-    from wms.models import Lot
-
     return db().get(Lot, lot_id) is not None
 
 
@@ -322,14 +316,12 @@ def require_warehouse(user: User, warehouse_id: int | None, what: str = "resourc
 def require_route(user: User, route_id: int):
     """A route the user may act on: a driver's own current route, or one of their
     warehouse's for everybody else."""
-    from routing import dispatch
-    from routing.models import Route
-
+    from routing.dispatch import plans
     route = db().get(Route, route_id)
     if route is None:
         return None
     if user.role == Role.DRIVER:
-        if route.driver_id != user.id or not dispatch.is_current(db(), route):
+        if route.driver_id != user.id or not plans.is_current(db(), route):
             raise Forbidden(f"route {route_id} is not one of your routes")
     else:
         require_warehouse(user, route.warehouse_id, "route")
@@ -338,9 +330,6 @@ def require_route(user: User, route_id: int):
 
 def require_order_on_own_route(user: User, ref: str) -> None:
     """A driver acts on an order only while it is on a current route they drive."""
-    from routing import dispatch
-    from routing.models import Route, RouteStop, RouteStopLine
-
     order_id = db().scalar(select(CustomerOrder.id).where(CustomerOrder.external_ref == ref))
     if order_id is None:
         return
@@ -348,7 +337,7 @@ def require_order_on_own_route(user: User, ref: str) -> None:
                           .join(RouteStopLine, RouteStopLine.stop_id == RouteStop.id)
                           .where(RouteStopLine.order_id == order_id,
                                  Route.driver_id == user.id).distinct())
-    if not any(dispatch.is_current(db(), r) for r in routes):
+    if not any(plans.is_current(db(), r) for r in routes):
         raise Forbidden(f"order {ref} is not on one of your routes")
 
 

@@ -19,10 +19,10 @@ from collections import Counter
 
 import numpy as np
 
-from routing.matrix import GreatCircleProvider, build_matrices
-from routing.model import ClassLoad, Compartment, Depot, Problem, Stop, Vehicle
-from routing.solver import SolveOptions, solve
-from routing.validate import validate
+from routing.engine.matrix import GreatCircleProvider, build_matrices
+from routing.engine.model import ClassLoad, Compartment, Depot, Problem, Stop, Vehicle
+from routing.engine.solver import SolveOptions, solve
+from routing.engine.validate import validate
 
 H = 3600
 DEPOTS = [("DC-PUDONG", 31.2200, 121.5450), ("DC-MINHANG", 31.1120, 121.3820),

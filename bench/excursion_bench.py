@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from coldchain.excursions import evaluate, zone_range, zone_rules
+from coldchain.analysis.excursions import evaluate, zone_range, zone_rules
 
 
 def make_series(n: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:

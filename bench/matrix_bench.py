@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from routing.matrix import GreatCircleProvider, build_matrices
+from routing.engine.matrix import GreatCircleProvider, build_matrices
 
 
 def best_of(repeat: int, fn) -> float:

@@ -26,9 +26,9 @@ from common import scratch_database, served_api
 from redis import Redis
 from sqlalchemy import text
 
-from coldchain.files import parse_logger_file
-from coldchain.ingest import ingest_parsed
-from coldchain.models import Sensor
+from coldchain.analysis.files import parse_logger_file
+from coldchain.monitoring.ingest import ingest_parsed
+from coldchain.monitoring.models import Sensor
 from wms import accounts
 from wms.db import make_engine, make_session_factory, transaction
 from wms.migrations import upgrade

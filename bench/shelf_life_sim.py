@@ -19,8 +19,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-import coldchain.allocation  # noqa: F401  (registers "lsfo")
-from coldchain.shelf_life import Kinetics, shelf_life_at
+import coldchain.monitoring.allocation  # noqa: F401  (registers "lsfo")
+from coldchain.analysis.shelf_life import Kinetics, shelf_life_at
 from wms.allocation import Candidate, Context, plan
 
 KINETICS = Kinetics("q10", shelf_life_days=10, ref_temp_c=4.0, q10=3.0)

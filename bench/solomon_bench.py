@@ -2,8 +2,8 @@
 
 Convention (CVRPLIB/DIMACS "distance only"): Euclidean distances truncated to one decimal,
 used for distance and travel time; 25 vehicles; minimise total distance. Each instance is
-turned into an ordinary routing problem and solved by ``routing.solver.solve``, then checked
-by ``routing.validate.validate``. The gap is measured against the optimal ``.sol`` routes.
+turned into an ordinary routing problem and solved by ``routing.engine.solver.solve``, then checked
+by ``routing.engine.validate.validate``. The gap is measured against the optimal ``.sol`` routes.
 
     python bench/solomon_bench.py --time 10                   # all 56 instances
     python bench/solomon_bench.py --time 5 --only C101,R101 --pyvrp
@@ -19,15 +19,15 @@ import sys
 import time
 from pathlib import Path
 
-from routing.solomon import (
+from routing.engine.solomon import (
     distance_matrix,
     read_instance,
     read_solution,
     route_distance,
     to_problem,
 )
-from routing.solver import SolveOptions, solve
-from routing.validate import validate
+from routing.engine.solver import SolveOptions, solve
+from routing.engine.validate import validate
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "solomon"
 FAMILIES = ("C1", "C2", "R1", "R2", "RC1", "RC2")

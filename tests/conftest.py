@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-import coldchain.models  # noqa: F401  (every table of the product is on Base.metadata)
-import routing.models  # noqa: F401
+import coldchain.monitoring.models  # noqa: F401  (every table of the product is on Base.metadata)
+import routing.dispatch.models  # noqa: F401
 from tests import factories
 from wms import migrations
 from wms.db import make_engine, make_session_factory

@@ -7,6 +7,11 @@ its origin. Everything is read from the ledger; nothing here writes.
 
 A reversed move and its reversal cancel each other: the quantities count what stands,
 while the list of moves shows both, so the correction stays visible.
+
+Longer than 400 lines because forward and backward traces share the move reader
+(``_moves``, reversals marked), ``places`` and ``quantities`` that are most of the module;
+each direction on its own is under 150 lines. A package (shared readers, forward,
+backward) is the next step if either direction grows.
 """
 
 from __future__ import annotations

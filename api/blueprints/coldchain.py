@@ -32,16 +32,17 @@ from api.schemas.coldchain import (
     SeriesSchema,
     WindowQuerySchema,
 )
-from coldchain import alerts, sensors
-from coldchain.downsample import chart_points
-from coldchain.evaluate import series
-from coldchain.files import parse_logger_file
-from coldchain.ingest import ingest_parsed
-from coldchain.lot_history import history
-from coldchain.models import Alert, Finding, ReadingBatch, Sensor
-from coldchain.readings import ParsedReadings, ReadingFormatError, normalise_json
-from coldchain.reports import location_series, mkt_report
-from coldchain.rules import load as load_rules
+from coldchain.analysis.downsample import chart_points
+from coldchain.analysis.files import parse_logger_file
+from coldchain.analysis.readings.conventions import ParsedReadings, ReadingFormatError
+from coldchain.analysis.readings.json_batch import normalise_json
+from coldchain.monitoring import alerts, sensors
+from coldchain.monitoring.alarm_rules import load as load_rules
+from coldchain.monitoring.evaluate import series
+from coldchain.monitoring.ingest import ingest_parsed
+from coldchain.monitoring.lot_history import history
+from coldchain.monitoring.models import Alert, Finding, ReadingBatch, Sensor
+from coldchain.monitoring.reports import location_series, mkt_report
 from wms import scope
 from wms.errors import Forbidden, ValidationFailed
 from wms.models import Location, Lot
@@ -146,7 +147,7 @@ def _ingest(parsed: ParsedReadings, *, source: str, filename: str = "",
 def _queue_evaluation(batch_id: int, sensor_ids: list[int]) -> dict:
     """Queue re-evaluation; readings are already stored, so a queue outage loses nothing."""
     try:
-        job = start_job("coldchain.evaluate:evaluation_job", {"sensor_ids": sensor_ids})
+        job = start_job("coldchain.monitoring.evaluate:evaluation_job", {"sensor_ids": sensor_ids})
     except Exception:
         log.exception("could not queue evaluation of reading batch %s", batch_id)
         return {"evaluation": "pending: the job queue is unreachable; readings are stored"}

@@ -34,8 +34,8 @@ from api.schemas.routing import (
     RouteSchema,
     UnassignedSchema,
 )
-from routing import deliveries, dispatch, manifests
-from routing.models import Route, RoutePlan
+from routing.dispatch import deliveries, manifests, plans
+from routing.dispatch.models import Route, RoutePlan
 from wms import idempotency, scope
 from wms.accounts import authenticate_token
 from wms.errors import NotFound
@@ -47,7 +47,7 @@ pages = PageBlueprint("manifest_pages", __name__)
 
 
 def _plan_for_user(plan_id: int) -> RoutePlan:
-    plan = dispatch.get_plan(db(), plan_id)
+    plan = plans.get_plan(db(), plan_id)
     policy.require_warehouse(current_user(), plan.warehouse_id, "route plan")
     return plan
 
@@ -91,7 +91,7 @@ class RoutePlans(MethodView):
         # SQLite it would hold the write lock the job needs). Committing, unlike rolling
         # back, keeps the loaded user fresh, so reading it does not open another.
         db().commit()
-        return start_job(dispatch.JOB_KIND, {
+        return start_job(plans.JOB_KIND, {
             "warehouse_id": warehouse_id, "date": args["date"].isoformat(),
             "time_limit_s": args["time_limit_s"], "created_by": current_user().id,
         }, warehouse_id=warehouse_id)
@@ -125,7 +125,7 @@ class PublishPlan(MethodView):
         """Publish a draft: its routes go to their drivers and replace the day's published
         plan."""
         _plan_for_user(plan_id)
-        plan = dispatch.publish(db(), plan_id, actor_id=current_user().id,
+        plan = plans.publish(db(), plan_id, actor_id=current_user().id,
                                 drivers=args["drivers"])
         db().commit()
         return plan

@@ -38,9 +38,9 @@ from api.schemas.trace import (
     ScorecardQuerySchema,
     ScorecardSchema,
 )
-from coldchain import scorecard
-from coldchain.lot_history import history
-from coldchain.models import SensorAttachment
+from coldchain.monitoring import scorecard
+from coldchain.monitoring.lot_history import history
+from coldchain.monitoring.models import SensorAttachment
 from wms import recall, trace
 from wms.exports import CriticalEvent, critical_events, epcis, fsma
 from wms.models import (

@@ -6,9 +6,9 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from api.schemas.common import BaseSchema
 from api.schemas.inventory import MoveSchema
-from routing.deliveries import EXCEPTION_KINDS
-from routing.manifests import clock
-from routing.models import PlanStatus
+from routing.dispatch.deliveries import EXCEPTION_KINDS
+from routing.dispatch.manifests import clock
+from routing.dispatch.models import PlanStatus
 
 
 class PlanRequestSchema(BaseSchema):

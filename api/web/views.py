@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from api import policy
 from api.runtime import db, runtime
 from api.web.session_auth import LANDING, check_form_token, csrf_token, signed_in_user
-from coldchain.models import Alert, AlertStatus
+from coldchain.monitoring.models import Alert, AlertStatus
 from wms import scope
 from wms.models import (
     CustomerOrder,
@@ -185,8 +185,8 @@ def alerts(user: User):
 @policy.rule("page.dispatch")
 @page
 def dispatch(user: User):
-    from routing.models import RoutePlan
-    from routing.problem_builder import load_rules
+    from routing.dispatch.models import RoutePlan
+    from routing.dispatch.problem_builder import load_rules
 
     warehouses = visible_warehouses(user)
     if not warehouses:
@@ -247,9 +247,9 @@ def _date_arg(raw: str | None) -> date | None:
 @page
 def driver(user: User):
     from api.blueprints.routes import route_visible_to
-    from routing import manifests
-    from routing.dispatch import is_current
-    from routing.models import Route
+    from routing.dispatch import manifests
+    from routing.dispatch.models import Route
+    from routing.dispatch.plans import is_current
 
     day = _date_arg(request.args.get("date")) or local_today(
         user, user.vehicle.warehouse if user.vehicle else None)
@@ -272,7 +272,7 @@ def driver(user: User):
 @policy.rule("page.trace")
 @page
 def trace(user: User):
-    from coldchain.rules import load as alarm_rules
+    from coldchain.monitoring.alarm_rules import load as alarm_rules
 
     lot_id = request.args.get("lot", type=int)
     return render_template("trace.html", user=user, title="Lot trace", lot_id=lot_id,

@@ -67,7 +67,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory, playwright_api) -> d
     done = subprocess.run([str(wms), "demo", "load"], env=env, capture_output=True, text=True,
                           timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    from routing.models import Route
+    from routing.dispatch.models import Route
     from wms.db import make_engine, make_session_factory
     from wms.models import User
 

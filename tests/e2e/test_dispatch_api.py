@@ -9,8 +9,8 @@ import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from routing import dispatch
-from routing.models import RoutePlan
+from routing.dispatch import plans
+from routing.dispatch.models import RoutePlan
 from tests.factories import ApiClient
 from tests.integration.test_dispatch import DAY, add_truck, order, stock_up
 from wms.db import transaction
@@ -80,7 +80,7 @@ def test_orders_to_delivered_stock_through_the_api(rq_api, sessions, world, redi
     assert [(u["stop_key"], u["reason"]) for u in unassigned] == [
         ("SH-P003/ambient", "no_compatible_vehicle")]
     with transaction(sessions) as s:
-        assert dispatch.check_plan(s.get(RoutePlan, plan["id"])) == []
+        assert plans.check_plan(s.get(RoutePlan, plan["id"])) == []
     listed = api.as_("staff").get("/api/route-plans", query_string={
         "warehouse": "SH1", "date": DAY.isoformat()}).json
     assert [(p["version"], p["status"], p["routes_count"]) for p in listed] == [

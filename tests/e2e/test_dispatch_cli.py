@@ -6,8 +6,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from api.cli import main
-from routing import demo_day, dispatch
-from routing.models import PlanStatus, RoutePlan
+from routing.dispatch import demo_day, plans
+from routing.dispatch.models import PlanStatus, RoutePlan
 from tests.integration.test_dispatch import DAY, check_saved_plans, order, stock_up
 from wms.db import transaction
 
@@ -62,8 +62,8 @@ def test_demo_day_publishes_valid_plans(sessions, world):
     assert result["warehouses"]["BJ1"]["orders"] == 0  # no stock there
     assert result["driver"]["username"] == "driver"
     with transaction(sessions) as s:
-        plans = s.scalars(select(RoutePlan)).all()
-        assert {p.status for p in plans} == {PlanStatus.PUBLISHED}
-        for p in plans:
-            assert dispatch.check_plan(p) == []
+        saved = s.scalars(select(RoutePlan)).all()
+        assert {p.status for p in saved} == {PlanStatus.PUBLISHED}
+        for p in saved:
+            assert plans.check_plan(p) == []
     assert check_saved_plans(sessions) == 2

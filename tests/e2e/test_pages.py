@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from coldchain.models import Alert
+from coldchain.monitoring.models import Alert
 from tests.factories import label
 from tests.integration.test_dispatch import DAY, stock_up
 from wms import accounts, orders

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from routing.dispatch import plan_day
-from routing.models import Route
+from routing.dispatch.models import Route
+from routing.dispatch.plans import plan_day
 from tests.factories import receive
 from wms.db import transaction
 from wms.models import MoveKind, StockMove

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from coldchain import sensors
-from coldchain.ingest import Row, ingest
-from coldchain.models import Finding, FindingKind
+from coldchain.monitoring import sensors
+from coldchain.monitoring.ingest import Row, ingest
+from coldchain.monitoring.models import Finding, FindingKind
 from tests.e2e.test_trace_api import _day, _ok
 from tests.unit.test_exports import VALIDATOR
 from wms.db import transaction

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from coldchain.alerts import escalate_overdue
-from coldchain.models import Alert, AlertStatus
+from coldchain.monitoring.alerts import escalate_overdue
+from coldchain.monitoring.models import Alert, AlertStatus
 from wms.db import transaction
 from wms.ledger import record_move, verify
 from wms.models import Location, Lot, LotStatus

@@ -11,8 +11,8 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
-from routing import dispatch, problem_builder
-from routing.models import PlanStatus, Route, RoutePlan, RouteStatus, RouteStop
+from routing.dispatch import plans, problem_builder
+from routing.dispatch.models import PlanStatus, Route, RoutePlan, RouteStatus, RouteStop
 from tests.factories import ZONES, location, receive
 from wms import accounts, jobs, orders, picking
 from wms.db import transaction
@@ -67,17 +67,17 @@ def order(sessions, ref: str, point: str, lines: dict[str, int], day: date = DAY
 
 
 def plan(sessions, world, day: date = DAY, limit: float = 1.0) -> dict:
-    return dispatch.plan_day(sessions, world.warehouses["SH1"], day, time_limit_s=limit,
+    return plans.plan_day(sessions, world.warehouses["SH1"], day, time_limit_s=limit,
                              created_by=world.users["dispatcher"])
 
 
 def check_saved_plans(sessions) -> int:
     """Every stored plan passes the routing validator; returns how many were checked."""
     with transaction(sessions) as s:
-        plans = s.scalars(select(RoutePlan)).all()
-        for p in plans:
-            assert dispatch.check_plan(p) == [], f"plan {p.id} v{p.version}"
-        return len(plans)
+        saved = s.scalars(select(RoutePlan)).all()
+        for p in saved:
+            assert plans.check_plan(p) == [], f"plan {p.id} v{p.version}"
+        return len(saved)
 
 
 # --- the problem -------------------------------------------------------------------------------
@@ -159,9 +159,9 @@ def test_an_invalid_plan_is_not_saved_and_the_job_fails(sessions, world, databas
                                                          monkeypatch):
     stock_up(sessions, world)
     order(sessions, "O-1", "SH-P001", {"C00002": 10})
-    monkeypatch.setattr(dispatch, "validate", lambda problem, solution: [
+    monkeypatch.setattr(plans, "validate", lambda problem, solution: [
         "route 0 (SH1-T01): cold-chain limit exceeded"])
-    job_id = jobs.enqueue(sessions, dispatch.JOB_KIND, {
+    job_id = jobs.enqueue(sessions, plans.JOB_KIND, {
         "warehouse_id": world.warehouses["SH1"], "date": DAY.isoformat(), "time_limit_s": 1},
         database_url=database_url, redis_url=None)
     with transaction(sessions) as s:
@@ -202,20 +202,20 @@ def test_saving_retries_under_the_next_version_when_one_is_taken(sessions, world
     stock_up(sessions, world)
     order(sessions, "O-1", "SH-P001", {"C00002": 10})
     first = plan(sessions, world)
-    real_func = dispatch.func
+    real_func = plans.func
     attempts = []
 
     def save_as_if_racing(session, *args, **kwargs):
         # The first attempt reads the highest version as it was before the first plan.
         attempts.append(1)
-        dispatch.func = _StaleMax(0) if len(attempts) == 1 else real_func
+        plans.func = _StaleMax(0) if len(attempts) == 1 else real_func
         try:
             return real_save(session, *args, **kwargs)
         finally:
-            dispatch.func = real_func
+            plans.func = real_func
 
-    real_save = dispatch._save
-    monkeypatch.setattr(dispatch, "_save", save_as_if_racing)
+    real_save = plans._save
+    monkeypatch.setattr(plans, "_save", save_as_if_racing)
     second = plan(sessions, world)
     assert (first["version"], second["version"], len(attempts)) == (1, 2, 2)
 
@@ -240,20 +240,20 @@ def test_publishing_supersedes_and_needs_a_driver_for_each_route(sessions, world
     v1 = plan(sessions, world)
     with transaction(sessions) as s:
         with pytest.raises(ValidationFailed) as err:
-            dispatch.publish(s, v1["plan_id"], actor_id=None)
+            plans.publish(s, v1["plan_id"], actor_id=None)
         assert list(err.value.errors) == ["drivers.SH1-T02"]
     with transaction(sessions) as s:
         with transaction(sessions) as s2:
             accounts.create_user(s2, username="relief", role="driver")
-        dispatch.publish(s, v1["plan_id"], actor_id=None, drivers={"SH1-T02": "relief"})
+        plans.publish(s, v1["plan_id"], actor_id=None, drivers={"SH1-T02": "relief"})
     v2 = plan(sessions, world)
     with transaction(sessions) as s:
-        dispatch.publish(s, v2["plan_id"], actor_id=None, drivers={"SH1-T02": "relief"})
+        plans.publish(s, v2["plan_id"], actor_id=None, drivers={"SH1-T02": "relief"})
     with transaction(sessions) as s:
         statuses = {p.version: p.status for p in s.scalars(select(RoutePlan))}
         assert statuses == {1: PlanStatus.SUPERSEDED, 2: PlanStatus.PUBLISHED}
         with pytest.raises(Conflict):
-            dispatch.publish(s, v1["plan_id"], actor_id=None)
+            plans.publish(s, v1["plan_id"], actor_id=None)
 
 
 def _start_route(sessions, world, route_id: int) -> None:
@@ -262,7 +262,7 @@ def _start_route(sessions, world, route_id: int) -> None:
         route = s.get(Route, route_id)
         order_id = route.stops[0].lines[0].order_id
         picking.pick(s, order_id, actor_id=None)
-    from routing import deliveries
+    from routing.dispatch import deliveries
 
     with transaction(sessions) as s:
         deliveries.load(s, route_id, actor_id=None,
@@ -277,7 +277,7 @@ def test_replanning_keeps_a_started_route(sessions, world):
     v1 = plan(sessions, world)
     assert v1["routes"] == 2
     with transaction(sessions) as s:
-        dispatch.publish(s, v1["plan_id"], actor_id=None)
+        plans.publish(s, v1["plan_id"], actor_id=None)
         first = s.get(RoutePlan, v1["plan_id"]).routes[0]
         started_id, started_vehicle = first.id, first.vehicle_id
         started_stops = [(st.stop_key, st.service_start_s) for st in first.stops]
@@ -297,7 +297,7 @@ def test_replanning_keeps_a_started_route(sessions, world):
         assert all(r.vehicle_id != started_vehicle for r in others)
         keys = [st.stop_key for r in p2.routes for st in r.stops]
         assert len(keys) == len(set(keys)) == 3 and not p2.unassigned
-        dispatch.publish(s, p2.id, actor_id=None)
+        plans.publish(s, p2.id, actor_id=None)
     assert check_saved_plans(sessions) == 2
 
 
@@ -308,12 +308,12 @@ def test_a_draft_made_before_a_route_started_cannot_be_published(sessions, world
     order(sessions, "O-2", "SH-P002", {"F00001": 150})
     v1 = plan(sessions, world)
     with transaction(sessions) as s:
-        dispatch.publish(s, v1["plan_id"], actor_id=None)
+        plans.publish(s, v1["plan_id"], actor_id=None)
         route_id = s.get(RoutePlan, v1["plan_id"]).routes[0].id
     v2 = plan(sessions, world)  # made while nothing had started
     _start_route(sessions, world, route_id)
     with transaction(sessions) as s, pytest.raises(Conflict, match="started after"):
-        dispatch.publish(s, v2["plan_id"], actor_id=None)
+        plans.publish(s, v2["plan_id"], actor_id=None)
 
 
 # --- on a real rq worker --------------------------------------------------------------------------
@@ -323,7 +323,7 @@ def test_plan_job_on_an_rq_worker(sessions, world, database_url, redis_url, queu
     stock_up(sessions, world)
     order(sessions, "O-1", "SH-P001", {"F00001": 30, "C00002": 20})
     order(sessions, "O-2", "SH-P002", {"C00002": 12})
-    job_id = jobs.enqueue(sessions, dispatch.JOB_KIND, {
+    job_id = jobs.enqueue(sessions, plans.JOB_KIND, {
         "warehouse_id": world.warehouses["SH1"], "date": DAY.isoformat(), "time_limit_s": 1},
         database_url=database_url, redis_url=redis_url, queue_name=queue_name,
         warehouse_id=world.warehouses["SH1"])
@@ -350,14 +350,14 @@ def test_a_failing_plan_job_on_a_worker_leaves_no_plan(sessions, world, database
     stock_up(sessions, world)
     order(sessions, "O-1", "SH-P001", {"C00002": 10})
 
-    real_save = dispatch._save
+    real_save = plans._save
 
     def broken_save(session, *args, **kwargs):
         real_save(session, *args, **kwargs)  # the whole plan is written...
         raise RuntimeError("disk full")  # ...and the commit never comes
 
-    monkeypatch.setattr(dispatch, "_save", broken_save)
-    job_id = jobs.enqueue(sessions, dispatch.JOB_KIND, {
+    monkeypatch.setattr(plans, "_save", broken_save)
+    job_id = jobs.enqueue(sessions, plans.JOB_KIND, {
         "warehouse_id": world.warehouses["SH1"], "date": DAY.isoformat(), "time_limit_s": 1},
         database_url=database_url, redis_url=redis_url, queue_name=queue_name)
     conn = Redis.from_url(redis_url)

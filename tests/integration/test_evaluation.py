@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from coldchain import sensors
-from coldchain.evaluate import evaluate_sensor
-from coldchain.ingest import Row, ingest
-from coldchain.models import Alert, Finding, FindingKind
+from coldchain.monitoring import sensors
+from coldchain.monitoring.evaluate import evaluate_sensor
+from coldchain.monitoring.ingest import Row, ingest
+from coldchain.monitoring.models import Alert, Finding, FindingKind
 from wms.db import transaction
 from wms.models import Location
 
@@ -70,7 +70,7 @@ def test_shuffled_duplicated_late_readings_give_the_same_findings(sessions, worl
     with transaction(sessions) as s:
         s.execute(Finding.__table__.delete())
         s.execute(Alert.__table__.delete())
-        from coldchain.models import Reading
+        from coldchain.monitoring.models import Reading
         s.execute(Reading.__table__.delete())
     rng = random.Random(3)
     shuffled = profile + rng.sample(profile, 20)

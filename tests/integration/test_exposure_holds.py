@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from coldchain import sensors
-from coldchain.evaluate import evaluate_sensor
-from coldchain.ingest import Row, ingest
-from coldchain.models import Alert
+from coldchain.monitoring import sensors
+from coldchain.monitoring.evaluate import evaluate_sensor
+from coldchain.monitoring.ingest import Row, ingest
+from coldchain.monitoring.models import Alert
 from wms.db import transaction
 from wms.ledger import record_move
 from wms.models import Location, Lot, LotStatus

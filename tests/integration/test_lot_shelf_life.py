@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from coldchain import sensors
-from coldchain.actions import check_shelf_life
-from coldchain.ingest import Row, ingest
-from coldchain.lot_history import history, stints
-from coldchain.models import Alert
+from coldchain.monitoring import sensors
+from coldchain.monitoring.actions import check_shelf_life
+from coldchain.monitoring.ingest import Row, ingest
+from coldchain.monitoring.lot_history import history, stints
+from coldchain.monitoring.models import Alert
 from wms.db import transaction
 from wms.ledger import record_move
 from wms.models import Location, Lot, LotStatus

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from api.app import create_app
 from api.cli import main
-from coldchain.models import Finding, ReadingBatch
+from coldchain.monitoring.models import Finding, ReadingBatch
 from tests.factories import ApiClient
 from wms.models import Job, JobStatus
 

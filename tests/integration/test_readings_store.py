@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from coldchain import sensors
-from coldchain.ingest import Row, ingest
-from coldchain.models import Reading, ReadingBatch, SensorAttachment
+from coldchain.monitoring import sensors
+from coldchain.monitoring.ingest import Row, ingest
+from coldchain.monitoring.models import Reading, ReadingBatch, SensorAttachment
 from wms.db import transaction
 from wms.models import Location
 
@@ -67,7 +67,7 @@ def test_orm_and_bulk_writes_agree_on_timestamps(sessions, world):
 def test_moving_a_sensor_closes_its_previous_attachment(sessions, world):
     sensor_id = _sensor(sessions, world)
     with transaction(sessions) as s:
-        from coldchain.models import Sensor
+        from coldchain.monitoring.models import Sensor
 
         sensor = s.get(Sensor, sensor_id)
         sensors.attach(s, sensor, s.get(Location, world.locations["SH1-T01-C"]), at=T0)

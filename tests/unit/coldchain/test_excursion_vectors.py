@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coldchain.excursions import CONSECUTIVE, CUMULATIVE, AlarmRule, evaluate
-from coldchain.readings import parse_qtag
+from coldchain.analysis.excursions import CONSECUTIVE, CUMULATIVE, AlarmRule, evaluate
+from coldchain.analysis.readings.qtag import parse_qtag
 
 DATA = Path(__file__).parent / "data"
 ALL_VECTORS = json.loads((DATA / "excursion_vectors.json").read_text())["vectors"]

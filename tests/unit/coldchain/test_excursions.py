@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coldchain.excursions import (
+from coldchain.analysis.excursions import (
     COLD,
     CONSECUTIVE,
     CUMULATIVE,

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coldchain.mkt import mkt
+from coldchain.analysis.mkt import mkt
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "mkt_vectors.json").read_text())["vectors"]
 

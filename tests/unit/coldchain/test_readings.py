@@ -6,13 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coldchain.readings import (
-    ReadingFormatError,
-    normalise_json,
-    parse_csv,
-    parse_csv_text,
-    parse_qtag,
-)
+from coldchain.analysis.readings.conventions import ReadingFormatError
+from coldchain.analysis.readings.generic_csv import parse_csv, parse_csv_text
+from coldchain.analysis.readings.json_batch import normalise_json
+from coldchain.analysis.readings.qtag import parse_qtag
 
 DATA = Path(__file__).parent / "data"
 

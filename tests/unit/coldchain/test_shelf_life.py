@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coldchain.shelf_life import (
+from coldchain.analysis.shelf_life import (
     Kinetics,
     assess,
     life_used,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from routing.model import ClassLoad, Compartment, Depot, Problem, Stop, Vehicle
+from routing.engine.model import ClassLoad, Compartment, Depot, Problem, Stop, Vehicle
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "routing" / "examples" / "small_city.json"
+EXAMPLE = Path(__file__).resolve().parents[3] / "routing/engine/examples/small_city.json"
 SOLOMON_DIR = Path(__file__).resolve().parents[2] / "data" / "solomon"
 
 

@@ -2,7 +2,7 @@ import json
 
 from click.testing import CliRunner
 
-from routing.cli import routes_cli
+from routing.engine.cli import routes_cli
 
 
 def test_solve_then_check_the_shipped_example(example_path, tmp_path):

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from routing.matrix import (
+from routing.engine.matrix import (
     FixedMatrixProvider,
     GreatCircleProvider,
     MatrixProvider,

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from routing.model import Problem, ProblemError, Solution, format_clock, parse_clock
+from routing.engine.model import Problem, ProblemError, Solution, format_clock, parse_clock
 
 
 def test_clock_parsing_accepts_seconds_and_hh_mm():

@@ -4,8 +4,8 @@ plan passes the independent validator."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing.diagnose import REASONS
-from routing.model import (
+from routing.engine.diagnose import REASONS
+from routing.engine.model import (
     TEMPERATURE_CLASSES,
     ClassLoad,
     Compartment,
@@ -14,8 +14,8 @@ from routing.model import (
     Stop,
     Vehicle,
 )
-from routing.solver import SolveOptions, solve
-from routing.validate import validate
+from routing.engine.solver import SolveOptions, solve
+from routing.engine.validate import validate
 
 H = 3600
 

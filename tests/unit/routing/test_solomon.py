@@ -2,15 +2,15 @@ from pathlib import Path
 
 import pytest
 
-from routing.solomon import (
+from routing.engine.solomon import (
     distance_matrix,
     read_instance,
     read_solution,
     route_distance,
     to_problem,
 )
-from routing.solver import SolveOptions, plan_from_sequences, solve
-from routing.validate import validate
+from routing.engine.solver import SolveOptions, plan_from_sequences, solve
+from routing.engine.validate import validate
 
 SOLOMON = Path(__file__).resolve().parents[2] / "data" / "solomon"
 

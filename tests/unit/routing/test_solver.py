@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
-from routing import diagnose
-from routing.matrix import GreatCircleProvider, Matrices
-from routing.model import Depot, Problem
-from routing.schedule import RouteTimer
-from routing.solver import SolveOptions, plan_from_sequences, solve
-from routing.validate import validate
+from routing.engine import diagnose
+from routing.engine.matrix import GreatCircleProvider, Matrices
+from routing.engine.model import Depot, Problem
+from routing.engine.schedule import RouteTimer
+from routing.engine.solver import SolveOptions, plan_from_sequences, solve
+from routing.engine.validate import validate
 
 FAST = SolveOptions(time_limit_s=1.0)
 

@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from routing.model import ClassLoad, Unassigned
-from routing.solver import SolveOptions, solve
-from routing.validate import validate
+from routing.engine.model import ClassLoad, Unassigned
+from routing.engine.solver import SolveOptions, solve
+from routing.engine.validate import validate
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def route_with(solution, stop_id):
 
 
 def test_validator_never_imports_the_optimiser():
-    code = ("import sys, routing.validate; "
+    code = ("import sys, routing.engine.validate; "
             "sys.exit(any(m.startswith('ortools') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 

@@ -1,0 +1,71 @@
+"""``wms demo``: the demo data set, with today's deliveries planned and published."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from api.cli.common import bar_stepper, settings
+from wms.db import make_engine, make_session_factory
+
+
+@click.group("demo")
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("load")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--json-tokens", is_flag=True, help="print the tokens as JSON")
+def demo_load(seed: int, json_tokens: bool) -> None:
+    """Migrate and fill an empty database with the demo data set; print a token per role."""
+    from coldchain.monitoring.demo import load_sensors
+    from wms import demo as demo_data
+    from wms import migrations
+
+    engine = make_engine(settings().database_url)
+    migrations.upgrade(engine)
+    factory = make_session_factory(engine)
+    with click.progressbar(length=100, label="building demo data", file=sys.stderr) as bar:
+        progress = bar_stepper(bar, 1)
+        summary = demo_data.load(factory, seed=seed, progress=progress)
+        progress(100)
+    with click.progressbar(length=100, label="temperature loggers", file=sys.stderr) as bar:
+        summary["counts"].update(load_sensors(factory, seed=seed,
+                                              progress=bar_stepper(bar, 100)))
+    day = _demo_day(factory, seed)
+    if json_tokens:
+        click.echo(json.dumps({**summary["tokens"], "driver_with_route": day["driver"]},
+                              indent=2))
+        return
+    click.echo("\n" + ", ".join(f"{v} {k}" for k, v in summary["counts"].items()))
+    click.echo("\nAPI tokens (send as 'Authorization: Bearer <token>'):")
+    driver = day["driver"]
+    if driver:  # the driver to show is one who has a route today
+        summary["tokens"]["driver"] = driver
+    for role, info in summary["tokens"].items():
+        note = f"  (route {info['route_id']} today)" if "route_id" in info else ""
+        click.echo(f"  {role:<10} {info['username']:<16} {info['token']}{note}")
+    if driver:
+        click.echo(f"\nprintable manifest: /manifests/{driver['route_id']}?token={driver['token']}")
+    click.echo(f"web pages: /signin as any of these users, password {demo_data.DEMO_PASSWORD!r}")
+
+
+def _demo_day(factory, seed: int) -> dict:
+    """Today's orders, allocation and published plans for every warehouse."""
+    from routing.dispatch import demo_day
+
+    def progress(label: str):
+        return bar_stepper(click.progressbar(length=100, label=label, file=sys.stderr), 1,
+                           finish=True)
+
+    click.echo("today's deliveries: orders, allocation, route plans", err=True)
+    result = demo_day.run(factory, seed=seed, progress=progress)
+    for code, f in result["warehouses"].items():
+        click.echo(f"{code}: {f['orders']} orders ({f['units allocated']} units allocated, "
+                   f"{f['units on backorder']} on backorder), {f['stops']} stops on "
+                   f"{f['routes']} routes, {f['unassigned']} unassigned, {f['km']} km, "
+                   f"planned in {f['plan seconds']} s", err=True)
+    return result

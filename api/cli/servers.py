@@ -1,0 +1,36 @@
+"""``wms serve`` and ``wms worker``: gunicorn for the web tier, rq for background jobs."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from api.cli.common import settings
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", default=2, show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API and pages with gunicorn."""
+    os.execvp(sys.executable, [
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
+        "--access-logfile", "-", "api.wsgi:app",
+    ])
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="exit when the queue is empty")
+def worker(burst: bool) -> None:
+    """Run an rq worker for background jobs (needs WMS_REDIS_URL)."""
+    config = settings()
+    if not config.redis_url:
+        raise click.ClickException("set WMS_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+    from redis import Redis
+    from rq import Queue, Worker
+
+    conn = Redis.from_url(config.redis_url)
+    Worker([Queue(config.queue_name, connection=conn)], connection=conn).work(burst=burst)

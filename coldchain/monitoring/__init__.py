@@ -1,0 +1,4 @@
+"""Cold-chain monitoring in the database: sensors and their attachments, storing readings,
+evaluating them into findings and alerts, holding exposed lots, escalation, lot
+temperature histories, reports, supplier scorecards, LSFO allocation and demo sensors.
+Uses ``coldchain.analysis`` for every computation."""

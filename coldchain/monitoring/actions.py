@@ -1,0 +1,79 @@
+"""What the system does about a severe excursion: hold every lot that sat through it.
+
+Each hold is a ledger move (through ``wms.stock.hold_lot``) and raises an alert
+for people to acknowledge and resolve (release or scrap).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coldchain.monitoring.alarm_rules import load as load_rules
+from coldchain.monitoring.exposure import exposed_lots
+from coldchain.monitoring.lot_history import history
+from coldchain.monitoring.models import Alert, Finding
+from wms.models import Location, Lot, LotStatus
+from wms.models.ledger import StockBalance
+from wms.stock import hold_lot
+
+
+def hold_exposed_lots(session: Session, finding: Finding, location: Location) -> list[int]:
+    held = []
+    base_key = finding.natural_key
+    reason = (f"cold-chain excursion at {location.code}: {finding.rule}, peak "
+              f"{finding.peak_c:.1f} °C from {finding.start:%Y-%m-%d %H:%M}Z")
+    for lot_id, units in sorted(exposed_lots(session, location, finding.start,
+                                             finding.end).items()):
+        lot = session.get(Lot, lot_id)
+        key = f"lot:{lot_id}:{base_key}"
+        if session.scalar(select(Alert.id).where(Alert.finding_key == key)) is not None:
+            continue
+        if lot.status == LotStatus.AVAILABLE:
+            hold_lot(session, lot_id, reason, actor_id=None)
+            held.append(lot_id)
+        session.add(Alert(
+            kind="lot_hold", severity=finding.severity, lot_id=lot_id, finding_id=finding.id,
+            finding_key=key, location_id=location.id, warehouse_id=location.warehouse_id,
+            message=f"lot {lot.lot_code} ({lot.product.name}, {units} units exposed) "
+                    f"{'put on hold' if lot_id in held else 'already ' + lot.status}: {reason}",
+        ))
+    session.flush()
+    return held
+
+
+def check_shelf_life(session: Session, *, location_ids: list[int] | None = None,
+                     threshold: float | None = None, now: datetime | None = None) -> list[int]:
+    """Hold lots in stock whose temperature history used up too much of their life.
+
+    ``location_ids`` limits the check to lots with stock there (after an evaluation,
+    the places its sensors measured); otherwise every lot in stock is checked.
+    """
+    limit = load_rules().hold_when_life_used_above if threshold is None else threshold
+    stmt = (select(StockBalance.lot_id).join(Lot, Lot.id == StockBalance.lot_id)
+            .where(StockBalance.on_hand > 0, Lot.status == LotStatus.AVAILABLE).distinct())
+    if location_ids is not None:
+        stmt = stmt.where(StockBalance.location_id.in_(location_ids))
+    held = []
+    for lot_id in sorted(session.scalars(stmt)):
+        found = history(session, lot_id, now=now)
+        if found.used_fraction < limit:
+            continue
+        lot = session.get(Lot, lot_id)
+        reason = (f"{found.used_fraction:.0%} of shelf life used by its temperature history "
+                  f"({found.remaining_days:.1f} days left at {lot.product.ref_temp_c:g} °C)")
+        warehouse_id = _warehouse_of(session, lot_id)
+        hold_lot(session, lot_id, reason, actor_id=None)
+        session.add(Alert(kind="shelf_life", severity="severe", lot_id=lot_id,
+                          finding_key=f"shelf:{lot_id}", warehouse_id=warehouse_id,
+                          message=f"lot {lot.lot_code} ({lot.product.name}) put on hold: {reason}"))
+        held.append(lot_id)
+    session.flush()
+    return held
+
+
+def _warehouse_of(session: Session, lot_id: int) -> int | None:
+    return session.scalar(select(StockBalance.warehouse_id).where(
+        StockBalance.lot_id == lot_id, StockBalance.on_hand > 0).limit(1))

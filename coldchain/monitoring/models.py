@@ -1,0 +1,145 @@
+"""Sensors, their attachment history, temperature readings, findings and alerts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wms.models.base import Base, UTCDateTime, str_enum, utcnow
+from wms.models.master import Location
+
+
+class FindingKind(enum.StrEnum):
+    EXCURSION = "excursion"
+    GAP = "gap"
+
+
+class AlertStatus(enum.StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+
+
+class Sensor(Base):
+    """A temperature logger. It moves between rooms and trucks; see its attachments."""
+
+    __tablename__ = "sensor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    model: Mapped[str] = mapped_column(String(60), default="")
+    sampling_interval_s: Mapped[int] = mapped_column(Integer, default=300)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    location: Mapped[Location | None] = relationship()
+
+
+class SensorAttachment(Base):
+    """Where a sensor hung, from when until when (open-ended while it still hangs there)."""
+
+    __tablename__ = "sensor_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensor.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), index=True)
+    attached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Reading(Base):
+    """One temperature reading; a (sensor, timestamp) pair is stored once, whatever arrives."""
+
+    __tablename__ = "reading"
+
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensor.id"), primary_key=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    temp_c: Mapped[float] = mapped_column(Float)
+
+
+class ReadingBatch(Base):
+    """A delivery of readings (JSON batch or logger file) and what became of its rows."""
+
+    __tablename__ = "reading_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    stored: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    sensor_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Null until an evaluation job was queued; `wms readings evaluate --pending` catches up.
+    evaluation_job_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class Finding(Base):
+    """An excursion (out of range long enough to matter) or a gap in a sensor's data."""
+
+    __tablename__ = "finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[FindingKind] = mapped_column(str_enum(FindingKind, "finding_kind"))
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensor.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(80), default="")
+    direction: Mapped[str] = mapped_column(String(8), default="")
+    threshold_c: Mapped[float | None] = mapped_column(Float)
+    delay_min: Mapped[float | None] = mapped_column(Float)
+    severity: Mapped[str] = mapped_column(String(16), default="")
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    alarm_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    peak_c: Mapped[float | None] = mapped_column(Float)
+    duration_s: Mapped[float] = mapped_column(Float, default=0)
+    degree_minutes: Mapped[float] = mapped_column(Float, default=0)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    sensor: Mapped[Sensor] = relationship(lazy="joined")
+    location: Mapped[Location] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_finding_sensor_start", "sensor_id", "start"),)
+
+    @property
+    def natural_key(self) -> str:
+        """(sensor, place, rule, start): the same excursion found again has the same key, so
+        re-evaluation finds the alerts it already raised instead of raising them twice."""
+        return f"{self.sensor_id}:{self.location_id}:{self.rule}:{self.start:%Y%m%dT%H%M%SZ}"
+
+
+class Alert(Base):
+    """Something people must look at: an alarmed excursion, or a lot at risk and held."""
+
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[AlertStatus] = mapped_column(
+        str_enum(AlertStatus, "alert_status"), default=AlertStatus.OPEN, index=True)
+    message: Mapped[str] = mapped_column(Text)
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id", ondelete="SET NULL"))
+    # The finding's natural key survives re-evaluation, which may renumber findings.
+    finding_key: Mapped[str] = mapped_column(String(120), default="", index=True)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"), index=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ack_comment: Mapped[str] = mapped_column(Text, default="")
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str] = mapped_column(String(20), default="")
+    resolution_comment: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,256 @@
+"""A routing problem for one warehouse and delivery date, built from the database.
+
+Demand is what is allocated: the units reserved for the day's orders that have not reached
+their pickup point yet, summed per pickup point and temperature class. Crates are counted
+per stop and class, ``ceil(sum(units / units_per_crate))``: a pickup point's goods of one
+class are packed together, so part-filled crates of different products are shared, and
+only the last crate of each class is part-filled.
+
+A pickup point whose classes no single vehicle can carry (frozen and ambient goods, with a
+fleet of reefers without an ambient compartment and ambient vans) becomes one stop per group
+of classes that some vehicle carries together; two vehicles then call at the same point.
+
+Routes that have started (see :mod:`routing.dispatch`) keep their vehicle and stops: both
+are left out of the problem to solve, and put back into the full problem that a saved plan
+is checked against.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import date, time
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from routing.dispatch.models import PlanStatus, Route, RoutePlan, RouteStop, RouteStopLine
+from routing.engine.model import (
+    TEMPERATURE_CLASSES,
+    ClassLoad,
+    Compartment,
+    Depot,
+    MatrixSettings,
+    Problem,
+    Stop,
+)
+from routing.engine.model import Vehicle as PlanVehicle
+from wms.models import (
+    CustomerOrder,
+    Location,
+    LocationKind,
+    OrderLine,
+    OrderStatus,
+    PickupPoint,
+    Product,
+    Reservation,
+    Vehicle,
+    Warehouse,
+)
+from wms.settings import PROJECT_ROOT, Settings
+
+DEFAULT_RULES = PROJECT_ROOT / "data" / "dispatch_rules.json"
+# Orders in these states have nothing left to carry.
+DONE = (OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.COLLECTED)
+
+
+@dataclass(frozen=True)
+class DispatchRules:
+    cold_chain_max_s: dict[str, int]
+    service_per_crate_s: float = 0.0
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: str | None = None) -> DispatchRules:
+    """Rules from ``data/dispatch_rules.json`` (or the file named by WMS_DISPATCH_RULES)."""
+    raw = json.loads(Path(path or os.environ.get("WMS_DISPATCH_RULES") or DEFAULT_RULES)
+                     .read_text(encoding="utf-8"))
+    limits = {c: int(m * 60) for c, m in raw.get("cold_chain_max_minutes", {}).items()
+              if m is not None}
+    unknown = set(limits) - set(TEMPERATURE_CLASSES)
+    if unknown:
+        raise ValueError(f"dispatch rules name unknown temperature classes: {sorted(unknown)}")
+    return DispatchRules(cold_chain_max_s=limits,
+                         service_per_crate_s=float(raw.get("service_per_crate_s", 0)))
+
+
+@dataclass(frozen=True)
+class StopLine:
+    """Units of one order line to bring to a stop."""
+
+    order_id: int
+    order_line_id: int
+    product_id: int
+    temp_class: str
+    quantity: int
+
+
+@dataclass
+class DayProblem:
+    """``problem`` is what the solver gets; ``full`` adds the locked routes' vehicles and
+    stops, and is what a saved plan must satisfy."""
+
+    warehouse_id: int
+    day: date
+    problem: Problem
+    full: Problem
+    stop_points: dict[str, int] = field(default_factory=dict)  # stop id -> pickup point id
+    stop_lines: dict[str, list[StopLine]] = field(default_factory=dict)
+    vehicle_ids: dict[str, int] = field(default_factory=dict)  # code -> id
+    locked_route_ids: list[int] = field(default_factory=list)
+
+
+def seconds(t: time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def depot_for(warehouse: Warehouse) -> Depot:
+    return Depot(id=warehouse.code, lat=warehouse.lat, lon=warehouse.lon,
+                 open=seconds(warehouse.opens_at), close=seconds(warehouse.closes_at),
+                 loading_s=warehouse.loading_minutes * 60)
+
+
+def vehicle_for(v: Vehicle, depot: str) -> PlanVehicle:
+    compartments = [Compartment(c, getattr(v, f"{c}_crates"), getattr(v, f"{c}_kg"))
+                    for c in TEMPERATURE_CLASSES
+                    if getattr(v, f"{c}_crates") > 0 and getattr(v, f"{c}_kg") > 0]
+    return PlanVehicle(id=v.code, depot=depot, compartments=compartments,
+                       shift_start=seconds(v.shift_start), shift_end=seconds(v.shift_end),
+                       max_duration_s=v.max_route_minutes * 60, fixed_cost=v.fixed_cost,
+                       cost_per_km=v.cost_per_km, speed_factor=v.speed_factor)
+
+
+def current_plan(session: Session, warehouse_id: int, day: date) -> RoutePlan | None:
+    """The published plan of a warehouse's day, if any."""
+    return session.scalar(select(RoutePlan).where(
+        RoutePlan.warehouse_id == warehouse_id, RoutePlan.delivery_date == day,
+        RoutePlan.status == PlanStatus.PUBLISHED))
+
+
+def locked_routes(session: Session, warehouse_id: int, day: date) -> list[Route]:
+    plan = current_plan(session, warehouse_id, day)
+    return [r for r in plan.routes if r.locked] if plan is not None else []
+
+
+def class_groups(classes: list[str], fleet: list[frozenset[str]]) -> list[list[str]]:
+    """Split a stop's classes into groups that some vehicle carries together."""
+    if not classes or any(set(classes) <= carried for carried in fleet):
+        return [classes]
+    groups: list[list[str]] = []
+    for c in classes:
+        for g in groups:
+            if any({*g, c} <= carried for carried in fleet):
+                g.append(c)
+                break
+        else:
+            groups.append([c])
+    return groups
+
+
+def _demand_lines(session: Session, warehouse_id: int, day: date, skip_lines: set[int]):
+    """(pickup point, StopLine, crate size, unit kg) for every line with units to carry."""
+    rows = session.execute(
+        select(CustomerOrder.pickup_point_id, OrderLine.order_id, OrderLine.id,
+               Product.id, Product.temp_class, Product.units_per_crate, Product.unit_weight_kg,
+               func.sum(Reservation.quantity))
+        .join(OrderLine, OrderLine.id == Reservation.order_line_id)
+        .join(CustomerOrder, CustomerOrder.id == OrderLine.order_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .join(Location, Location.id == Reservation.location_id)
+        .where(CustomerOrder.warehouse_id == warehouse_id, CustomerOrder.delivery_date == day,
+               CustomerOrder.status.not_in(DONE),
+               Location.kind != LocationKind.PICKUP_POINT)
+        .group_by(CustomerOrder.pickup_point_id, OrderLine.order_id, OrderLine.id, Product.id,
+                  Product.temp_class, Product.units_per_crate, Product.unit_weight_kg)
+        .order_by(CustomerOrder.pickup_point_id, OrderLine.order_id, OrderLine.id)).all()
+    for point_id, order_id, line_id, product_id, temp, per_crate, kg, qty in rows:
+        if line_id in skip_lines or not qty:
+            continue
+        yield point_id, StopLine(order_id, line_id, product_id, temp.value, int(qty)), \
+            per_crate, kg
+
+
+def _locked_part(session: Session, routes: list[Route], warehouse_id: int, day: date
+                 ) -> tuple[list[PlanVehicle], list[Stop], set[int]]:
+    """The locked routes' vehicles and stops, as the plan that made them saw them."""
+    if not routes:
+        return [], [], set()
+    plan = current_plan(session, warehouse_id, day)
+    assert plan is not None
+    stops_by_id = {s["id"]: s for s in plan.problem["stops"]}
+    vehicles_by_id = {v["id"]: v for v in plan.problem["vehicles"]}
+    vehicles, stops = [], []
+    for route in routes:
+        vehicles.append(PlanVehicle.from_dict(vehicles_by_id[route.vehicle.code]))
+        stops.extend(Stop.from_dict(stops_by_id[s.stop_key]) for s in route.stops)
+    lines = set(session.scalars(
+        select(RouteStopLine.order_line_id).join(RouteStop, RouteStop.id == RouteStopLine.stop_id)
+        .where(RouteStop.route_id.in_([r.id for r in routes]))))
+    return vehicles, stops, lines
+
+
+def build(session: Session, warehouse_id: int, day: date, *,
+          settings: Settings | None = None, rules: DispatchRules | None = None) -> DayProblem:
+    """The day's problem for a warehouse, leaving out routes that have started."""
+    settings = settings or Settings.from_env()
+    rules = rules or load_rules()
+    warehouse = session.get(Warehouse, warehouse_id)
+    if warehouse is None:
+        raise LookupError(f"no warehouse with id {warehouse_id}")
+    depot = depot_for(warehouse)
+    locked = locked_routes(session, warehouse_id, day)
+    locked_vehicle_ids = {r.vehicle_id for r in locked}
+    fleet_rows = session.scalars(select(Vehicle).where(
+        Vehicle.warehouse_id == warehouse_id, Vehicle.active.is_(True))
+        .order_by(Vehicle.code)).all()
+    free = [v for v in fleet_rows if v.id not in locked_vehicle_ids]
+    vehicles = [vehicle_for(v, depot.id) for v in free]
+    held_vehicles, held_stops, held_lines = _locked_part(session, locked, warehouse_id, day)
+    taken_ids = {s.id for s in held_stops}
+
+    per_point: dict[int, list[tuple[StopLine, int, float]]] = {}
+    for point_id, line, per_crate, kg in _demand_lines(session, warehouse_id, day, held_lines):
+        per_point.setdefault(point_id, []).append((line, per_crate, kg))
+    points = {p.id: p for p in session.scalars(
+        select(PickupPoint).where(PickupPoint.id.in_(list(per_point))))}
+    fleet = [frozenset(c.temperature for c in v.compartments) for v in vehicles]
+
+    out = DayProblem(warehouse_id=warehouse_id, day=day, problem=None, full=None,  # type: ignore[arg-type]
+                     vehicle_ids={v.code: v.id for v in fleet_rows},
+                     locked_route_ids=[r.id for r in locked])
+    stops: list[Stop] = []
+    for point_id in sorted(per_point, key=lambda pid: points[pid].code):
+        point, lines = points[point_id], per_point[point_id]
+        classes = [c for c in TEMPERATURE_CLASSES if any(ln.temp_class == c for ln, _, _ in lines)]
+        groups = class_groups(classes, fleet)
+        for group in groups:
+            stop_id = point.code if len(groups) == 1 else f"{point.code}/{'+'.join(group)}"
+            n = 1
+            while stop_id in taken_ids:
+                n += 1
+                stop_id = f"{stop_id.split('#')[0]}#{n}"
+            taken_ids.add(stop_id)
+            demand: dict[str, ClassLoad] = {}
+            mine = [(ln, per_crate, kg) for ln, per_crate, kg in lines if ln.temp_class in group]
+            for c in group:
+                of_c = [(ln, pc, kg) for ln, pc, kg in mine if ln.temp_class == c]
+                crates = math.ceil(sum(ln.quantity / pc for ln, pc, _ in of_c) - 1e-9)
+                weight = round(sum(ln.quantity * kg for ln, _, kg in of_c), 3)
+                demand[c] = ClassLoad(crates=crates, kg=weight)
+            stops.append(Stop(id=stop_id, lat=point.lat, lon=point.lon,
+                              window=(seconds(point.window_start), seconds(point.window_end)),
+                              service_fixed_s=point.service_minutes * 60,
+                              service_per_crate_s=rules.service_per_crate_s, demand=demand))
+            out.stop_points[stop_id] = point_id
+            out.stop_lines[stop_id] = [ln for ln, _, _ in mine]
+    matrix = MatrixSettings(circuity=settings.road_circuity, speed_kmh=settings.truck_speed_kmh)
+    name = f"{warehouse.code} {day.isoformat()}"
+    out.problem = Problem(depots=[depot], stops=stops, vehicles=vehicles,
+                          cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name)
+    out.full = Problem(depots=[depot], stops=held_stops + stops, vehicles=held_vehicles + vehicles,
+                       cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name)
+    return out

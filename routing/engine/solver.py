@@ -1,0 +1,393 @@
+"""Vehicle routing with time windows, compartments and cold-chain limits on OR-Tools.
+
+The optimiser decides which vehicle serves which stops in which order. The times handed to
+drivers are then recomputed by :mod:`routing.engine.schedule` from the same integer travel times,
+because OR-Tools' own cumul values are only one feasible assignment and need not respect
+side constraints added to its CP model. Any route that still breaks a rule after that is
+trimmed, and the trimmed stops are reported, so a returned plan always passes the validator.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from . import diagnose
+from .matrix import GreatCircleProvider, Matrices, MatrixProvider, build_matrices, distance_units
+from .model import (
+    MAX_TIME_S,
+    TEMPERATURE_CLASSES,
+    ClassLoad,
+    Problem,
+    Route,
+    Solution,
+    Unassigned,
+    Visit,
+)
+from .schedule import Infeasible, RouteTimer
+
+Progress = Callable[[float, str], None]
+
+COST_SCALE = 1000  # optimiser costs are integer thousandths of a currency unit
+KG_SCALE = 1000  # weights are handled in grams
+
+FIRST_SOLUTION_STRATEGIES = tuple(
+    v.name for v in routing_enums_pb2.FirstSolutionStrategy.Value.DESCRIPTOR.values
+    if v.name != "UNSET")
+METAHEURISTICS = tuple(
+    v.name for v in routing_enums_pb2.LocalSearchMetaheuristic.Value.DESCRIPTOR.values
+    if v.name != "UNSET")
+
+
+@dataclass
+class SolveOptions:
+    """Search settings. The defaults cope with tight time windows (cheapest insertion) and
+    escape local optima with guided local search."""
+
+    time_limit_s: float = 10.0
+    # "AUTO": parallel cheapest insertion, which copes with tight time windows, unless the
+    # problem is large (above ``large_problem`` stops it needs longer than a typical time
+    # limit for a first plan) or its routes are long (a vehicle could take ``long_routes`` or
+    # more stops: insertion then builds a few overlong routes that local search does not
+    # untangle); path-cheapest-arc is used in those cases.
+    first_solution: str = "AUTO"
+    long_routes: float = 45.0
+    large_problem: int = 300
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    gls_lambda: float = 0.1
+    # On large problems insertion heuristics only consider each stop's nearest neighbours.
+    # Restricting local-search moves the same way (filter_moves) is available but measured
+    # worse: on a 1,000-stop day it stalled the search after the first plan.
+    neighbours: int = 40
+    filter_moves: bool = False
+    log_search: bool = False
+    # Expert hook: adjust OR-Tools' RoutingSearchParameters after the settings above.
+    tune: Callable[[object], None] | None = None
+
+    def validate(self) -> None:
+        if self.first_solution not in (*FIRST_SOLUTION_STRATEGIES, "AUTO"):
+            raise ValueError(f"unknown first-solution strategy {self.first_solution!r}; "
+                             f"choose from {', '.join(FIRST_SOLUTION_STRATEGIES)}")
+        if self.metaheuristic not in METAHEURISTICS:
+            raise ValueError(f"unknown metaheuristic {self.metaheuristic!r}; "
+                             f"choose from {', '.join(METAHEURISTICS)}")
+        if self.time_limit_s <= 0:
+            raise ValueError("time limit must be positive")
+
+
+def _quiet(percent: float, message: str) -> None:
+    pass
+
+
+def solve(problem: Problem, options: SolveOptions | None = None,
+          progress: Progress | None = None, provider: MatrixProvider | None = None,
+          matrices: Matrices | None = None) -> Solution:
+    """Plan routes for ``problem``.
+
+    Travel comes from ``matrices`` if given, else from ``provider``, else from great-circle
+    estimates with the problem's circuity and speed. ``progress(percent, message)`` is called
+    as the search advances. Stops that cannot be served are returned in
+    ``Solution.unassigned`` with a reason; the call itself only fails on an invalid problem
+    (ProblemError) or invalid options (ValueError).
+    """
+    options = options or SolveOptions()
+    options.validate()
+    progress = progress or _quiet
+    problem.validate()
+    t0 = time.monotonic()
+    progress(0.0, "computing travel matrices")
+    if matrices is None:
+        provider = provider or GreatCircleProvider(problem.matrix.circuity,
+                                                   problem.matrix.speed_kmh)
+        matrices = build_matrices(problem.points(), provider)
+    elif len(matrices) != len(problem.points()):
+        raise ValueError(f"matrices have {len(matrices)} points, problem has "
+                         f"{len(problem.points())}")
+    timer = RouteTimer(problem, matrices)
+    progress(1.0, "checking stops")
+    allowed, unassigned = diagnose.precheck(problem, timer)
+    servable = [si for si in range(len(problem.stops)) if si not in unassigned]
+
+    sequences: dict[int, list[int]] = {}
+    stats: dict = {"stops": len(problem.stops), "pre_unassigned": len(unassigned)}
+    if servable:
+        sequences, search_stats = _optimise(problem, timer, allowed, servable, options,
+                                            progress, t0)
+        stats.update(search_stats)
+    solution = _assemble(problem, timer, sequences, allowed, unassigned, stats)
+    solution.stats["wall_time_s"] = round(time.monotonic() - t0, 3)
+    progress(100.0, f"done: {len(solution.routes)} routes, "
+                    f"{len(solution.unassigned)} unassigned")
+    return solution
+
+
+def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
+              servable: list[int], options: SolveOptions, progress: Progress,
+              t0: float) -> tuple[dict[int, list[int]], dict]:
+    vehicles = problem.vehicles
+    nv = len(vehicles)
+    # Model nodes: one per depot with vehicles, then one per servable stop.
+    used_depots = sorted({timer.depot_node[v.depot] for v in vehicles})
+    points = used_depots + [timer.n_depots + si for si in servable]
+    node_of_depot = {p: i for i, p in enumerate(used_depots)}
+    starts = [node_of_depot[timer.depot_node[v.depot]] for v in vehicles]
+    manager = pywrapcp.RoutingIndexManager(len(points), nv, starts, starts)
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+    pts = np.asarray(points)
+    n_dep = len(used_depots)
+
+    dist = distance_units(timer.matrices.distance_m)[np.ix_(pts, pts)]
+    cost_cb: dict[float, int] = {}
+    for vi, v in enumerate(vehicles):
+        if v.cost_per_km not in cost_cb:
+            cost = np.rint(dist * v.cost_per_km * COST_SCALE / 1000).astype(np.int64)
+            cost_cb[v.cost_per_km] = routing.RegisterTransitMatrix(cost.tolist())
+        routing.SetFixedCostOfVehicle(round(v.fixed_cost * COST_SCALE), vi)
+    if len(cost_cb) == 1:
+        # A single evaluator for all vehicles lets OR-Tools treat costs as homogeneous.
+        routing.SetArcCostEvaluatorOfAllVehicles(next(iter(cost_cb.values())))
+    else:
+        for vi, v in enumerate(vehicles):
+            routing.SetArcCostEvaluatorOfVehicle(cost_cb[v.cost_per_km], vi)
+
+    service = np.zeros(len(points), dtype=np.int64)
+    service[n_dep:] = [timer.service[si] for si in servable]
+    time_cb: dict[float, int] = {}
+    time_eval = []
+    for v in vehicles:
+        if v.speed_factor not in time_cb:
+            tt = timer.travel(v.speed_factor)[np.ix_(pts, pts)] + service[:, None]
+            time_cb[v.speed_factor] = routing.RegisterTransitMatrix(tt.tolist())
+        time_eval.append(time_cb[v.speed_factor])
+    routing.AddDimensionWithVehicleTransits(time_eval, MAX_TIME_S, MAX_TIME_S, False, "time")
+    tdim = routing.GetDimensionOrDie("time")
+    for k, si in enumerate(servable):
+        a, b = problem.stops[si].window
+        tdim.CumulVar(manager.NodeToIndex(n_dep + k)).SetRange(a, b)
+    for vi, v in enumerate(vehicles):
+        earliest, latest = timer.bounds(v)
+        tdim.CumulVar(routing.Start(vi)).SetRange(earliest, max(earliest, latest))
+        tdim.CumulVar(routing.End(vi)).SetRange(earliest, max(earliest, latest))
+        if v.max_duration_s is not None:
+            loading = problem.depot(v.depot).loading_s
+            tdim.SetSpanUpperBoundForVehicle(max(0, v.max_duration_s - loading), vi)
+
+    # Capacities: one dimension per temperature class in crates and one in grams.
+    for cls in TEMPERATURE_CLASSES:
+        crates = [problem.stops[si].demand.get(cls, ClassLoad()).crates for si in servable]
+        grams = [math.ceil(problem.stops[si].demand.get(cls, ClassLoad()).kg * KG_SCALE - 1e-6)
+                 for si in servable]
+        for unit, dem, cap_of in (
+                ("crates", crates, lambda c: c.crates),
+                ("kg", grams, lambda c: math.floor(c.kg * KG_SCALE + 1e-6))):
+            if not any(dem):
+                continue
+            cb = routing.RegisterUnaryTransitVector([0] * n_dep + [int(x) for x in dem])
+            caps = []
+            for v in vehicles:
+                comp = v.compartment(cls)
+                caps.append(0 if comp is None else int(cap_of(comp)))
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"{cls}_{unit}")
+
+    max_arc = int(max(_max_arc_cost(dist, vehicles), 1))
+    max_fixed = max(round(v.fixed_cost * COST_SCALE) for v in vehicles)
+    # Leaving a required stop out must cost more than any way of serving it.
+    required_penalty = 10 * (max_fixed + 2 * max_arc) + 1_000_000
+    cold_pairs = 0
+    for k, si in enumerate(servable):
+        index = manager.NodeToIndex(n_dep + k)
+        ok = set(allowed[si])
+        banned = [vi for vi in range(nv) if vi not in ok]
+        if banned:
+            routing.VehicleVar(index).RemoveValues(banned)
+        stop = problem.stops[si]
+        penalty = (required_penalty if stop.drop_penalty is None
+                   else round(stop.drop_penalty * COST_SCALE))
+        routing.AddDisjunction([index], penalty)
+        lim = timer.limits[si]
+        if lim is None:
+            continue
+        for vi in ok:
+            earliest, _ = timer.bounds(vehicles[vi])
+            if stop.window[1] - earliest <= lim:
+                continue  # cannot bind: even the earliest departure keeps within the limit
+            served_by = solver.IsEqualCstVar(routing.VehicleVar(index), vi)
+            within = solver.IsLessOrEqualCstVar(
+                tdim.CumulVar(index) - tdim.CumulVar(routing.Start(vi)), lim)
+            solver.Add(served_by <= within)
+            cold_pairs += 1
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    first = options.first_solution
+    if first == "AUTO":
+        long = stops_per_route(problem, timer, servable) >= options.long_routes
+        first = ("PATH_CHEAPEST_ARC" if long or len(servable) > options.large_problem
+                 else "PARALLEL_CHEAPEST_INSERTION")
+    params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
+    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
+                                                options.metaheuristic)
+    params.guided_local_search_lambda_coefficient = options.gls_lambda
+    if len(servable) > options.large_problem:
+        ratio = min(1.0, options.neighbours / len(servable))
+        if options.filter_moves:
+            params.ls_operator_neighbors_ratio = ratio
+            params.ls_operator_min_neighbors = options.neighbours
+        params.global_cheapest_insertion_first_solution_parameters.neighbors_ratio = ratio
+        params.global_cheapest_insertion_first_solution_parameters.min_neighbors = (
+            options.neighbours)
+    build_s = time.monotonic() - t0
+    remaining = max(0.1, options.time_limit_s - build_s)
+    params.time_limit.FromMilliseconds(int(remaining * 1000))
+    params.log_search = options.log_search
+    if options.tune is not None:
+        options.tune(params)
+
+    found = {"n": 0, "first_s": None, "best": None}
+
+    def on_solution() -> None:
+        found["n"] += 1
+        elapsed = time.monotonic() - t0
+        if found["first_s"] is None:
+            found["first_s"] = elapsed
+        cost = routing.CostVar().Value()
+        # Guided local search reports every accepted move, better or not; show the best.
+        found["best"] = cost if found["best"] is None else min(found["best"], cost)
+        pct = 2.0 + 97.0 * min(1.0, elapsed / options.time_limit_s)
+        progress(pct, f"{found['n']} solutions, best cost {found['best'] / COST_SCALE:.2f}")
+
+    routing.AddAtSolutionCallback(on_solution)
+    progress(2.0, f"searching ({len(servable)} stops, {nv} vehicles)")
+    assignment = routing.SolveWithParameters(params)
+    stats = {"first_solution_strategy": first, "build_s": round(build_s, 3),
+             "solutions_found": found["n"],
+             "first_solution_s": None if found["first_s"] is None else round(found["first_s"], 3),
+             "objective": None if assignment is None else assignment.ObjectiveValue() / COST_SCALE,
+             "cold_chain_constraints": cold_pairs, "search_status": int(routing.status())}
+    sequences: dict[int, list[int]] = {}
+    if assignment is None:
+        return sequences, stats
+    for vi in range(nv):
+        index = routing.Start(vi)
+        seq = []
+        index = assignment.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            seq.append(servable[manager.IndexToNode(index) - n_dep])
+            index = assignment.Value(routing.NextVar(index))
+        if seq:
+            sequences[vi] = seq
+    return sequences, stats
+
+
+def plan_from_sequences(problem: Problem, sequences: dict[str, list[str]],
+                        matrices: Matrices | None = None,
+                        provider: MatrixProvider | None = None) -> Solution:
+    """Time a given assignment of stops to vehicles (e.g. routes edited by a dispatcher).
+
+    ``sequences`` maps vehicle id to stop ids in driving order. Stops that break a rule are
+    cut from their route and reported as unassigned, like after optimising; stops in no
+    sequence are reported too, so the result always passes the validator.
+    """
+    problem.validate()
+    if matrices is None:
+        provider = provider or GreatCircleProvider(problem.matrix.circuity,
+                                                   problem.matrix.speed_kmh)
+        matrices = build_matrices(problem.points(), provider)
+    timer = RouteTimer(problem, matrices)
+    allowed, unassigned = diagnose.precheck(problem, timer)
+    vehicle_index = {v.id: i for i, v in enumerate(problem.vehicles)}
+    stop_index = {s.id: i for i, s in enumerate(problem.stops)}
+    by_index: dict[int, list[int]] = {}
+    for vid, stop_ids in sequences.items():
+        if vid not in vehicle_index:
+            raise ValueError(f"unknown vehicle {vid!r}")
+        vi = vehicle_index[vid]
+        by_index[vi] = [stop_index[s] for s in stop_ids
+                        if s in stop_index and vi in allowed[stop_index[s]]]
+    return _assemble(problem, timer, by_index, allowed, unassigned, {})
+
+
+def stops_per_route(problem: Problem, timer: RouteTimer, servable: list[int]) -> float:
+    """Rough number of stops one vehicle could serve, bounded by crates and by shift time."""
+    stops = [problem.stops[si] for si in servable]
+    mean_crates = max(1e-9, float(np.mean([s.crates for s in stops])))
+    by_load = float(np.mean([sum(c.crates for c in v.compartments)
+                             for v in problem.vehicles])) / mean_crates
+    nodes = np.asarray([timer.n_depots + si for si in servable])
+    tt = timer.matrices.time_s[np.ix_(nodes, nodes)]
+    k = min(5, len(nodes) - 1)
+    near = float(np.sort(tt, axis=1)[:, 1:k + 1].mean()) if k > 0 else 0.0
+    per_stop = max(1.0, near + float(np.mean([timer.service[si] for si in servable])))
+    span = float(np.median([b - a for a, b in map(timer.bounds, problem.vehicles)]))
+    return min(by_load, span / per_stop)
+
+
+def _max_arc_cost(dist: np.ndarray, vehicles) -> float:
+    return float(dist.max()) * max(v.cost_per_km for v in vehicles) * COST_SCALE / 1000
+
+
+def _trim(timer: RouteTimer, vi: int, seq: list[int]) -> tuple[object, list[int], list[int]]:
+    """Schedule a route, removing stops until it is feasible; returns (schedule, kept, cut)."""
+    v = timer.problem.vehicles[vi]
+    kept, cut = list(seq), []
+    while kept:
+        result = timer.schedule(v, kept)
+        if not isinstance(result, Infeasible):
+            return result, kept, cut
+        pos = result.position if result.position is not None else len(kept) - 1
+        cut.append(kept.pop(pos))
+    return None, kept, cut
+
+
+def _assemble(problem: Problem, timer: RouteTimer, sequences: dict[int, list[int]],
+              allowed: list[list[int]], unassigned: dict[int, Unassigned],
+              stats: dict) -> Solution:
+    routes: list[Route] = []
+    served: set[int] = set()
+    trimmed = 0
+    for vi in sorted(sequences):
+        sched, kept, cut = _trim(timer, vi, sequences[vi])
+        trimmed += len(cut)
+        if not kept:
+            continue
+        v = problem.vehicles[vi]
+        node = timer.depot_node[v.depot]
+        path = [node] + [timer.n_depots + s for s in kept] + [node]
+        metres = float(sum(timer.matrices.distance_m[a, b] for a, b in itertools.pairwise(path)))
+        load = {c: ClassLoad(0, 0.0) for c in TEMPERATURE_CLASSES if v.compartment(c)}
+        visits = []
+        for k, si in enumerate(kept):
+            stop = problem.stops[si]
+            delivered = {c: ClassLoad(stop.demand[c].crates, stop.demand[c].kg)
+                         for c in stop.classes}
+            for c, q in delivered.items():
+                load[c].crates += q.crates
+                load[c].kg += q.kg
+            visits.append(Visit(stop.id, sched.arrivals[k], sched.starts[k], sched.ends[k],
+                                sched.starts[k] - sched.departure, delivered))
+            served.add(si)
+        loading = problem.depot(v.depot).loading_s
+        km = metres / 1000
+        routes.append(Route(vehicle=v.id, depot=v.depot, start=sched.departure - loading,
+                            departure=sched.departure, end=sched.back, distance_km=km,
+                            duration_s=sched.back - sched.departure + loading,
+                            cost=v.fixed_cost + v.cost_per_km * km, load=load, stops=visits))
+    out = dict(unassigned)
+    for si in range(len(problem.stops)):
+        if si not in served and si not in out:
+            out[si] = diagnose.explain_dropped(problem, si, len(allowed[si]))
+    stats["trimmed_after_search"] = trimmed
+    total_cost = sum(r.cost for r in routes)
+    total_km = sum(r.distance_km for r in routes)
+    status = "ok" if not out else "partial"
+    if not routes and out:
+        status = "no_routes"
+    return Solution(routes=routes, unassigned=[out[k] for k in sorted(out)],
+                    total_cost=total_cost, total_distance_km=total_km,
+                    vehicles_used=len(routes), status=status, stats=stats)
