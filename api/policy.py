@@ -316,7 +316,6 @@ def require_warehouse(user: User, warehouse_id: int | None, what: str = "resourc
 def require_route(user: User, route_id: int):
     """A route the user may act on: a driver's own current route, or one of their
     warehouse's for everybody else."""
-    from routing.dispatch import plans
     route = db().get(Route, route_id)
     if route is None:
         return None
