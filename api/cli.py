@@ -297,8 +297,39 @@ def worker(burst: bool) -> None:
     from redis import Redis
     from rq import Queue, Worker
 
+    # Jobs left "started" by a worker that died are failed before new work is taken.
+    _sweep(settings)
     conn = Redis.from_url(settings.redis_url)
     Worker([Queue(settings.queue_name, connection=conn)], connection=conn).work(burst=burst)
+
+
+@main.group("jobs")
+def jobs_cli() -> None:
+    """Background jobs."""
+
+
+@jobs_cli.command("sweep")
+def jobs_sweep() -> None:
+    """Fail queued or started jobs whose rq worker died (also run by every worker at start)."""
+    settings = _settings()
+    if not settings.redis_url:
+        raise click.ClickException("set WMS_REDIS_URL: without it jobs run inline")
+    failed = _sweep(settings)
+    click.echo(f"{len(failed)} job(s) failed whose worker died")
+
+
+def _sweep(settings: Settings) -> dict[str, str]:
+    from wms.job_reconcile import sweep
+
+    engine = make_engine(settings.database_url)
+    try:
+        failed = sweep(make_session_factory(engine), redis_url=settings.redis_url,
+                       queue_name=settings.queue_name)
+    finally:
+        engine.dispose()
+    for job_id, reason in failed.items():
+        click.echo(f"job {job_id} failed: {reason}")
+    return failed
 
 
 def _transaction():

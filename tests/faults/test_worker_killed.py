@@ -84,10 +84,13 @@ def test_a_killed_work_horse_is_failed_with_the_reason_rq_recorded(
     job_id = request_plan(dispatcher, 60)
     horse = worker.horse()
     solving(dispatcher, job_id)
-    os.kill(horse, signal.SIGKILL)  # the worker survives and moves the job to its failed registry
-
-    failed = wait_for(lambda: (j := job(dispatcher, job_id))["status"] == "failed" and j, 15,
-                      "the job to read failed")
+    os.kill(horse, signal.SIGKILL)
+    # The worker survives its work horse and moves the job to rq's failed registry: the
+    # finding's case, where rq knew and the job row did not.
+    wait_for(lambda: "terminated unexpectedly" in worker.output(), 15,
+             "the worker to record the failure")
+    failed = job(dispatcher, job_id)
+    assert failed["status"] == "failed", failed
     assert "Work-horse terminated unexpectedly" in failed["error"], failed
     assert "signal 9" in failed["error"]
     a_new_plan_succeeds(dispatcher)  # the same worker takes the next job
