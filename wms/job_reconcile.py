@@ -12,9 +12,9 @@ ways, and both are read here:
   ``StartedJobRegistry.cleanup()`` declares the job abandoned and fails it.
 
 The second takes 90 s or more, so two quicker signs count too: the work horse records
-its host, pid and process start time in the rq job's meta, and on that host a vanished
-(or reused) pid is known dead at once; elsewhere, a worker whose key in Redis expired
-(its heartbeat refreshes it) is gone.
+its host, pid namespace, pid and process start time in the rq job's meta, and where
+those match, a vanished (or reused) pid is known dead at once; elsewhere, a worker
+whose key in Redis expired (its heartbeat refreshes it) is gone.
 
 Rows are failed by a conditional update (only while queued or started), after rq's state
 was read: a job that finishes in between keeps its outcome.
@@ -51,7 +51,8 @@ def record_process() -> None:
     if job is None:
         return
     pid = os.getpid()
-    job.meta["process"] = {"host": socket.gethostname(), "pid": pid, "start": _started(pid)}
+    job.meta["process"] = {"host": socket.gethostname(), "pid_ns": _pid_namespace(),
+                           "pid": pid, "start": _started(pid)}
     job.save_meta()
 
 
@@ -124,7 +125,8 @@ def _why_dead(conn: Any, job_id: str, status: JobStatus, created_at) -> str | No
     if rq_status != RqStatus.STARTED:
         return None
     process = rq_job.meta.get("process") or {}
-    if process.get("host") == socket.gethostname():
+    if (process.get("host"), process.get("pid_ns")) == (socket.gethostname(),
+                                                        _pid_namespace()):
         if _alive(int(process["pid"]), process.get("start")):
             return None
         return (f"the worker process running it died (pid {process['pid']} on "
@@ -150,6 +152,14 @@ def _fail(factory: sessionmaker[Session], job_id: str, reason: str) -> bool:
             .values(status=JobStatus.FAILED, error=reason, message=reason,
                     finished_at=utcnow()))
         return done.rowcount == 1
+
+
+def _pid_namespace() -> str | None:
+    """Containers can share a host name (host networking) but never a pid namespace."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
 
 
 def _stat(pid: int) -> list[str] | None:

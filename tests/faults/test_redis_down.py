@@ -40,6 +40,7 @@ def test_redis_dying_loses_no_reading_and_answers_plans_with_503(
     plan = {"warehouse": "SH1", "date": DAY.isoformat(), "time_limit_s": 1}
 
     statuses: list[tuple[str, int]] = []
+    queued: list[str] = []
     for batch in range(12):
         if batch == 4:
             private_redis["stop"]()
@@ -56,12 +57,17 @@ def test_redis_dying_loses_no_reading_and_answers_plans_with_503(
                 statuses.append((url, resp.status_code))
                 if batch < 4:
                     assert resp.status_code == 202, resp.json
+                    queued.append(resp.json["id"])
                     continue
                 assert resp.status_code == 503, resp.json
                 assert resp.content_type == "application/problem+json"
                 assert int(resp.headers["Retry-After"]) > 0
                 assert "queue" in resp.json["detail"]
 
+    # Their status is still readable; whether their worker lives is known when Redis is back.
+    for job_id in queued:
+        resp = admin.get(f"/api/jobs/{job_id}")
+        assert resp.status_code == 200 and resp.json["status"] == "queued", resp.json
     assert not [s for s in statuses if s[1] >= 500 and s[1] != 503], statuses
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Reading)) == 12 * BATCH
