@@ -297,8 +297,13 @@ def worker(burst: bool) -> None:
     from redis import Redis
     from rq import Queue, Worker
 
-    # Jobs left "started" by a worker that died are failed before new work is taken.
-    _sweep(settings)
+    # Jobs left "started" by a worker that died are failed before new work is taken. A
+    # sweep that cannot run now (database down) must not keep the worker from starting.
+    try:
+        _sweep(settings)
+    except Exception as exc:
+        click.echo(f"sweep skipped: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+                   err=True)
     conn = Redis.from_url(settings.redis_url)
     Worker([Queue(settings.queue_name, connection=conn)], connection=conn).work(burst=burst)
 
