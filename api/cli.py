@@ -302,8 +302,8 @@ def worker(burst: bool) -> None:
     try:
         _sweep(settings)
     except Exception as exc:
-        click.echo(f"sweep skipped: {type(exc).__name__}: {str(exc).splitlines()[0]}",
-                   err=True)
+        why = (str(exc).splitlines() or [""])[0]
+        click.echo(f"sweep skipped: {type(exc).__name__}: {why}", err=True)
     conn = Redis.from_url(settings.redis_url)
     Worker([Queue(settings.queue_name, connection=conn)], connection=conn).work(burst=burst)
 
