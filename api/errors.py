@@ -10,12 +10,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json, request
+import psycopg
+import redis.exceptions
+from flask import Flask, Response, current_app, g, json, request
 from flask_smorest import Api
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from api.runtime import close_db, first_line
+from wms.db import is_unavailable
 from wms.errors import DomainError
+from wms.jobs import QueueUnavailable
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -68,6 +74,8 @@ def _paths(errors: Any, prefix: str = "") -> list[str]:
 
 
 def register(app: Flask) -> None:
+    register_fault_handlers(app)
+
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
         return problem(exc.status, exc.title, exc.detail,
@@ -90,3 +98,58 @@ def register(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem(500, "Internal Server Error",
                        "the server hit an unexpected error; it has been logged")
+
+
+# --- faults of the services underneath: the database and the job queue ---------------------
+
+DB_RETRY_AFTER_S = 2
+QUEUE_RETRY_AFTER_S = 10
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def register_fault_handlers(app: Flask) -> None:
+    """A lost database connection or an unreachable queue is a 503 with Retry-After.
+
+    Reads are retried once on a fresh connection (the pool drops connections of a
+    restarted server, and pre-ping catches the rest at checkout). Writes are not: a
+    commit cut off mid-way may or may not have happened, so the client repeats the
+    request with its Idempotency-Key and gets either the first answer or a new write.
+    """
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(psycopg.InterfaceError)
+    def _database(exc: Exception):
+        if not is_unavailable(exc):
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            return problem(500, "Internal Server Error",
+                           "the server hit an unexpected error; it has been logged")
+        # One line, no traceback: the cause is outside the code, and a restart of the
+        # database would otherwise bury the log in identical stacks.
+        log.warning("database connection lost or refused on %s %s: %s", request.method,
+                    request.path, first_line(exc))
+        close_db()
+        if request.method in _SAFE_METHODS and not g.get("db_retried"):
+            g.db_retried = True
+            try:
+                answer = current_app.preprocess_request()
+                return answer if answer is not None else current_app.dispatch_request()
+            except Exception as again:
+                return current_app.handle_user_exception(again)
+        return problem(503, "Service Unavailable",
+                       "the database connection was lost or refused; retry the request "
+                       f"in {DB_RETRY_AFTER_S} s (scanner writes with the same Idempotency-Key)",
+                       headers={"Retry-After": str(DB_RETRY_AFTER_S)})
+
+    @app.errorhandler(QueueUnavailable)
+    @app.errorhandler(redis.exceptions.ConnectionError)
+    @app.errorhandler(redis.exceptions.TimeoutError)
+    def _queue(exc: Exception):
+        log.warning("job queue unreachable on %s %s: %s: %s", request.method, request.path,
+                    type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        return problem(503, "Service Unavailable",
+                       f"the job queue is unreachable, nothing was started; retry in "
+                       f"{QUEUE_RETRY_AFTER_S} s",
+                       headers={"Retry-After": str(QUEUE_RETRY_AFTER_S)})

@@ -7,11 +7,13 @@ writers queue instead of failing. PostgreSQL is the production database.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +57,30 @@ def _configure_sqlite(engine: Engine) -> None:
         # Every transaction takes the write lock up front: SQLite allows one writer,
         # and taking it at BEGIN turns read-then-write races into orderly queuing.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database is unreachable or the connection was lost.
+
+    Such a request failed through no fault of its own and may succeed if repeated
+    (503), unlike a refused value or a broken constraint. psycopg's OperationalError
+    also covers a server shutting down, a terminated backend, deadlocks and statement
+    timeouts: all of them pass.
+    """
+    if isinstance(exc, sa_exc.DisconnectionError | sa_exc.TimeoutError):
+        return True  # the pool could not hand out a live connection
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        psycopg = None
+    if psycopg is not None and isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return True
+    # SQLite's single writer: a lock held past the busy timeout clears up by itself.
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

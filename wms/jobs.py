@@ -19,14 +19,23 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms.db import make_engine, make_session_factory, transaction
+from wms.errors import DomainError
 from wms.models import Job, JobStatus
 from wms.models.base import utcnow
+from wms.redis_client import redis_connection
 
 log = logging.getLogger(__name__)
 
 # Only functions under these packages may be named as job kinds: a job row is
 # data, and data must not be able to run arbitrary code.
 ALLOWED_PREFIXES = ("wms.", "routing.", "coldchain.", "api.")
+
+
+class QueueUnavailable(DomainError):
+    """Redis could not be reached: the job was not queued (the web layer answers 503)."""
+
+    status = 503
+    title = "Service Unavailable"
 
 
 class Progress(Protocol):
@@ -70,10 +79,10 @@ def enqueue(
             )
         )
     if redis_url:
-        from redis import Redis
+        from redis.exceptions import ConnectionError, TimeoutError
         from rq import Queue
 
-        queue = Queue(queue_name, connection=Redis.from_url(redis_url))
+        queue = Queue(queue_name, connection=redis_connection(redis_url))
         try:
             queue.enqueue(
                 execute, job_id, database_url, job_id=job_id, job_timeout=timeout_s,
@@ -86,6 +95,9 @@ def enqueue(
                 job.status = JobStatus.FAILED
                 job.error = f"could not queue the job: {type(exc).__name__}: {exc}"
                 job.finished_at = utcnow()
+            if isinstance(exc, ConnectionError | TimeoutError):
+                raise QueueUnavailable(f"the job queue is unreachable ({exc}); "
+                                       "nothing was started") from exc
             raise
     else:
         run(factory, job_id)
@@ -94,6 +106,9 @@ def enqueue(
 
 def execute(job_id: str, database_url: str) -> dict[str, Any] | None:
     """Entry point for rq workers: open the database named by the enqueuer and run."""
+    from wms.job_reconcile import record_process
+
+    record_process()
     engine = make_engine(database_url)
     try:
         return run(make_session_factory(engine), job_id)

@@ -9,8 +9,9 @@ from api import policy
 from api.auth import current_user
 from api.jobs import start_job
 from api.lookups import one_or_404
+from api.runtime import db, runtime
 from api.schemas.accounts import JobSchema
-from wms import scope
+from wms import job_reconcile, scope
 from wms.errors import NotFound
 from wms.models import Job, Role
 
@@ -28,6 +29,14 @@ class JobById(MethodView):
             scope.check_warehouse(user, job.warehouse_id)
         elif user.role != Role.ADMIN and job.created_by != user.id:
             raise NotFound(f"no job with id={job_id}")
+        settings = runtime().settings
+        if settings.redis_url and job.status in job_reconcile.ACTIVE:
+            # The row alone cannot tell a running job from one whose worker died.
+            db().commit()
+            if job_reconcile.reconcile(runtime().sessions, job.id,
+                                       redis_url=settings.redis_url,
+                                       queue_name=settings.queue_name):
+                db().refresh(job)
         return job
 
 

@@ -2,7 +2,7 @@
 
 ``database`` (db), ``accounts`` (users, tokens), ``demo``, ``inventory`` (check, stock,
 orders), ``routes`` (solve and check from the engine, plan from the database),
-``coldchain`` (readings, escalate) and ``servers`` (serve, worker).
+``coldchain`` (readings, escalate), ``jobs`` (sweep) and ``servers`` (serve, worker).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from api.cli.coldchain import escalate, readings
 from api.cli.database import db
 from api.cli.demo import demo
 from api.cli.inventory import check, orders, stock
+from api.cli.jobs import jobs
 from api.cli.routes import routes_cli
 from api.cli.servers import serve, worker
 
@@ -23,7 +24,7 @@ def main() -> None:
     """coldchain-wms: warehouse and cold-chain logistics."""
 
 
-for command in (db, users, tokens, demo, check, stock, orders, serve, worker):
+for command in (db, users, tokens, demo, check, stock, orders, jobs, serve, worker):
     main.add_command(command)
 main.add_command(routes_cli, "routes")
 main.add_command(readings)

@@ -8,6 +8,7 @@ import sys
 import click
 
 from api.cli.common import settings
+from api.cli.jobs import sweep
 
 
 @click.command("serve")
@@ -32,5 +33,12 @@ def worker(burst: bool) -> None:
     from redis import Redis
     from rq import Queue, Worker
 
+    # Jobs left "started" by a worker that died are failed before new work is taken. A
+    # sweep that cannot run now (database down) must not keep the worker from starting.
+    try:
+        sweep(config)
+    except Exception as exc:
+        why = (str(exc).splitlines() or [""])[0]
+        click.echo(f"sweep skipped: {type(exc).__name__}: {why}", err=True)
     conn = Redis.from_url(config.redis_url)
     Worker([Queue(config.queue_name, connection=conn)], connection=conn).work(burst=burst)
