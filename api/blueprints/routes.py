@@ -126,7 +126,7 @@ class PublishPlan(MethodView):
         plan."""
         _plan_for_user(plan_id)
         plan = plans.publish(db(), plan_id, actor_id=current_user().id,
-                                drivers=args["drivers"])
+                             drivers=args["drivers"])
         db().commit()
         return plan
 

@@ -83,7 +83,7 @@ def run(factory: sessionmaker[Session], *, day: date | None = None, seed: int = 
         t0 = time.monotonic()
         say = progress(f"planning {wh.code}") if progress else None
         result = plans.plan_day(factory, wh.id, day, time_limit_s=time_limit_s,
-                                   progress=say)
+                                progress=say)
         with transaction(factory) as session:
             plans.publish(session, result["plan_id"], actor_id=None)
         figures[wh.code] = {

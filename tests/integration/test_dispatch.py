@@ -68,7 +68,7 @@ def order(sessions, ref: str, point: str, lines: dict[str, int], day: date = DAY
 
 def plan(sessions, world, day: date = DAY, limit: float = 1.0) -> dict:
     return plans.plan_day(sessions, world.warehouses["SH1"], day, time_limit_s=limit,
-                             created_by=world.users["dispatcher"])
+                          created_by=world.users["dispatcher"])
 
 
 def check_saved_plans(sessions) -> int:

@@ -66,6 +66,16 @@ class ParsedReadings:
     detected: dict[str, Any] = field(default_factory=dict)
     ref_kind: str = "line"
 
+    @classmethod
+    def from_lists(cls, serials: list[str], times: list[int], temps_c: list[float],
+                   refs: list[int], errors: list[BadRow], detected: dict[str, Any],
+                   ref_kind: str = "line") -> ParsedReadings:
+        """From the plain lists a parser fills row by row (appending to lists is the cheap
+        part of a hot loop; the arrays are made once at the end)."""
+        return cls(serials, np.asarray(times, dtype=np.int64),
+                   np.asarray(temps_c, dtype=np.float64), np.asarray(refs, dtype=np.int64),
+                   errors, detected, ref_kind)
+
     def __len__(self) -> int:
         return len(self.serials)
 

@@ -16,8 +16,6 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import IO
 
-import numpy as np
-
 from coldchain.analysis.readings.conventions import (
     DEFAULT_TZ,
     BadRow,
@@ -215,9 +213,7 @@ def _parse_lines(stream: Iterable[str], size: int | None, *, default_serial: str
         "lines": lineno,
         **time_info,
     }
-    return ParsedReadings(serials, np.asarray(times, dtype=np.int64),
-                          np.asarray(temps, dtype=np.float64), np.asarray(refs, dtype=np.int64),
-                          errors, detected)
+    return ParsedReadings.from_lists(serials, times, temps, refs, errors, detected)
 
 
 def _col(layout: Layout, i: int | None) -> str | None:

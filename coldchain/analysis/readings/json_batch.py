@@ -10,8 +10,6 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-
 from coldchain.analysis.readings.conventions import (
     BadRow,
     ParsedReadings,
@@ -101,6 +99,5 @@ def normalise_json(payload: Any, *, tz_required: bool = True) -> ParsedReadings:
         times.append(epoch)
         temps.append(celsius)
         refs.append(i)
-    return ParsedReadings(serials, np.asarray(times, dtype=np.int64),
-                          np.asarray(temps, dtype=np.float64), np.asarray(refs, dtype=np.int64),
-                          errors, {"format": "json"}, ref_kind="index")
+    return ParsedReadings.from_lists(serials, times, temps, refs, errors, {"format": "json"},
+                                     ref_kind="index")

@@ -245,10 +245,9 @@ def parse_qtag(source: str | os.PathLike[str] | bytes, *, tz: str | tzinfo | Non
         value = _float_or_none(res.get(key))
         if value is not None:
             summary[name] = value
-    readings = ParsedReadings(serials, np.asarray(times, dtype=np.int64),
-                              np.asarray(temps, dtype=np.float64),
-                              np.asarray(refs, dtype=np.int64), errors,
-                              {"format": "berlinger-qtag", "time_zone": str(zone), "unit": "C"})
+    readings = ParsedReadings.from_lists(
+        serials, times, temps, refs, errors,
+        {"format": "berlinger-qtag", "time_zone": str(zone), "unit": "C"})
     return QtagDownload(
         serial=serial, device=top.get("Device", ""),
         logging_interval_min=float(conf.get("Logging Interval", "0") or 0),
