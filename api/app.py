@@ -9,7 +9,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from api import errors, web
+from api import errors, request_limits, web
 from api.auth import authenticate_request
 from api.runtime import Runtime, close_db
 from wms.db import make_engine, make_session_factory
@@ -81,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["wms-api"] = api
     errors.register(app)
     app.before_request(authenticate_request)
+    request_limits.init_app(app)
     app.teardown_appcontext(close_db)
 
     @app.get("/api/docs/assets/<path:filename>")

@@ -141,8 +141,10 @@ def scan_result_json(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome
 
 
 def _plan(args: dict) -> scanning.ScanPlan:
-    return scanning.plan_scan(db(), args, separator=runtime().settings.scan_separator,
-                              warehouse_ids=scope.visible_warehouse_ids(current_user()))
+    settings = runtime().settings
+    return scanning.plan_scan(db(), args, separator=settings.scan_separator,
+                              warehouse_ids=scope.visible_warehouse_ids(current_user()),
+                              bounds=settings.scan_bounds)
 
 
 @blp.route("/scans")
