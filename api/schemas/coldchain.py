@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from datetime import timedelta
 
-from api.schemas.common import BaseSchema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+
+from api.schemas.common import BaseSchema, check_time_span
+from wms.models.base import utcnow
 
 
 class SensorCreateSchema(BaseSchema):
@@ -51,9 +54,29 @@ class IngestResultSchema(BaseSchema):
 
 
 class WindowQuerySchema(BaseSchema):
-    start = fields.AwareDateTime(data_key="from", load_default=None)
-    end = fields.AwareDateTime(data_key="to", load_default=None)
+    """A window of readings is never open-ended: one request reads at most
+    ``WMS_MAX_RANGE_DAYS`` days of a sensor."""
+
+    start = fields.AwareDateTime(data_key="from", load_default=None, metadata={
+        "description": "default: a day before 'to'; at most 31 days (WMS_MAX_RANGE_DAYS) "
+                       "before 'to'"})
+    end = fields.AwareDateTime(data_key="to", load_default=None,
+                               metadata={"description": "default: now"})
     max_points = fields.Integer(load_default=500, validate=validate.Range(4, 20000))
+
+    @validates_schema
+    def _short_enough(self, data: dict, **_kw) -> None:
+        start, end = data.get("start"), data.get("end")
+        if start is not None and end is not None and end < start:
+            raise ValidationError("must not be before 'from'", "to")
+        if start is not None:
+            check_time_span(start, end or utcnow(), "from")
+
+    @post_load
+    def _bounded(self, data: dict, **_kw) -> dict:
+        data["end"] = data.get("end") or utcnow()
+        data["start"] = data.get("start") or data["end"] - timedelta(days=1)
+        return data
 
 
 class SeriesSchema(BaseSchema):
@@ -93,6 +116,12 @@ class MktQuerySchema(BaseSchema):
     start = fields.AwareDateTime(data_key="from", required=True)
     end = fields.AwareDateTime(data_key="to", required=True)
     delta_h_kj = fields.Float(load_default=83.144, validate=validate.Range(10, 500))
+
+    @validates_schema
+    def _short_enough(self, data: dict, **_kw) -> None:
+        if data["end"] < data["start"]:
+            raise ValidationError("must not be before 'from'", "to")
+        check_time_span(data["start"], data["end"], "to")
 
 
 class AlertQuerySchema(BaseSchema):

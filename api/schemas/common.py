@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
@@ -19,6 +20,46 @@ def _datetime_in_range(value: datetime) -> None:
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if not datetime(1900, 1, 1, tzinfo=UTC) <= aware <= datetime(9000, 1, 1, tzinfo=UTC):
         raise ValidationError("must be between 1900-01-01 and 9000-01-01")
+
+
+def max_range_days() -> int:
+    """The longest range (in days) one export, scorecard or readings window may cover."""
+    from api.runtime import runtime
+
+    return runtime().settings.max_range_days
+
+
+def local_today() -> date:
+    from api.runtime import runtime
+
+    return datetime.now(ZoneInfo(runtime().settings.timezone)).date()
+
+
+def bounded_days(data: dict, lo: str, hi: str) -> dict:
+    """Fill a day range ``lo``..``hi`` (both inclusive) the request left open: the last
+    ``max_range_days()`` days up to today, or that many days from the one end given."""
+    span = timedelta(days=max_range_days() - 1)
+    if data.get(lo) is None and data.get(hi) is None:
+        data[hi] = local_today()
+    if data.get(lo) is None:
+        data[lo] = max(data[hi] - span, date(1900, 1, 1))
+    elif data.get(hi) is None:
+        data[hi] = min(data[lo] + span, date(9000, 1, 1))
+    return data
+
+
+def check_day_span(first: date | None, last: date | None, field: str) -> None:
+    if first is not None and last is not None and (last - first).days + 1 > max_range_days():
+        raise ValidationError(f"a range covers at most {max_range_days()} days "
+                              f"(WMS_MAX_RANGE_DAYS); this one covers "
+                              f"{(last - first).days + 1}", field)
+
+
+def check_time_span(start: datetime | None, end: datetime | None, field: str) -> None:
+    if start is not None and end is not None and end - start > timedelta(
+            days=max_range_days()):
+        raise ValidationError(f"a window covers at most {max_range_days()} days "
+                              f"(WMS_MAX_RANGE_DAYS); this one covers {end - start}", field)
 
 
 def _no_nul(value: str) -> None:

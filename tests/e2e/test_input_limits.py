@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -166,7 +167,7 @@ def test_exports_refuse_a_range_longer_than_the_maximum(api, url):
 def test_an_export_by_product_without_dates_covers_the_last_31_days(api):
     resp = api.as_("buyer").get("/api/exports/fsma.csv", query_string={"product": "C00002"})
     assert resp.status_code == 200
-    today = date.today()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the warehouses' day
     disposition = resp.headers["Content-Disposition"]
     assert f"from-{today - timedelta(days=30)}" in disposition
     assert f"to-{today}" in disposition
