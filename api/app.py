@@ -10,6 +10,7 @@ from flask import Flask, send_from_directory
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from api import errors, request_limits, web
+from api.iso_json import IsoJSONProvider
 from api.auth import authenticate_request
 from api.runtime import Runtime, close_db
 from wms.db import make_engine, make_session_factory
@@ -52,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.url_map.converters.update(int=RowIdConverter, default=TextConverter,
                                   string=TextConverter)
-    app.json.sort_keys = False  # keep the schemas' field order: id and code first
+    app.json = IsoJSONProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         API_TITLE="coldchain-wms",

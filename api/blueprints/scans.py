@@ -15,6 +15,7 @@ from typing import Any
 from flask import Response, json, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.utils import deepupdate
 from sqlalchemy.exc import IntegrityError
 
 from api.auth import current_user, roles
@@ -80,6 +81,10 @@ def idempotent(fn: Callable) -> Callable:
         assert stored is not None
         return _replayed(*idempotency.replay(stored, digest))
 
+    # The OpenAPI document shows the header and its 428 on every wrapped operation.
+    wrapper.idempotent = True
+    wrapper._apidoc = deepupdate(dict(getattr(fn, "_apidoc", {})),
+                                 {"manual_doc": {"x-idempotent": True}})
     return wrapper
 
 

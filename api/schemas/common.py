@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from wms.models import TempClass
 
@@ -159,11 +159,15 @@ def temp_class_field(**kwargs) -> fields.Field:
 
 
 class ProblemSchema(BaseSchema):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document; some carry more members (``field``, ``available``)."""
 
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
     detail = fields.String()
     instance = fields.String()
-    errors = fields.Dict()
+    errors = fields.Dict(metadata={
+        "description": "field (json.lines.2.sku), JSON index or file line → messages"})

@@ -123,7 +123,7 @@ class StockSchema(BaseSchema):
     lot_id = fields.Integer()
     lot = fields.Function(lambda b: b.lot.lot_code)
     lot_status = fields.Function(lambda b: b.lot.status.value)
-    expiry_date = fields.Function(lambda b: b.lot.expiry_date)
+    expiry_date = fields.Date(attribute="lot.expiry_date", allow_none=True)
     on_hand = fields.Integer()
     reserved = fields.Integer()
     available = fields.Integer()
