@@ -10,8 +10,8 @@ from flask import Flask, send_from_directory
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from api import errors, request_limits, web
-from api.iso_json import IsoJSONProvider
 from api.auth import authenticate_request
+from api.iso_json import IsoJSONProvider
 from api.runtime import Runtime, close_db
 from wms.db import make_engine, make_session_factory
 from wms.settings import Settings

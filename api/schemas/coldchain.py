@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from flask_smorest.fields import Upload
+from marshmallow import INCLUDE, ValidationError, fields, post_load, validate, validates_schema
 
 from api.schemas.common import BaseSchema, check_time_span
 from wms.models.base import utcnow
@@ -33,7 +34,56 @@ class SensorSchema(BaseSchema):
     active = fields.Boolean()
 
 
+class ReadingInSchema(BaseSchema):
+    serial = fields.String(required=True, validate=validate.Length(1, 40))
+    timestamp = fields.AwareDateTime(required=True, metadata={
+        "description": "ISO 8601 with an offset"})
+    temperature = fields.Float(required=True)
+    unit = fields.String(validate=validate.OneOf(["C", "F"]), metadata={"description": "default C"})
+
+
+class ReadingBatchSchema(BaseSchema):
+    """Documents the body of POST /api/readings; the view checks it reading by reading, so
+    one bad reading is reported by its index while the good ones are stored."""
+
+    readings = fields.List(fields.Nested(ReadingInSchema), required=True,
+                           validate=validate.Length(max=10_000))
+
+
+class MktSchema(BaseSchema):
+    class Meta:
+        unknown = INCLUDE
+
+    location = fields.String()
+    from_ = fields.String(data_key="from", metadata={"format": "date-time"})
+    to = fields.String(metadata={"format": "date-time"})
+    readings = fields.Integer()
+    sensors = fields.List(fields.Raw())
+    mkt_c = fields.Float()
+    mean_c = fields.Float()
+    min_c = fields.Float()
+    max_c = fields.Float()
+    zone = fields.String(allow_none=True)
+    allowed_range_c = fields.Raw(allow_none=True)
+
+
+class EscalationSchema(BaseSchema):
+    escalated = fields.Integer()
+    after_min = fields.Float()
+
+
+class LotTemperatureSchema(BaseSchema):
+    lot = fields.Dict()
+    shelf_life = fields.Dict()
+    mkt_c = fields.Float(allow_none=True)
+    places = fields.List(fields.Dict())
+    excursions = fields.List(fields.Nested("FindingSchema"))
+    points = fields.List(fields.Tuple((fields.String(), fields.Float())))
+
+
 class ReadingFileSchema(BaseSchema):
+    file = Upload(required=True, metadata={
+        "description": "the logger's export: CSV or a Berlinger Q-tag text download"})
     serial = fields.String(load_default=None, metadata={
         "description": "the logger's serial when the file has no serial column"})
     unit = fields.String(load_default=None, validate=validate.OneOf(["C", "F"]))

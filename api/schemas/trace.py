@@ -3,7 +3,7 @@ exports and the supplier scorecard."""
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import INCLUDE, ValidationError, fields, post_load, validate, validates_schema
 
 from api.schemas.common import BaseSchema, bounded_days, check_day_span
 from wms.models import LotStatus
@@ -233,3 +233,29 @@ class ScorecardSchema(BaseSchema):
     from_ = fields.Date(data_key="from", allow_none=True)
     to = fields.Date(allow_none=True)
     suppliers = fields.List(fields.Nested(ScoreRowSchema))
+
+
+class LotFactsSchema(BaseSchema):
+    class Meta:
+        unknown = INCLUDE
+
+    id = fields.Integer()
+    lot_code = fields.String()
+    product = fields.Dict()
+    buyer = fields.Dict(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
+    best_before = fields.Date(allow_none=True)
+    status = fields.String()
+    status_reason = fields.String(allow_none=True)
+    quantities = fields.Dict()
+    recall = fields.Nested(RecallRecordSchema, allow_none=True)
+
+
+CSV = {"type": "string", "description": "comma-separated, with a header row"}
+EPCIS_DOCUMENT = {
+    "type": "object", "required": ["@context", "type", "schemaVersion", "epcisBody"],
+    "description": "a GS1 EPCIS 2.0 JSON-LD document (schema: data/epcis/)",
+    "properties": {"@context": {}, "type": {"const": "EPCISDocument"},
+                   "schemaVersion": {"type": "string"},
+                   "creationDate": {"type": "string", "format": "date-time"},
+                   "epcisBody": {"type": "object"}}}
