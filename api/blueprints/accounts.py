@@ -64,7 +64,7 @@ class Tokens(MethodView):
             stmt = stmt.where(ApiToken.user_id == current_user().id)
         return stmt
 
-    @blp.arguments(TokenCreateSchema)
+    @blp.arguments(TokenCreateSchema, required=False)
     @blp.response(201, NewTokenSchema)
     def post(self, data: dict):
         me = current_user()

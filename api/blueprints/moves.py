@@ -67,7 +67,7 @@ class MoveById(MethodView):
 class ReverseMove(MethodView):
     @roles(Role.STAFF)
     @idempotent
-    @blp.arguments(ReverseSchema)
+    @blp.arguments(ReverseSchema, required=False)
     @blp.response(201, MoveSchema)
     @blp.alt_response(409, description="already reversed, or the stock has moved on")
     def post(self, args: dict, move_id: int):

@@ -99,7 +99,7 @@ class LoadOrder(MethodView):
 class DeliverOrder(MethodView):
     @roles(Role.STAFF, Role.DRIVER)
     @idempotent
-    @blp.arguments(DeliverSchema)
+    @blp.arguments(DeliverSchema, required=False)
     @blp.response(201, StepResultSchema)
     def post(self, args: dict, ref: str):
         """Unload the order's units at its pickup point."""
@@ -113,7 +113,7 @@ class DeliverOrder(MethodView):
 class HandoverOrder(MethodView):
     @roles(Role.STAFF, Role.DRIVER, Role.DISPATCHER)
     @idempotent
-    @blp.arguments(HandoverSchema)
+    @blp.arguments(HandoverSchema, required=False)
     @blp.response(201, StepResultSchema)
     def post(self, args: dict, ref: str):
         """Residents collected their goods at the pickup point: the units leave stock."""
