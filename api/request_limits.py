@@ -10,8 +10,9 @@ parse it again.
 from __future__ import annotations
 
 import json
+import re
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 from api.errors import problem
 
@@ -73,5 +74,38 @@ def _too_deep():
                                                           f"{MAX_JSON_DEPTH} levels"]})
 
 
+def check_query_names():
+    """A query parameter the operation does not document is refused, not ignored: a typo
+    (``?warehose=SH1``) would otherwise widen a filter to everything silently."""
+    if not request.args or request.url_rule is None or not request.path.startswith("/api/"):
+        return None
+    allowed = _documented_query_names().get((request.url_rule.rule, request.method.lower()))
+    if allowed is None:
+        return None  # not in the document (pages, docs)
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        return problem(422, "Unprocessable input",
+                       "the request has invalid fields: " + ", ".join(
+                           f"query.{name}" for name in unknown),
+                       errors={"query": {name: ["Unknown field."] for name in unknown}})
+    return None
+
+
+def _documented_query_names() -> dict[tuple[str, str], set[str]]:
+    cache = current_app.extensions.get("wms-query-names")
+    if cache is None:
+        spec = current_app.extensions["wms-api"].spec.to_dict()
+        cache = {}
+        for rule in current_app.url_map.iter_rules():
+            item = spec["paths"].get(re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule))
+            for method, op in (item or {}).items():
+                if isinstance(op, dict) and "responses" in op:
+                    cache[(rule.rule, method)] = {p["name"] for p in op.get("parameters", [])
+                                                  if p.get("in") == "query"}
+        current_app.extensions["wms-query-names"] = cache
+    return cache
+
+
 def init_app(app: Flask) -> None:
     app.before_request(check_json_body)
+    app.before_request(check_query_names)

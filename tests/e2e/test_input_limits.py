@@ -181,3 +181,12 @@ def test_reading_windows_are_bounded(api, query):
     api.as_("staff").post("/api/sensors", json={"serial": "WIN-1", "location": "SH1-REC"})
     resp = api.as_("staff").get("/api/sensors/WIN-1/readings", query_string=query)
     assert "at most 31 days" in str(_problem(resp, 422)["errors"]["query"])
+
+
+# --- unknown query parameters ----------------------------------------------------------
+
+def test_a_misspelt_filter_is_named_instead_of_ignored(api):
+    resp = api.as_("admin").get("/api/stock", query_string={"warehose": "SH1"})
+    assert _problem(resp, 422)["errors"] == {"query": {"warehose": ["Unknown field."]}}
+    ok = api.as_("admin").get("/api/stock", query_string={"warehouse": "SH1", "page_size": 5})
+    assert ok.status_code == 200

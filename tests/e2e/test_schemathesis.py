@@ -14,14 +14,14 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
-from schemathesis.config import SchemathesisConfig
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 
 from tests import factories
 from wms import migrations
 from wms.db import make_engine, make_session_factory
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 25
 # An inline route plan runs the solver for its time limit (up to 600 s) inside the
 # request when there is no Redis; the planner has its own tests (test_dispatch_*).
 SLOW = {("POST", "/api/route-plans")}
