@@ -9,8 +9,9 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from api import errors, policy, web
+from api import errors, policy, request_limits, web
 from api.auth import guard_request
+from api.iso_json import IsoJSONProvider
 from api.runtime import Runtime, close_db
 from wms.db import make_engine, make_session_factory
 from wms.settings import Settings
@@ -52,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.url_map.converters.update(int=RowIdConverter, default=TextConverter,
                                   string=TextConverter)
-    app.json.sort_keys = False  # keep the schemas' field order: id and code first
+    app.json = IsoJSONProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         API_TITLE="coldchain-wms",
@@ -81,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["wms-api"] = api
     errors.register(app)
     app.before_request(guard_request)
+    request_limits.init_app(app)
     app.teardown_appcontext(close_db)
 
     @app.get("/api/docs/assets/<path:filename>")

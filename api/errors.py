@@ -7,18 +7,22 @@ the client.
 
 from __future__ import annotations
 
+import http
 import logging
 from typing import Any
 
 import psycopg
 import redis.exceptions
+from apispec import BasePlugin
 from flask import Flask, Response, current_app, g, json, request
 from flask_smorest import Api
+from flask_smorest.spec import prepare_response
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from api.runtime import close_db, first_line
+from wms import idempotency
 from wms.db import is_unavailable
 from wms.errors import DomainError
 from wms.jobs import QueueUnavailable
@@ -47,8 +51,23 @@ def problem(status: int, title: str, detail: str | None = None, *,
     return resp
 
 
+IDEMPOTENCY_HEADER = idempotency.HEADER
+# What any API operation can answer, whatever it does: no or a bad token, a role or a
+# warehouse it may not use, an unexpected error, and the database or queue unreachable.
+EVERY_OPERATION = (401, 403, 500, 503)
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api with its JSON errors replaced by problem documents."""
+    """flask-smorest's Api with its JSON errors replaced by problem documents, in the
+    answers and in the OpenAPI document alike."""
+
+    def __init__(self, app: Flask | None = None, **kwargs: Any) -> None:
+        from api.schemas.common import ProblemSchema
+
+        self.ERROR_SCHEMA = ProblemSchema
+        spec_kwargs = kwargs.setdefault("spec_kwargs", {})
+        spec_kwargs.setdefault("extra_plugins", []).append(ProblemDocPlugin())
+        super().__init__(app, **kwargs)
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
@@ -57,8 +76,78 @@ class ProblemApi(Api):
         detail = data.get("message") or error.description
         if errors and error.code in (400, 422):
             detail = "the request has invalid fields: " + ", ".join(_paths(errors))
+        headers = dict(data.get("headers") or {})
+        # 405 says which methods the path has (werkzeug's own headers carry it).
+        headers.update({k: v for k, v in error.get_headers() if k == "Allow"})
         return problem(error.code or 500, error.name, detail, errors=errors,
-                       headers=data.get("headers"))
+                       headers=headers)
+
+    def _register_responses(self):
+        """Every error response of the document is a problem, as every error answer is."""
+        for status in http.HTTPStatus:
+            if status < 400:
+                continue
+            response = {"description": status.phrase, "schema": self.ERROR_SCHEMA}
+            prepare_response(response, self.spec, PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+    def _register_pagination_header(self):
+        # The header's value is JSON text, not an object in OpenAPI's "simple" style.
+        self.spec.components.header("PAGINATION", {
+            "description": "page, page size, total, first, last, previous and next page "
+                           "as a JSON object",
+            "schema": {"type": "string", "contentMediaType": "application/json",
+                       "contentSchema": {"$ref": "#/components/schemas/PaginationMetadata"}},
+        }, lazy=True)
+
+
+class ProblemDocPlugin(BasePlugin):
+    """Documents what every operation can answer besides its success, from what it is:
+    any operation 401/403/500/503; one with parameters or a body 422 (and 404 when it
+    looks something up); one with a body 400 (not JSON) and 413 (too large); one that
+    writes 409; a scanner write its ``Idempotency-Key`` header and 428. Each error is an
+    ``application/problem+json`` document. flask-smorest's catch-all ``default``
+    response is dropped: the statuses are listed one by one, so a client (and the
+    conformance tests) can rely on them."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        rule = kwargs.get("rule")
+        path_params = bool(rule is not None and rule.arguments)
+        for method, op in (operations or {}).items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            responses = op["responses"]
+            responses.pop("default", None)
+            params = op.get("parameters") or []
+            has_body = "requestBody" in op
+            idempotent = op.pop("x-idempotent", False)
+            statuses = set(EVERY_OPERATION)
+            if params or has_body or path_params:
+                statuses |= {404, 422}
+            if has_body:
+                statuses |= {400, 413}
+            if method in ("post", "put", "patch", "delete"):
+                statuses |= {404, 409, 422}
+            if idempotent:
+                statuses |= {409, 428}
+                if not any(p.get("name") == IDEMPOTENCY_HEADER for p in params):
+                    op["parameters"] = [*params, {
+                        "name": IDEMPOTENCY_HEADER, "in": "header", "required": True,
+                        "description": "a new unique value per write, the same value when "
+                                       "retrying it: a retry answers as the first time "
+                                       "and writes nothing; without it the answer is 428",
+                        "schema": {"type": "string", "pattern": r"\S",
+                                   "maxLength": idempotency.MAX_LENGTH}}]
+            for status in statuses:
+                responses.setdefault(str(status), http.HTTPStatus(status).name)
+            for status, response in list(responses.items()):
+                if int(status) >= 400 and isinstance(response, dict):
+                    # An alt_response with only a description: keep it, with the problem.
+                    response["content"] = {PROBLEM: {
+                        "schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 def _paths(errors: Any, prefix: str = "") -> list[str]:

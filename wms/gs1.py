@@ -52,7 +52,7 @@ _FIELDS = {"00": "sscc", "01": "gtin", "02": "gtin", "10": "lot", "21": "serial"
 _LABELS = {"00": "SSCC", "01": "GTIN", "02": "content GTIN", "10": "lot", "11": "production date",
            "13": "pack date", "15": "best before", "17": "expiry", "21": "serial",
            "30": "count", "37": "count", "422": "country of origin"}
-_RESCAN = "rescan or type the code"
+RESCAN = "rescan or type the code"
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def parse_scan(text: str, separator: str = "|") -> ScanData:
 
 def _plain_gtin(raw: str, digits: str, symbology: str | None) -> ScanData:
     if not digits.isdigit() or len(digits) not in _GTIN_LENGTHS:
-        raise ScanError(f"{digits!r} is not a GTIN: expected 8, 12, 13 or 14 digits — {_RESCAN}",
+        raise ScanError(f"{digits!r} is not a GTIN: expected 8, 12, 13 or 14 digits — {RESCAN}",
                         "gtin")
     _check_gtin(digits)
     gtin = to_gtin14(digits)
@@ -155,7 +155,7 @@ def _plain_gtin(raw: str, digits: str, symbology: str | None) -> ScanData:
 def _check_gtin(code: str) -> None:
     if not is_valid_gtin(code):
         raise ScanError(f"the GTIN's check digit is wrong: {code} should end in "
-                        f"{check_digit(code[:-1])} — {_RESCAN}", "gtin")
+                        f"{check_digit(code[:-1])} — {RESCAN}", "gtin")
 
 
 def _read_element_string(data: str, config: ParseConfig, separator: str) -> list[GS1ElementString]:
@@ -189,7 +189,7 @@ def _element_error(data: str, rest: str, unterminated: GS1ElementString | None,
     ai = _lookup_ai(rest)
     if ai is None:
         return ScanError(f"cannot read {data!r}: {rest[:12]!r} does not start with a known GS1 "
-                         f"application identifier — {_RESCAN}")
+                         f"application identifier — {RESCAN}")
     value = re.split(f"[{re.escape(separator)}\x1d]", rest[len(ai.ai):], maxsplit=1)[0]
     if ".." not in ai.format:
         # Show only what the field would have held, not the fields glued behind it.
@@ -211,7 +211,7 @@ def _value_error(ai: GS1ApplicationIdentifier, value: str) -> ScanError:
         return ScanError(f"the {label} date {value!r} is not a date ({problem}) — check the "
                          "label, rescan or type the code", field)
     return ScanError(f"the {label} {value!r} does not have the GS1 format {ai.format} — "
-                     f"{_RESCAN}", field)
+                     f"{RESCAN}", field)
 
 
 def _date_problem(value: str) -> str | None:
@@ -230,14 +230,14 @@ def _read_hri(data: str, config: ParseConfig) -> list[GS1ElementString]:
     hri = "".join(data.split())
     pairs = re.findall(r"\((\d+)\)([^(]*)", hri)
     if not pairs or "".join(f"({ai}){value}" for ai, value in pairs) != hri:
-        raise ScanError(f"cannot read {data!r}: expected (AI)value(AI)value… — {_RESCAN}")
+        raise ScanError(f"cannot read {data!r}: expected (AI)value(AI)value… — {RESCAN}")
     return [_parse_element(ai, value, config) for ai, value in pairs]
 
 
 def _parse_element(ai_code: str, value: str, config: ParseConfig) -> GS1ElementString:
     ai = _lookup_ai(ai_code)
     if ai is None or ai.ai != ai_code:
-        raise ScanError(f"({ai_code}) is not a GS1 application identifier — {_RESCAN}")
+        raise ScanError(f"({ai_code}) is not a GS1 application identifier — {RESCAN}")
     try:
         return GS1ElementString.parse(ai_code + value, config=config)
     except ParseError:
@@ -250,7 +250,7 @@ def _read_digital_link(uri: str, config: ParseConfig) -> list[GS1ElementString]:
     except ParseError as exc:
         reason = str(exc)
     except ValueError as exc:  # urllib rejects some malformed hosts outright
-        raise ScanError(f"{uri!r} is not a readable link ({exc}) — {_RESCAN}") from None
+        raise ScanError(f"{uri!r} is not a readable link ({exc}) — {RESCAN}") from None
     # Point at the field that is wrong rather than at the link as a whole when possible.
     parts = urlsplit(uri)
     segments = [unquote(s) for s in parts.path.split("/")]
@@ -260,7 +260,7 @@ def _read_digital_link(uri: str, config: ParseConfig) -> list[GS1ElementString]:
         if _is_ai(key):
             _parse_element(key, value.zfill(14) if key == "01" else value, config)
     raise ScanError(f"{uri!r} is not a GS1 Digital Link this system can read ({reason}) — "
-                    f"{_RESCAN}")
+                    f"{RESCAN}")
 
 
 def _is_ai(text: str) -> bool:
@@ -275,22 +275,22 @@ def _scan_data(raw: str, kind: str, symbology: str | None,
         first = by_ai.setdefault(es.ai.ai, es)
         if first.value != es.value:
             raise ScanError(f"the barcode holds two different {_label(es.ai)} values, "
-                            f"{first.value!r} and {es.value!r} — {_RESCAN}", _field(es.ai.ai))
+                            f"{first.value!r} and {es.value!r} — {RESCAN}", _field(es.ai.ai))
     if "01" in by_ai and "02" in by_ai:
-        raise ScanError(f"the barcode holds both a GTIN and a content GTIN — {_RESCAN}", "gtin")
+        raise ScanError(f"the barcode holds both a GTIN and a content GTIN — {RESCAN}", "gtin")
     for code in ("01", "02"):
         if code in by_ai:
             _check_gtin(by_ai[code].value)
     sscc = by_ai["00"].value if "00" in by_ai else None
     if sscc is not None and check_digit(sscc[:-1]) != int(sscc[-1]):
         raise ScanError(f"the SSCC's check digit is wrong: {sscc} should end in "
-                        f"{check_digit(sscc[:-1])} — {_RESCAN}", "sscc")
+                        f"{check_digit(sscc[:-1])} — {RESCAN}", "sscc")
     gtin_es = by_ai.get("01") or by_ai.get("02")
     if kind == "gs1" and sscc is not None and gtin_es is None:
         kind = "sscc"
     count_es = by_ai.get("37") or by_ai.get("30")
     if count_es is not None and not count_es.value:
-        raise ScanError(f"the count is empty — {_RESCAN}", "count")
+        raise ScanError(f"the count is empty — {RESCAN}", "count")
 
     def text(ai: str) -> str | None:
         return by_ai[ai].value if ai in by_ai else None

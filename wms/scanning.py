@@ -35,6 +35,7 @@ from wms.models import (
     Warehouse,
 )
 from wms.models.base import utcnow
+from wms.plausibility import Plausible, check_plausible
 from wms.stock import check_temperature, count, temperature_problem
 
 ACTIONS = ("receive", "putaway", "move", "pick", "load", "count", "scrap")
@@ -108,11 +109,13 @@ def _location(locations: dict[str, Location], code: str | None, name: str,
 
 
 def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
-              warehouse_ids: set[int] | None, today: date | None = None) -> ScanPlan:
+              warehouse_ids: set[int] | None, today: date | None = None,
+              bounds: Plausible = Plausible()) -> ScanPlan:
     """Read and resolve a scan; raise ``ValidationFailed`` (422) for anything wrong with it."""
     action = request["action"]
     try:
         data = parse_scan(request["barcode"], separator)
+        check_plausible(data, bounds)
     except ScanError as exc:
         raise ValidationFailed({"barcode": [exc.message]}, field=exc.field) from exc
     if data.gtin is None:
@@ -150,7 +153,7 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
         if action != "pick" or request.get("to"):
             dst = _location(locations, request.get("to"), "to", warehouse_ids)
 
-    quantity = _quantity(action, data, request.get("quantity"))
+    quantity = _quantity(action, data, request.get("quantity"), bounds.max_count)
     lot_code = _lot_code(data, request.get("lot"))
     lot = found_lot if lot_code else None
     plan = ScanPlan(action=action, data=data, product=product, lot=lot, lot_code=lot_code or "",
@@ -198,7 +201,7 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
     return plan
 
 
-def _quantity(action: str, data: ScanData, given: int | None) -> int | None:
+def _quantity(action: str, data: ScanData, given: int | None, most: int) -> int | None:
     if data.count is not None and given is not None and data.count != given:
         raise ValidationFailed({"quantity": [f"the barcode says {data.count} but {given} was "
                                              "entered; enter the number actually there"]})
@@ -210,6 +213,9 @@ def _quantity(action: str, data: ScanData, given: int | None) -> int | None:
                                              "quantity"]})
     if quantity < 0 or (quantity == 0 and action != "count"):
         raise ValidationFailed({"quantity": ["the quantity must be above zero"]})
+    if quantity > most:
+        raise ValidationFailed({"quantity": [f"at most {most} units per scan "
+                                             "(WMS_MAX_SCAN_COUNT); check the number"]})
     return quantity
 
 
@@ -350,8 +356,9 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
 
 def scan(session: Session, request: dict[str, Any], *, separator: str,
          warehouse_ids: set[int] | None, actor_id: int | None,
-         idempotency_key: str | None = None) -> ScanOutcome:
+         idempotency_key: str | None = None, bounds: Plausible = Plausible()) -> ScanOutcome:
     """Plan and execute in one go (the API's POST /api/scans)."""
-    plan = plan_scan(session, request, separator=separator, warehouse_ids=warehouse_ids)
+    plan = plan_scan(session, request, separator=separator, warehouse_ids=warehouse_ids,
+                     bounds=bounds)
     return execute_scan(session, plan, actor_id=actor_id, idempotency_key=idempotency_key)
 

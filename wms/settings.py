@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+
+from wms.plausibility import Plausible
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = PROJECT_ROOT / "instance" / "wms.db"
@@ -18,6 +21,11 @@ DEFAULT_SQLITE = PROJECT_ROOT / "instance" / "wms.db"
 def _env_float(name: str, default: float) -> float:
     raw = os.environ.get(name)
     return float(raw) if raw not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,11 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     road_circuity: float = 1.3
     truck_speed_kmh: float = 28.0
+    # Plausibility of what a label says (AI 30/37 count, AI 310n/320n net weight).
+    max_scan_count: int = Plausible.max_count
+    max_scan_net_weight_kg: Decimal = Plausible.max_net_weight_kg
+    # Longest date range one export, scorecard or readings window may cover.
+    max_range_days: int = 31
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -44,6 +57,15 @@ class Settings:
             "timezone": os.environ.get("WMS_TIMEZONE") or cls.timezone,
             "road_circuity": _env_float("WMS_ROAD_CIRCUITY", cls.road_circuity),
             "truck_speed_kmh": _env_float("WMS_TRUCK_SPEED_KMH", cls.truck_speed_kmh),
+            "max_scan_count": _env_int("WMS_MAX_SCAN_COUNT", cls.max_scan_count),
+            "max_scan_net_weight_kg": Decimal(os.environ.get("WMS_MAX_SCAN_NET_WEIGHT_KG")
+                                              or cls.max_scan_net_weight_kg),
+            "max_range_days": _env_int("WMS_MAX_RANGE_DAYS", cls.max_range_days),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def scan_bounds(self) -> Plausible:
+        return Plausible(max_count=self.max_scan_count,
+                         max_net_weight_kg=self.max_scan_net_weight_kg)

@@ -68,7 +68,7 @@ class Tokens(MethodView):
         return stmt
 
     @policy.rule("account.self")
-    @blp.arguments(TokenCreateSchema)
+    @blp.arguments(TokenCreateSchema, required=False)
     @blp.response(201, NewTokenSchema)
     def post(self, data: dict):
         me = current_user()

@@ -15,16 +15,21 @@ from api.auth import current_user
 from api.jobs import start_job
 from api.lookups import one_or_404, owned_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
+from api.parsing import FormWithFilesParser
 from api.runtime import db
 from api.schemas.coldchain import (
     AckSchema,
     AlertQuerySchema,
     AlertSchema,
     AttachSchema,
+    EscalationSchema,
     FindingQuerySchema,
     FindingSchema,
     IngestResultSchema,
+    LotTemperatureSchema,
     MktQuerySchema,
+    MktSchema,
+    ReadingBatchSchema,
     ReadingFileSchema,
     ResolveSchema,
     SensorCreateSchema,
@@ -51,6 +56,8 @@ from wms.models.base import utcnow
 log = logging.getLogger(__name__)
 blp = Blueprint("coldchain", __name__, url_prefix="/api",
                 description="Sensors, temperature readings, excursions and alerts")
+# Logger uploads are multipart: the file and its options are read as one form.
+blp.ARGUMENTS_PARSER = FormWithFilesParser()
 MAX_BATCH = 10_000
 
 
@@ -160,6 +167,8 @@ def _queue_evaluation(batch_id: int, sensor_ids: list[int]) -> dict:
 @blp.route("/readings")
 class Readings(MethodView):
     @policy.rule("coldchain.write")
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": ReadingBatchSchema}}})
     @blp.response(200, IngestResultSchema)
     def post(self):
         """Store a gateway's batch (≤ 10,000 readings); bad readings are reported by index."""
@@ -180,7 +189,7 @@ class Readings(MethodView):
 @blp.route("/readings/files")
 class ReadingFiles(MethodView):
     @policy.rule("coldchain.write")
-    @blp.arguments(ReadingFileSchema, location="form")
+    @blp.arguments(ReadingFileSchema, location="form", content_type="multipart/form-data")
     @blp.response(200, IngestResultSchema)
     def post(self, options: dict):
         """Upload a logger export (CSV, or a Berlinger Q-tag text download) as ``file``."""
@@ -251,6 +260,8 @@ class Findings(MethodView):
 class MeanKinetic(MethodView):
     @policy.rule("coldchain.read")
     @blp.arguments(MktQuerySchema, location="query")
+    @blp.doc(responses={"200": {"description": "OK", "content": {
+        "application/json": {"schema": MktSchema}}}})
     def get(self, args: dict):
         """Mean kinetic temperature of a location over a window, from its sensors' readings."""
         return mkt_report(db(), _location(args["location"]), args["start"], args["end"],
@@ -308,6 +319,7 @@ class ResolveAlert(MethodView):
 @blp.route("/alerts/escalations")
 class Escalations(MethodView):
     @policy.rule("checks.run")
+    @blp.response(200, EscalationSchema)
     def post(self):
         """Escalate open alerts nobody acknowledged in time (run this every few minutes)."""
         after = timedelta(minutes=load_rules().escalate_after_min)
@@ -320,6 +332,8 @@ class Escalations(MethodView):
 class LotTemperature(MethodView):
     @policy.rule("coldchain.read", on="lot")
     @blp.arguments(WindowQuerySchema, location="query")
+    @blp.doc(responses={"200": {"description": "OK", "content": {
+        "application/json": {"schema": LotTemperatureSchema}}}})
     def get(self, args: dict, lot_id: int):
         """Where the lot was, what it felt there, the excursions it sat through, and the
         shelf life it has left by its product's kinetics."""

@@ -70,7 +70,7 @@ class MoveById(MethodView):
 class ReverseMove(MethodView):
     @policy.rule("stock.move", on="move")
     @idempotent
-    @blp.arguments(ReverseSchema)
+    @blp.arguments(ReverseSchema, required=False)
     @blp.response(201, MoveSchema)
     @blp.alt_response(409, description="already reversed, or the stock has moved on")
     def post(self, args: dict, move_id: int):

@@ -104,7 +104,7 @@ class LoadOrder(MethodView):
 class DeliverOrder(MethodView):
     @policy.rule("orders.deliver", on="order")
     @idempotent
-    @blp.arguments(DeliverSchema)
+    @blp.arguments(DeliverSchema, required=False)
     @blp.response(201, StepResultSchema)
     def post(self, args: dict, ref: str):
         """Unload the order's units at its pickup point."""
@@ -118,7 +118,7 @@ class DeliverOrder(MethodView):
 class HandoverOrder(MethodView):
     @policy.rule("orders.handover", on="order")
     @idempotent
-    @blp.arguments(HandoverSchema)
+    @blp.arguments(HandoverSchema, required=False)
     @blp.response(201, StepResultSchema)
     def post(self, args: dict, ref: str):
         """Residents collected their goods at the pickup point: the units leave stock."""

@@ -118,7 +118,7 @@ class RoutePlanUnassigned(MethodView):
 @blp.route("/route-plans/<int:plan_id>/publish")
 class PublishPlan(MethodView):
     @policy.rule("plans.write", on="plan")
-    @blp.arguments(PublishSchema)
+    @blp.arguments(PublishSchema, required=False)
     @blp.response(200, PlanSchema)
     @blp.alt_response(409, description="not a draft, or a started route would be lost")
     def post(self, args: dict, plan_id: int):
@@ -169,7 +169,7 @@ class RouteLoading(MethodView):
 class StopDeliveries(MethodView):
     @policy.rule("routes.confirm", on="route")
     @idempotent
-    @blp.arguments(DeliverySchema)
+    @blp.arguments(DeliverySchema, required=False)
     @blp.response(201, DeliveryResultSchema)
     @blp.alt_response(409, description="the stop was already confirmed")
     @blp.alt_response(428, description="the Idempotency-Key header is missing")

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Response, json, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.utils import deepupdate
 from sqlalchemy.exc import IntegrityError
 
 from api import policy
@@ -81,6 +82,10 @@ def idempotent(fn: Callable) -> Callable:
         assert stored is not None
         return _replayed(*idempotency.replay(stored, digest))
 
+    # The OpenAPI document shows the header and its 428 on every wrapped operation.
+    wrapper.idempotent = True
+    wrapper._apidoc = deepupdate(dict(getattr(fn, "_apidoc", {})),
+                                 {"manual_doc": {"x-idempotent": True}})
     return wrapper
 
 
@@ -142,8 +147,10 @@ def scan_result_json(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome
 
 
 def _plan(args: dict) -> scanning.ScanPlan:
-    return scanning.plan_scan(db(), args, separator=runtime().settings.scan_separator,
-                              warehouse_ids=scope.visible_warehouse_ids(current_user()))
+    settings = runtime().settings
+    return scanning.plan_scan(db(), args, separator=settings.scan_separator,
+                              warehouse_ids=scope.visible_warehouse_ids(current_user()),
+                              bounds=settings.scan_bounds)
 
 
 @blp.route("/scans")

@@ -89,7 +89,7 @@ class HoldLot(MethodView):
 @blp.route("/lots/<int:lot_id>/release")
 class ReleaseLot(MethodView):
     @policy.rule("lots.hold", on="lot")
-    @blp.arguments(ReleaseSchema)
+    @blp.arguments(ReleaseSchema, required=False)
     @blp.response(200, HoldResultSchema)
     def post(self, args: dict, lot_id: int):
         """Release a held lot; its quarantined stock goes back to storage."""

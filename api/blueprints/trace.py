@@ -27,11 +27,14 @@ from api.pagination import SelectPage
 from api.runtime import db
 from api.schemas.master import LotSchema
 from api.schemas.trace import (
+    CSV,
+    EPCIS_DOCUMENT,
     BackwardQuerySchema,
     BackwardSchema,
     EpcisQuerySchema,
     ExportQuerySchema,
     ForwardSchema,
+    LotFactsSchema,
     LotSearchSchema,
     ReasonSchema,
     RecallReportSchema,
@@ -61,6 +64,8 @@ blp = Blueprint("trace", __name__, url_prefix="/api",
 @blp.route("/lots/<int:lot_id>/facts")
 class LotFacts(MethodView):
     @policy.rule("trace.read")
+    @blp.doc(responses={"200": {"description": "OK", "content": {
+        "application/json": {"schema": LotFactsSchema}}}})
     def get(self, lot_id: int):
         """Product, supplier, origin, dates, purchase order, buyer, certifications, expiry,
         status, and quantities received, on hand, delivered, handed over and scrapped."""
@@ -163,7 +168,8 @@ class LotRecallView(MethodView):
     @idempotent
     @blp.arguments(ReasonSchema)
     @blp.response(201, RecallReportSchema)
-    @blp.alt_response(200, description="the lot was already recalled; nothing changed")
+    @blp.alt_response(200, schema=RecallReportSchema,
+                      description="the lot was already recalled; nothing changed")
     @blp.alt_response(428, description="the Idempotency-Key header is missing")
     def post(self, args: dict, lot_id: int):
         """Recall a lot: its stock in the warehouses goes to quarantine, unpicked
@@ -199,7 +205,7 @@ class ReleaseRecall(MethodView):
 class FsmaExport(MethodView):
     @policy.rule("trace.read")
     @blp.arguments(ExportQuerySchema, location="query")
-    @blp.response(200, content_type="text/csv")
+    @blp.response(200, CSV, content_type="text/csv")
     def get(self, args: dict):
         """Critical tracking events as an FSMA 204 electronic sortable spreadsheet."""
         body = fsma.to_csv(_events(args))
@@ -211,7 +217,7 @@ class FsmaExport(MethodView):
 class EpcisExport(MethodView):
     @policy.rule("trace.read")
     @blp.arguments(EpcisQuerySchema, location="query")
-    @blp.response(200, content_type="application/ld+json")
+    @blp.response(200, EPCIS_DOCUMENT, content_type="application/ld+json")
     def get(self, args: dict):
         """Critical tracking events as a GS1 EPCIS 2.0 JSON-LD document, with temperature
         sensor reports where readings exist."""
@@ -239,7 +245,7 @@ class Scorecard(MethodView):
 class ScorecardCsv(MethodView):
     @policy.rule("trace.read")
     @blp.arguments(ScorecardQuerySchema, location="query")
-    @blp.response(200, content_type="text/csv")
+    @blp.response(200, CSV, content_type="text/csv")
     def get(self, args: dict):
         """The supplier scorecard as CSV."""
         rows = scorecard.scorecard(db(), args.get("from_"), args.get("to"))

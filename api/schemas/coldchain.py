@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from datetime import timedelta
 
-from api.schemas.common import BaseSchema
+from flask_smorest.fields import Upload
+from marshmallow import INCLUDE, ValidationError, fields, post_load, validate, validates_schema
+
+from api.schemas.common import BaseSchema, check_time_span
+from wms.models.base import utcnow
 
 
 class SensorCreateSchema(BaseSchema):
@@ -30,7 +34,56 @@ class SensorSchema(BaseSchema):
     active = fields.Boolean()
 
 
+class ReadingInSchema(BaseSchema):
+    serial = fields.String(required=True, validate=validate.Length(1, 40))
+    timestamp = fields.AwareDateTime(required=True, metadata={
+        "description": "ISO 8601 with an offset"})
+    temperature = fields.Float(required=True)
+    unit = fields.String(validate=validate.OneOf(["C", "F"]), metadata={"description": "default C"})
+
+
+class ReadingBatchSchema(BaseSchema):
+    """Documents the body of POST /api/readings; the view checks it reading by reading, so
+    one bad reading is reported by its index while the good ones are stored."""
+
+    readings = fields.List(fields.Nested(ReadingInSchema), required=True,
+                           validate=validate.Length(max=10_000))
+
+
+class MktSchema(BaseSchema):
+    class Meta:
+        unknown = INCLUDE
+
+    location = fields.String()
+    from_ = fields.String(data_key="from", metadata={"format": "date-time"})
+    to = fields.String(metadata={"format": "date-time"})
+    readings = fields.Integer()
+    sensors = fields.List(fields.Raw())
+    mkt_c = fields.Float()
+    mean_c = fields.Float()
+    min_c = fields.Float()
+    max_c = fields.Float()
+    zone = fields.String(allow_none=True)
+    allowed_range_c = fields.Raw(allow_none=True)
+
+
+class EscalationSchema(BaseSchema):
+    escalated = fields.Integer()
+    after_min = fields.Float()
+
+
+class LotTemperatureSchema(BaseSchema):
+    lot = fields.Dict()
+    shelf_life = fields.Dict()
+    mkt_c = fields.Float(allow_none=True)
+    places = fields.List(fields.Dict())
+    excursions = fields.List(fields.Nested("FindingSchema"))
+    points = fields.List(fields.Tuple((fields.String(), fields.Float())))
+
+
 class ReadingFileSchema(BaseSchema):
+    file = Upload(required=True, metadata={
+        "description": "the logger's export: CSV or a Berlinger Q-tag text download"})
     serial = fields.String(load_default=None, metadata={
         "description": "the logger's serial when the file has no serial column"})
     unit = fields.String(load_default=None, validate=validate.OneOf(["C", "F"]))
@@ -51,9 +104,29 @@ class IngestResultSchema(BaseSchema):
 
 
 class WindowQuerySchema(BaseSchema):
-    start = fields.AwareDateTime(data_key="from", load_default=None)
-    end = fields.AwareDateTime(data_key="to", load_default=None)
+    """A window of readings is never open-ended: one request reads at most
+    ``WMS_MAX_RANGE_DAYS`` days of a sensor."""
+
+    start = fields.AwareDateTime(data_key="from", load_default=None, metadata={
+        "description": "default: a day before 'to'; at most 31 days (WMS_MAX_RANGE_DAYS) "
+                       "before 'to'"})
+    end = fields.AwareDateTime(data_key="to", load_default=None,
+                               metadata={"description": "default: now"})
     max_points = fields.Integer(load_default=500, validate=validate.Range(4, 20000))
+
+    @validates_schema
+    def _short_enough(self, data: dict, **_kw) -> None:
+        start, end = data.get("start"), data.get("end")
+        if start is not None and end is not None and end < start:
+            raise ValidationError("must not be before 'from'", "to")
+        if start is not None:
+            check_time_span(start, end or utcnow(), "from")
+
+    @post_load
+    def _bounded(self, data: dict, **_kw) -> dict:
+        data["end"] = data.get("end") or utcnow()
+        data["start"] = data.get("start") or data["end"] - timedelta(days=1)
+        return data
 
 
 class SeriesSchema(BaseSchema):
@@ -93,6 +166,12 @@ class MktQuerySchema(BaseSchema):
     start = fields.AwareDateTime(data_key="from", required=True)
     end = fields.AwareDateTime(data_key="to", required=True)
     delta_h_kj = fields.Float(load_default=83.144, validate=validate.Range(10, 500))
+
+    @validates_schema
+    def _short_enough(self, data: dict, **_kw) -> None:
+        if data["end"] < data["start"]:
+            raise ValidationError("must not be before 'from'", "to")
+        check_time_span(data["start"], data["end"], "to")
 
 
 class AlertQuerySchema(BaseSchema):

@@ -10,6 +10,7 @@ from wms.models import LotStatus, MoveKind, OrderStatus
 from wms.scanning import ACTIONS
 
 _CODE = validate.Length(1, 40)
+MAX_ORDER_LINES = 500
 
 
 def _code(obj, attr: str):
@@ -122,7 +123,7 @@ class StockSchema(BaseSchema):
     lot_id = fields.Integer()
     lot = fields.Function(lambda b: b.lot.lot_code)
     lot_status = fields.Function(lambda b: b.lot.status.value)
-    expiry_date = fields.Function(lambda b: b.lot.expiry_date)
+    expiry_date = fields.Date(attribute="lot.expiry_date", allow_none=True)
     on_hand = fields.Integer()
     reserved = fields.Integer()
     available = fields.Integer()
@@ -161,7 +162,7 @@ class OrderInSchema(BaseSchema):
     pickup_point = fields.String(required=True)
     delivery_date = fields.Date(required=True)
     lines = fields.List(fields.Nested(OrderLineInSchema), required=True,
-                        validate=validate.Length(min=1, max=500))
+                        validate=validate.Length(min=1, max=MAX_ORDER_LINES))
 
 
 class OrderLineSchema(BaseSchema):
@@ -280,6 +281,7 @@ class HandoverLineSchema(BaseSchema):
 
 class HandoverSchema(BaseSchema):
     lines = fields.List(fields.Nested(HandoverLineSchema),
+                        validate=validate.Length(max=MAX_ORDER_LINES),
                         metadata={"description": "units collected per line; all if absent"})
 
 

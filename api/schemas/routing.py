@@ -26,7 +26,9 @@ class PlanQuerySchema(BaseSchema):
 
 
 class PublishSchema(BaseSchema):
-    drivers = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict,
+    drivers = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)),
+                          values=fields.String(validate=validate.Length(1, 60)),
+                          load_default=dict, validate=validate.Length(max=500),
                           metadata={"description": "vehicle code -> driver username, for "
                                                    "routes whose vehicle has no driver"})
 
@@ -126,6 +128,10 @@ class LoadingSchema(BaseSchema):
                                   field_name="quantity")
 
 
+# A stop serves a few dozen orders of at most 500 lines each; more is not a stop.
+MAX_STOP_LINES = 1_000
+
+
 class DeliveryExceptionSchema(BaseSchema):
     kind = fields.String(required=True, validate=validate.OneOf(EXCEPTION_KINDS))
     quantity = fields.Integer(required=True, validate=validate.Range(min=1))
@@ -142,11 +148,13 @@ class DeliveryLineSchema(BaseSchema):
     line = fields.Integer(required=True, validate=validate.Range(min=1))
     delivered = fields.Integer(validate=validate.Range(min=0), metadata={
         "description": "units handed over; default: the planned units minus exceptions"})
-    exceptions = fields.List(fields.Nested(DeliveryExceptionSchema), load_default=list)
+    exceptions = fields.List(fields.Nested(DeliveryExceptionSchema), load_default=list,
+                             validate=validate.Length(max=10))
 
 
 class DeliverySchema(BaseSchema):
-    lines = fields.List(fields.Nested(DeliveryLineSchema), load_default=list, metadata={
+    lines = fields.List(fields.Nested(DeliveryLineSchema), load_default=list,
+                        validate=validate.Length(max=MAX_STOP_LINES), metadata={
         "description": "lines not listed are delivered in full"})
 
 

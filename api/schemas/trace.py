@@ -3,9 +3,9 @@ exports and the supplier scorecard."""
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, ValidationError, fields, post_load, validate, validates_schema
 
-from api.schemas.common import BaseSchema
+from api.schemas.common import BaseSchema, bounded_days, check_day_span
 from wms.models import LotStatus
 
 RANGES = (("harvested_from", "harvested_to"), ("received_from", "received_to"),
@@ -61,16 +61,38 @@ class BackwardQuerySchema(BaseSchema):
             raise ValidationError("a pickup point is traced for one day: give the date", "date")
 
 
-class ExportQuerySchema(_Ranges):
-    lot = fields.Integer(validate=validate.Range(min=1), metadata={"description": "lot id"})
-    product = fields.String(metadata={"description": "product SKU"})
-    from_ = fields.Date(data_key="from", metadata={"description": "first local day"})
-    to = fields.Date(metadata={"description": "last local day"})
+_RANGE_NOTE = ("at most 31 days (WMS_MAX_RANGE_DAYS) from 'from' to 'to'; without either, "
+               "the last 31 days up to today")
+
+
+class _BoundedDays(_Ranges):
+    """A range of local days that is never open-ended: one request reads at most
+    ``WMS_MAX_RANGE_DAYS`` days of the ledger."""
 
     @validates_schema
-    def _something(self, data: dict, **_kw) -> None:
-        if not any(k in data for k in ("lot", "product", "from_", "to")):
-            raise ValidationError("give a lot, a product or a date range (from, to)", "lot")
+    def _short_enough(self, data: dict, **_kw) -> None:
+        check_day_span(data.get("from_"), data.get("to"), "to")
+
+    @post_load
+    def _bounded(self, data: dict, **_kw) -> dict:
+        return bounded_days(data, "from_", "to")
+
+
+class ExportQuerySchema(_BoundedDays):
+    lot = fields.Integer(validate=validate.Range(min=1), metadata={
+        "description": "lot id; a lot's export covers its whole history unless dates are "
+                       "given"})
+    product = fields.String(metadata={"description": "product SKU"})
+    from_ = fields.Date(data_key="from", metadata={"description": "first local day; "
+                                                                  + _RANGE_NOTE})
+    to = fields.Date(metadata={"description": "last local day"})
+
+    @post_load
+    def _bounded(self, data: dict, **_kw) -> dict:
+        # A lot bounds its own history; everything else is a range of days.
+        if "lot" in data and "from_" not in data and "to" not in data:
+            return data
+        return bounded_days(data, "from_", "to")
 
 
 class EpcisQuerySchema(ExportQuerySchema):
@@ -79,8 +101,9 @@ class EpcisQuerySchema(ExportQuerySchema):
         metadata={"description": "digits of the GS1 company prefix in the GTINs"})
 
 
-class ScorecardQuerySchema(_Ranges):
-    from_ = fields.Date(data_key="from", metadata={"description": "first day of receipt"})
+class ScorecardQuerySchema(_BoundedDays):
+    from_ = fields.Date(data_key="from", metadata={"description": "first day of receipt; "
+                                                                  + _RANGE_NOTE})
     to = fields.Date(metadata={"description": "last day of receipt"})
 
 
@@ -210,3 +233,29 @@ class ScorecardSchema(BaseSchema):
     from_ = fields.Date(data_key="from", allow_none=True)
     to = fields.Date(allow_none=True)
     suppliers = fields.List(fields.Nested(ScoreRowSchema))
+
+
+class LotFactsSchema(BaseSchema):
+    class Meta:
+        unknown = INCLUDE
+
+    id = fields.Integer()
+    lot_code = fields.String()
+    product = fields.Dict()
+    buyer = fields.Dict(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
+    best_before = fields.Date(allow_none=True)
+    status = fields.String()
+    status_reason = fields.String(allow_none=True)
+    quantities = fields.Dict()
+    recall = fields.Nested(RecallRecordSchema, allow_none=True)
+
+
+CSV = {"type": "string", "description": "comma-separated, with a header row"}
+EPCIS_DOCUMENT = {
+    "type": "object", "required": ["@context", "type", "schemaVersion", "epcisBody"],
+    "description": "a GS1 EPCIS 2.0 JSON-LD document (schema: data/epcis/)",
+    "properties": {"@context": {}, "type": {"const": "EPCISDocument"},
+                   "schemaVersion": {"type": "string"},
+                   "creationDate": {"type": "string", "format": "date-time"},
+                   "epcisBody": {"type": "object"}}}

@@ -47,7 +47,8 @@ def test_readings_in_fahrenheit_are_stored_in_celsius(api, sensor):
     body = {"readings": [{"serial": "GW-1", "timestamp": _iso(T0), "temperature": 41.0,
                           "unit": "F"}]}
     assert api.as_("staff").post("/api/readings", json=body).json["stored"] == 1
-    series = api.as_("staff").get("/api/sensors/GW-1/readings").json
+    series = api.as_("staff").get("/api/sensors/GW-1/readings", query_string={
+        "from": _iso(T0 - timedelta(hours=1)), "to": _iso(T0 + timedelta(hours=1))}).json
     assert series["points"][0][1] == pytest.approx(5.0)
 
 
