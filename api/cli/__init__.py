@@ -2,7 +2,8 @@
 
 ``database`` (db), ``accounts`` (users, tokens), ``demo``, ``inventory`` (check, stock,
 orders), ``routes`` (solve and check from the engine, plan from the database),
-``coldchain`` (readings, escalate) and ``servers`` (serve, worker).
+``coldchain`` (readings, escalate), ``policy`` (the role table) and ``servers`` (serve,
+worker).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from api.cli.coldchain import escalate, readings
 from api.cli.database import db
 from api.cli.demo import demo
 from api.cli.inventory import check, orders, stock
+from api.cli.policy import policy_cli
 from api.cli.routes import routes_cli
 from api.cli.servers import serve, worker
 
@@ -28,3 +30,4 @@ for command in (db, users, tokens, demo, check, stock, orders, serve, worker):
 main.add_command(routes_cli, "routes")
 main.add_command(readings)
 main.add_command(escalate)
+main.add_command(policy_cli, "policy")
