@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from api import policy
 from api.cli import main
 from tests.e2e import policy_cases as pc
+from tests.e2e import policy_demo as pd
 from wms.models import Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,45 +40,45 @@ def _timing(demo):
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> pc.Demo:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> pd.Demo:
     t0 = time.monotonic()
-    built = pc.build_demo(tmp_path_factory.mktemp("policy") / "demo.db")
+    built = pd.build_demo(tmp_path_factory.mktemp("policy") / "demo.db")
     built.build_s = time.monotonic() - t0
     return built
 
 
 @pytest.fixture(scope="session")
-def operations(demo: pc.Demo) -> list[tuple[str, str, str, policy.Declared | None]]:
-    app = pc.app_for(f"sqlite:///{demo.path}")
+def operations(demo: pd.Demo) -> list[tuple[str, str, str, policy.Declared | None]]:
+    app = pd.app_for(f"sqlite:///{demo.path}")
     try:
         return policy.operations(app)
     finally:
-        pc.dispose(app)
+        pd.dispose(app)
 
 
 @pytest.fixture(scope="session")
-def case_table(demo: pc.Demo) -> dict[tuple[str, str], pc.Case]:
+def case_table(demo: pd.Demo) -> dict[tuple[str, str], pc.Case]:
     return pc.cases(demo)
 
 
 @pytest.fixture
-def fresh(demo: pc.Demo, tmp_path: Path):
+def fresh(demo: pd.Demo, tmp_path: Path):
     """A copy of the demo of this test's own, and an app on it."""
     path = tmp_path / "demo.db"
     shutil.copy(demo.path, path)
-    app = pc.app_for(f"sqlite:///{path}")
+    app = pd.app_for(f"sqlite:///{path}")
     yield path, app
-    pc.dispose(app)
+    pd.dispose(app)
 
 
 def _operations_without_the_app():
     # Parametrizing needs the list at collection time; the URL map does not depend on the
     # database, so an app on a path that is never opened gives the same operations.
-    app = pc.app_for("sqlite:///policy-collection-never-opened.db")
+    app = pd.app_for("sqlite:///policy-collection-never-opened.db")
     try:
         return [(m, r) for m, r, _, _ in policy.operations(app)]
     finally:
-        pc.dispose(app)
+        pd.dispose(app)
 
 
 OPERATIONS = _operations_without_the_app()
@@ -167,7 +168,7 @@ def _foreign_marks(text: str) -> list[str]:
     return sorted(set(FOREIGN.findall(text)))
 
 
-def _pages(app, person: pc.Principal, method: str, case: pc.Case, *, every: bool) -> str:
+def _pages(app, person: pd.Principal, method: str, case: pc.Case, *, every: bool) -> str:
     """The list's text: every page (or the first and the last), 100 items a page."""
     def page(n: int):
         query = {**(case.query or {}), "page": n, "page_size": 100}
@@ -190,7 +191,7 @@ def _own(case: pc.Case, code: str) -> pc.Case:
     """The case with its named warehouse's objects swapped for the principal's own."""
     if not case.query:
         return case
-    query = json.loads(json.dumps(case.query).replace(pc.HOME, code).replace("SH-P", "BJ-P"))
+    query = json.loads(json.dumps(case.query).replace(pd.HOME, code).replace("SH-P", "BJ-P"))
     return pc.Case(**{**vars(case), "query": query, "names": False})
 
 
@@ -202,7 +203,7 @@ def test_lists_do_not_leak_other_warehouses(who, demo, operations, case_table, f
     for method, rule, endpoint, declared in operations:
         if method != "GET" or "<" in rule:
             continue
-        case = _own(case_table[(method, rule)], pc.AWAY)
+        case = _own(case_table[(method, rule)], pd.AWAY)
         access = pc.rule_of(endpoint, declared, case)
         spec = policy.RULES[access[0]]
         if spec.scope == policy.Scope.PUBLIC or person.role not in spec.roles:
@@ -211,7 +212,7 @@ def test_lists_do_not_leak_other_warehouses(who, demo, operations, case_table, f
         if marks:
             leaks[rule] = marks[:10]
         checked.append(rule)
-        admin_case = _own(case_table[(method, rule)], pc.HOME)
+        admin_case = _own(case_table[(method, rule)], pd.HOME)
         if not _foreign_marks(_pages(app, admin, method, admin_case, every=False)):
             vacuous.append(rule)
     print(f"\n{who}: {len(checked)} lists checked ({', '.join(checked)}); where even "
