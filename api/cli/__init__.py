@@ -2,7 +2,8 @@
 
 ``database`` (db), ``accounts`` (users, tokens), ``demo``, ``inventory`` (check, stock,
 orders), ``routes`` (solve and check from the engine, plan from the database),
-``coldchain`` (readings, escalate), ``jobs`` (sweep) and ``servers`` (serve, worker).
+``coldchain`` (readings, escalate), ``jobs`` (sweep), ``policy`` (the role table) and
+``servers`` (serve, worker).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from api.cli.database import db
 from api.cli.demo import demo
 from api.cli.inventory import check, orders, stock
 from api.cli.jobs import jobs
+from api.cli.policy import policy_cli
 from api.cli.routes import routes_cli
 from api.cli.servers import serve, worker
 
@@ -29,3 +31,4 @@ for command in (db, users, tokens, demo, check, stock, orders, jobs, serve, work
 main.add_command(routes_cli, "routes")
 main.add_command(readings)
 main.add_command(escalate)
+main.add_command(policy_cli, "policy")

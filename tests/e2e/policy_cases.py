@@ -1,0 +1,295 @@
+"""One request per operation for the access matrix, and what each principal must get.
+
+``cases`` names one request per operation, filled from the demo of
+``tests/e2e/policy_demo.py``. ``expected`` derives what each principal must get from
+``api.policy.RULES`` and a case's path object or named object, so the policy table and
+the matrix cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from api import policy
+from api.web.session_auth import CSRF_FIELD
+from tests.e2e.policy_demo import HOME, Demo, Principal
+from wms.models import Role
+
+# --- the cases ---------------------------------------------------------------------------
+
+@dataclass
+class Case:
+    path: str
+    query: dict[str, Any] | None = None
+    json: Any = None
+    form: dict[str, Any] | None = None       # multipart upload or a page form
+    idempotent: bool = False                 # a scanner write: Idempotency-Key header
+    names: bool = False                      # the query or body names a Shanghai object
+    via: str = "token"                       # "session": a page, signed in by cookie
+    guarded: tuple[str, str | None] | None = None  # (rule, on) a "public" view applies itself
+    ok: tuple[int, ...] = (200, 201, 202)    # what success is for the first allowed
+    xfail: str | None = None                 # a contradiction of the table, reported
+
+
+# Contradictions of the table found by the matrix; each case stays xfail(strict) until the
+# view answers as the table says.
+FOREIGN_LOCATION_422 = (
+    "a scan naming another warehouse's location (SH1-REC as staff of BJ1) answers 422 "
+    "'not in your warehouse' from wms.scanning, not 403; nothing is written")
+FOREIGN_PICKUP_POINT_422 = (
+    "an order for another warehouse's pickup point (SH-P001 as staff or dispatcher of BJ1) "
+    "answers 422 'served by another warehouse' from wms.orders.place_order, not 403; "
+    "nothing is written")
+
+
+def cases(demo: Demo) -> dict[tuple[str, str], Case]:
+    i, day = demo.ids, demo.day.isoformat()
+    now = datetime.now(UTC).replace(microsecond=0)
+    window = {"from": (now - timedelta(days=2)).isoformat(), "to": now.isoformat()}
+    lot, route, sensor = i["lot"], i["route"], f"QT-{HOME}-C"
+    page = {"via": "session", "ok": (200,)}
+    reading = {"serial": sensor, "timestamp": (now - timedelta(minutes=3)).isoformat(),
+               "temperature": 3.2}
+    logger_csv = (f"Serial;Time;Temperature (°C)\n{sensor};"
+                  f"{(now - timedelta(minutes=7)).astimezone(UTC):%Y-%m-%d %H:%M};3,1\n")
+    scan = {"barcode": f"01{i['gtin']}|17271231|10MATRIX-1|3712", "action": "receive",
+            "location": f"{HOME}-REC"}
+    order = {"external_ref": "MATRIX-0001", "pickup_point": "SH-P001", "delivery_date": day,
+             "lines": [{"sku": i["sku"], "quantity": 1}]}
+    product = {"sku": "MATRIX-1", "gtin": "4006381333931", "name": "Matrix test pears",
+               "temp_class": "chilled", "units_per_crate": 10, "unit_weight_kg": 1,
+               "shelf_life_days": 5, "ref_temp_c": 4, "q10": 2}
+    G, P, D = "GET", "POST", "DELETE"
+    return {
+        # no sign-in
+        (G, "/static/<path:filename>"): Case("/static/app.css"),
+        (G, "/api/openapi.json"): Case("/api/openapi.json"),
+        (G, "/api/docs"): Case("/api/docs"),
+        (G, "/api/docs/assets/<path:filename>"): Case("/api/docs/assets/swagger-ui.css"),
+        (G, "/health"): Case("/health"),
+        (G, "/signin"): Case("/signin", via="session", ok=(200, 302)),
+        (P, "/signin"): Case("/signin", via="session", ok=(302,),
+                             form={"username": "staff-sh", "password": "coldchain-demo"}),
+        (P, "/signout"): Case("/signout", via="session", ok=(302,), form={}),
+        (G, "/"): Case("/", via="session", ok=(302,)),
+        (G, "/manifests/<int:route_id>"): Case(f"/manifests/{route}",
+                                                guarded=("routes.read", "route"), ok=(200,)),
+        # accounts and jobs
+        (G, "/api/me"): Case("/api/me"),
+        (G, "/api/users"): Case("/api/users"),
+        (P, "/api/users"): Case("/api/users", json={"username": "matrix-new", "role": "staff",
+                                                    "warehouse": HOME}, names=True),
+        (G, "/api/tokens"): Case("/api/tokens"),
+        (P, "/api/tokens"): Case("/api/tokens", json={"name": "matrix"}),
+        (D, "/api/tokens/<int:token_id>"): Case(f"/api/tokens/{i['spare_token']}"),
+        (G, "/api/jobs/<job_id>"): Case(f"/api/jobs/{i['job']}", names=True),
+        (P, "/api/checks"): Case("/api/checks"),
+        # warehouses and catalogue
+        (G, "/api/warehouses"): Case("/api/warehouses"),
+        (G, "/api/warehouses/<code>"): Case(f"/api/warehouses/{HOME}"),
+        (G, "/api/warehouses/<code>/locations"): Case(f"/api/warehouses/{HOME}/locations"),
+        (G, "/api/locations/<code>"): Case(f"/api/locations/{HOME}-C-A01-01"),
+        (G, "/api/pickup-points"): Case("/api/pickup-points"),
+        (G, "/api/pickup-points/<code>"): Case("/api/pickup-points/SH-P001"),
+        (G, "/api/vehicles"): Case("/api/vehicles"),
+        (G, "/api/products"): Case("/api/products"),
+        (P, "/api/products"): Case("/api/products", json=product),
+        (G, "/api/products/<sku>"): Case(f"/api/products/{i['sku']}"),
+        (G, "/api/suppliers"): Case("/api/suppliers"),
+        (G, "/api/suppliers/<code>"): Case("/api/suppliers/SUP-SDV"),
+        (G, "/api/lots"): Case("/api/lots"),
+        (G, "/api/lots/<int:lot_id>"): Case(f"/api/lots/{lot}"),
+        # stock
+        (P, "/api/scans"): Case("/api/scans", json=scan, idempotent=True, names=True,
+                                xfail=FOREIGN_LOCATION_422),
+        (P, "/api/scans/preview"): Case("/api/scans/preview", json=scan, names=True,
+                                        xfail=FOREIGN_LOCATION_422),
+        (G, "/api/moves"): Case("/api/moves"),
+        (G, "/api/moves/<int:move_id>"): Case(f"/api/moves/{i['move']}"),
+        (P, "/api/moves/<int:move_id>/reverse"): Case(
+            f"/api/moves/{i['move']}/reverse", json={"reason": "scanned twice"},
+            idempotent=True),
+        (G, "/api/stock"): Case("/api/stock"),
+        (G, "/api/lots/<int:lot_id>/locations"): Case(f"/api/lots/{lot}/locations"),
+        (P, "/api/lots/<int:lot_id>/hold"): Case(f"/api/lots/{lot}/hold",
+                                                 json={"reason": "smells off"}),
+        (P, "/api/lots/<int:lot_id>/release"): Case(f"/api/lots/{i['held_lot']}/release",
+                                                    json={"reason": "checked: fine"}),
+        # orders and picking
+        (G, "/api/orders"): Case("/api/orders"),
+        (P, "/api/orders"): Case("/api/orders", json=order, names=True,
+                                 xfail=FOREIGN_PICKUP_POINT_422),
+        (G, "/api/orders/<ref>"): Case(f"/api/orders/{i['to_pick']}"),
+        (G, "/api/orders/<ref>/allocation"): Case(f"/api/orders/{i['to_pick']}/allocation"),
+        (P, "/api/orders/<ref>/allocation"): Case(f"/api/orders/{i['to_cancel']}/allocation"),
+        (P, "/api/orders/<ref>/cancel"): Case(f"/api/orders/{i['to_cancel']}/cancel"),
+        (P, "/api/allocations"): Case("/api/allocations", json={"warehouse": HOME, "date": day},
+                                      names=True),
+        (G, "/api/pick-lists"): Case("/api/pick-lists", query={"warehouse": HOME, "date": day},
+                                     names=True),
+        (P, "/api/orders/<ref>/pick"): Case(f"/api/orders/{i['to_pick']}/pick",
+                                            idempotent=True),
+        (P, "/api/orders/<ref>/load"): Case(
+            f"/api/orders/{i['to_load']}/load", idempotent=True, names=True,
+            json={"vehicle": i["vehicle"], "route_id": route}),
+        (P, "/api/orders/<ref>/deliver"): Case(f"/api/orders/{i['to_deliver']}/deliver",
+                                               json={"route_id": route}, idempotent=True,
+                                               names=True),
+        (P, "/api/orders/<ref>/handover"): Case(f"/api/orders/{i['to_hand_over']}/handover",
+                                                json={}, idempotent=True),
+        # cold chain
+        (G, "/api/sensors"): Case("/api/sensors"),
+        (P, "/api/sensors"): Case("/api/sensors", json={"serial": "MATRIX-S1",
+                                                        "location": f"{HOME}-C"}, names=True),
+        (G, "/api/sensors/<serial>"): Case(f"/api/sensors/{sensor}"),
+        (P, "/api/sensors/<serial>/attachments"): Case(
+            f"/api/sensors/{sensor}/attachments", json={"location": f"{HOME}-C-STG"},
+            names=True),
+        (P, "/api/readings"): Case("/api/readings", json={"readings": [reading]}, names=True),
+        (P, "/api/readings/files"): Case(
+            "/api/readings/files", names=True,
+            form={"file": (lambda: (io.BytesIO(logger_csv.encode()), "logger.csv"))}),
+        (G, "/api/sensors/<serial>/readings"): Case(f"/api/sensors/{sensor}/readings"),
+        (G, "/api/locations/<code>/readings"): Case(f"/api/locations/{HOME}-C/readings"),
+        (G, "/api/findings"): Case("/api/findings"),
+        (G, "/api/mkt"): Case("/api/mkt", query={"location": f"{HOME}-C", **window},
+                              names=True),
+        (G, "/api/alerts"): Case("/api/alerts"),
+        (P, "/api/alerts/<int:alert_id>/acknowledge"): Case(
+            f"/api/alerts/{i['alert']}/acknowledge", json={"comment": "door was open"}),
+        (P, "/api/alerts/<int:alert_id>/resolve"): Case(
+            f"/api/alerts/{i['alert']}/resolve", json={"action": "close", "comment": "ok"}),
+        (P, "/api/alerts/escalations"): Case("/api/alerts/escalations"),
+        (G, "/api/lots/<int:lot_id>/temperature"): Case(f"/api/lots/{lot}/temperature"),
+        # dispatch
+        (G, "/api/route-plans"): Case("/api/route-plans"),
+        (P, "/api/route-plans"): Case("/api/route-plans", names=True, json={
+            "warehouse": HOME, "date": day, "time_limit_s": 1}),
+        (G, "/api/route-plans/<int:plan_id>"): Case(
+            f"/api/route-plans/{i['published_plan']}"),
+        (G, "/api/route-plans/<int:plan_id>/unassigned"): Case(
+            f"/api/route-plans/{i['published_plan']}/unassigned"),
+        (P, "/api/route-plans/<int:plan_id>/publish"): Case(
+            f"/api/route-plans/{i['draft_plan']}/publish", json={}),
+        (G, "/api/routes/<int:route_id>"): Case(f"/api/routes/{route}"),
+        (G, "/api/routes/<int:route_id>/loading"): Case(f"/api/routes/{route}/loading"),
+        (P, "/api/routes/<int:route_id>/loading"): Case(
+            f"/api/routes/{route}/loading", json={"order": i["to_scan_aboard"]},
+            idempotent=True),
+        (P, "/api/routes/<int:route_id>/stops/<int:seq>/deliveries"): Case(
+            f"/api/routes/{route}/stops/{i['confirm_seq']}/deliveries", json={"lines": []},
+            idempotent=True),
+        (G, "/api/manifests"): Case("/api/manifests", query={"date": day}),
+        (G, "/api/manifests/<int:route_id>"): Case(f"/api/manifests/{route}"),
+        # traceability
+        (G, "/api/lots/<int:lot_id>/facts"): Case(f"/api/lots/{lot}/facts"),
+        (G, "/api/trace/lots"): Case("/api/trace/lots", query={"q": i["lot_code"]}),
+        (G, "/api/lots/<int:lot_id>/trace"): Case(f"/api/lots/{lot}/trace"),
+        (G, "/api/trace/backward"): Case("/api/trace/backward",
+                                         query={"order": i["to_hand_over"]}),
+        (G, "/api/lots/<int:lot_id>/recall"): Case(f"/api/lots/{i['recalled_lot']}/recall"),
+        (P, "/api/lots/<int:lot_id>/recall"): Case(f"/api/lots/{lot}/recall", idempotent=True,
+                                                   json={"reason": "supplier notice"}),
+        (P, "/api/lots/<int:lot_id>/recall/release"): Case(
+            f"/api/lots/{i['recalled_lot']}/recall/release", idempotent=True,
+            json={"reason": "notice withdrawn"}),
+        (G, "/api/exports/fsma.csv"): Case("/api/exports/fsma.csv", query={"lot": lot}),
+        (G, "/api/exports/epcis"): Case("/api/exports/epcis", query={"lot": lot}),
+        (G, "/api/suppliers/scorecard"): Case("/api/suppliers/scorecard"),
+        (G, "/api/suppliers/scorecard.csv"): Case("/api/suppliers/scorecard.csv"),
+        # pages
+        (G, "/scan"): Case("/scan", **page),
+        (G, "/alerts"): Case("/alerts", **page),
+        (G, "/dispatch"): Case("/dispatch", **page),
+        (G, "/driver"): Case("/driver", **page),
+        (G, "/trace"): Case("/trace", **page),
+    }
+
+
+# --- what each principal must get ----------------------------------------------------------
+
+ALLOWED = None  # any answer but 401, 403 or 5xx (the first allowed non-admin: success)
+SIGN_IN = 302   # a page sends whoever is not signed in to the sign-in page
+
+
+def rule_of(endpoint: str, declared: policy.Declared | None, case: Case
+            ) -> tuple[str, str | None]:
+    if case.guarded:
+        return case.guarded
+    if declared is None:
+        if (endpoint in policy.PUBLIC_ENDPOINTS
+                or endpoint.partition(".")[0] in policy.PUBLIC_BLUEPRINTS):
+            return "public", None
+        raise AssertionError(f"{endpoint} declares no access rule")
+    return declared.name, declared.on
+
+
+def expected(p: Principal, rule: tuple[str, str | None], case: Case) -> int | None:
+    """401, 403, SIGN_IN or ALLOWED, from the rule alone."""
+    name, on = rule
+    spec = policy.RULES[name]
+    if spec.scope == policy.Scope.PUBLIC:
+        return ALLOWED
+    if not p.signed_in:
+        return SIGN_IN if case.via == "session" else 401
+    if p.role not in spec.roles:
+        return 403
+    points_at_object = on is not None or case.names
+    scoped = spec.scope in (policy.Scope.WAREHOUSE, policy.Scope.ROUTE)
+    if (scoped and points_at_object) or (spec.scope == policy.Scope.SELF and case.names):
+        if spec.scope == policy.Scope.ROUTE and p.role == Role.DRIVER:
+            mine = p.drives_route
+        else:
+            mine = p.warehouse in (None, HOME)
+        if not mine:
+            return 403
+    return ALLOWED
+
+
+# --- calling ---------------------------------------------------------------------------------
+
+def request(client, p: Principal, method: str, case: Case):
+    headers: dict[str, str] = {}
+    if case.idempotent:
+        headers["Idempotency-Key"] = uuid.uuid4().hex
+    kw: dict[str, Any] = {"method": method, "headers": headers, "query_string": case.query}
+    if case.via == "session":
+        client.set_cookie("session", p.cookie, domain="localhost")
+        if case.form is not None:
+            kw["data"] = {**case.form, CSRF_FIELD: p.csrf}
+    else:
+        if p.token:
+            headers["Authorization"] = f"Bearer {p.token}"
+        if case.form is not None:
+            kw["data"] = {k: v() if callable(v) else v for k, v in case.form.items()}
+            kw["content_type"] = "multipart/form-data"
+    if case.json is not None:
+        kw["json"] = case.json
+    return client.open(case.path, **kw)
+
+
+STATE_TABLES = ("stock_move", "customer_order", "reading", "alert", "route_plan", "api_token",
+                "job", "app_user", "sensor_attachment", "lot_recall", "stop_delivery")
+STATUS_TABLES = ("alert", "lot", "customer_order", "route_plan", "route", "route_stop")
+
+
+def snapshot(path: Path) -> dict[str, Any]:
+    """Row counts, and how many rows are in each status where a write changes one in place."""
+    con = sqlite3.connect(path)
+    try:
+        out: dict[str, Any] = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                               for t in STATE_TABLES}
+        for t in STATUS_TABLES:
+            out[f"{t} by status"] = sorted(con.execute(
+                f"SELECT status, count(*) FROM {t} GROUP BY status").fetchall())
+        out["api_token revoked"] = con.execute(
+            "SELECT count(*) FROM api_token WHERE revoked_at IS NOT NULL").fetchone()[0]
+        return out
+    finally:
+        con.close()

@@ -1,0 +1,266 @@
+"""The real demo with the people the access matrix needs (``tests/e2e/test_policy.py``).
+
+``build_demo`` makes the demo database once (the same steps as ``wms demo load``: master
+data, stock, loggers, today's orders, allocation and published plans), adds tokens and
+page sessions for every principal, and moves a morning forward on one Shanghai route so
+that each write has an object it can succeed on (an order picked, one loaded, one
+delivered, a draft plan, a recall...).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from api.app import create_app
+from api.web.session_auth import CSRF_FIELD
+from coldchain.monitoring.demo import load_sensors
+from coldchain.monitoring.models import Alert
+from routing.dispatch import demo_day, manifests
+from routing.dispatch.models import Route
+from wms import accounts, migrations
+from wms import demo as demo_data
+from wms.db import make_engine, make_session_factory, transaction
+from wms.models import (
+    Location,
+    LocationKind,
+    Lot,
+    LotStatus,
+    MoveKind,
+    OrderLine,
+    Reservation,
+    Role,
+    StockBalance,
+    StockMove,
+    User,
+    Warehouse,
+)
+
+HOME = "SH1"  # every object the cases name is Shanghai's
+AWAY = "BJ1"
+
+
+# --- principals ----------------------------------------------------------------------
+
+@dataclass
+class Principal:
+    name: str
+    role: Role | None = None          # None: nobody signed in
+    warehouse: str | None = None      # None with a role: every warehouse (admin, buyer)
+    username: str | None = None
+    token: str | None = None          # what goes into "Authorization: Bearer ..."
+    drives_route: bool = False        # the driver of the route the cases name
+    cookie: str | None = None         # the signed page session, for pages
+    csrf: str | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.role is not None
+
+
+# The order the matrix walks them in; "first allowed non-admin" is counted in this order.
+PRINCIPALS = ("admin", "staff-sh1", "staff-bj1", "dispatcher-sh1", "dispatcher-bj1",
+              "driver-on-route", "driver-other", "buyer",
+              # Nobody signed in. A disabled user joins these once users can be disabled.
+              "anonymous", "unknown-token", "revoked-token")
+DEMO_USERS = {"admin": "admin", "staff-sh1": "staff-sh", "staff-bj1": "staff-bj",
+              "dispatcher-sh1": "dispatch-sh", "dispatcher-bj1": "dispatch-bj",
+              "buyer": "buyer"}
+
+
+# --- the demo --------------------------------------------------------------------------
+
+@dataclass
+class Demo:
+    path: Path
+    day: date
+    principals: dict[str, Principal]
+    ids: dict[str, Any] = field(default_factory=dict)
+    build_s: float = 0.0
+
+
+def app_for(url: str):
+    return create_app({"TESTING": True, "WMS_DATABASE_URL": url, "WMS_REDIS_URL": ""})
+
+
+def dispose(app) -> None:
+    # The last connection to close checkpoints SQLite's WAL into the file to be copied.
+    app.extensions["wms"].engine.dispose()
+
+
+def build_demo(path: Path) -> Demo:
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    factory = make_session_factory(engine)
+    demo_data.load(factory, seed=7)
+    load_sensors(factory, seed=7)
+    day = demo_day.run(factory, seed=7)["date"]
+    principals = _principals(factory, day)
+    engine.dispose()
+
+    demo = Demo(path, day, principals)
+    app = app_for(url)
+    try:
+        _sign_in_pages(app, principals)
+        _morning(app, demo)
+    finally:
+        dispose(app)
+    return demo
+
+
+def _principals(factory, day: date) -> dict[str, Principal]:
+    out: dict[str, Principal] = {}
+    with transaction(factory) as s:
+        for name, username in DEMO_USERS.items():
+            user = s.scalar(select(User).where(User.username == username))
+            _, secret = accounts.issue_token(s, user, name="policy matrix")
+            out[name] = Principal(name, Role(user.role), _code(s, user.warehouse_id),
+                                  username, secret)
+        route = max((r for r in manifests.published_routes(s, day)
+                     if r.warehouse.code == HOME and r.driver_id is not None),
+                    key=lambda r: (len(_whole_orders(s, r)), -r.id))
+        driving = {r.driver_id for r in manifests.published_routes(s, day)}
+        driver = s.get(User, route.driver_id)
+        other = s.scalar(select(User).where(
+            User.role == Role.DRIVER, User.warehouse_id == route.warehouse_id,
+            User.id.not_in(driving)).order_by(User.username))
+        for name, user, drives in (("driver-on-route", driver, True),
+                                   ("driver-other", other, False)):
+            _, secret = accounts.issue_token(s, user, name="policy matrix")
+            out[name] = Principal(name, Role.DRIVER, HOME, user.username, secret,
+                                  drives_route=drives)
+        staff = s.scalar(select(User).where(User.username == DEMO_USERS["staff-sh1"]))
+        revoked, secret = accounts.issue_token(s, staff, name="revoked")
+        s.flush()
+        accounts.revoke_token(s, revoked.id, by=s.scalar(select(User).where(
+            User.username == "admin")))
+        out["revoked-token"] = Principal("revoked-token", token=secret)
+    out["anonymous"] = Principal("anonymous")
+    out["unknown-token"] = Principal("unknown-token",
+                                     token=accounts.TOKEN_PREFIX + secrets.token_urlsafe(32))
+    return {name: out[name] for name in PRINCIPALS}
+
+
+def _code(session, warehouse_id: int | None) -> str | None:
+    return None if warehouse_id is None else session.get(Warehouse, warehouse_id).code
+
+
+def _sign_in_pages(app, principals: dict[str, Principal]) -> None:
+    """Sign every person in to the pages once; the signed cookie holds for every copy."""
+    for p in principals.values():
+        client = app.test_client()
+        assert client.get("/signin").status_code == 200
+        with client.session_transaction() as sess:
+            csrf = sess["csrf"]
+        if p.username:
+            resp = client.post("/signin", data={"username": p.username,
+                                                "password": demo_data.DEMO_PASSWORD,
+                                                CSRF_FIELD: csrf})
+            assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+            with client.session_transaction() as sess:
+                csrf = sess["csrf"]
+        p.cookie, p.csrf = client.get_cookie("session").value, csrf
+
+
+def _call(client, p: Principal, method: str, path: str, *, status: int, **kw) -> Any:
+    headers = {"Authorization": f"Bearer {p.token}", "Idempotency-Key": uuid.uuid4().hex}
+    resp = client.open(path, method=method, headers=headers, **kw)
+    assert resp.status_code == status, (method, path, resp.status_code, resp.get_json())
+    return resp.get_json()
+
+
+def _morning(app, demo: Demo) -> None:
+    """One Shanghai route's morning, through the API, so each step has an order to act on:
+    stop 1 loaded (to confirm), and one order each waiting to be picked, loaded,
+    delivered and handed over; a draft plan, a job, a recall and a spare token."""
+    P, ids, day = demo.principals, demo.ids, demo.day.isoformat()
+    client = app.test_client()
+    staff, buyer = P["staff-sh1"], P["buyer"]
+    with app.app_context():
+        session = app.extensions["wms"].sessions()
+        route = session.scalar(select(Route).join(User, User.id == Route.driver_id).where(
+            User.username == P["driver-on-route"].username,
+            Route.id.in_([r.id for r in manifests.published_routes(session, demo.day)])))
+        whole = _whole_orders(session, route)
+        stops = sorted(route.stops, key=lambda st: st.seq)
+        confirm = next(st for st in stops if {ln.order_id for ln in st.lines} <= whole)
+        confirm_refs = sorted({ln.order.external_ref for ln in confirm.lines})
+        others = sorted({ln.order.external_ref for st in stops if st is not confirm
+                         for ln in st.lines if ln.order_id in whole})
+        ids.update(route=route.id, vehicle=route.vehicle.code, published_plan=route.plan_id,
+                   confirm_seq=confirm.seq, confirm_refs=confirm_refs)
+        keys = ("to_pick", "to_load", "to_deliver", "to_hand_over", "to_scan_aboard",
+                "to_cancel")
+        assert len(others) >= len(keys), f"route {route.id} has too few whole orders"
+        ids.update(zip(keys, others, strict=False))
+        ids.update(_lots_and_moves(session))
+        session.close()
+
+    for ref in ids["confirm_refs"]:
+        _call(client, staff, "POST", f"/api/orders/{ref}/pick", status=201)
+        _call(client, staff, "POST", f"/api/routes/{ids['route']}/loading", status=201,
+              json={"order": ref})
+    for key in ("to_load", "to_deliver", "to_hand_over", "to_scan_aboard"):
+        _call(client, staff, "POST", f"/api/orders/{ids[key]}/pick", status=201)
+    for key in ("to_deliver", "to_hand_over"):
+        _call(client, staff, "POST", f"/api/orders/{ids[key]}/load", status=201,
+              json={"vehicle": ids["vehicle"], "route_id": ids["route"]})
+    _call(client, staff, "POST", f"/api/orders/{ids['to_hand_over']}/deliver", status=201,
+          json={"route_id": ids["route"]})
+    # Planned again after loading began: the draft keeps the started route, so it can be
+    # published.
+    job = _call(client, P["dispatcher-sh1"], "POST", "/api/route-plans", status=202,
+                json={"warehouse": HOME, "date": day, "time_limit_s": 1})
+    ids["job"] = job["id"]
+    ids["draft_plan"] = job["result"]["plan_id"]
+    _call(client, buyer, "POST", f"/api/lots/{ids['recalled_lot']}/recall", status=201,
+          json={"reason": "supplier recall notice"})
+    ids["spare_token"] = _call(client, staff, "POST", "/api/tokens", status=201,
+                               json={"name": "spare"})["id"]
+
+
+def _whole_orders(session, route: Route) -> set[int]:
+    """Orders of the route with every line on it. Loading an order moves all its staged
+    units onto one vehicle, so an order whose frozen and ambient goods ride on two
+    vehicles cannot be loaded onto either (409 "no ambient compartment")."""
+    on_route = {ln.order_id for st in route.stops for ln in st.lines}
+    lines_here = {ln.order_line_id for st in route.stops for ln in st.lines}
+    all_lines = session.execute(select(OrderLine.order_id, OrderLine.id)
+                                .where(OrderLine.order_id.in_(on_route))).all()
+    split = {oid for oid, lid in all_lines if lid not in lines_here}
+    return on_route - split
+
+
+def _lots_and_moves(session) -> dict[str, Any]:
+    """Shanghai lots kept nowhere else: two free ones (nothing reserved, one receipt), and
+    one on hold; the receipt of the first is the move the cases reverse."""
+    home = session.scalar(select(Warehouse.id).where(Warehouse.code == HOME))
+    kept_elsewhere = select(StockBalance.lot_id).where(StockBalance.warehouse_id != home)
+    reserved = select(Reservation.lot_id)
+    free = session.scalars(
+        select(Lot.id).join(StockBalance, StockBalance.lot_id == Lot.id)
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(StockBalance.warehouse_id == home, Location.kind == LocationKind.STORAGE,
+               Lot.status == LotStatus.AVAILABLE, StockBalance.reserved == 0,
+               Lot.id.not_in(kept_elsewhere), Lot.id.not_in(reserved))
+        .order_by(Lot.id).limit(2)).all()
+    held = session.scalar(
+        select(Lot.id).join(StockBalance, StockBalance.lot_id == Lot.id)
+        .where(StockBalance.warehouse_id == home, Lot.status == LotStatus.HOLD,
+               Lot.id.not_in(kept_elsewhere)).order_by(Lot.id))
+    receipt = session.scalar(select(StockMove.id).where(
+        StockMove.lot_id == free[0], StockMove.kind == MoveKind.RECEIPT))
+    alert = session.scalar(select(Alert.id).where(
+        Alert.warehouse_id == home, Alert.status == "open", Alert.lot_id.is_(None))
+        .order_by(Alert.id))
+    lot = session.get(Lot, free[0])
+    return {"lot": free[0], "recalled_lot": free[1], "held_lot": held, "move": receipt,
+            "alert": alert,
+            "lot_code": lot.lot_code, "sku": lot.product.sku, "gtin": lot.product.gtin}
