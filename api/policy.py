@@ -348,29 +348,29 @@ def scoped(stmt, warehouse_column):
 
 # --- the table as people read it -------------------------------------------------------
 
-SCOPE_WORDS = {Scope.PUBLIC: "anyone", Scope.SELF: "their own",
-               Scope.ALL: "every warehouse", Scope.WAREHOUSE: "own warehouse",
-               Scope.ROUTE: "own routes"}
-
-
 def role_table() -> str:
-    """README's role table: per role, the rules it holds and in which scope."""
-    lines = ["| role | may (scope) |", "|---|---|"]
+    """README's role table: per role, what it may do in which scope (everyone may also
+    read their own account, tokens and jobs)."""
+    columns = (Scope.WAREHOUSE, Scope.ROUTE, Scope.ALL)
+    lines = ["| role | in their own warehouse | on the routes they drive | in every warehouse |",
+             "|---|---|---|---|"]
     for role in Role:
         if role == Role.ADMIN:
-            lines.append("| admin | everything, in every warehouse |")
+            lines.append("| admin | | | everything |")
             continue
-        held = []
+        cells: dict[Scope, list[str]] = {c: [] for c in columns}
         for spec in RULES.values():
-            if role not in spec.roles or spec.scope == Scope.PUBLIC:
+            if role not in spec.roles or spec.scope in (Scope.PUBLIC, Scope.SELF):
                 continue
-            where = SCOPE_WORDS[spec.scope]
-            if spec.scope == Scope.ROUTE and role != Role.DRIVER:
-                where = SCOPE_WORDS[Scope.WAREHOUSE]
-            if spec.scope == Scope.WAREHOUSE and role == Role.BUYER:
-                where = SCOPE_WORDS[Scope.ALL]
-            held.append(f"{spec.summary} ({where})")
-        lines.append(f"| {role.value} | " + "; ".join(held) + " |")
+            where = spec.scope
+            if where == Scope.ROUTE and role != Role.DRIVER:
+                where = Scope.WAREHOUSE
+            if where == Scope.WAREHOUSE and wms_scope.visible_warehouse_ids_for_role(role) \
+                    is None:
+                where = Scope.ALL
+            cells[where].append(spec.summary)
+        lines.append(f"| {role.value} | " + " | ".join("; ".join(cells[c]) for c in columns)
+                     + " |")
     return "\n".join(lines)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from wms import allocation
 from wms.db import transaction
-from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wms.models import (
     CustomerOrder,
     Location,
@@ -70,7 +70,8 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
     elif not point.active:
         errors["pickup_point"] = [f"pickup point {point.code} is closed"]
     elif warehouse_ids is not None and point.warehouse_id not in warehouse_ids:
-        errors["pickup_point"] = [f"pickup point {point.code} is served by another warehouse"]
+        raise Forbidden(f"pickup point {point.code} is served by another warehouse",
+                        field="pickup_point")
     skus = {ln["sku"] for ln in data["lines"]}
     products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
     seen: dict[str, int] = {}

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from wms import picking
-from wms.errors import ValidationFailed
+from wms.errors import Forbidden, ValidationFailed
 from wms.gs1 import ScanData, ScanError, parse_scan
 from wms.ledger import balance, record_move
 from wms.models import (
@@ -104,7 +104,7 @@ def _location(locations: dict[str, Location], code: str | None, name: str,
         raise ValidationFailed({name: [f"there is no location {code!r}; scan the location "
                                        "label again"]})
     if warehouse_ids is not None and loc.warehouse_id not in warehouse_ids:
-        raise ValidationFailed({name: [f"location {code} is not in your warehouse"]})
+        raise Forbidden(f"location {code} is not in your warehouse", field=name)
     return loc
 
 

@@ -14,6 +14,11 @@ def visible_warehouse_ids(user: User) -> set[int] | None:
     return None
 
 
+def visible_warehouse_ids_for_role(role: Role) -> set[int] | None:
+    """None when the role sees every warehouse, else the (empty) set before a user's own."""
+    return set() if role in WAREHOUSE_SCOPED_ROLES or role == Role.DRIVER else None
+
+
 def check_warehouse(user: User, warehouse_id: int) -> None:
     allowed = visible_warehouse_ids(user)
     if allowed is not None and warehouse_id not in allowed:

@@ -37,15 +37,6 @@ class Case:
     xfail: str | None = None                 # a contradiction of the table, reported
 
 
-# Contradictions of the table found by the matrix; each case stays xfail(strict) until the
-# view answers as the table says.
-FOREIGN_LOCATION_422 = (
-    "a scan naming another warehouse's location (SH1-REC as staff of BJ1) answers 422 "
-    "'not in your warehouse' from wms.scanning, not 403; nothing is written")
-FOREIGN_PICKUP_POINT_422 = (
-    "an order for another warehouse's pickup point (SH-P001 as staff or dispatcher of BJ1) "
-    "answers 422 'served by another warehouse' from wms.orders.place_order, not 403; "
-    "nothing is written")
 
 
 def cases(demo: Demo) -> dict[tuple[str, str], Case]:
@@ -106,10 +97,8 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (G, "/api/lots"): Case("/api/lots"),
         (G, "/api/lots/<int:lot_id>"): Case(f"/api/lots/{lot}"),
         # stock
-        (P, "/api/scans"): Case("/api/scans", json=scan, idempotent=True, names=True,
-                                xfail=FOREIGN_LOCATION_422),
-        (P, "/api/scans/preview"): Case("/api/scans/preview", json=scan, names=True,
-                                        xfail=FOREIGN_LOCATION_422),
+        (P, "/api/scans"): Case("/api/scans", json=scan, idempotent=True, names=True),
+        (P, "/api/scans/preview"): Case("/api/scans/preview", json=scan, names=True),
         (G, "/api/moves"): Case("/api/moves"),
         (G, "/api/moves/<int:move_id>"): Case(f"/api/moves/{i['move']}"),
         (P, "/api/moves/<int:move_id>/reverse"): Case(
@@ -123,8 +112,7 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
                                                     json={"reason": "checked: fine"}),
         # orders and picking
         (G, "/api/orders"): Case("/api/orders"),
-        (P, "/api/orders"): Case("/api/orders", json=order, names=True,
-                                 xfail=FOREIGN_PICKUP_POINT_422),
+        (P, "/api/orders"): Case("/api/orders", json=order, names=True),
         (G, "/api/orders/<ref>"): Case(f"/api/orders/{i['to_pick']}"),
         (G, "/api/orders/<ref>/allocation"): Case(f"/api/orders/{i['to_pick']}/allocation"),
         (P, "/api/orders/<ref>/allocation"): Case(f"/api/orders/{i['to_cancel']}/allocation"),

@@ -42,8 +42,9 @@ def test_unreadable_or_unknown_barcodes_are_422_and_write_nothing(api, world, ba
 def test_a_location_of_another_warehouse_is_refused(api, world):
     resp = scan(api, action="receive", location="BJ1-REC",
                 barcode=label(world.gtins["F00001"], "L1", SOON, 5))
-    assert resp.status_code == 422
-    assert resp.json["errors"] == {"location": ["location BJ1-REC is not in your warehouse"]}
+    assert resp.status_code == 403
+    assert resp.json["detail"] == "location BJ1-REC is not in your warehouse"
+    assert resp.json["field"] == "location"
     assert nothing_written(api)
 
 
