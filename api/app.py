@@ -9,11 +9,11 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from api import errors, web
+from api import credentials, errors, web
 from api.auth import authenticate_request
 from api.runtime import Runtime, close_db
 from wms.db import make_engine, make_session_factory
-from wms.settings import Settings
+from wms.settings import INSTANCE_DIR, Settings, load_or_create_secret
 
 SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 
@@ -48,13 +48,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     overrides = {attr: config.pop(key) for key, attr in _SETTINGS_KEYS.items() if key in config}
     settings = Settings.from_env(**overrides)
+    instance_dir = Path(config.pop("WMS_INSTANCE_DIR", None) or INSTANCE_DIR)
+    secret_key = (config.get("SECRET_KEY") or settings.secret_key
+                  or load_or_create_secret(instance_dir))
 
     app = Flask(__name__)
     app.url_map.converters.update(int=RowIdConverter, default=TextConverter,
                                   string=TextConverter)
     app.json.sort_keys = False  # keep the schemas' field order: id and code first
     app.config.update(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=secret_key,
         API_TITLE="coldchain-wms",
         API_VERSION="1",
         OPENAPI_VERSION="3.1.0",
@@ -80,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api = errors.ProblemApi(app)
     app.extensions["wms-api"] = api
     errors.register(app)
+    credentials.init_app(app)
     app.before_request(authenticate_request)
     app.teardown_appcontext(close_db)
 

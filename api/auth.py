@@ -8,11 +8,10 @@ from typing import Any
 
 from flask import g, request
 
+from api.credentials import bearer_user
 from api.errors import problem
-from api.runtime import db
 from api.web.session_auth import api_session_user
 from wms import scope
-from wms.accounts import token_user
 from wms.models import Role, User
 
 PUBLIC_PREFIXES = ("/api/openapi.json", "/api/docs")
@@ -40,12 +39,9 @@ def authenticate_request():
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return _unauthorized("send an API token as 'Authorization: Bearer <token>'")
-    session = db()
-    user, used_now = token_user(session, secret.strip())
+    user = bearer_user(secret.strip())
     if user is None:
         return _unauthorized("the API token is unknown, expired or revoked")
-    if used_now:
-        session.commit()
     g.user = user
     return None
 

@@ -4,13 +4,14 @@ against a manifest and delivery confirmations; and the printable manifest page."
 from __future__ import annotations
 
 from flask import Blueprint as PageBlueprint
-from flask import make_response, render_template, request
+from flask import redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api.auth import current_user, roles
 from api.blueprints.scans import idempotent
+from api.credentials import bearer_user
 from api.errors import problem
 from api.jobs import start_job
 from api.lookups import scoped, warehouse_for_user
@@ -33,10 +34,10 @@ from api.schemas.routing import (
     RouteSchema,
     UnassignedSchema,
 )
+from api.web.session_auth import signed_in_user
 from routing import deliveries, dispatch, manifests
 from routing.models import Route, RoutePlan
 from wms import idempotency, scope
-from wms.accounts import authenticate_token
 from wms.errors import NotFound
 from wms.models import Role, User
 
@@ -217,23 +218,21 @@ class ManifestById(MethodView):
 
 @pages.get("/manifests/<int:route_id>")
 def manifest_page(route_id: int):
-    """The printable manifest. The token comes as a bearer header or ``?token=`` (for a
-    link opened on a phone); the page is never cached and never sends it on as a referrer."""
+    """The printable manifest: for the signed-in driver of the route, staff and dispatchers
+    of its warehouse and admins, by the page session (the driver page links here) or a
+    bearer header. Never by a credential in the URL: URLs land in access logs and history."""
     header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    secret = secret.strip() if scheme.lower() == "bearer" else ""
-    secret = secret or request.args.get("token", "").strip()
-    user = authenticate_token(db(), secret) if secret else None
-    if user is None:
-        return problem(401, "Unauthorized", "open this page with a valid API token",
-                       headers={"WWW-Authenticate": 'Bearer realm="coldchain-wms"'})
+    if header:
+        scheme, _, secret = header.partition(" ")
+        secret = secret.strip() if scheme.lower() == "bearer" else ""
+        user = bearer_user(secret) if secret else None
+        if user is None:
+            return problem(401, "Unauthorized", "the API token is unknown, expired or revoked",
+                           headers={"WWW-Authenticate": 'Bearer realm="coldchain-wms"'})
+    else:
+        user = signed_in_user()
+        if user is None:
+            return redirect(url_for("session_auth.signin", next=request.path))
     scope.check_role(user, Role.DRIVER, Role.DISPATCHER, Role.STAFF)
     data = manifests.manifest(db(), route_visible_to(user, route_id))
-    db().commit()  # the token's last use
-    resp = make_response(render_template("manifest.html", m=data))
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["Referrer-Policy"] = "no-referrer"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; "
-                                               "base-uri 'none'; form-action 'none'")
-    return resp
+    return render_template("manifest.html", m=data)

@@ -6,14 +6,15 @@ from __future__ import annotations
 import pytest
 
 from routing import dispatch
-from tests.e2e.test_pages import people, sign_in  # noqa: F401
+from tests.e2e.test_pages import people as _people_fixture  # noqa: F401
+from tests.e2e.test_pages import sign_in
 from tests.integration.test_dispatch import order, plan, stock_up
 from wms import accounts
 from wms.db import transaction
 
 
 @pytest.fixture
-def route_id(sessions, world, people) -> int:  # noqa: F811
+def route_id(sessions, world, people) -> int:
     """A published route of the world's SH1 driver."""
     stock_up(sessions, world)
     order(sessions, "MAN-1", "SH-P001", {"C00002": 5})
@@ -23,8 +24,9 @@ def route_id(sessions, world, people) -> int:  # noqa: F811
         accounts.create_user(s, username="driver-other", role="driver",
                              warehouse_code="SH1", password="another driver's pass")
     with transaction(sessions) as s:
-        from routing.models import Route
         from sqlalchemy import select
+
+        from routing.models import Route
 
         return s.scalar(select(Route.id).where(Route.plan_id == result["plan_id"],
                                                Route.driver_id == world.users["driver"]))

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from tests.e2e.test_pages import PASSWORD, csrf, people, sign_in  # noqa: F401
+from tests.e2e.test_pages import PASSWORD, csrf, sign_in  # noqa: F401
 from wms import accounts
 from wms.db import transaction
 from wms.models import AuthFailure
@@ -30,7 +30,7 @@ def assert_throttled(resp) -> int:
     return wait
 
 
-def test_five_wrong_passwords_lock_the_user_not_the_others(app, people):  # noqa: F811
+def test_five_wrong_passwords_lock_the_user_not_the_others(app, people):
     client = from_address(app.test_client(), "10.0.0.1")
     for _ in range(5):
         assert sign_in(client, "staff", "guess-" + secrets.token_hex(4)).status_code == 401
@@ -40,7 +40,7 @@ def test_five_wrong_passwords_lock_the_user_not_the_others(app, people):  # noqa
     assert sign_in(from_address(app.test_client(), "10.0.0.1"), "buyer").status_code == 302
 
 
-def test_twenty_failures_from_one_address_block_that_address(app, people):  # noqa: F811
+def test_twenty_failures_from_one_address_block_that_address(app, people):
     client = from_address(app.test_client(), "10.0.0.9")
     for n in range(20):
         assert sign_in(client, f"nobody-{n}", "guess").status_code == 401
@@ -49,7 +49,7 @@ def test_twenty_failures_from_one_address_block_that_address(app, people):  # no
                    "dispatcher").status_code == 302
 
 
-def test_failures_older_than_the_window_no_longer_count(app, people, sessions):  # noqa: F811
+def test_failures_older_than_the_window_no_longer_count(app, people, sessions):
     client = from_address(app.test_client(), "10.0.0.3")
     for _ in range(5):
         sign_in(client, "staff", "wrong")
@@ -59,7 +59,7 @@ def test_failures_older_than_the_window_no_longer_count(app, people, sessions): 
     assert sign_in(client, "staff").status_code == 302
 
 
-def test_the_count_is_shared_by_every_web_process(database_url, people):  # noqa: F811
+def test_the_count_is_shared_by_every_web_process(database_url, people):
     from api.app import create_app
 
     config = {"TESTING": True, "WMS_DATABASE_URL": database_url, "WMS_REDIS_URL": "",
@@ -86,7 +86,7 @@ def test_guessed_bearer_tokens_are_throttled_per_address(client, world):
 
 
 def test_an_unknown_user_costs_the_same_one_scrypt_as_a_known_one(client, people, world,
-                                                                  sessions, monkeypatch):  # noqa: F811
+                                                                  sessions, monkeypatch):
     calls: list[int] = []
     real = hashlib.scrypt
 

@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from tests.e2e.test_pages import PASSWORD, page_token, people, sign_in  # noqa: F401
+from tests.e2e.test_pages import PASSWORD, page_token, sign_in
 from wms.db import transaction
 from wms.models import User, WebSession
 from wms.settings import load_or_create_secret
@@ -51,7 +51,7 @@ def test_an_app_without_a_configured_key_uses_its_instance_secret(tmp_path, monk
     assert create_app({"WMS_DATABASE_URL": database_url}).secret_key.startswith("from-the-env")
 
 
-def test_a_cookie_signed_with_the_key_signs_nobody_in(client, people, world):  # noqa: F811
+def test_a_cookie_signed_with_the_key_signs_nobody_in(client, people, world):
     # Whoever holds the key can write any cookie: the old cookie format for a user without
     # a password (what `wms users create` makes) must not be a way in.
     created = client.post("/api/users", json={"username": "nopass", "role": "admin"},
@@ -67,7 +67,7 @@ def test_a_cookie_signed_with_the_key_signs_nobody_in(client, people, world):  #
     assert resp.status_code == 401 and resp.mimetype == "application/problem+json"
 
 
-def test_a_user_without_a_password_cannot_sign_in(client, people, world):  # noqa: F811
+def test_a_user_without_a_password_cannot_sign_in(client, people, world):
     client.post("/api/users", json={"username": "nopass", "role": "buyer"},
                 headers=bearer(world.tokens["admin"]))
     for guess in ("", "x", "None", PASSWORD):
@@ -77,7 +77,7 @@ def test_a_user_without_a_password_cannot_sign_in(client, people, world):  # noq
 
 # --- server-side sessions ----------------------------------------------------------------
 
-def test_the_session_is_a_row_and_the_cookie_holds_only_a_random_id(client, people, sessions):  # noqa: F811
+def test_the_session_is_a_row_and_the_cookie_holds_only_a_random_id(client, people, sessions):
     assert sign_in(client, "staff").status_code == 302
     with client.session_transaction() as s:
         sid = s["sid"]
@@ -91,7 +91,7 @@ def test_the_session_is_a_row_and_the_cookie_holds_only_a_random_id(client, peop
         assert row.last_seen_at is not None
 
 
-def test_signing_out_ends_the_session_for_a_copied_cookie(client, people):  # noqa: F811
+def test_signing_out_ends_the_session_for_a_copied_cookie(client, people):
     sign_in(client, "staff")
     copied = session_cookie(client)
     assert client.get("/scan").status_code == 200
@@ -103,7 +103,7 @@ def test_signing_out_ends_the_session_for_a_copied_cookie(client, people):  # no
     assert client.get("/api/me", headers={"X-CSRF-Token": csrf}).status_code == 401
 
 
-def test_a_new_password_ends_every_session_and_token(app, people, world):  # noqa: F811
+def test_a_new_password_ends_every_session_and_token(app, people, world):
     laptop, phone = app.test_client(), app.test_client()
     sign_in(laptop, "staff")
     sign_in(phone, "staff")
@@ -119,7 +119,7 @@ def test_a_new_password_ends_every_session_and_token(app, people, world):  # noq
     assert sign_in(app.test_client(), "staff", "a brand new passphrase").status_code == 302
 
 
-def test_a_disabled_user_gets_401_everywhere(app, people, world):  # noqa: F811
+def test_a_disabled_user_gets_401_everywhere(app, people, world):
     browser = app.test_client()
     sign_in(browser, "staff")
     csrf = page_token(browser)
@@ -145,7 +145,7 @@ def test_a_disabled_user_gets_401_everywhere(app, people, world):  # noqa: F811
     (None, "http://localhost", False), ("1", "http://localhost", True),
     (None, "https://localhost", True)])
 def test_the_session_cookie_is_secure_when_configured_or_over_https(
-        database_url, people, secure_flag, base_url, secure):  # noqa: F811
+        database_url, people, secure_flag, base_url, secure):
     from api.app import create_app
 
     config = {"TESTING": True, "WMS_DATABASE_URL": database_url, "WMS_REDIS_URL": "",
