@@ -1,4 +1,10 @@
-"""The ``wms`` command line: database, users and tokens, demo data, serving, workers."""
+"""The ``wms`` command line: database, users and tokens, demo data, serving, workers.
+
+Bad input to any command (a domain error such as an unknown warehouse, a bad option, an
+unknown command) is one line on stderr and exit code 2: people and cron mails read the
+reason, not a traceback. Checks that find problems (``wms check``, ``wms stock verify``)
+keep exit code 1.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +17,43 @@ import click
 
 from routing.cli import routes_cli
 from wms.db import make_engine, make_session_factory, transaction
+from wms.errors import DomainError
 from wms.settings import Settings
+
+BAD_INPUT = 2
 
 
 def _settings() -> Settings:
     return Settings.from_env()
 
 
-@click.group()
+def _fail(message: str) -> None:
+    click.echo("wms: " + " ".join(message.split()), err=True)
+    sys.exit(BAD_INPUT)
+
+
+class Commands(click.Group):
+    """The top-level group: runs a command and turns what it refuses into one line."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):  # type: ignore[override]
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except DomainError as exc:
+            _fail(exc.detail)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            _fail(exc.format_message() + hint)
+        except click.ClickException as exc:
+            _fail(exc.format_message())
+        except click.Abort:
+            click.echo("wms: aborted", err=True)
+            sys.exit(1)
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=Commands)
 def main() -> None:
     """coldchain-wms: warehouse and cold-chain logistics."""
 
@@ -73,6 +108,45 @@ def users_create(username: str, role: str, display_name: str | None, warehouse: 
         click.echo(f"created {user.role} {user.username} (id {user.id})")
 
 
+@users.command("password")
+@click.argument("username")
+@click.option("--password", default=None,
+              help="the new password (asked for, hidden and twice, when not given)")
+def users_password(username: str, password: str | None) -> None:
+    """Set USERNAME's password; every page session and API token of theirs ends."""
+    from wms import accounts
+
+    with _transaction() as session:
+        accounts.user_by_name(session, username)  # before asking for a password
+    if password is None:
+        password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
+    with _transaction() as session:
+        accounts.set_password(session, accounts.user_by_name(session, username), password)
+    click.echo(f"password of {username} set; their sessions and API tokens have ended")
+
+
+@users.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Disable USERNAME: no sign-in, and every page session and API token ends."""
+    from wms import accounts
+
+    with _transaction() as session:
+        accounts.set_active(session, accounts.user_by_name(session, username), False)
+    click.echo(f"{username} disabled; their sessions and API tokens have ended")
+
+
+@users.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """Enable USERNAME again (tokens revoked when they were disabled stay revoked)."""
+    from wms import accounts
+
+    with _transaction() as session:
+        accounts.set_active(session, accounts.user_by_name(session, username), True)
+    click.echo(f"{username} enabled")
+
+
 @main.group()
 def tokens() -> None:
     """API tokens."""
@@ -84,15 +158,10 @@ def tokens() -> None:
 @click.option("--ttl-days", type=int, default=None, help="expire after this many days")
 def tokens_create(username: str, name: str, ttl_days: int | None) -> None:
     """Create an API token for USERNAME and print it (it is shown only once)."""
-    from sqlalchemy import select
-
     from wms import accounts
-    from wms.models import User
 
     with _transaction() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise click.ClickException(f"no user {username!r}")
+        user = accounts.user_by_name(session, username)
         _, secret = accounts.issue_token(
             session, user, name=name, ttl=timedelta(days=ttl_days) if ttl_days else None)
     click.echo(secret)
@@ -161,7 +230,8 @@ def demo_load(seed: int, json_tokens: bool) -> None:
         note = f"  (route {info['route_id']} today)" if "route_id" in info else ""
         click.echo(f"  {role:<10} {info['username']:<16} {info['token']}{note}")
     if driver:
-        click.echo(f"\nprintable manifest: /manifests/{driver['route_id']}?token={driver['token']}")
+        click.echo(f"\nprintable manifest: /manifests/{driver['route_id']} "
+                   f"(signed in as {driver['username']})")
     click.echo(f"web pages: /signin as any of these users, password {demo_data.DEMO_PASSWORD!r}")
 
 
