@@ -7,8 +7,9 @@ one's own counts as a sign-in failure), per client address for unknown bearer to
 The count lives in the database rather than in a process or in Redis: every gunicorn worker
 and every host behind a load balancer sees the same count without anything more to run (Redis
 is optional; without it jobs run inline). A check is one indexed read of a range that is
-nearly always empty; only failures write. Two attempts checked at the same instant may both
-pass, so a guesser gets at most a handful of attempts beyond the limit, never a stream.
+nearly always empty, made only for a sign-in or an unknown token; only failures write. Two
+attempts checked at the same instant may both pass, so a guesser gets at most a handful of
+attempts beyond the limit, never a stream.
 """
 
 from __future__ import annotations
