@@ -9,12 +9,12 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from api import errors, policy, request_limits, web
+from api import credentials, errors, policy, request_limits, web
 from api.auth import guard_request
 from api.iso_json import IsoJSONProvider
 from api.runtime import Runtime, close_db
 from wms.db import make_engine, make_session_factory
-from wms.settings import Settings
+from wms.settings import INSTANCE_DIR, Settings, load_or_create_secret
 
 SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 
@@ -49,13 +49,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     overrides = {attr: config.pop(key) for key, attr in _SETTINGS_KEYS.items() if key in config}
     settings = Settings.from_env(**overrides)
+    instance_dir = Path(config.pop("WMS_INSTANCE_DIR", None) or INSTANCE_DIR)
+    secret_key = (config.get("SECRET_KEY") or settings.secret_key
+                  or load_or_create_secret(instance_dir))
 
     app = Flask(__name__)
     app.url_map.converters.update(int=RowIdConverter, default=TextConverter,
                                   string=TextConverter)
     app.json = IsoJSONProvider(app)
     app.config.update(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=secret_key,
         API_TITLE="coldchain-wms",
         API_VERSION="1",
         OPENAPI_VERSION="3.1.0",
@@ -81,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api = errors.ProblemApi(app)
     app.extensions["wms-api"] = api
     errors.register(app)
+    credentials.init_app(app)
     app.before_request(guard_request)
     request_limits.init_app(app)
     app.teardown_appcontext(close_db)

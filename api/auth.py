@@ -10,10 +10,9 @@ from __future__ import annotations
 from flask import g, redirect, render_template, request, url_for
 
 from api import policy
+from api.credentials import bearer_user
 from api.errors import problem
-from api.runtime import db
 from api.web.session_auth import LANDING, api_session_user, signed_in_user
-from wms.accounts import token_user
 from wms.errors import Forbidden
 from wms.models import User
 
@@ -39,6 +38,13 @@ def guard_request():
 
 
 def _guard_page():
+    if request.headers.get("Authorization"):
+        # A page fetched by a program (a printed manifest): the API's bearer token.
+        refused = authenticate_api()
+        if refused is not None:
+            return refused
+        policy.enforce(g.user)
+        return None
     user = signed_in_user()
     if user is None:
         return redirect(url_for("session_auth.signin", next=request.full_path.rstrip("?")))
@@ -67,12 +73,9 @@ def authenticate_api():
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return _unauthorized("send an API token as 'Authorization: Bearer <token>'")
-    session = db()
-    user, used_now = token_user(session, secret.strip())
+    user = bearer_user(secret.strip())
     if user is None:
         return _unauthorized("the API token is unknown, expired or revoked")
-    if used_now:
-        session.commit()
     g.user = user
     return None
 

@@ -79,7 +79,7 @@ W, R, A = Scope.WAREHOUSE, Scope.ROUTE, Scope.ALL
 # The whole table. README's role table is generated from it (``wms policy table``).
 RULES: dict[str, Rule] = {
     "public": Rule(EVERYONE, Scope.PUBLIC, "health, API docs, sign-in"),
-    "account.self": _rule(EVERYONE, Scope.SELF, "your own account and API tokens"),
+    "account.self": _rule(EVERYONE, Scope.SELF, "your own account, password and API tokens"),
     "jobs.read": _rule(EVERYONE, Scope.SELF,
                        "status of jobs you started or of your warehouse"),
     "users.manage": _rule((), A, "users: create, list, disable, set passwords"),

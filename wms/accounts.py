@@ -2,7 +2,8 @@
 
 Passwords are hashed with scrypt (a memory-hard KDF from the standard library);
 API tokens are random 256-bit secrets of which only the SHA-256 is stored, so a
-leaked database does not leak usable tokens.
+leaked database does not leak usable tokens. A new password, or disabling a user,
+ends every page session and API token of theirs: whoever had one of them is out.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from wms import throttle
 from wms.errors import Conflict, NotFound, ValidationFailed
-from wms.models import ApiToken, Role, User, Vehicle, Warehouse
+from wms.models import ApiToken, Role, ThrottleScope, User, Vehicle, Warehouse, WebSession
 from wms.models.base import utcnow
 from wms.models.enums import WAREHOUSE_SCOPED_ROLES
 
 TOKEN_PREFIX = "wms_"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+PASSWORD_LENGTH = (10, 200)
+# Checked when there is no real hash to check (unknown user, no password): the same scrypt
+# work as for a real user, so the answer's timing does not tell which usernames exist. No
+# password matches it (its digest is not an scrypt output anyone can find).
+_DUMMY_HASH = f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${'00' * 16}${'00' * 32}"
 
 
 def hash_password(password: str) -> str:
@@ -40,6 +47,12 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(candidate.hex(), digest)
 
 
+def check_password_rules(password: str, field: str = "password") -> None:
+    low, high = PASSWORD_LENGTH
+    if not isinstance(password, str) or not low <= len(password) <= high:
+        raise ValidationFailed({field: [f"a password has {low} to {high} characters"]})
+
+
 def _token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -55,6 +68,8 @@ def create_user(
     password: str | None = None,
 ) -> User:
     role = Role(role)
+    if password is not None:
+        check_password_rules(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} already exists", field="username")
     warehouse_id = None
@@ -148,9 +163,62 @@ def authenticate_token(session: Session, secret: str, now: datetime | None = Non
 
 
 def authenticate_password(session: Session, username: str, password: str) -> User | None:
+    """The active user with this password, or None. One scrypt run on every path."""
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    matches = verify_password(password, stored)
+    if user is None or not user.password_hash or not user.active or not matches:
         return None
+    return user
+
+
+def end_credentials(session: Session, user_id: int, now: datetime | None = None) -> None:
+    """Revoke every page session and API token of a user."""
+    now = now or utcnow()
+    for model in (WebSession, ApiToken):
+        session.execute(update(model).where(model.user_id == user_id,
+                                            model.revoked_at.is_(None))
+                        .values(revoked_at=now).execution_options(synchronize_session=False))
+
+
+def set_password(session: Session, user: User, password: str) -> User:
+    """A new password (an admin's reset, or the user's own change): every session and token
+    made with the old one ends."""
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    end_credentials(session, user.id)
+    session.flush()
+    return user
+
+
+def change_own_password(session: Session, user: User, old_password: str | None,
+                        password: str) -> User:
+    """The user's own change, proven with the old password; wrong guesses are throttled like
+    sign-ins (raises throttle.Throttled)."""
+    checks = [(ThrottleScope.SIGNIN_USER, user.username)]
+    throttle.check(session, checks)
+    if not old_password or not verify_password(old_password, user.password_hash or _DUMMY_HASH):
+        throttle.record_failure(session, checks)
+        session.commit()  # the failure counts even though the change is refused
+        raise ValidationFailed({"old_password": ["this is not your current password"]})
+    return set_password(session, user, password)
+
+
+def set_active(session: Session, user: User, active: bool, *, by: User | None = None) -> User:
+    """Disable (ending every session and token) or enable a user."""
+    if not active and by is not None and by.id == user.id:
+        raise Conflict("you cannot disable your own account; ask another admin")
+    user.active = active
+    if not active:
+        end_credentials(session, user.id)
+    session.flush()
+    return user
+
+
+def user_by_name(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username!r}")
     return user
 
 

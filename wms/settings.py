@@ -7,7 +7,11 @@ PostgreSQL and ``WMS_REDIS_URL`` to Redis.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import tempfile
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +19,9 @@ from pathlib import Path
 from wms.plausibility import Plausible
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE = PROJECT_ROOT / "instance" / "wms.db"
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEFAULT_SQLITE = INSTANCE_DIR / "wms.db"
+SECRET_FILE = "secret_key"
 
 
 def _env_float(name: str, default: float) -> float:
@@ -32,7 +38,8 @@ def _env_int(name: str, default: int) -> int:
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_SQLITE}"
     redis_url: str | None = None
-    secret_key: str = "dev-only-change-me"
+    # None: a random key generated once and kept in the instance folder (see below).
+    secret_key: str | None = None
     queue_name: str = "wms"
     # Scanners that cannot send ASCII 29 are usually configured to send this instead.
     scan_separator: str = "|"
@@ -51,7 +58,7 @@ class Settings:
         values: dict[str, object] = {
             "database_url": os.environ.get("WMS_DATABASE_URL") or cls.database_url,
             "redis_url": os.environ.get("WMS_REDIS_URL") or None,
-            "secret_key": os.environ.get("WMS_SECRET_KEY") or cls.secret_key,
+            "secret_key": os.environ.get("WMS_SECRET_KEY") or None,
             "queue_name": os.environ.get("WMS_QUEUE") or cls.queue_name,
             "scan_separator": os.environ.get("WMS_SCAN_SEPARATOR") or cls.scan_separator,
             "timezone": os.environ.get("WMS_TIMEZONE") or cls.timezone,
@@ -69,3 +76,35 @@ class Settings:
     def scan_bounds(self) -> Plausible:
         return Plausible(max_count=self.max_scan_count,
                          max_net_weight_kg=self.max_scan_net_weight_kg)
+
+def load_or_create_secret(instance_dir: Path = INSTANCE_DIR) -> str:
+    """The key that signs this installation's cookies when ``WMS_SECRET_KEY`` is not set.
+
+    Generated at random the first time and kept in ``instance_dir/secret_key`` (mode 0600),
+    so restarts and every gunicorn worker use the same one: a constant default would let
+    anyone who read this source sign cookies. Workers starting together race to create it;
+    the file is written whole under another name and linked into place, which succeeds for
+    exactly one of them, and the others read the winner's key.
+    """
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / SECRET_FILE
+    for _ in range(50):
+        try:
+            key = path.read_text().strip()
+        except FileNotFoundError:
+            key = ""
+        if key:
+            return key
+        if not path.exists():
+            fd, tmp = tempfile.mkstemp(dir=instance_dir, prefix=".secret_key.")
+            try:
+                os.fchmod(fd, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32) + "\n")
+                with contextlib.suppress(FileExistsError):  # another worker was first
+                    os.link(tmp, path)
+            finally:
+                os.unlink(tmp)
+            continue
+        time.sleep(0.01)  # an empty file written by hand or another tool: wait, then fail
+    raise RuntimeError(f"{path} is empty; delete it or set WMS_SECRET_KEY")

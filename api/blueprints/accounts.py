@@ -1,4 +1,5 @@
-"""The signed-in user, users (admin) and API tokens."""
+"""The signed-in user, users (admin: create, disable, enable, reset a password; everyone:
+change their own password) and API tokens."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from api.pagination import SelectPage
 from api.runtime import db
 from api.schemas.accounts import (
     NewTokenSchema,
+    PasswordSchema,
     TokenCreateSchema,
     TokenSchema,
     UserCreateSchema,
     UserSchema,
 )
 from wms import accounts
-from wms.errors import Forbidden
+from wms.errors import Forbidden, ValidationFailed
 from wms.models import ApiToken, Role, User
 
 blp = Blueprint("accounts", __name__, url_prefix="/api", description="Users and API tokens")
@@ -52,6 +54,55 @@ class Users(MethodView):
             display_name=data["display_name"], warehouse_code=data["warehouse"],
             vehicle_code=data["vehicle"], password=data["password"],
         )
+        db().commit()
+        return user
+
+
+def _user(user_id: int) -> User:
+    return one_or_404(User, "user", id=user_id)
+
+
+@blp.route("/users/<int:user_id>/disable")
+class UserDisable(MethodView):
+    @policy.rule("users.manage")
+    @blp.response(200, UserSchema)
+    def post(self, user_id: int):
+        """Disable a user: every page session and API token of theirs ends at once."""
+        user = accounts.set_active(db(), _user(user_id), False, by=current_user())
+        db().commit()
+        return user
+
+
+@blp.route("/users/<int:user_id>/enable")
+class UserEnable(MethodView):
+    @policy.rule("users.manage")
+    @blp.response(200, UserSchema)
+    def post(self, user_id: int):
+        """Enable a user again (their old tokens stay revoked)."""
+        user = accounts.set_active(db(), _user(user_id), True, by=current_user())
+        db().commit()
+        return user
+
+
+@blp.route("/users/<int:user_id>/password")
+class UserPassword(MethodView):
+    @policy.rule("account.self")
+    @blp.arguments(PasswordSchema)
+    @blp.response(200, UserSchema)
+    def put(self, data: dict, user_id: int):
+        """Set a password: admins for anyone, everyone for themselves with the old one.
+        Every page session and API token of the user ends, the caller's own included."""
+        me = current_user()
+        if user_id == me.id:
+            if not data["old_password"]:
+                raise ValidationFailed({"old_password": [
+                    "your current password is required to change it"]})
+            user = accounts.change_own_password(db(), me, data["old_password"],
+                                                data["password"])
+        elif me.role == Role.ADMIN:
+            user = accounts.set_password(db(), _user(user_id), data["password"])
+        else:
+            raise Forbidden("only an admin may set another user's password")
         db().commit()
         return user
 

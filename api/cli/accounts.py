@@ -34,6 +34,45 @@ def users_create(username: str, role: str, display_name: str | None, warehouse: 
         click.echo(f"created {user.role} {user.username} (id {user.id})")
 
 
+@users.command("password")
+@click.argument("username")
+@click.option("--password", default=None,
+              help="the new password (asked for, hidden and twice, when not given)")
+def users_password(username: str, password: str | None) -> None:
+    """Set USERNAME's password; every page session and API token of theirs ends."""
+    from wms import accounts
+
+    with session_scope() as session:
+        accounts.user_by_name(session, username)  # before asking for a password
+    if password is None:
+        password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
+    with session_scope() as session:
+        accounts.set_password(session, accounts.user_by_name(session, username), password)
+    click.echo(f"password of {username} set; their sessions and API tokens have ended")
+
+
+@users.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Disable USERNAME: no sign-in, and every page session and API token ends."""
+    from wms import accounts
+
+    with session_scope() as session:
+        accounts.set_active(session, accounts.user_by_name(session, username), False)
+    click.echo(f"{username} disabled; their sessions and API tokens have ended")
+
+
+@users.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """Enable USERNAME again (tokens revoked when they were disabled stay revoked)."""
+    from wms import accounts
+
+    with session_scope() as session:
+        accounts.set_active(session, accounts.user_by_name(session, username), True)
+    click.echo(f"{username} enabled")
+
+
 @click.group("tokens")
 def tokens() -> None:
     """API tokens."""
@@ -45,15 +84,10 @@ def tokens() -> None:
 @click.option("--ttl-days", type=int, default=None, help="expire after this many days")
 def tokens_create(username: str, name: str, ttl_days: int | None) -> None:
     """Create an API token for USERNAME and print it (it is shown only once)."""
-    from sqlalchemy import select
-
     from wms import accounts
-    from wms.models import User
 
     with session_scope() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise click.ClickException(f"no user {username!r}")
+        user = accounts.user_by_name(session, username)
         _, secret = accounts.issue_token(
             session, user, name=name, ttl=timedelta(days=ttl_days) if ttl_days else None)
     click.echo(secret)

@@ -49,7 +49,8 @@ def demo_load(seed: int, json_tokens: bool) -> None:
         note = f"  (route {info['route_id']} today)" if "route_id" in info else ""
         click.echo(f"  {role:<10} {info['username']:<16} {info['token']}{note}")
     if driver:
-        click.echo(f"\nprintable manifest: /manifests/{driver['route_id']}?token={driver['token']}")
+        click.echo(f"\nprintable manifest: /manifests/{driver['route_id']} "
+                   f"(signed in as {driver['username']})")
     click.echo(f"web pages: /signin as any of these users, password {demo_data.DEMO_PASSWORD!r}")
 
 

@@ -29,6 +29,14 @@ class UserCreateSchema(BaseSchema):
                              validate=validate.Length(min=10, max=200))
 
 
+class PasswordSchema(BaseSchema):
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=10, max=200))
+    old_password = fields.String(load_default=None, load_only=True,
+                                 validate=validate.Length(max=200), metadata={
+                                     "description": "required to change your own password"})
+
+
 class TokenCreateSchema(BaseSchema):
     name = fields.String(load_default="", validate=validate.Length(max=80))
     username = fields.String(load_default=None, metadata={

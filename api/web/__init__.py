@@ -5,7 +5,22 @@ app itself, so the pages work in a warehouse without internet access."""
 
 from __future__ import annotations
 
-from flask import Flask
+import os
+
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+
+
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked Secure whenever the request came over https (or
+    ``WMS_COOKIE_SECURE`` is set, for TLS ended at a proxy in front of the app)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
+def _flag(value: object) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 def init_app(app: Flask) -> None:
@@ -17,5 +32,8 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if _flag(app.config.get("WMS_COOKIE_SECURE", os.environ.get("WMS_COOKIE_SECURE", ""))):
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.session_interface = SessionCookie()
     app.register_blueprint(session_auth.bp)
     app.register_blueprint(views.bp)

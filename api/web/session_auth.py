@@ -1,11 +1,11 @@
-"""Signing people in to the pages: username and password, a signed session cookie, and a
+"""Signing people in to the pages: username and password, a server-side session, and a
 per-session CSRF token.
 
-The session lives in Flask's signed cookie (nothing is kept in a process between
-requests, so any number of web processes can serve it). It holds the user's id, the
-CSRF token, when it was issued and a fingerprint of the password hash: changing a
-password signs out every browser that used the old one, and a cookie stops working
-after ``SESSION_HOURS``.
+The signed cookie holds only a random session id and the CSRF token; who is signed in,
+since when and until when is a row in the database (``wms.web_sessions``), so any number
+of web processes serve it, signing out ends it everywhere, and a cookie made with a
+leaked signing key names no session. Failed sign-ins are throttled per username and per
+address (``api.credentials``); a new password or a disabled user ends every session.
 
 Every POST to a page carries the token in a hidden ``csrf_token`` field. Page
 JavaScript calls ``/api/*`` with the cookie only together with the token in an
@@ -14,10 +14,8 @@ JavaScript calls ``/api/*`` with the cookie only together with the token in an
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
-import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -32,13 +30,13 @@ from flask import (
 )
 
 from api import policy
+from api.credentials import password_user
 from api.runtime import db
-from wms.accounts import authenticate_password
+from wms import web_sessions
 from wms.models import Role, User
 
 bp = Blueprint("session_auth", __name__)
 
-SESSION_HOURS = 12
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -61,20 +59,16 @@ def csrf_token() -> str:
     return token
 
 
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
-
-
 def signed_in_user() -> User | None:
     """The person this browser is signed in as, or None (once per request)."""
     if "web_user" in g:
         return g.web_user
     user = None
-    uid, issued = session.get("uid"), session.get("at", 0)
-    if isinstance(uid, int) and time.time() - issued < SESSION_HOURS * 3600:
-        found = db().get(User, uid)
-        if found is not None and found.active and session.get("pw") == _fingerprint(found):
-            user = found
+    sid = session.get("sid")
+    if isinstance(sid, str) and sid:
+        user, seen_now = web_sessions.user_of(db(), sid)
+        if seen_now:
+            db().commit()
     g.web_user = user
     return user
 
@@ -83,7 +77,7 @@ def api_session_user() -> tuple[User | None, str | None]:
     """For an ``/api/*`` request without a bearer token: the signed-in user when the request
     carries the session's CSRF token, else None and why not (None when there is no session
     at all, so the caller's own message applies)."""
-    if "uid" not in session:
+    if "sid" not in session:
         return None, None
     user = signed_in_user()
     if user is None:
@@ -134,20 +128,30 @@ def signin():
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     nxt = _safe_next(request.form.get("next"))
-    user = authenticate_password(db(), username, password) if username and password else None
+    user = password_user(username, password) if username and password else None
     if user is None:
         return render_template("signin.html", next=nxt, username=username,
                                error="Wrong username or password."), 401
+    _end_this_session()
+    sid = web_sessions.start(db(), user)
+    db().commit()
     # A fresh session (and CSRF token) at sign-in: a token planted before it is worthless.
     session.clear()
-    session.update(uid=user.id, at=int(time.time()), pw=_fingerprint(user),
-                   csrf=secrets.token_urlsafe(32))
+    session.update(sid=sid, csrf=secrets.token_urlsafe(32))
     g.web_user = user
     return redirect(nxt or landing_url(user))
+
+
+def _end_this_session() -> None:
+    sid = session.get("sid")
+    if isinstance(sid, str) and sid:
+        web_sessions.end(db(), sid)
 
 
 @bp.post("/signout")
 @policy.rule("public")
 def signout():
+    _end_this_session()
+    db().commit()
     session.clear()
     return redirect(url_for("session_auth.signin"))

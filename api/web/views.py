@@ -55,14 +55,24 @@ RULE_OF = {endpoint: name for endpoint, _, name in PAGES}
 # and a script injected into a page could not load or send anything either.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
-@bp.after_request
+@bp.after_app_request
 def _headers(resp: Response) -> Response:
-    resp.headers.setdefault("Content-Security-Policy", CSP)
-    resp.headers.setdefault("Cache-Control", "no-store")
-    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    """The same headers on every page of the app (sign-in and the printable manifest too),
+    whichever blueprint serves it; the JSON API and its docs page are left as they are."""
+    if request.path.startswith("/api/"):
+        return resp
+    for name, value in PAGE_HEADERS.items():
+        resp.headers[name] = value
+    if request.endpoint != "static":
+        resp.headers.setdefault("Cache-Control", "no-store")  # pages show live stock
     return resp
 
 

@@ -32,4 +32,6 @@ def test_demo_load_prints_a_token_per_role(tmp_path, monkeypatch):
     # the driver shown is one with a route to drive today
     assert "(route " in lines["driver"]
     assert result.output.count("printable manifest: /manifests/") == 1
+    manifest = next(ln for ln in result.output.splitlines() if "printable manifest" in ln)
+    assert "token" not in manifest and "wms_" not in manifest  # URLs land in access logs
     assert "coldchain-demo" in result.output

@@ -1,6 +1,6 @@
 """All models, imported here so that ``Base.metadata`` knows every table."""
 
-from wms.models.auth import ApiToken, User
+from wms.models.auth import ApiToken, AuthFailure, ThrottleScope, User, WebSession
 from wms.models.base import Base
 from wms.models.enums import (
     JobStatus,
@@ -28,6 +28,7 @@ from wms.models.recall import LotRecall
 
 __all__ = [
     "ApiToken",
+    "AuthFailure",
     "Base",
     "CustomerOrder",
     "IdempotencyKey",
@@ -52,7 +53,9 @@ __all__ = [
     "Supplier",
     "SupplierKind",
     "TempClass",
+    "ThrottleScope",
     "User",
     "Vehicle",
     "Warehouse",
+    "WebSession",
 ]

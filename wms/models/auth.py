@@ -1,10 +1,12 @@
-"""People who use the system and the API tokens they authenticate with."""
+"""People who use the system, the API tokens and page sessions they authenticate with, and
+the failed attempts that throttle guessing."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wms.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -53,3 +55,41 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie carries a random id; only its SHA-256 is stored, so
+    neither a leaked database nor a leaked cookie-signing key lets anyone make a session."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class ThrottleScope(enum.StrEnum):
+    """What a failed attempt is counted against."""
+
+    SIGNIN_USER = "signin-user"
+    SIGNIN_ADDRESS = "signin-address"
+    TOKEN_ADDRESS = "token-address"
+
+
+class AuthFailure(Base):
+    """One failed sign-in or unknown bearer token, counted per username or client address."""
+
+    __tablename__ = "auth_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[ThrottleScope] = mapped_column(str_enum(ThrottleScope, "throttle_scope"))
+    key: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (Index("ix_auth_failure_scope_key_at", "scope", "key", "at"),)
