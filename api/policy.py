@@ -180,7 +180,12 @@ def enforce(user: User) -> None:
         raise Forbidden("this operation declares no access rule, so nobody may use it")
     g.access_rule = found.name
     check_role(user, found.name)
-    if found.on is not None and spec.scope in (Scope.WAREHOUSE, Scope.ROUTE):
+    if found.on == "user" and spec.scope == Scope.SELF:
+        key = (request.view_args or {}).get(OWNER_ARGS["user"])
+        if (key is not None and key != user.id and user.role != Role.ADMIN
+                and OWNERS["user"](key) is not None):
+            raise Forbidden("this is another person's account: only an admin may change it")
+    elif found.on is not None and spec.scope in (Scope.WAREHOUSE, Scope.ROUTE):
         key = (request.view_args or {}).get(OWNER_ARGS[found.on])
         if key is not None:
             write = request.method not in ("GET", "HEAD", "OPTIONS")
@@ -265,10 +270,12 @@ OWNERS: dict[str, Callable[[Any], set[int] | None]] = {
     "location": lambda code: _one(select(Location.warehouse_id).where(Location.code == code)),
     "pickup_point": lambda code: _one(select(PickupPoint.warehouse_id)
                                       .where(PickupPoint.code == code)),
+    "user": lambda user_id: _one(select(User.warehouse_id).where(User.id == user_id)),
 }
 OWNER_ARGS = {"lot": "lot_id", "order": "ref", "move": "move_id", "sensor": "serial",
               "alert": "alert_id", "plan": "plan_id", "route": "route_id", "job": "job_id",
-              "warehouse": "code", "location": "code", "pickup_point": "code"}
+              "warehouse": "code", "location": "code", "pickup_point": "code",
+              "user": "user_id"}
 
 
 def _exists_lot(lot_id: int) -> bool:

@@ -33,6 +33,7 @@ class Case:
     names: bool = False                      # the query or body names a Shanghai object
     via: str = "token"                       # "session": a page, signed in by cookie
     guarded: tuple[str, str | None] | None = None  # (rule, on) a "public" view applies itself
+    owner: str | None = None                 # the principal whose account the path names
     ok: tuple[int, ...] = (200, 201, 202)    # what success is for the first allowed
     xfail: str | None = None                 # a contradiction of the table, reported
 
@@ -56,7 +57,7 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
     product = {"sku": "MATRIX-1", "gtin": "4006381333931", "name": "Matrix test pears",
                "temp_class": "chilled", "units_per_crate": 10, "unit_weight_kg": 1,
                "shelf_life_days": 5, "ref_temp_c": 4, "q10": 2}
-    G, P, D = "GET", "POST", "DELETE"
+    G, P, D, PUT = "GET", "POST", "DELETE", "PUT"
     return {
         # no sign-in
         (G, "/static/<path:filename>"): Case("/static/app.css"),
@@ -69,13 +70,17 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
                              form={"username": "staff-sh", "password": "coldchain-demo"}),
         (P, "/signout"): Case("/signout", via="session", ok=(302,), form={}),
         (G, "/"): Case("/", via="session", ok=(302,)),
-        (G, "/manifests/<int:route_id>"): Case(f"/manifests/{route}",
-                                                guarded=("routes.read", "route"), ok=(200,)),
+        (G, "/manifests/<int:route_id>"): Case(f"/manifests/{route}", **page),
         # accounts and jobs
         (G, "/api/me"): Case("/api/me"),
         (G, "/api/users"): Case("/api/users"),
         (P, "/api/users"): Case("/api/users", json={"username": "matrix-new", "role": "staff",
                                                     "warehouse": HOME}, names=True),
+        (P, "/api/users/<int:user_id>/disable"): Case(f"/api/users/{i['spare_user']}/disable"),
+        (P, "/api/users/<int:user_id>/enable"): Case(f"/api/users/{i['disabled_user']}/enable"),
+        (PUT, "/api/users/<int:user_id>/password"): Case(
+            f"/api/users/{i['staff_user']}/password", owner="staff-sh1",
+            json={"old_password": "coldchain-demo", "password": "a-new-password-1"}),
         (G, "/api/tokens"): Case("/api/tokens"),
         (P, "/api/tokens"): Case("/api/tokens", json={"name": "matrix"}),
         (D, "/api/tokens/<int:token_id>"): Case(f"/api/tokens/{i['spare_token']}"),
@@ -228,6 +233,8 @@ def expected(p: Principal, rule: tuple[str, str | None], case: Case) -> int | No
         return SIGN_IN if case.via == "session" else 401
     if p.role not in spec.roles:
         return 403
+    if spec.scope == policy.Scope.SELF and on == "user":
+        return ALLOWED if p.role == Role.ADMIN or p.name == case.owner else 403
     points_at_object = on is not None or case.names
     scoped = spec.scope in (policy.Scope.WAREHOUSE, policy.Scope.ROUTE)
     if (scoped and points_at_object) or (spec.scope == policy.Scope.SELF and case.names):

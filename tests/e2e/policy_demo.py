@@ -67,8 +67,8 @@ class Principal:
 # The order the matrix walks them in; "first allowed non-admin" is counted in this order.
 PRINCIPALS = ("admin", "staff-sh1", "staff-bj1", "dispatcher-sh1", "dispatcher-bj1",
               "driver-on-route", "driver-other", "buyer",
-              # Nobody signed in. A disabled user joins these once users can be disabled.
-              "anonymous", "unknown-token", "revoked-token")
+              # Nobody signed in: a disabled user's token and page session are dead too.
+              "anonymous", "unknown-token", "revoked-token", "disabled-user")
 DEMO_USERS = {"admin": "admin", "staff-sh1": "staff-sh", "staff-bj1": "staff-bj",
               "dispatcher-sh1": "dispatch-sh", "dispatcher-bj1": "dispatch-bj",
               "buyer": "buyer"}
@@ -109,6 +109,7 @@ def build_demo(path: Path) -> Demo:
     app = app_for(url)
     try:
         _sign_in_pages(app, principals)
+        _disable(app, principals["disabled-user"])
         _morning(app, demo)
     finally:
         dispose(app)
@@ -142,6 +143,11 @@ def _principals(factory, day: date) -> dict[str, Principal]:
         accounts.revoke_token(s, revoked.id, by=s.scalar(select(User).where(
             User.username == "admin")))
         out["revoked-token"] = Principal("revoked-token", token=secret)
+        disabled = accounts.create_user(s, username="staff-sh-left", role=Role.STAFF,
+                                        warehouse_code=HOME, password=demo_data.DEMO_PASSWORD)
+        out["disabled-user"] = Principal("disabled-user", username=disabled.username,
+                                         token=accounts.issue_token(s, disabled,
+                                                                    name="before leaving")[1])
     out["anonymous"] = Principal("anonymous")
     out["unknown-token"] = Principal("unknown-token",
                                      token=accounts.TOKEN_PREFIX + secrets.token_urlsafe(32))
@@ -167,6 +173,12 @@ def _sign_in_pages(app, principals: dict[str, Principal]) -> None:
             with client.session_transaction() as sess:
                 csrf = sess["csrf"]
         p.cookie, p.csrf = client.get_cookie("session").value, csrf
+
+
+def _disable(app, p: Principal) -> None:
+    """The person left after signing in: their token and page session must stop working."""
+    with app.app_context(), transaction(app.extensions["wms"].sessions) as s:
+        accounts.set_active(s, accounts.user_by_name(s, p.username), False)
 
 
 def _call(client, p: Principal, method: str, path: str, *, status: int, **kw) -> Any:
@@ -224,6 +236,16 @@ def _morning(app, demo: Demo) -> None:
           json={"reason": "supplier recall notice"})
     ids["spare_token"] = _call(client, staff, "POST", "/api/tokens", status=201,
                                json={"name": "spare"})["id"]
+    ids["spare_user"] = _call(client, P["admin"], "POST", "/api/users", status=201,
+                              json={"username": "matrix-spare", "role": "buyer",
+                                    "password": "spare-password-1"})["id"]
+    ids["disabled_user"] = _call(client, P["admin"], "POST", "/api/users", status=201,
+                                 json={"username": "matrix-left", "role": "buyer",
+                                       "password": "spare-password-1"})["id"]
+    _call(client, P["admin"], "POST", f"/api/users/{ids['disabled_user']}/disable",
+          status=200)
+    with app.app_context(), transaction(app.extensions["wms"].sessions) as s:
+        ids["staff_user"] = accounts.user_by_name(s, staff.username).id
 
 
 def _whole_orders(session, route: Route) -> set[int]:
