@@ -31,6 +31,8 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     road_circuity: float = 1.3
     truck_speed_kmh: float = 28.0
+    # A reading dated further ahead of the server clock than this is a logger clock error.
+    reading_max_skew_min: float = 10.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -44,6 +46,8 @@ class Settings:
             "timezone": os.environ.get("WMS_TIMEZONE") or cls.timezone,
             "road_circuity": _env_float("WMS_ROAD_CIRCUITY", cls.road_circuity),
             "truck_speed_kmh": _env_float("WMS_TRUCK_SPEED_KMH", cls.truck_speed_kmh),
+            "reading_max_skew_min": _env_float("WMS_READING_MAX_SKEW_MIN",
+                                               cls.reading_max_skew_min),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
