@@ -159,12 +159,14 @@ def test_evaluate_pending_reports_each_failure_and_exits_1_only_then(
     assert "QT-GOOD" not in result.output.split("failed")[-1]
     assert len(_alerts(sessions, "excursion")) == 1  # the good sensor's alarm is raised
 
-    # the failed sensor stays pending; repaired, the next run clears it and exits 0
+    # its batch stays pending; repaired, the next run clears it and exits 0
     with transaction(sessions) as s:
         s.execute(update(Sensor).where(Sensor.id == broken).values(sampling_interval_s=300))
     again = CliRunner().invoke(main, ["readings", "evaluate", "--pending"])
     assert again.exit_code == 0, again.output
-    assert "evaluated 1 sensors" in again.output
+    assert "evaluated 2 sensors" in again.output
+    nothing_left = CliRunner().invoke(main, ["readings", "evaluate", "--pending"])
+    assert "evaluated 0 sensors" in nothing_left.output
     assert len(_alerts(sessions, "excursion")) == 2
     assert _alerts(sessions, "evaluation_failed")[0].status == AlertStatus.RESOLVED
 
