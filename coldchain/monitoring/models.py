@@ -91,6 +91,12 @@ class ReadingVoid(Base):
     via: Mapped[str] = mapped_column(String(20), default="api")
     voided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    reading: Mapped[Reading] = relationship(lazy="joined")
+    sensor: Mapped[Sensor] = relationship(
+        lazy="joined", primaryjoin="Sensor.id == ReadingVoid.sensor_id",
+        foreign_keys="ReadingVoid.sensor_id", viewonly=True)
+    user: Mapped[Any] = relationship("User", lazy="joined")
+
     __table_args__ = (
         ForeignKeyConstraint(["sensor_id", "ts"], ["reading.sensor_id", "reading.ts"]),
         UniqueConstraint("sensor_id", "ts"),

@@ -94,9 +94,6 @@ def void(session: Session, sensor: Sensor, stamps: Sequence[datetime], *, reason
 
 
 def listing(sensor: Sensor):
-    """A sensor's voids, newest first, with the reading's temperature."""
-    return (select(ReadingVoid, Reading.temp_c)
-            .join(Reading, (Reading.sensor_id == ReadingVoid.sensor_id)
-                  & (Reading.ts == ReadingVoid.ts))
-            .where(ReadingVoid.sensor_id == sensor.id)
+    """A sensor's voids, newest first (each loads its reading, for the temperature)."""
+    return (select(ReadingVoid).where(ReadingVoid.sensor_id == sensor.id)
             .order_by(ReadingVoid.voided_at.desc(), ReadingVoid.ts))
