@@ -100,6 +100,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         moves,
         orders,
         picking,
+        reading_voids,
         routes,
         scans,
         stock,
@@ -109,7 +110,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
-                   coldchain, routes, trace):
+                   coldchain, reading_voids, routes, trace):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     # The pages people sign in to; their JavaScript calls the API above.
