@@ -24,6 +24,7 @@ _SETTINGS_KEYS = {
     "WMS_SECRET_KEY": "secret_key",
     "WMS_QUEUE": "queue_name",
     "WMS_SCAN_SEPARATOR": "scan_separator",
+    "WMS_READING_MAX_SKEW_MIN": "reading_max_skew_min",
 }
 
 
@@ -105,6 +106,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         moves,
         orders,
         picking,
+        reading_voids,
         routes,
         scans,
         stock,
@@ -114,7 +116,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
-                   coldchain, routes, trace):
+                   coldchain, reading_voids, routes, trace):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     # The pages people sign in to; their JavaScript calls the API above.

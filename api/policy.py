@@ -100,6 +100,8 @@ RULES: dict[str, Rule] = {
     "coldchain.read": _rule((STAFF, DISPATCHER, BUYER), W,
                             "sensors, readings, findings, MKT, a lot's temperature"),
     "coldchain.write": _rule((STAFF,), W, "register and attach sensors, upload readings"),
+    "coldchain.void": _rule((STAFF,), W,
+                            "void wrong readings (kept, but judged no more)"),
     "alerts.read": _rule((STAFF, DISPATCHER, BUYER), W, "cold-chain alerts"),
     "alerts.acknowledge": _rule((STAFF, DISPATCHER, BUYER), W, "acknowledge alerts"),
     "alerts.resolve": _rule((STAFF, BUYER), W, "resolve alerts: release or scrap the lot"),

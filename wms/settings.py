@@ -51,6 +51,8 @@ class Settings:
     max_scan_net_weight_kg: Decimal = Plausible.max_net_weight_kg
     # Longest date range one export, scorecard or readings window may cover.
     max_range_days: int = 31
+    # A reading dated further ahead of the server clock than this is a logger clock error.
+    reading_max_skew_min: float = 10.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -68,6 +70,8 @@ class Settings:
             "max_scan_net_weight_kg": Decimal(os.environ.get("WMS_MAX_SCAN_NET_WEIGHT_KG")
                                               or cls.max_scan_net_weight_kg),
             "max_range_days": _env_int("WMS_MAX_RANGE_DAYS", cls.max_range_days),
+            "reading_max_skew_min": _env_float("WMS_READING_MAX_SKEW_MIN",
+                                               cls.reading_max_skew_min),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

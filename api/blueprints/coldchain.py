@@ -16,7 +16,7 @@ from api.jobs import start_job
 from api.lookups import one_or_404, owned_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
 from api.parsing import FormWithFilesParser
-from api.runtime import db
+from api.runtime import db, runtime
 from api.schemas.coldchain import (
     AckSchema,
     AlertQuerySchema,
@@ -143,7 +143,8 @@ def _ingest(parsed: ParsedReadings, *, source: str, filename: str = "",
                                 for e in parsed.errors[:200]},
                                detail=f"none of the {len(parsed.errors)} readings is usable")
     report = ingest_parsed(db(), parsed, source=source, filename=filename,
-                           user_id=current_user().id)
+                           user_id=current_user().id,
+                           max_skew_min=runtime().settings.reading_max_skew_min)
     db().commit()
     out = {**report.to_dict(), "format": fmt, "evaluation_job": None, "evaluation": "none"}
     if report.stored:

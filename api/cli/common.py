@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from wms.db import make_engine, make_session_factory, transaction
 from wms.settings import Settings
@@ -15,9 +15,14 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+def session_factory() -> sessionmaker[Session]:
+    """Sessions on the configured database, for work done in several transactions."""
+    return make_session_factory(make_engine(settings().database_url))
+
+
 def session_scope() -> AbstractContextManager[Session]:
     """One transaction on the configured database."""
-    return transaction(make_session_factory(make_engine(settings().database_url)))
+    return transaction(session_factory())
 
 
 def bar_stepper(bar, scale: float, *, finish: bool = False) -> Callable[..., None]:

@@ -32,6 +32,10 @@ class SensorSchema(BaseSchema):
     sampling_interval_s = fields.Integer()
     location = fields.Function(lambda s: s.location.code if s.location else None)
     active = fields.Boolean()
+    evaluated_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when its readings were last evaluated"})
+    evaluation_error = fields.String(metadata={
+        "description": "why the last evaluation could not judge everything ('' if it could)"})
 
 
 class ReadingInSchema(BaseSchema):
@@ -205,3 +209,50 @@ class AckSchema(BaseSchema):
 class ResolveSchema(BaseSchema):
     action = fields.String(required=True, validate=validate.OneOf(["release", "scrap", "close"]))
     comment = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class VoidRequestSchema(BaseSchema):
+    timestamps = fields.List(fields.AwareDateTime(), load_default=None,
+                             validate=validate.Length(1, 50_000), metadata={
+                                 "description": "timestamps of the readings to void"})
+    start = fields.AwareDateTime(data_key="from", load_default=None, metadata={
+        "description": "or: void every reading from this time ..."})
+    end = fields.AwareDateTime(data_key="to", load_default=None, metadata={
+        "description": "... up to and including this time"})
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+    @validates_schema
+    def _one_way_and_a_reason(self, data: dict, **_kw) -> None:
+        ranged = data.get("start") is not None or data.get("end") is not None
+        if data.get("timestamps") is not None and ranged:
+            raise ValidationError("give either timestamps or from and to, not both",
+                                  "timestamps")
+        if data.get("timestamps") is None and not ranged:
+            raise ValidationError("give the readings to void: timestamps, or from and to",
+                                  "timestamps")
+        if ranged and (data.get("start") is None or data.get("end") is None):
+            raise ValidationError("give both from and to", "to" if data.get("start") else "from")
+        if ranged and data["end"] < data["start"]:
+            raise ValidationError("must not be before from", "to")
+        if not data["reason"].strip():
+            raise ValidationError("say why these readings are wrong", "reason")
+
+
+class VoidResultSchema(BaseSchema):
+    sensor = fields.String()
+    voided = fields.Integer()
+    already_voided = fields.Integer()
+    first = fields.DateTime(allow_none=True)
+    last = fields.DateTime(allow_none=True)
+    evaluation_job = fields.String(allow_none=True)
+    evaluation = fields.String()
+
+
+class ReadingVoidSchema(BaseSchema):
+    sensor = fields.Function(lambda v: v.sensor.serial)
+    timestamp = fields.DateTime(attribute="ts")
+    temperature = fields.Function(lambda v: v.reading.temp_c, metadata={"description": "°C"})
+    reason = fields.String()
+    voided_by = fields.Function(lambda v: v.user.username if v.user else None)
+    via = fields.String()
+    voided_at = fields.DateTime()

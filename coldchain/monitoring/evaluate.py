@@ -5,21 +5,34 @@ zone rules). The findings of an attachment are recomputed from all its readings
 and replace the previous ones, so a late or duplicated reading gives the same
 result as an orderly stream. Alerts are keyed by the finding's natural key
 (sensor, place, rule, start) so re-evaluation never raises the same alert twice.
+
+A sensor's data never stops its evaluation, nor anyone else's: voided readings are left
+out; readings dated beyond the allowed skew ahead of the clock are left out (they would
+hold until their date and hide everything before it) and reported; an attachment that
+cannot be judged keeps its previous findings while the others are judged; a sensor that
+cannot be judged at all does not stop the other sensors of a batch. What could not be
+judged becomes an alert for the sensor's warehouse (``evaluation_alerts``), resolved by
+the next evaluation that judges everything.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from coldchain.analysis.excursions import Evaluation, evaluate
-from coldchain.monitoring import alarm_rules
+from coldchain.analysis.readings.clock import span
+from coldchain.monitoring import alarm_rules, evaluation_alerts
 from coldchain.monitoring.actions import check_shelf_life, hold_exposed_lots
 from coldchain.monitoring.exposure import subtree
+from coldchain.monitoring.ingest import max_skew_s
 from coldchain.monitoring.models import (
     Alert,
     Finding,
@@ -28,10 +41,12 @@ from coldchain.monitoring.models import (
     Sensor,
     SensorAttachment,
 )
+from coldchain.monitoring.voids import not_voided
 from wms.db import transaction
 from wms.models import Location
 from wms.models.base import utcnow
 
+log = logging.getLogger(__name__)
 SEVERE = "severe"  # the severity at which exposed lots are put on hold (data/alarm_rules.json)
 
 def _epoch(dt: datetime) -> int:
@@ -44,7 +59,9 @@ def _dt(epoch: int | None) -> datetime | None:
 
 def series(session: Session, sensor_id: int, start: datetime | None,
            end: datetime | None) -> tuple[np.ndarray, np.ndarray]:
-    stmt = select(Reading.ts, Reading.temp_c).where(Reading.sensor_id == sensor_id)
+    """A sensor's readings in [start, end), in time order, voided readings left out."""
+    stmt = select(Reading.ts, Reading.temp_c).where(Reading.sensor_id == sensor_id,
+                                                    not_voided())
     if start is not None:
         stmt = stmt.where(Reading.ts >= start)
     if end is not None:
@@ -55,26 +72,84 @@ def series(session: Session, sensor_id: int, start: datetime | None,
     return times, temps
 
 
-def evaluate_sensor(session: Session, sensor_id: int,
-                    now: datetime | None = None) -> dict[str, int]:
-    """Recompute the findings of every attachment of a sensor; return counts."""
+@dataclass
+class SensorOutcome:
+    """What one evaluation of a sensor found, and what it could not judge."""
+
+    counts: dict[str, int]
+    failures: list[str] = field(default_factory=list)
+    ignored: str = ""
+    alert_message: str | None = None
+
+
+def _ahead(session: Session, sensor: Sensor, cutoff: datetime, now: datetime) -> str:
+    """Why readings stored beyond the cutoff are left out ("" when there are none)."""
+    count, first = session.execute(
+        select(func.count(), func.min(Reading.ts))
+        .where(Reading.sensor_id == sensor.id, Reading.ts >= cutoff, not_voided())).one()
+    if not count:
+        return ""
+    many = "reading" if count == 1 else "readings"
+    return (f"{count} {many} ahead of the server clock left out of evaluation (the first at "
+            f"{first.isoformat()}, {span((first - now).total_seconds())} ahead); void "
+            f"{'it' if count == 1 else 'them'} if wrong (POST /api/sensors/{sensor.serial}"
+            f"/readings/voids or wms readings void)")
+
+
+def judge_sensor(session: Session, sensor_id: int, now: datetime | None = None,
+                 max_skew_min: float | None = None) -> SensorOutcome:
+    """Recompute the findings of every attachment of a sensor and record the outcome."""
     now = now or utcnow()
+    cutoff = now + timedelta(seconds=max_skew_s(max_skew_min))
     book = alarm_rules.load()
     # One evaluation of a sensor at a time: findings are replaced wholesale.
     sensor = session.get(Sensor, sensor_id, with_for_update=True)
-    counts = {"excursions": 0, "alarms": 0, "gaps": 0, "alerts_raised": 0}
+    if sensor is None:
+        raise LookupError(f"no sensor with id {sensor_id}")
+    outcome = SensorOutcome({"excursions": 0, "alarms": 0, "gaps": 0, "alerts_raised": 0})
     links = session.scalars(select(SensorAttachment)
                             .where(SensorAttachment.sensor_id == sensor_id)
                             .order_by(SensorAttachment.attached_at)).all()
     for link in links:
         location = session.get(Location, link.location_id)
-        rules = book.for_zone(location.temp_zone)
-        end = link.detached_at or now
-        times, temps = series(session, sensor_id, link.attached_at, link.detached_at)
-        result = evaluate(times, temps, rules, sensor.sampling_interval_s,
-                          book.max_gap_intervals, end_time=_epoch(end)) if rules else None
-        _replace_findings(session, sensor, link, location, result, counts)
-    return counts
+        counts = dict.fromkeys(outcome.counts, 0)
+        try:
+            # A savepoint per attachment: one that cannot be judged keeps its old findings
+            # and does not undo what the others found.
+            with session.begin_nested():
+                _judge_attachment(session, sensor, link, location, book, now, cutoff, counts)
+        except Exception as exc:  # whatever it is, people must hear of it
+            log.exception("evaluation of sensor %s at %s failed", sensor.serial, location.code)
+            outcome.failures.append(f"at {location.code}: {exc}")
+            continue
+        for k, v in counts.items():
+            outcome.counts[k] += v
+        if link.detached_at is None:
+            outcome.ignored = _ahead(session, sensor, cutoff, now)
+    outcome.counts["failed"] = len(outcome.failures)
+    outcome.alert_message = evaluation_alerts.record(
+        session, sensor, failures=outcome.failures, ignored=outcome.ignored, now=now)
+    return outcome
+
+
+def _judge_attachment(session: Session, sensor: Sensor, link: SensorAttachment,
+                      location: Location, book, now: datetime, cutoff: datetime,
+                      counts: dict[str, int]) -> None:
+    rules = book.for_zone(location.temp_zone)
+    times, temps = series(session, sensor.id, link.attached_at, link.detached_at or cutoff)
+    end = _epoch(link.detached_at or now)
+    if times.size:
+        # readings within the skew are real: the series is observed at least until them
+        end = max(end, int(times[-1]))
+    result = evaluate(times, temps, rules, sensor.sampling_interval_s,
+                      book.max_gap_intervals, end_time=end) if rules else None
+    _replace_findings(session, sensor, link, location, result, counts)
+
+
+def evaluate_sensor(session: Session, sensor_id: int, now: datetime | None = None,
+                    max_skew_min: float | None = None) -> dict[str, int]:
+    """Recompute the findings of every attachment of a sensor; return counts."""
+    return judge_sensor(session, sensor_id, now, max_skew_min).counts
 
 
 def _replace_findings(session: Session, sensor: Sensor, link: SensorAttachment,
@@ -131,21 +206,74 @@ def _alert_for(session: Session, finding: Finding, location: Location, sensor: S
     return 1
 
 
+@dataclass
+class RunReport:
+    """A batch of sensors evaluated: totals, and per sensor what could not be judged."""
+
+    totals: dict[str, int] = field(default_factory=dict)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    incomplete: list[dict[str, str]] = field(default_factory=list)
+    succeeded: list[int] = field(default_factory=list)
+
+
+def evaluate_sensors(factory: sessionmaker[Session], sensor_ids: Sequence[int], *,
+                     now: datetime | None = None,
+                     progress: Callable[[int], None] | None = None) -> RunReport:
+    """Evaluate each sensor in a transaction of its own; one failing never stops the rest."""
+    report = RunReport()
+    for i, sensor_id in enumerate(sensor_ids):
+        if progress:
+            progress(i)
+        try:
+            with transaction(factory) as session:
+                outcome = judge_sensor(session, sensor_id, now)
+                serial = session.get(Sensor, sensor_id).serial
+        except Exception as exc:  # a failure must become an alert, not a stop
+            log.exception("evaluation of sensor %s failed", sensor_id)
+            report.failed.append(_record_failure(factory, sensor_id, exc, now))
+            continue
+        for k, v in outcome.counts.items():
+            report.totals[k] = report.totals.get(k, 0) + v
+        if outcome.failures:
+            report.failed.append({"sensor": serial, "reason": outcome.alert_message or ""})
+            continue
+        report.succeeded.append(sensor_id)
+        if outcome.ignored:
+            report.incomplete.append({"sensor": serial, "reason": outcome.alert_message or ""})
+    return report
+
+
+def _record_failure(factory: sessionmaker[Session], sensor_id: int, exc: Exception,
+                    now: datetime | None) -> dict[str, str]:
+    reason = str(exc) or type(exc).__name__
+    try:
+        with transaction(factory) as session:
+            sensor = session.get(Sensor, sensor_id)
+            if sensor is None:
+                return {"sensor": f"#{sensor_id}", "reason": reason}
+            message = evaluation_alerts.record(session, sensor, failures=[f"at all: {reason}"],
+                                               ignored="",
+                                               now=now or utcnow())
+            return {"sensor": sensor.serial, "reason": message or reason}
+    except Exception:  # the database itself failing: the log and report say so
+        log.exception("could not record the failed evaluation of sensor %s", sensor_id)
+        return {"sensor": f"#{sensor_id}", "reason": reason}
+
+
 def evaluation_job(factory: sessionmaker[Session], params: dict[str, Any],
                    progress) -> dict[str, Any]:
     """Background job: re-evaluate the sensors of a batch of readings."""
-    totals: dict[str, int] = {}
     sensor_ids = list(params["sensor_ids"])
-    for i, sensor_id in enumerate(sensor_ids):
-        progress(90.0 * i / max(1, len(sensor_ids)), f"sensor {i + 1} of {len(sensor_ids)}")
-        with transaction(factory) as session:
-            for k, v in evaluate_sensor(session, sensor_id).items():
-                totals[k] = totals.get(k, 0) + v
+    report = evaluate_sensors(
+        factory, sensor_ids, progress=lambda i: progress(
+            90.0 * i / max(1, len(sensor_ids)), f"sensor {i + 1} of {len(sensor_ids)}"))
     progress(90.0, "checking the shelf life of lots in the measured places")
+    totals = dict(report.totals)
     with transaction(factory) as session:
         places = sorted({pid for sid in sensor_ids
                          for loc_id in session.scalars(select(SensorAttachment.location_id)
                                                        .where(SensorAttachment.sensor_id == sid))
                          for pid in subtree(session, session.get(Location, loc_id))})
         totals["lots_held_for_shelf_life"] = len(check_shelf_life(session, location_ids=places))
-    return {"sensors": len(sensor_ids), **totals}
+    return {"sensors": len(sensor_ids), **totals, "failed": report.failed,
+            "incomplete": report.incomplete}

@@ -18,9 +18,12 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from coldchain.analysis.readings.clock import ahead, ahead_reason
 from coldchain.analysis.readings.conventions import ParsedReadings
 from coldchain.monitoring.models import ReadingBatch
 from coldchain.monitoring.store import sensor_ids, store
+from wms.models.base import utcnow
+from wms.settings import Settings
 
 CHUNK = 200_000
 # Readings outside these years are clock errors, and the database cannot store year 0.
@@ -54,10 +57,23 @@ class IngestReport:
                 "errors": self.errors}
 
 
+def max_skew_s(max_skew_min: float | None = None) -> float:
+    """How far ahead of the server clock a reading may be dated, in seconds."""
+    if max_skew_min is None:
+        max_skew_min = Settings.from_env().reading_max_skew_min
+    return max_skew_min * 60.0
+
+
 def ingest_parsed(session: Session, parsed: ParsedReadings, *, source: str,
                   filename: str = "", user_id: int | None = None,
-                  progress: Callable[[float], None] | None = None) -> IngestReport:
-    """Store a parser's good rows and record the batch; the caller commits."""
+                  progress: Callable[[float], None] | None = None,
+                  now: datetime | None = None,
+                  max_skew_min: float | None = None) -> IngestReport:
+    """Store a parser's good rows and record the batch; the caller commits.
+
+    Rows dated more than the allowed skew after ``now`` (the server clock) are refused:
+    stored, such a reading would hold until its date and hide what really happens.
+    """
     errors = parsed.error_dicts()
     serials = np.asarray(parsed.serials, dtype=object)
     if serials.size:
@@ -80,6 +96,13 @@ def ingest_parsed(session: Session, parsed: ParsedReadings, *, source: str,
                    "reason": "time is not between 1900 and 9000"}
                   for i in out_of_range.tolist())
     good[out_of_range] = False
+    now_s, skew_s = int((now or utcnow()).timestamp()), max_skew_s(max_skew_min)
+    future = np.flatnonzero(good & ahead(parsed.times, now_s, skew_s))
+    field = ".timestamp" if parsed.ref_kind == "index" else ""
+    errors.extend({"where": parsed.where(int(i)) + field, "line": int(parsed.refs[i]),
+                   "reason": ahead_reason(int(parsed.times[i]), now_s, skew_s)}
+                  for i in future.tolist())
+    good[future] = False
     ids, times, temps = ids[good], parsed.times[good], parsed.temps_c[good]
     stored = 0
     for start in range(0, ids.size, CHUNK):
@@ -114,7 +137,8 @@ def _windows(ids: np.ndarray, times: np.ndarray) -> dict[int, tuple[datetime, da
 
 def ingest(session: Session, rows: Sequence[Row], errors: Sequence[dict[str, Any]], *,
            source: str, filename: str = "", user_id: int | None = None,
-           progress: Callable[[float], None] | None = None) -> IngestReport:
+           progress: Callable[[float], None] | None = None,
+           now: datetime | None = None) -> IngestReport:
     """The same for readings built in code (demo data, tests) rather than parsed."""
     from coldchain.analysis.readings.conventions import BadRow
 
@@ -128,7 +152,7 @@ def ingest(session: Session, rows: Sequence[Row], errors: Sequence[dict[str, Any
                 for e in errors],
     )
     report = ingest_parsed(session, parsed, source=source, filename=filename,
-                           user_id=user_id, progress=progress)
+                           user_id=user_id, progress=progress, now=now)
     # Built rows name themselves; keep their own labels in error reports.
     labels = {f"readings[{i}]": r.where for i, r in enumerate(rows)}
     for err in report.errors:

@@ -23,6 +23,7 @@ from coldchain.analysis.excursions import clean_series
 from coldchain.analysis.mkt import mkt
 from coldchain.analysis.shelf_life import DAY_S, Kinetics, assess
 from coldchain.monitoring.models import Finding, FindingKind, Reading, SensorAttachment
+from coldchain.monitoring.voids import not_voided
 from wms.models import Location, Lot
 from wms.models.base import utcnow
 from wms.models.ledger import StockMove
@@ -159,7 +160,7 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
         if windows:
             rows = session.execute(select(Reading.sensor_id, Reading.ts, Reading.temp_c).where(
                 or_(*(and_(Reading.sensor_id == sid, Reading.ts >= lo, Reading.ts < hi)
-                      for _, sid, lo, hi in windows)))).all()
+                      for _, sid, lo, hi in windows)), not_voided())).all()
             for k, sid, lo, hi in windows:
                 mine = [(int(ts.timestamp()), c) for s_id, ts, c in rows
                         if s_id == sid and lo <= ts < hi]

@@ -6,7 +6,17 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wms.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -37,6 +47,10 @@ class Sensor(Base):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The last evaluation, and why it could not judge everything ("" when it could):
+    # `wms readings evaluate --pending` retries the sensors that failed.
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    evaluation_error: Mapped[str] = mapped_column(Text, default="")
 
     location: Mapped[Location | None] = relationship()
 
@@ -61,6 +75,32 @@ class Reading(Base):
     sensor_id: Mapped[int] = mapped_column(ForeignKey("sensor.id"), primary_key=True)
     ts: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     temp_c: Mapped[float] = mapped_column(Float)
+
+
+class ReadingVoid(Base):
+    """A reading declared wrong (a probe in the sun, a logger clock reset). Append-only: the
+    reading stays stored, and evaluations, charts, MKT and lot histories leave it out."""
+
+    __tablename__ = "reading_void"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sensor_id: Mapped[int] = mapped_column(Integer)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    voided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    via: Mapped[str] = mapped_column(String(20), default="api")
+    voided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    reading: Mapped[Reading] = relationship(lazy="joined")
+    sensor: Mapped[Sensor] = relationship(
+        lazy="joined", primaryjoin="Sensor.id == ReadingVoid.sensor_id",
+        foreign_keys="ReadingVoid.sensor_id", viewonly=True)
+    user: Mapped[Any] = relationship("User", lazy="joined")
+
+    __table_args__ = (
+        ForeignKeyConstraint(["sensor_id", "ts"], ["reading.sensor_id", "reading.ts"]),
+        UniqueConstraint("sensor_id", "ts"),
+    )
 
 
 class ReadingBatch(Base):

@@ -82,6 +82,10 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
             f"/api/users/{i['staff_user']}/password", owner="staff-sh1",
             json={"old_password": "coldchain-demo", "password": "a-new-password-1"}),
         (G, "/api/tokens"): Case("/api/tokens"),
+        (G, "/api/sensors/<serial>/readings/voids"): Case(f"/api/sensors/{sensor}/readings/voids"),
+        (P, "/api/sensors/<serial>/readings/voids"): Case(
+            f"/api/sensors/{sensor}/readings/voids",
+            json={"timestamps": [i["reading_at"]], "reason": "probe lay on the door seal"}),
         (P, "/api/tokens"): Case("/api/tokens", json={"name": "matrix"}),
         (D, "/api/tokens/<int:token_id>"): Case(f"/api/tokens/{i['spare_token']}"),
         (G, "/api/jobs/<job_id>"): Case(f"/api/jobs/{i['job']}", names=True),

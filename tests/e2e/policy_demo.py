@@ -16,12 +16,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.app import create_app
 from api.web.session_auth import CSRF_FIELD
 from coldchain.monitoring.demo import load_sensors
-from coldchain.monitoring.models import Alert
+from coldchain.monitoring.models import Alert, Reading, Sensor
 from routing.dispatch import demo_day, manifests
 from routing.dispatch.models import Route
 from wms import accounts, migrations
@@ -246,6 +246,9 @@ def _morning(app, demo: Demo) -> None:
           status=200)
     with app.app_context(), transaction(app.extensions["wms"].sessions) as s:
         ids["staff_user"] = accounts.user_by_name(s, staff.username).id
+        ids["reading_at"] = s.scalar(
+            select(func.max(Reading.ts)).join(Sensor, Sensor.id == Reading.sensor_id)
+            .where(Sensor.serial == f"QT-{HOME}-C")).isoformat()
 
 
 def _whole_orders(session, route: Route) -> set[int]:

@@ -60,8 +60,8 @@ def test_truck_excursion_holds_the_lots_on_board_and_no_others(sessions, world):
     temps = [10.0] * 30 + [3.0] * 12
     rows = [Row(str(i), "TRUCK-LOGGER", start + timedelta(minutes=5 * i), t)
             for i, t in enumerate(temps)]
-    with transaction(sessions) as s:
-        ingest(s, rows, [], source="json")
+    with transaction(sessions) as s:  # received and judged as if four hours had passed
+        ingest(s, rows, [], source="json", now=start + timedelta(hours=4))
         evaluate_sensor(s, sensor.id, now=start + timedelta(hours=4))
     with sessions() as s:
         status = {name: s.get(Lot, lot_id).status for name, lot_id in ids.items()}

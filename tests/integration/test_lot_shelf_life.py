@@ -38,9 +38,10 @@ def _setup(sessions, world, temp_c):
     start = utcnow() + timedelta(minutes=1)
     rows = [Row(str(i), "ROOM", start + timedelta(minutes=10 * i), temp_c)
             for i in range(6 * 48)]  # two days
-    with transaction(sessions) as s:
-        ingest(s, rows, [], source="json")
-    return ids, start + timedelta(hours=48)
+    end = start + timedelta(hours=48)
+    with transaction(sessions) as s:  # received as if the two days had passed
+        ingest(s, rows, [], source="json", now=end)
+    return ids, end
 
 
 def test_two_warm_days_use_the_share_of_life_the_kinetics_say(sessions, world):
