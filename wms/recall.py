@@ -5,8 +5,8 @@ A recall is a decision about the whole lot, in every warehouse. Units in a wareh
 to quarantine by ``hold`` moves (as ``hold_lot`` does) after their unpicked reservations
 are released; units on a truck or at a pickup point stay where they are, still reserved
 for their orders, but the lot's status forbids delivering and handing them over
-(``wms.move_rules``) until they are returned (``wms.returns``) or scrapped there. Recalling a recalled
-lot changes nothing. Releasing a recall is its own recorded decision.
+(``wms.move_rules``) until they are returned (``wms.returns``) or scrapped there.
+Recalling a recalled lot changes nothing. Releasing a recall is its own recorded decision.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from wms.models import (
 )
 from wms.models.base import utcnow
 from wms.stock import IN_WAREHOUSE, release_lot, release_reservations, sibling
-
 
 IN_THE_FIELD = ("vehicle", "pickup_point")
 
