@@ -175,15 +175,21 @@ def release_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | N
     lot = _locked_lot(session, lot_id)
     if lot.status == LotStatus.AVAILABLE:
         raise Conflict(f"lot {lot.lot_code} is not on hold")
-    if lot.status not in SETS_ASIDE:
-        raise Conflict(f"lot {lot.lot_code} is {lot.status}; it cannot be released")
+    if lot.status == LotStatus.RECALLED:
+        raise Conflict(f"lot {lot.lot_code} is recalled; only releasing the recall (POST "
+                       f"/api/lots/{lot.id}/recall/release) releases it",
+                       lot_status=lot.status.value)
+    move_rules.check(lot.status, move_rules.Step.RELEASE, lot=lot.lot_code,
+                     reason=lot.status_reason)
     balances = _balances(session, lot.id, {LocationKind.QUARANTINE}, warehouse_ids)
     use_by = lot.expiry_date or lot.best_before
-    if balances and move_rules.status_of(
-            LotStatus.AVAILABLE, use_by,
-            local_today(session, balances[0].location, use_by)) == LotStatus.EXPIRED:
-        raise Conflict(f"lot {lot.lot_code} is past its date ({use_by:%Y-%m-%d}); it cannot "
-                       "be released: scrap it", lot_status=LotStatus.EXPIRED.value)
+    if balances:
+        # Released, the lot would be past its date: the rule refuses that as expired.
+        past = move_rules.status_of(LotStatus.AVAILABLE, use_by,
+                                    local_today(session, balances[0].location, use_by))
+        if past == LotStatus.EXPIRED:
+            move_rules.check(past, move_rules.Step.RELEASE, lot=lot.lot_code,
+                             reason=move_rules.reason_of(past, "", use_by))
     moves = []
     # The moves are written while the lot is still held: the rule allows a release only
     # from a held lot.
