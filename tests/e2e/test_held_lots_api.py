@@ -249,3 +249,15 @@ def test_the_recall_report_says_what_is_in_the_field_and_what_came_back(api, ses
     with transaction(sessions) as s:
         assert s.get(Lot, lot_id).status == LotStatus.RECALLED
         assert balance(s, world.locations["SH1-C-QRT"], lot_id)[0] == 50 + 15
+
+
+def test_the_scan_preview_says_a_held_lot_may_not_leave_quarantine(api, sessions, world):
+    lots = stock_up(sessions, world, {"C00002": 10})
+    hold(api, lots["C00002"])
+    resp = api.as_("staff").post("/api/scans/preview", json={
+        "action": "move", "barcode": f"01{world.gtins['C00002']}|10L-C00002",
+        "from": "SH1-C-QRT", "to": "SH1-C-A01-02", "quantity": 10})
+    assert resp.status_code == 200, resp.json
+    assert resp.json["refused"] == (
+        f"lot L-C00002 is on hold ({HELD}): it may only go into a quarantine location, come "
+        "back to the warehouse or be scrapped")
