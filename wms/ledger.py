@@ -12,16 +12,28 @@ two places in opposite directions cannot deadlock.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from wms import move_rules
 from wms.errors import Conflict, ValidationFailed
-from wms.models import Location, Lot, MoveKind, StockBalance, StockMove
+from wms.models import (
+    Location,
+    LocationKind,
+    Lot,
+    LotStatus,
+    MoveKind,
+    StockBalance,
+    StockMove,
+    Warehouse,
+)
 from wms.models.base import utcnow
 
 BALANCE = StockBalance.__table__
@@ -40,8 +52,51 @@ ENDS: dict[MoveKind, tuple[bool, bool] | None] = {
     MoveKind.SCRAP: (True, False),
     MoveKind.HOLD: (True, True),
     MoveKind.RELEASE: (True, True),
+    MoveKind.RETURN: (True, True),
 }
 NEEDS_REASON = frozenset({MoveKind.ADJUST, MoveKind.SCRAP, MoveKind.HOLD})
+Step = move_rules.Step
+_STEPS = {MoveKind.PICK: Step.PICK, MoveKind.LOAD: Step.LOAD, MoveKind.DELIVER: Step.DELIVER,
+          MoveKind.HANDOVER: Step.HANDOVER, MoveKind.SCRAP: Step.SCRAP,
+          MoveKind.ADJUST: Step.CORRECT, MoveKind.RELEASE: Step.RELEASE,
+          MoveKind.RETURN: Step.RETURN}
+
+
+def step_of(kind: MoveKind, src: Location | None, dst: Location | None) -> move_rules.Step:
+    """What a ledger move does to the goods, for the rule in ``wms.move_rules``."""
+    if kind in _STEPS:
+        return _STEPS[kind]
+    if dst is not None and dst.kind == LocationKind.QUARANTINE:
+        return Step.QUARANTINE
+    if kind == MoveKind.RECEIPT:
+        return Step.RECEIVE
+    if kind == MoveKind.REVERSAL and (src is None or dst is None):
+        return Step.CORRECT  # a receipt, count, scrap or handover taken back
+    return Step.TRANSFER
+
+
+def local_today(session: Session, location: Location, use_by: date | None) -> date:
+    """Today at the location's warehouse; its time zone is looked up only when the date
+    decides (a use-by date within a day of today in UTC)."""
+    now = datetime.now(UTC)
+    if use_by is None or not (now.date() - timedelta(days=1) <= use_by <= now.date()):
+        return now.date()
+    warehouse = session.get(Warehouse, location.warehouse_id)
+    return now.astimezone(ZoneInfo(warehouse.timezone if warehouse else "UTC")).date()
+
+
+def lot_status(session: Session, lot: Lot, location: Location) -> LotStatus:
+    """The lot's status as a move sees it now (an available lot past its date is expired)."""
+    use_by = lot.expiry_date or lot.best_before
+    return move_rules.status_of(lot.status, use_by, local_today(session, location, use_by))
+
+
+def check_step(session: Session, lot: Lot, location: Location, step: move_rules.Step
+               ) -> None:
+    """Refuse (409) a step the lot's status does not allow, before anything is written."""
+    status = lot_status(session, lot, location)
+    move_rules.check(status, step, lot=lot.lot_code, reason=move_rules.reason_of(
+        status, lot.status_reason, lot.expiry_date or lot.best_before))
 
 
 class InsufficientStock(Conflict):
@@ -201,6 +256,7 @@ def record_move(
     reverses_id: int | None = None,
     raw_scan: str | None = None,
     net_weight_kg: Decimal | None = None,
+    witnessed_by: str | None = None,
 ) -> StockMove:
     """Write one move and change the balances at both ends, in the caller's transaction.
 
@@ -209,15 +265,17 @@ def record_move(
     only free units (on hand minus reserved) can leave a location. Raises
     ``InsufficientStock`` (409, with ``available``) when the units are not there;
     the caller's transaction must then be rolled back, which the request and
-    ``transaction()`` helpers do.
+    ``transaction()`` helpers do. Raises ``MoveRefused`` (409) when the lot's status
+    does not allow the move (``wms.move_rules``).
     """
     if kind != MoveKind.REVERSAL:
         _check_shape(kind, quantity, from_location, to_location, reason)
+    home = from_location or to_location
+    assert home is not None
+    check_step(session, lot, home, step_of(kind, from_location, to_location))
     if session.new or session.dirty or session.deleted:
         # Pending changes (rows the move refers to among them) are written before it.
         session.flush()
-    home = from_location or to_location
-    assert home is not None
     now = utcnow()
     values = {
         "kind": kind, "warehouse_id": home.warehouse_id, "product_id": lot.product_id,
@@ -227,7 +285,7 @@ def record_move(
         "override_reason": override_reason, "actor_id": actor_id, "created_at": now,
         "idempotency_key": idempotency_key, "order_id": order_id,
         "order_line_id": order_line_id, "route_id": route_id, "reverses_id": reverses_id,
-        "raw_scan": raw_scan, "net_weight_kg": net_weight_kg,
+        "raw_scan": raw_scan, "net_weight_kg": net_weight_kg, "witnessed_by": witnessed_by,
     }
     ends = sorted(((loc, is_from) for loc, is_from in ((from_location, True),
                                                        (to_location, False))
@@ -260,8 +318,11 @@ def change_reserved(session: Session, location: Location, lot: Lot, delta: int) 
     """Reserve (delta > 0) or release (delta < 0) units without moving them.
 
     Reserving only succeeds while enough units are free, so two orders racing for
-    the last units cannot both get them.
+    the last units cannot both get them, and only a lot whose status allows it is
+    reserved.
     """
+    if delta > 0:
+        check_step(session, lot, location, Step.ALLOCATE)
     where = (BALANCE.c.location_id == location.id) & (BALANCE.c.lot_id == lot.id)
     if delta > 0:
         guard = BALANCE.c.on_hand - BALANCE.c.reserved >= delta

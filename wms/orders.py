@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from wms import allocation
+from wms import allocation, move_rules
 from wms.db import transaction
 from wms.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wms.ledger import lot_status
 from wms.models import (
     CustomerOrder,
     Location,
@@ -37,6 +38,7 @@ from wms.reservations import refresh_status, reserve, unreserve
 
 # Stock in these places is not for allocation: quarantined, or already on its way.
 NOT_ALLOCATABLE = (LocationKind.QUARANTINE, LocationKind.VEHICLE, LocationKind.PICKUP_POINT)
+IN_THE_FIELD = (LocationKind.VEHICLE, LocationKind.PICKUP_POINT)
 OPEN = (OrderStatus.PLACED, OrderStatus.PARTIAL)
 CANCELLABLE = (OrderStatus.PLACED, OrderStatus.PARTIAL, OrderStatus.ALLOCATED,
                OrderStatus.PICKED)
@@ -222,16 +224,29 @@ def allocate_day(factory: sessionmaker[Session], warehouse_id: int, day: date, *
 
 
 def cancel_order(session: Session, ref: str) -> CustomerOrder:
-    """Cancel an order not yet loaded; its reservations are released."""
+    """Cancel an order not yet loaded; its reservations are released.
+
+    An order whose units on a truck or at a pickup point are all of lots that may no longer
+    be handed over (held, recalled, spoiled, expired) can be cancelled too: those units stay
+    where they are, no longer reserved, until they are returned or scrapped there
+    (``wms.returns``). The ledger then still says where the goods physically are.
+    """
     order = get_order(session, ref, lock=True)
     if order.status == OrderStatus.CANCELLED:
         raise Conflict(f"order {ref} is already cancelled")
-    if order.status not in CANCELLABLE:
-        raise Conflict(f"order {ref} is {order.status}; it can no longer be cancelled")
     rows = session.scalars(select(Reservation).where(Reservation.order_id == order.id)
                            .order_by(Reservation.location_id, Reservation.lot_id)).all()
+    if order.status not in CANCELLABLE and not _only_blocked_in_field(session, rows):
+        raise Conflict(f"order {ref} is {order.status}; it can no longer be cancelled")
     for row in rows:
         unreserve(session, row)
     order.status = OrderStatus.CANCELLED
     session.flush()
     return order
+
+
+def _only_blocked_in_field(session: Session, rows: list[Reservation]) -> bool:
+    field = [r for r in rows if r.location.kind in IN_THE_FIELD]
+    return bool(field) and not any(
+        move_rules.allowed(lot_status(session, r.lot, r.location), move_rules.Step.HANDOVER)
+        for r in field)

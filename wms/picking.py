@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.ledger import check_step
 from wms.models import (
     CustomerOrder,
     Location,
     LocationKind,
     Lot,
-    LotStatus,
     MoveKind,
     OrderLine,
     OrderStatus,
@@ -31,6 +31,7 @@ from wms.models import (
     TempClass,
     Vehicle,
 )
+from wms.move_rules import Step
 from wms.reservations import consume_reserved, move_reserved, refresh_status
 from wms.stock import sibling
 
@@ -129,8 +130,6 @@ def pick(session: Session, order_id: int, *, actor_id: int | None, lot_id: int |
     rows = _rows(session, order, PICKABLE, lot_id, from_location_id)
     moves = []
     for row, qty in _take_units(rows, quantity, "picked"):
-        if row.lot.status != LotStatus.AVAILABLE:
-            raise Conflict(f"lot {row.lot.lot_code} is {row.lot.status}; it cannot be picked")
         staging = sibling(session, row.location, LocationKind.STAGING,
                           row.location.temp_zone or row.lot.product.temp_class)
         if staging is None:
@@ -219,9 +218,9 @@ def handover(session: Session, order_id: int, *, actor_id: int | None,
             mine = [r for r in rows if r.order_line_id == line.id]
             taken.extend(_take_units(mine, qty, f"handed over for line {no}"))
     for row, _ in taken:
-        if row.lot.status == LotStatus.RECALLED:
-            raise Conflict(f"lot {row.lot.lot_code} is recalled; its units must not be handed "
-                           f"over ({row.lot.status_reason})", field="lot", lot=row.lot.lot_code)
+        # Every line is checked before any leaves stock, so a refusal names the first bad
+        # lot and hands over nothing.
+        check_step(session, row.lot, row.location, Step.HANDOVER)
     for row, qty in taken:
         moves.append(consume_reserved(session, row, actor_id=actor_id, quantity=qty,
                                       idempotency_key=idempotency_key))

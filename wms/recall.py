@@ -4,8 +4,9 @@ rest went.
 A recall is a decision about the whole lot, in every warehouse. Units in a warehouse go
 to quarantine by ``hold`` moves (as ``hold_lot`` does) after their unpicked reservations
 are released; units on a truck or at a pickup point stay where they are, still reserved
-for their orders, but the lot's status forbids handing them over. Recalling a recalled
-lot changes nothing. Releasing a recall is its own recorded decision.
+for their orders, but the lot's status forbids delivering and handing them over
+(``wms.move_rules``) until they are returned (``wms.returns``) or scrapped there.
+Recalling a recalled lot changes nothing. Releasing a recall is its own recorded decision.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from wms.models import (
 from wms.models.base import utcnow
 from wms.stock import IN_WAREHOUSE, release_lot, release_reservations, sibling
 
+IN_THE_FIELD = ("vehicle", "pickup_point")
+
 
 @dataclass
 class RecallReport:
@@ -43,11 +46,22 @@ class RecallReport:
     forward: trace.Forward | None = None
 
     def summary(self) -> dict[str, Any]:
-        """Pickup points, orders and quantities already handed over, and what is still in
-        stock per location."""
+        """Pickup points, orders and quantities already handed over, what is still in
+        stock per location, what is still in the field (trucks, then pickup points) and
+        what came back from it."""
         assert self.forward is not None
         fw = self.forward
+        field_stock = sorted(((p, n) for p, n in fw.stock if p.area in IN_THE_FIELD),
+                             key=lambda pn: (IN_THE_FIELD.index(pn[0].area), pn[0].code))
+        returns = [m for m in fw.moves if m.kind == MoveKind.RETURN and m.stands]
         return {
+            "in_field": [{"location": p.code, "area": p.area, "vehicle": p.vehicle,
+                          "pickup_point": p.pickup_point, "on_hand": n}
+                         for p, n in field_stock],
+            "returned": sum(m.quantity for m in returns),
+            "returns": [{"at": m.at, "from": m.from_.code if m.from_ else None,
+                         "to": m.to.code if m.to else None, "quantity": m.quantity,
+                         "route_id": m.route_id, "actor": m.actor} for m in returns],
             "handed_over": fw.quantities.handed_over,
             "in_stock": fw.quantities.on_hand,
             "quantities": fw.quantities.as_dict(),

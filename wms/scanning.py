@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from wms import picking
 from wms.errors import Forbidden, ValidationFailed
 from wms.gs1 import ScanData, ScanError, parse_scan
-from wms.ledger import balance, record_move
+from wms.ledger import balance, check_step, record_move, step_of
 from wms.models import (
     CustomerOrder,
     Location,
@@ -35,6 +35,7 @@ from wms.models import (
     Warehouse,
 )
 from wms.models.base import utcnow
+from wms.move_rules import MoveRefused
 from wms.plausibility import Plausible, check_plausible
 from wms.stock import check_temperature, count, temperature_problem
 
@@ -332,6 +333,13 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
         if plan.action in KIND and q is not None and q > available:
             refusal = (f"only {available} of {product.sku} lot {plan.lot_code} available at "
                        f"{plan.src.code}")
+    if plan.lot is not None and plan.action in KIND and refusal is None:
+        place = plan.src or plan.dst
+        assert place is not None
+        try:
+            check_step(session, plan.lot, place, step_of(KIND[plan.action], plan.src, plan.dst))
+        except MoveRefused as exc:
+            refusal = exc.detail
     if plan.dst is not None and plan.action in KIND and refusal is None:
         problem = temperature_problem(product, plan.dst)
         if problem and not plan.override_reason:

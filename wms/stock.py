@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wms import move_rules
 from wms.errors import Conflict, NotFound, ValidationFailed
-from wms.ledger import balance, record_move
+from wms.ledger import balance, local_today, record_move
 from wms.models import (
     CustomerOrder,
     Location,
@@ -28,6 +29,8 @@ _WARMTH = {TempClass.FROZEN: 0, TempClass.CHILLED: 1, TempClass.AMBIENT: 2}
 TRANSIT_KINDS = frozenset({LocationKind.RECEIVING, LocationKind.DOCK,
                            LocationKind.PICKUP_POINT})
 # Stock here is in the warehouse and can be held back into quarantine.
+# The statuses a person sets a lot aside with, and releases it from.
+SETS_ASIDE = frozenset({LotStatus.HOLD, LotStatus.QUARANTINE})
 IN_WAREHOUSE = frozenset({LocationKind.WAREHOUSE, LocationKind.ZONE, LocationKind.RECEIVING,
                           LocationKind.STORAGE, LocationKind.STAGING, LocationKind.DOCK})
 
@@ -96,25 +99,30 @@ def count(session: Session, lot: Lot, location: Location, counted: int, *,
 
 
 def hold_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None,
-             warehouse_ids: set[int] | None = None) -> list[StockMove]:
-    """Put a lot on hold: it can no longer be allocated or picked.
+             warehouse_ids: set[int] | None = None,
+             status: LotStatus = LotStatus.HOLD) -> list[StockMove]:
+    """Put a lot on hold (or in quarantine, for inspection): it can no longer be allocated,
+    picked, loaded, delivered or handed over (``wms.move_rules``).
 
     Reservations not yet picked are released (their order lines go back to
     backorder) and the lot's stock in each warehouse moves to that warehouse's
     quarantine location for the product's temperature class by ``hold`` moves.
-    Stock already on a vehicle or at a pickup point stays where it is.
+    Stock already on a vehicle or at a pickup point stays where it is until it is
+    returned (``wms.returns``).
     """
+    if status not in SETS_ASIDE:
+        raise ValidationFailed({"status": ["a lot is set aside as hold or quarantine"]})
     if not reason.strip():
         raise ValidationFailed({"reason": ["say why the lot is held"]})
     lot = _locked_lot(session, lot_id)
-    if lot.status == LotStatus.HOLD:
-        raise Conflict(f"lot {lot.lot_code} is already on hold: {lot.status_reason}")
+    if lot.status in SETS_ASIDE:
+        raise Conflict(f"lot {lot.lot_code} is already {lot.status}: {lot.status_reason}")
     if lot.status != LotStatus.AVAILABLE:
         # A hold ends with a release, which makes the lot available: holding a recalled
         # or spoiled lot would open that way out of the recall.
         raise Conflict(f"lot {lot.lot_code} is {lot.status} ({lot.status_reason}); it cannot "
                        "be put on hold", lot_status=lot.status.value)
-    lot.status, lot.status_reason = LotStatus.HOLD, reason.strip()
+    lot.status, lot.status_reason = status, reason.strip()
     release_reservations(session, lot.id, warehouse_ids)
     moves = []
     for bal in _balances(session, lot.id, IN_WAREHOUSE, warehouse_ids):
@@ -167,11 +175,25 @@ def release_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | N
     lot = _locked_lot(session, lot_id)
     if lot.status == LotStatus.AVAILABLE:
         raise Conflict(f"lot {lot.lot_code} is not on hold")
-    if lot.status != LotStatus.HOLD:
-        raise Conflict(f"lot {lot.lot_code} is {lot.status}; it cannot be released")
-    lot.status, lot.status_reason = LotStatus.AVAILABLE, ""
+    if lot.status == LotStatus.RECALLED:
+        raise Conflict(f"lot {lot.lot_code} is recalled; only releasing the recall (POST "
+                       f"/api/lots/{lot.id}/recall/release) releases it",
+                       lot_status=lot.status.value)
+    move_rules.check(lot.status, move_rules.Step.RELEASE, lot=lot.lot_code,
+                     reason=lot.status_reason)
+    balances = _balances(session, lot.id, {LocationKind.QUARANTINE}, warehouse_ids)
+    use_by = lot.expiry_date or lot.best_before
+    if balances:
+        # Released, the lot would be past its date: the rule refuses that as expired.
+        past = move_rules.status_of(LotStatus.AVAILABLE, use_by,
+                                    local_today(session, balances[0].location, use_by))
+        if past == LotStatus.EXPIRED:
+            move_rules.check(past, move_rules.Step.RELEASE, lot=lot.lot_code,
+                             reason=move_rules.reason_of(past, "", use_by))
     moves = []
-    for bal in _balances(session, lot.id, {LocationKind.QUARANTINE}, warehouse_ids):
+    # The moves are written while the lot is still held: the rule allows a release only
+    # from a held lot.
+    for bal in balances:
         dest = to_location
         if dest is not None and dest.warehouse_id != bal.location.warehouse_id:
             continue
@@ -182,6 +204,7 @@ def release_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | N
                                  quantity=bal.on_hand, from_location=bal.location,
                                  to_location=dest, actor_id=actor_id,
                                  reason=reason.strip() or "released"))
+    lot.status, lot.status_reason = LotStatus.AVAILABLE, ""
     return moves
 
 

@@ -17,6 +17,7 @@ from api.lookups import scoped, warehouse_for_user
 from api.pagination import SelectPage
 from api.runtime import db
 from api.schemas.accounts import JobSchema
+from api.schemas.inventory import MovesResultSchema, RouteReturnSchema
 from api.schemas.routing import (
     DeliveryResultSchema,
     DeliverySchema,
@@ -35,6 +36,7 @@ from api.schemas.routing import (
 )
 from routing.dispatch import deliveries, manifests, plans
 from routing.dispatch.models import Route, RoutePlan
+from routing.dispatch.returns import return_from_route
 from wms import idempotency, scope
 from wms.errors import NotFound
 from wms.models import Role, User
@@ -181,6 +183,23 @@ class StopDeliveries(MethodView):
         return {"route_id": route.id, "seq": stop.seq, "pickup_point": stop.pickup_point.code,
                 "stop_status": stop.status.value, "route_status": route.status.value,
                 "lines": [vars(o) for o in outcomes], "moves": moves}
+
+
+@blp.route("/routes/<int:route_id>/returns")
+class RouteReturns(MethodView):
+    @policy.rule("routes.return", on="route")
+    @idempotent
+    @blp.arguments(RouteReturnSchema)
+    @blp.response(201, MovesResultSchema)
+    @blp.alt_response(409, description="fewer units there, or still to be delivered")
+    @blp.alt_response(428, description="the Idempotency-Key header is missing")
+    def post(self, args: dict, route_id: int):
+        """The driver hands goods back at the warehouse: off the route's truck, or taken
+        back from one of its pickup points. They go to quarantine by ``return`` moves."""
+        route = route_visible_to(current_user(), route_id)
+        moves = return_from_route(db(), route.id, args["lines"], actor_id=current_user().id,
+                                  idempotency_key=request.headers.get(idempotency.HEADER))
+        return {"moves": moves}
 
 
 @blp.route("/manifests")

@@ -129,7 +129,8 @@ def _move_json(m: StockMove) -> dict[str, Any]:
             "override_reason": m.override_reason, "actor_id": m.actor_id,
             "created_at": _iso(m.created_at), "order_id": m.order_id,
             "route_id": m.route_id, "reverses_id": m.reverses_id,
-            "net_weight_kg": _decimal(m.net_weight_kg), "raw_scan": m.raw_scan}
+            "net_weight_kg": _decimal(m.net_weight_kg), "raw_scan": m.raw_scan,
+            "witnessed_by": m.witnessed_by}
 
 
 def scan_result_json(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -9,18 +10,24 @@ from sqlalchemy.orm import joinedload
 
 from api import policy
 from api.auth import current_user
+from api.blueprints.scans import idempotent
 from api.lookups import one_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
 from api.runtime import db
 from api.schemas.inventory import (
     HoldResultSchema,
     HoldSchema,
+    MovesResultSchema,
     ReleaseSchema,
+    ReturnSchema,
+    ScrapSchema,
     StockQuerySchema,
     StockSchema,
 )
-from wms import scope
-from wms.models import Location, Lot, Product, StockBalance
+from wms import idempotency, scope
+from wms.errors import ValidationFailed
+from wms.models import Location, Lot, LotStatus, Product, StockBalance
+from wms.returns import return_units, scrap_units
 from wms.stock import hold_lot, release_lot
 
 blp = Blueprint("stock", __name__, url_prefix="/api",
@@ -81,9 +88,10 @@ class HoldLot(MethodView):
         (in the warehouses you may see)."""
         user = current_user()
         moves = hold_lot(db(), lot_id, args["reason"], actor_id=user.id,
-                         warehouse_ids=scope.visible_warehouse_ids(user))
+                         warehouse_ids=scope.visible_warehouse_ids(user),
+                         status=LotStatus(args["status"]))
         db().commit()
-        return {"lot_id": lot_id, "status": "hold", "moves": moves}
+        return {"lot_id": lot_id, "status": args["status"], "moves": moves}
 
 
 @blp.route("/lots/<int:lot_id>/release")
@@ -102,3 +110,46 @@ class ReleaseLot(MethodView):
                             warehouse_ids=scope.visible_warehouse_ids(user))
         db().commit()
         return {"lot_id": lot_id, "status": "available", "moves": moves}
+
+
+def _place(code: str, field: str) -> Location:
+    """A location named in the body, of the user's own warehouse."""
+    loc = db().scalar(select(Location).where(Location.code == code))
+    if loc is None:
+        raise ValidationFailed({field: [f"there is no location {code!r}"]})
+    policy.require_warehouse(current_user(), loc.warehouse_id, "location")
+    return loc
+
+
+@blp.route("/returns")
+class Returns(MethodView):
+    @policy.rule("stock.move")
+    @idempotent
+    @blp.arguments(ReturnSchema)
+    @blp.response(201, MovesResultSchema)
+    @blp.alt_response(409, description="fewer units there, or still to be delivered")
+    def post(self, args: dict):
+        """Receive goods back at the dock from a truck or a pickup point: they go to the
+        warehouse's quarantine for their temperature class by a ``return`` move."""
+        move = return_units(db(), args["lot_id"], args["quantity"],
+                            _place(args["from"], "from"), actor_id=current_user().id,
+                            reason=args["reason"],
+                            idempotency_key=request.headers.get(idempotency.HEADER))
+        return {"moves": [move]}
+
+
+@blp.route("/lots/<int:lot_id>/scrap")
+class ScrapLot(MethodView):
+    @policy.rule("lots.scrap", on="lot")
+    @idempotent
+    @blp.arguments(ScrapSchema)
+    @blp.response(201, MovesResultSchema)
+    def post(self, args: dict, lot_id: int):
+        """Write off units of a lot where they are (on a truck, at a pickup point, in
+        quarantine), with the reason and who witnessed it."""
+        one_or_404(Lot, "lot", id=lot_id)
+        move = scrap_units(db(), lot_id, args["quantity"],
+                           _place(args["location"], "location"), reason=args["reason"],
+                           witnessed_by=args["witnessed_by"], actor_id=current_user().id,
+                           idempotency_key=request.headers.get(idempotency.HEADER))
+        return {"moves": [move]}

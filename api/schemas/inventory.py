@@ -36,6 +36,7 @@ class MoveSchema(BaseSchema):
     reverses_id = fields.Integer(allow_none=True)
     net_weight_kg = fields.Decimal(as_string=True, allow_none=True)
     raw_scan = fields.String(allow_none=True)
+    witnessed_by = fields.String(allow_none=True)
 
 
 class MoveQuerySchema(BaseSchema):
@@ -139,11 +140,52 @@ class StockQuerySchema(BaseSchema):
 
 class HoldSchema(BaseSchema):
     reason = fields.String(required=True, validate=validate.Length(1, 500))
+    status = fields.String(load_default=LotStatus.HOLD.value,
+                           validate=validate.OneOf([LotStatus.HOLD.value,
+                                                    LotStatus.QUARANTINE.value]),
+                           metadata={"description": "hold, or quarantine for inspection"})
 
 
 class ReleaseSchema(BaseSchema):
     reason = fields.String(load_default="", validate=validate.Length(max=500))
     to = fields.String(metadata={"description": "location to put the stock back (optional)"})
+
+
+_UNITS = validate.Range(min=1, max=1_000_000)
+
+
+class ReturnSchema(BaseSchema):
+    lot_id = fields.Integer(required=True)
+    quantity = fields.Integer(required=True, validate=_UNITS)
+    from_ = fields.String(data_key="from", attribute="from", required=True, validate=_CODE,
+                          metadata={"description": "the truck compartment or pickup point"})
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class RouteReturnLineSchema(BaseSchema):
+    lot_id = fields.Integer(required=True)
+    quantity = fields.Integer(required=True, validate=_UNITS)
+    from_ = fields.String(data_key="from", attribute="from", validate=_CODE,
+                          metadata={"description": "the route's truck compartment or one of "
+                                                   "its pickup points; default the truck"})
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class RouteReturnSchema(BaseSchema):
+    lines = fields.List(fields.Nested(RouteReturnLineSchema), required=True,
+                        validate=validate.Length(1, 200))
+
+
+class ScrapSchema(BaseSchema):
+    location = fields.String(required=True, validate=_CODE)
+    quantity = fields.Integer(required=True, validate=_UNITS)
+    reason = fields.String(required=True, validate=validate.Length(1, 500))
+    witnessed_by = fields.String(required=True, validate=validate.Length(1, 120),
+                                 metadata={"description": "who saw the goods written off"})
+
+
+class MovesResultSchema(BaseSchema):
+    moves = fields.List(fields.Nested(MoveSchema))
 
 
 class HoldResultSchema(BaseSchema):

@@ -205,6 +205,10 @@ class RecallReportSchema(BaseSchema):
     stock = fields.List(fields.Nested(StockAtSchema))
     pickup_points = fields.List(fields.Dict())
     orders = fields.List(fields.Dict())
+    in_field = fields.List(fields.Dict(), metadata={
+        "description": "units still on trucks and at pickup points, per location"})
+    returned = fields.Integer(metadata={"description": "units brought back by return moves"})
+    returns = fields.List(fields.Dict())
 
 
 class ScoreRowSchema(BaseSchema):

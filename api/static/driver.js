@@ -8,6 +8,28 @@
   const route = document.getElementById("route")?.dataset.route;
   if (!route) return;
 
+  /* Lines whose lot is held, recalled, spoiled or past its date are marked, and set to be
+     reported as refused: the goods ride back and are returned at the warehouse. */
+  api("GET", `/api/manifests/${route}`).then((r) => {
+    if (!r.ok) return;
+    r.data.stops.forEach((stop) => stop.lines.forEach((ln) => {
+      if (!ln.do_not_hand_over) return;
+      const li = document.querySelector(`[data-stop="${stop.seq}"] .handover li[data-order="${CSS.escape(ln.order)}"][data-line="${ln.line}"]`);
+      if (!li) return;
+      const mark = document.createElement("div");
+      mark.className = "do-not-mark";
+      mark.style.cssText = "color:#b00;font-weight:700";
+      mark.textContent = `⛔ Do not hand over: ${ln.reason}`;
+      li.insertBefore(mark, li.querySelector(".exc-row"));
+      const row = li.querySelector(".exc-row");
+      if (!row) return;
+      row.hidden = false;
+      row.querySelector('[name="kind"]').value = "refused";
+      row.querySelector('[name="quantity"]').value = li.dataset.qty;
+      row.querySelector('[name="reason"]').value = ln.reason.slice(0, 500);
+    }));
+  });
+
   document.querySelectorAll("[data-stop]").forEach((card) => {
     const seq = card.dataset.stop;
     const box = card.querySelector(".flash");

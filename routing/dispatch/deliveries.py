@@ -32,6 +32,7 @@ from wms.models import (
     TempClass,
 )
 from wms.models.base import utcnow
+from wms.move_rules import MoveRefused
 from wms.reservations import move_reserved, refresh_status, unreserve
 
 EXCEPTION_KINDS = ("short", "refused", "damaged")
@@ -251,9 +252,15 @@ def confirm_stop(session: Session, route_id: int, seq: int, lines: list[dict[str
                 "short"]})
         point = stop.pickup_point.location
         for row, qty in _take(rows, delivered):
-            moves.append(move_reserved(session, row, point, MoveKind.DELIVER,
-                                       actor_id=actor_id, quantity=qty, route_id=route.id,
-                                       idempotency_key=idempotency_key))
+            try:
+                moves.append(move_reserved(session, row, point, MoveKind.DELIVER,
+                                           actor_id=actor_id, quantity=qty, route_id=route.id,
+                                           idempotency_key=idempotency_key))
+            except MoveRefused as exc:
+                raise MoveRefused(
+                    f"{exc.detail}. Report order {route_line.order.external_ref} line "
+                    f"{route_line.line.line_no} as refused ({qty} units) and bring them "
+                    "back", **exc.extra) from exc
         rows = aboard_rows()
         for row, qty in _take(rows, counts["damaged"]):
             lot, src = row.lot, row.location

@@ -18,8 +18,9 @@ from routing.dispatch.models import PlanStatus, Route, RoutePlan, RoutePlanRoute
 from routing.dispatch.plans import is_current
 from routing.dispatch.problem_builder import seconds
 from routing.engine.model import format_clock
-from wms import picking
+from wms import move_rules, picking
 from wms.errors import Conflict
+from wms.ledger import check_step, lot_status
 from wms.models import Location, Lot, Reservation, TempClass
 
 CLASS_ORDER = (TempClass.FROZEN.value, TempClass.CHILLED.value, TempClass.AMBIENT.value)
@@ -45,17 +46,30 @@ def published_routes(session: Session, day: date, *, driver_id: int | None = Non
 
 def _lots(session: Session, line_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     rows = session.execute(
-        select(Reservation.order_line_id, Lot.lot_code, Lot.expiry_date,
-               Reservation.quantity, Location.code)
+        select(Reservation.order_line_id, Lot, Reservation.quantity, Location)
         .join(Lot, Lot.id == Reservation.lot_id)
         .join(Location, Location.id == Reservation.location_id)
         .where(Reservation.order_line_id.in_(line_ids))
         .order_by(Reservation.order_line_id, Lot.lot_code)).all()
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for line_id, code, expiry, qty, where in rows:
-        out[line_id].append({"lot": code, "expiry": expiry.isoformat() if expiry else None,
-                             "quantity": qty, "location": where})
+    for line_id, lot, qty, where in rows:
+        status = lot_status(session, lot, where)
+        refusal = None
+        try:
+            check_step(session, lot, where, move_rules.Step.HANDOVER)
+        except move_rules.MoveRefused as exc:
+            refusal = exc.detail
+        out[line_id].append({"lot": lot.lot_code,
+                             "expiry": lot.expiry_date.isoformat() if lot.expiry_date else None,
+                             "quantity": qty, "location": where.code, "status": status.value,
+                             "do_not_hand_over": refusal is not None, "reason": refusal})
     return out
+
+
+def _marker(lots: list[dict[str, Any]]) -> dict[str, Any]:
+    """A line is not handed over if any of its lots may not be: the driver brings it back."""
+    reasons = [lot["reason"] for lot in lots if lot["do_not_hand_over"]]
+    return {"do_not_hand_over": bool(reasons), "reason": "; ".join(reasons) or None}
 
 
 def manifest(session: Session, route: Route) -> dict[str, Any]:
@@ -75,7 +89,8 @@ def manifest(session: Session, route: Route) -> dict[str, Any]:
             "order": ln.order.external_ref, "line": ln.line.line_no, "sku": ln.product.sku,
             "product": ln.product.name, "unit": ln.product.unit, "quantity": ln.quantity,
             "temp_class": ln.temp_class, "compartment": compartments.get(ln.temp_class),
-            "lots": lots.get(ln.order_line_id, [])}
+            "lots": lots.get(ln.order_line_id, []),
+            **_marker(lots.get(ln.order_line_id, []))}
             for ln in sorted(stop.lines, key=lambda ln: (CLASS_ORDER.index(ln.temp_class),
                                                           ln.order.external_ref, ln.line.line_no))]
         stops.append({
@@ -95,7 +110,8 @@ def manifest(session: Session, route: Route) -> dict[str, Any]:
             loading[ln["temp_class"]].append({
                 "seq": stop["seq"], "pickup_point": stop["pickup_point"], "order": ln["order"],
                 "line": ln["line"], "sku": ln["sku"], "product": ln["product"],
-                "quantity": ln["quantity"], "lots": [lot["lot"] for lot in ln["lots"]]})
+                "quantity": ln["quantity"], "lots": [lot["lot"] for lot in ln["lots"]],
+                "do_not_hand_over": ln["do_not_hand_over"]})
     warehouse = route.warehouse
     return {
         "route_id": route.id, "date": route.delivery_date, "plan_version": route.plan.version,

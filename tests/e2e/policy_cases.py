@@ -82,6 +82,15 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
             f"/api/users/{i['staff_user']}/password", owner="staff-sh1",
             json={"old_password": "coldchain-demo", "password": "a-new-password-1"}),
         (G, "/api/tokens"): Case("/api/tokens"),
+        (P, "/api/returns"): Case("/api/returns", idempotent=True, names=True, json={
+            "lot_id": i["field_lot"], "quantity": 12, "from": i["field_at"]}),
+        (P, "/api/routes/<int:route_id>/returns"): Case(
+            f"/api/routes/{route}/returns", idempotent=True,
+            json={"lines": [{"lot_id": i["field_lot"], "quantity": 12}]}),
+        (P, "/api/lots/<int:lot_id>/scrap"): Case(
+            f"/api/lots/{i['held_lot']}/scrap", idempotent=True, json={
+                "location": i["held_at"], "quantity": i["held_units"],
+                "reason": "temperature abuse confirmed", "witnessed_by": "Li Na (QA)"}),
         (G, "/api/sensors/<serial>/readings/voids"): Case(f"/api/sensors/{sensor}/readings/voids"),
         (P, "/api/sensors/<serial>/readings/voids"): Case(
             f"/api/sensors/{sensor}/readings/voids",

@@ -34,6 +34,7 @@ from wms.models import (
     LotStatus,
     MoveKind,
     OrderLine,
+    Product,
     Reservation,
     Role,
     StockBalance,
@@ -244,11 +245,40 @@ def _morning(app, demo: Demo) -> None:
                                        "password": "spare-password-1"})["id"]
     _call(client, P["admin"], "POST", f"/api/users/{ids['disabled_user']}/disable",
           status=200)
+    _held_on_truck(app, client, demo)
     with app.app_context(), transaction(app.extensions["wms"].sessions) as s:
         ids["staff_user"] = accounts.user_by_name(s, staff.username).id
+        place = s.execute(select(Location.code, StockBalance.on_hand)
+                          .join(StockBalance, StockBalance.location_id == Location.id)
+                          .where(StockBalance.lot_id == ids["held_lot"],
+                                 StockBalance.on_hand > 0)).first()
+        ids["held_at"], ids["held_units"] = place
         ids["reading_at"] = s.scalar(
             select(func.max(Reading.ts)).join(Sensor, Sensor.id == Reading.sensor_id)
             .where(Sensor.serial == f"QT-{HOME}-C")).isoformat()
+
+
+def _held_on_truck(app, client, demo: Demo) -> None:
+    """A lot of its own received, carried onto the route's truck and put on hold there:
+    the units a driver brings back (or staff write off) from the field."""
+    P, ids = demo.principals, demo.ids
+    staff = P["staff-sh1"]
+    with app.app_context():
+        session = app.extensions["wms"].sessions()
+        gtin = session.scalar(select(Product.gtin).where(Product.temp_class == "chilled")
+                              .order_by(Product.id))
+        truck = session.scalar(select(Location.code).where(
+            Location.code == f"{ids['vehicle']}-C", Location.temp_zone == "chilled"))
+        session.close()
+    label = f"01{gtin}|17271231|10FIELD-1"
+    _call(client, staff, "POST", "/api/scans", status=201, json={
+        "action": "receive", "barcode": label + "|3712", "location": f"{HOME}-REC"})
+    moved = _call(client, staff, "POST", "/api/scans", status=201, json={
+        "action": "move", "barcode": label, "from": f"{HOME}-REC", "to": truck,
+        "quantity": 12})
+    ids["field_lot"], ids["field_at"] = moved["moves"][0]["lot_id"], truck
+    _call(client, P["buyer"], "POST", f"/api/lots/{ids['field_lot']}/hold", status=200,
+          json={"reason": "the truck's reefer failed"})
 
 
 def _whole_orders(session, route: Route) -> set[int]:

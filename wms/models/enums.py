@@ -34,8 +34,12 @@ class SupplierKind(enum.StrEnum):
 class LotStatus(enum.StrEnum):
     AVAILABLE = "available"
     HOLD = "hold"
+    QUARANTINE = "quarantine"  # set aside for inspection; ends like a hold
     RECALLED = "recalled"
     SPOILED = "spoiled"
+    # Never set on a lot by hand: a lot past its date counts as expired when it moves
+    # (wms.move_rules.status_of); stored only where a status is recorded for history.
+    EXPIRED = "expired"
 
 
 class KineticsModel(enum.StrEnum):

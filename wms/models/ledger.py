@@ -42,6 +42,7 @@ class MoveKind(enum.StrEnum):
     HOLD = "hold"
     RELEASE = "release"
     REVERSAL = "reversal"
+    RETURN = "return"
 
 
 class StockMove(Base):
@@ -74,6 +75,8 @@ class StockMove(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("stock_move.id"), unique=True)
     raw_scan: Mapped[str | None] = mapped_column(Text)
     net_weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    # Who saw goods written off outside the warehouse (a driver, a group leader).
+    witnessed_by: Mapped[str | None] = mapped_column(String(120))
 
     product: Mapped[Product] = relationship()
     lot: Mapped[Lot] = relationship()

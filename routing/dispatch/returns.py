@@ -1,0 +1,67 @@
+"""A driver brings goods back from a route: off its truck, or collected again from one of
+its pickup points, into the warehouse's quarantine (``wms.returns``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from routing.dispatch.deliveries import vehicle_location_ids
+from routing.dispatch.models import Route
+from routing.dispatch.plans import route_for_update
+from wms.errors import ValidationFailed
+from wms.models import Location, StockBalance, StockMove
+from wms.returns import return_units
+
+
+def _places(session: Session, route: Route) -> dict[str, Location]:
+    ids = [*vehicle_location_ids(session, route),
+           *(stop.pickup_point.location_id for stop in route.stops)]
+    return {loc.code: loc for loc in session.scalars(select(Location).where(
+        Location.id.in_(ids)))}
+
+
+def _aboard(session: Session, route: Route, lot_id: int, where: str) -> Location:
+    """The one truck location of the route holding the lot, when the driver names none."""
+    found = session.scalars(select(Location).join(
+        StockBalance, StockBalance.location_id == Location.id).where(
+        StockBalance.lot_id == lot_id, StockBalance.on_hand > 0,
+        Location.id.in_(vehicle_location_ids(session, route)))).all()
+    if len(found) != 1:
+        raise ValidationFailed({f"{where}.from": [
+            f"no units of lot {lot_id} are on the truck of route {route.id}; say where "
+            "they come from" if not found else "the lot is in several compartments; say "
+            "which one"]})
+    return found[0]
+
+
+def return_from_route(session: Session, route_id: int, lines: list[dict[str, Any]], *,
+                      actor_id: int | None, idempotency_key: str | None = None
+                      ) -> list[StockMove]:
+    """Each line: ``lot_id``, ``quantity`` and optionally ``from`` (a location code of the
+    route's truck or of one of its pickup points; default the truck)."""
+    route = route_for_update(session, route_id)
+    places = _places(session, route)
+    moves = []
+    for i, line in enumerate(lines):
+        where = f"lines[{i}]"
+        code = line.get("from")
+        if code:
+            src = places.get(code)
+            if src is None:
+                raise ValidationFailed({f"{where}.from": [
+                    f"{code} is neither the truck of route {route.id} nor one of its "
+                    "pickup points"]})
+        else:
+            src = _aboard(session, route, line["lot_id"], where)
+        try:
+            moves.append(return_units(session, line["lot_id"], line["quantity"], src,
+                                      actor_id=actor_id, route_id=route.id,
+                                      reason=line.get("reason") or "",
+                                      idempotency_key=idempotency_key))
+        except ValidationFailed as exc:
+            raise ValidationFailed({f"{where}.{k}": v for k, v in exc.errors.items()}
+                                   ) from exc
+    return moves

@@ -1,0 +1,108 @@
+"""What may move: one rule, on plain data, for a lot's status and the step asked of it.
+
+Goods that are held, in quarantine, recalled, spoiled or past their date never go towards
+a resident: they are not allocated, picked, loaded, delivered or handed over, and inside
+the warehouse they only go into quarantine. They may come back from the field (return),
+be put in quarantine, be scrapped, or be counted (a count corrects the record to what is
+physically there; refusing it would make the ledger lie). Only held, quarantined and
+recalled lots are released, and only by the explicit release paths. The ledger asks this
+module before it writes any move or reservation (``wms.ledger``).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from wms.errors import Conflict
+from wms.models.enums import LotStatus
+
+
+class Step(enum.StrEnum):
+    """What a move does to the goods, whatever ledger kind records it."""
+
+    RECEIVE = "receive"
+    ALLOCATE = "allocate"
+    PICK = "pick"
+    LOAD = "load"
+    DELIVER = "deliver"
+    HANDOVER = "handover"
+    TRANSFER = "transfer"
+    QUARANTINE = "quarantine"  # a transfer (or receipt, or hold) into a quarantine location
+    RETURN = "return"
+    SCRAP = "scrap"
+    RELEASE = "release"
+    CORRECT = "correct"  # counts, and reversals of moves with one end
+
+
+BLOCKED = frozenset({LotStatus.HOLD, LotStatus.QUARANTINE, LotStatus.RECALLED,
+                     LotStatus.SPOILED, LotStatus.EXPIRED})
+RELEASABLE = frozenset({LotStatus.HOLD, LotStatus.QUARANTINE, LotStatus.RECALLED})
+WAYS_OUT = frozenset({Step.RETURN, Step.QUARANTINE, Step.SCRAP, Step.CORRECT})
+
+_WORDS = {LotStatus.AVAILABLE: "available", LotStatus.HOLD: "on hold",
+          LotStatus.QUARANTINE: "in quarantine", LotStatus.RECALLED: "recalled",
+          LotStatus.SPOILED: "spoiled", LotStatus.EXPIRED: "expired"}
+_ADVICE = {
+    Step.RECEIVE: "receive it into a quarantine location",
+    Step.ALLOCATE: "it cannot be allocated to orders",
+    Step.PICK: "do not pick it; move it to quarantine or scrap it",
+    Step.LOAD: "do not load it; move it to quarantine or scrap it",
+    Step.DELIVER: "do not hand it over; return it to the warehouse",
+    Step.HANDOVER: "do not hand it over; return it to the warehouse",
+    Step.TRANSFER: "it may only go into a quarantine location, come back to the warehouse "
+                   "or be scrapped",
+}
+
+
+class MoveRefused(Conflict):
+    """The lot's status does not allow this step (409)."""
+
+
+def allowed(status: LotStatus, step: Step) -> bool:
+    if step == Step.RELEASE:
+        return status in RELEASABLE
+    return status not in BLOCKED or step in WAYS_OUT
+
+
+def check(status: LotStatus, step: Step, *, lot: str = "", reason: str = "") -> None:
+    """Raise ``MoveRefused`` with a sentence for the person at the scanner, unless allowed."""
+    if allowed(status, step):
+        return
+    name = f"lot {lot}" if lot else "the lot"
+    why = f" ({reason})" if reason else ""
+    if step == Step.RELEASE:
+        advice = ("there is nothing to release" if status == LotStatus.AVAILABLE
+                  else "it cannot be released; scrap it")
+    else:
+        advice = _ADVICE[step]
+    raise MoveRefused(f"{name} is {_WORDS[status]}{why}: {advice}", lot=lot or None,
+                      lot_status=status.value, step=step.value)
+
+
+def status_of(status: LotStatus, use_by: date | None, today: date) -> LotStatus:
+    """The status a move sees: an available lot past its date is expired.
+
+    ``use_by`` is the lot's expiry date, else its best-before date (the date allocation
+    goes by); goods may still move on that day, not after.
+    """
+    if status == LotStatus.AVAILABLE and use_by is not None and use_by < today:
+        return LotStatus.EXPIRED
+    return status
+
+
+def reason_of(status: LotStatus, stored: str, use_by: date | None) -> str:
+    if status == LotStatus.EXPIRED and use_by is not None:
+        return f"its date was {use_by:%Y-%m-%d}"
+    return stored
+
+
+def table() -> str:
+    """The whole rule as a Markdown table (README's "What may move")."""
+    statuses = list(LotStatus)
+    lines = ["| step | " + " | ".join(s.value for s in statuses) + " |",
+             "|---|" + "---|" * len(statuses)]
+    for step in Step:
+        cells = ("yes" if allowed(s, step) else "no" for s in statuses)
+        lines.append(f"| {step.value} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
