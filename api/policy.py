@@ -344,11 +344,11 @@ def require_order_on_own_route(user: User, ref: str) -> None:
     order_id = db().scalar(select(CustomerOrder.id).where(CustomerOrder.external_ref == ref))
     if order_id is None:
         return
-    routes = db().scalars(select(Route).join(RouteStop, RouteStop.route_id == Route.id)
-                          .join(RouteStopLine, RouteStopLine.stop_id == RouteStop.id)
-                          .where(RouteStopLine.order_id == order_id,
-                                 Route.driver_id == user.id).distinct())
-    if not any(plans.is_current(db(), r) for r in routes):
+    route_ids = db().scalars(select(Route.id).join(RouteStop, RouteStop.route_id == Route.id)
+                             .join(RouteStopLine, RouteStopLine.stop_id == RouteStop.id)
+                             .where(RouteStopLine.order_id == order_id,
+                                    Route.driver_id == user.id).distinct()).all()
+    if not any(plans.is_current(db(), db().get(Route, rid)) for rid in route_ids):
         raise Forbidden(f"order {ref} is not on one of your routes")
 
 
