@@ -18,16 +18,18 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from wms import picking
-from wms.errors import Forbidden, ValidationFailed
+from wms.errors import Conflict, Forbidden, ValidationFailed
 from wms.gs1 import ScanData, ScanError, parse_scan
 from wms.ledger import balance, record_move
 from wms.models import (
     CustomerOrder,
     Location,
+    LocationKind,
     Lot,
     LotStatus,
     MoveKind,
     Product,
+    ReceiptProbe,
     StockBalance,
     StockMove,
     Supplier,
@@ -36,7 +38,8 @@ from wms.models import (
 )
 from wms.models.base import utcnow
 from wms.plausibility import Plausible, check_plausible
-from wms.stock import check_temperature, count, temperature_problem
+from wms.receipt_probe import ProbeLimits, ProbeVerdict, judge
+from wms.stock import check_temperature, count, hold_lot, sibling, temperature_problem
 
 ACTIONS = ("receive", "putaway", "move", "pick", "load", "count", "scrap")
 # Which location fields each action reads.
@@ -61,6 +64,8 @@ class ScanPlan:
     reason: str = ""
     override_reason: str | None = None
     hints: list[str] = field(default_factory=list)
+    probe: ProbeVerdict | None = None
+    warm_goods: str = "quarantine"
 
     @property
     def expiry(self) -> date | None:
@@ -110,7 +115,8 @@ def _location(locations: dict[str, Location], code: str | None, name: str,
 
 def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
               warehouse_ids: set[int] | None, today: date | None = None,
-              bounds: Plausible = Plausible()) -> ScanPlan:
+              bounds: Plausible = Plausible(),
+              probe_limits: ProbeLimits = ProbeLimits()) -> ScanPlan:
     """Read and resolve a scan; raise ``ValidationFailed`` (422) for anything wrong with it."""
     action = request["action"]
     try:
@@ -170,11 +176,18 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
         if expiry is not None and expiry < (today or _today(dst)):
             raise ValidationFailed({"expiry": [f"lot {lot_code} expired on {expiry:%Y-%m-%d}; do "
                                                "not receive it — set it aside for return"]})
+        if request.get("probe_temp_c") is not None:
+            plan.probe = judge(probe_limits, product.temp_class.value,
+                               float(request["probe_temp_c"]))
+            plan.warm_goods = probe_limits.warm_goods
         if request.get("supplier"):
             plan.supplier = session.scalar(select(Supplier).where(
                 Supplier.code == request["supplier"]))
             if plan.supplier is None:
                 raise ValidationFailed({"supplier": [f"no supplier {request['supplier']!r}"]})
+    elif request.get("probe_temp_c") is not None:
+        raise ValidationFailed({"probe_temp_c": ["a probe temperature is taken on receipt "
+                                                 "only"]})
     elif lot is None:
         plan.lot = lot = _only_lot_here(session, product, src, lot_code)
         plan.lot_code = lot.lot_code
@@ -248,6 +261,14 @@ def _only_lot_here(session: Session, product: Product, src: Location | None,
 def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
                  idempotency_key: str | None = None) -> ScanOutcome:
     """Write what the scan means; raise 409 conflicts (stock, temperature) unwritten."""
+    warm = plan.probe is not None and plan.probe.warm
+    if warm and plan.warm_goods == "refuse":
+        assert plan.probe is not None
+        raise Conflict(f"refused: {plan.probe.reason}; do not unload, return the goods to "
+                       "the supplier", field="probe_temp_c",
+                       probe_temp_c=plan.probe.probe_temp_c, limit_c=plan.probe.limit_c)
+    if warm:
+        _to_quarantine(session, plan)
     lot, created = plan.lot, False
     if lot is None:
         lot, created = _new_lot(session, plan)
@@ -277,7 +298,41 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
         assert plan.order is not None and plan.vehicle is not None
         moves = picking.load(session, plan.order.id, plan.vehicle.id, lot_id=lot.id,
                              quantity=plan.quantity, **common)
+    if plan.probe is not None and plan.action == "receive":
+        moves.extend(_keep_probe(session, plan, lot, moves[0], actor_id))
     return ScanOutcome(plan=plan, moves=moves, lot_created=created)
+
+
+def _to_quarantine(session: Session, plan: ScanPlan) -> None:
+    """Warm goods are received straight into quarantine of their class."""
+    assert plan.dst is not None and plan.probe is not None
+    quarantine = sibling(session, plan.dst, LocationKind.QUARANTINE, plan.product.temp_class)
+    if quarantine is None:
+        raise Conflict(f"{plan.probe.reason}, and {plan.dst.warehouse.code} has no "
+                       f"{plan.product.temp_class} quarantine to put the goods in",
+                       field="probe_temp_c")
+    plan.dst = quarantine
+
+
+def _keep_probe(session: Session, plan: ScanPlan, lot: Lot, receipt: StockMove,
+                actor_id: int | None) -> list[StockMove]:
+    """Keep the measurement with the receipt; hold the lot if the goods were warm."""
+    probe = plan.probe
+    assert probe is not None
+    outcome = "quarantined" if probe.warm else "accepted"
+    session.add(ReceiptProbe(move_id=receipt.id, lot_id=lot.id,
+                             probe_temp_c=probe.probe_temp_c, limit_c=probe.limit_c,
+                             outcome=outcome, note=probe.reason if probe.warm else "",
+                             measured_by=actor_id))
+    if not probe.warm:
+        return []
+    plan.hints.append(f"{probe.reason}: received into quarantine {receipt.to_location.code}"
+                      " and the lot is on hold")
+    if lot.status != LotStatus.AVAILABLE:
+        return []  # already held or recalled: it stays so, and the goods sit in quarantine
+    # Other stock of the lot in the warehouse is held with it: one lot, one decision.
+    return hold_lot(session, lot.id, probe.reason, actor_id=actor_id,
+                    warehouse_ids={receipt.warehouse_id})
 
 
 def _lot_insert(insert):
@@ -332,6 +387,11 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
         if plan.action in KIND and q is not None and q > available:
             refusal = (f"only {available} of {product.sku} lot {plan.lot_code} available at "
                        f"{plan.src.code}")
+    if plan.probe is not None and plan.probe.warm and refusal is None:
+        if plan.warm_goods == "refuse":
+            refusal = f"refused: {plan.probe.reason}"
+        else:
+            plan.hints.append(f"{plan.probe.reason}: would go to quarantine, on hold")
     if plan.dst is not None and plan.action in KIND and refusal is None:
         problem = temperature_problem(product, plan.dst)
         if problem and not plan.override_reason:
@@ -356,9 +416,10 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
 
 def scan(session: Session, request: dict[str, Any], *, separator: str,
          warehouse_ids: set[int] | None, actor_id: int | None,
-         idempotency_key: str | None = None, bounds: Plausible = Plausible()) -> ScanOutcome:
+         idempotency_key: str | None = None, bounds: Plausible = Plausible(),
+         probe_limits: ProbeLimits = ProbeLimits()) -> ScanOutcome:
     """Plan and execute in one go (the API's POST /api/scans)."""
     plan = plan_scan(session, request, separator=separator, warehouse_ids=warehouse_ids,
-                     bounds=bounds)
+                     bounds=bounds, probe_limits=probe_limits)
     return execute_scan(session, plan, actor_id=actor_id, idempotency_key=idempotency_key)
 
