@@ -55,7 +55,7 @@ from coldchain.monitoring.evaluate import series
 from coldchain.monitoring.ingest import ingest_parsed
 from coldchain.monitoring.lot_history import history
 from coldchain.monitoring.models import Alert, Finding, ReadingBatch, Sensor
-from coldchain.monitoring.reports import location_series, mkt_report
+from coldchain.monitoring.reports import location_sensor_ids, location_series, mkt_report
 from wms import scope
 from wms.errors import Forbidden, ValidationFailed
 from wms.models import Location, Lot, User
@@ -96,6 +96,14 @@ def _require_own_sensors(serials) -> None:
         shown = ", ".join(foreign[:10]) + (" ..." if len(foreign) > 10 else "")
         raise Forbidden(f"sensors of another warehouse than yours: {shown}; "
                         f"no reading was stored")
+
+
+def _calibration_flags(flags) -> dict:
+    """Which sensors speak in a series, and whether one is past its calibration due date."""
+    listed = sorted(({"sensor": serial, "calibration_overdue": overdue}
+                     for serial, overdue in flags), key=lambda f: f["sensor"])
+    return {"sensors": listed,
+            "calibration_overdue": any(f["calibration_overdue"] for f in listed)}
 
 
 @blp.route("/sensors")
@@ -222,8 +230,10 @@ class SensorReadings(MethodView):
         sensor = _sensor(serial)
         times, temps = series(db(), sensor.id, args["start"], args["end"])
         points = chart_points(times, temps, args["max_points"])
+        flags = calibration.overdue_now(db(), {sensor.id},
+                                        default_tz=runtime().settings.timezone)
         return {"sensor": serial, "count": int(times.size),
-                "points": points}
+                "points": points, **_calibration_flags(flags.values())}
 
 
 @blp.route("/locations/<code>/readings")
@@ -238,8 +248,10 @@ class LocationReadings(MethodView):
         start = args["start"] or end - timedelta(days=1)
         times, temps, _ = location_series(db(), location, start, end)
         points = chart_points(times, temps, args["max_points"])
+        flags = calibration.overdue_now(db(), location_sensor_ids(db(), location, start, end),
+                                        default_tz=runtime().settings.timezone)
         return {"sensor": None, "location": code, "count": int(times.size),
-                "points": points}
+                "points": points, **_calibration_flags(flags.values())}
 
 
 @blp.route("/findings")
@@ -353,6 +365,8 @@ class LotTemperature(MethodView):
             Location.id.in_({s.location_id for s in found.stints}
                             | {s.measured_by for s in found.stints if s.measured_by}))).all())
         points = chart_points(found.times, found.temps, args["max_points"])
+        flags = calibration.overdue_now(db(), set().union(*(s.sensor_ids for s in found.stints)),
+                                        default_tz=runtime().settings.timezone)
         return {
             "lot": {"id": lot.id, "lot_code": lot.lot_code, "product": lot.product.sku,
                     "status": lot.status.value},
@@ -361,8 +375,10 @@ class LotTemperature(MethodView):
             "mkt_c": None if found.times.size == 0 else round(found.mkt_c(), 2),
             "places": [{"location": codes[s.location_id], "from": s.start.isoformat(),
                         "to": s.end.isoformat() if s.end else None,
-                        "measured_at": codes.get(s.measured_by), "readings": s.readings}
+                        "measured_at": codes.get(s.measured_by), "readings": s.readings,
+                        **_calibration_flags(flags[i] for i in s.sensor_ids if i in flags)}
                        for s in found.stints],
+            "calibration_overdue": any(overdue for _, overdue in flags.values()),
             "excursions": FindingSchema(many=True).dump(found.excursions),
             "points": points,
         }

@@ -27,8 +27,8 @@ class AttachSchema(BaseSchema):
 
 class CalibrationStateSchema(BaseSchema):
     certificate = fields.String(allow_none=True)
-    calibrated_on = fields.Date(allow_none=True)
-    due_on = fields.Date(allow_none=True)
+    calibrated_on = fields.String(allow_none=True, metadata={"format": "date"})
+    due_on = fields.String(allow_none=True, metadata={"format": "date"})
     calibrated_by = fields.String(allow_none=True)
     status = fields.String(metadata={"description": "valid, due_soon, overdue or none"})
 
@@ -201,6 +201,8 @@ class LotTemperatureSchema(BaseSchema):
     places = fields.List(fields.Dict())
     excursions = fields.List(fields.Nested("FindingSchema"))
     points = fields.List(fields.Tuple((fields.String(), fields.Float())))
+    calibration_overdue = fields.Boolean(metadata={
+        "description": "a sensor that measured the lot is past its calibration due date"})
 
 
 class ReadingFileSchema(BaseSchema):
@@ -251,11 +253,20 @@ class WindowQuerySchema(BaseSchema):
         return data
 
 
+class SeriesSensorSchema(BaseSchema):
+    sensor = fields.String()
+    calibration_overdue = fields.Boolean()
+
+
 class SeriesSchema(BaseSchema):
     sensor = fields.String(allow_none=True)
     location = fields.String()
     count = fields.Integer()
     points = fields.List(fields.Tuple((fields.String(), fields.Float())))
+    sensors = fields.List(fields.Nested(SeriesSensorSchema), metadata={
+        "description": "the sensors whose readings these are"})
+    calibration_overdue = fields.Boolean(metadata={
+        "description": "a sensor of these readings is past its calibration due date"})
 
 
 class FindingQuerySchema(BaseSchema):

@@ -75,6 +75,26 @@ def statuses(session: Session, sensor_ids: set[int], on: date, *,
             for sid in sensor_ids}
 
 
+def overdue_now(session: Session, sensor_ids: set[int], *, default_tz: str
+                ) -> dict[int, tuple[str, bool]]:
+    """Per sensor: its serial, and whether its calibration is past due today where it
+    hangs (a sensor never calibrated is not flagged: ``none`` is shown on the sensor)."""
+    if not sensor_ids:
+        return {}
+    rows = session.execute(
+        select(Sensor.id, Sensor.serial, Warehouse.timezone)
+        .outerjoin(Location, Location.id == Sensor.location_id)
+        .outerjoin(Warehouse, Warehouse.id == Location.warehouse_id)
+        .where(Sensor.id.in_(sensor_ids))).all()
+    in_force = current(session, sensor_ids)
+    out = {}
+    for sensor_id, serial, tz in rows:
+        cal = in_force.get(sensor_id)
+        today = datetime.now(ZoneInfo(tz or default_tz)).date()
+        out[sensor_id] = (serial, cal is not None and cal.due_on < today)
+    return out
+
+
 def local_today(session: Session, sensor: Sensor, default_tz: str) -> date:
     """Today where the sensor hangs: a due date is a day in that warehouse."""
     tz = default_tz
