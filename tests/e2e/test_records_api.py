@@ -14,12 +14,20 @@ import pytest
 
 from coldchain.monitoring.alarm_rules import DEFAULT_PATH
 from coldchain.monitoring.alarm_rules import load as load_rules
-from tests.e2e.test_pages import people, sign_in  # noqa: F401  (fixture)
+from tests.e2e.test_pages import sign_in
 from tests.factories import label
 
 SOON = date.today() + timedelta(days=30)
 DAY = date(2026, 12, 1)                        # a local day in Shanghai (UTC+8)
 MIDNIGHT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # its start, in UTC
+
+
+@pytest.fixture
+def people(sessions, world):
+    """The world's people, with test_pages' password each."""
+    from tests.e2e.test_pages import people as with_passwords
+
+    return with_passwords.__wrapped__(sessions, world)
 
 
 def scan(api, who="staff", **body):
