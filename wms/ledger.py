@@ -12,6 +12,7 @@ two places in opposite directions cannot deadlock.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -201,6 +202,7 @@ def record_move(
     reverses_id: int | None = None,
     raw_scan: str | None = None,
     net_weight_kg: Decimal | None = None,
+    at: datetime | None = None,
 ) -> StockMove:
     """Write one move and change the balances at both ends, in the caller's transaction.
 
@@ -209,7 +211,8 @@ def record_move(
     only free units (on hand minus reserved) can leave a location. Raises
     ``InsufficientStock`` (409, with ``available``) when the units are not there;
     the caller's transaction must then be rolled back, which the request and
-    ``transaction()`` helpers do.
+    ``transaction()`` helpers do. ``at`` dates a move recorded after the fact (the
+    demo's history, a paper receipt typed in later); by default it is now.
     """
     if kind != MoveKind.REVERSAL:
         _check_shape(kind, quantity, from_location, to_location, reason)
@@ -224,7 +227,7 @@ def record_move(
         "lot_id": lot.id, "quantity": quantity,
         "from_location_id": from_location.id if from_location else None,
         "to_location_id": to_location.id if to_location else None, "reason": reason,
-        "override_reason": override_reason, "actor_id": actor_id, "created_at": now,
+        "override_reason": override_reason, "actor_id": actor_id, "created_at": at or now,
         "idempotency_key": idempotency_key, "order_id": order_id,
         "order_line_id": order_line_id, "route_id": route_id, "reverses_id": reverses_id,
         "raw_scan": raw_scan, "net_weight_kg": net_weight_kg,
