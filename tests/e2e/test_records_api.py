@@ -285,3 +285,9 @@ def test_daily_record_of_another_warehouse_is_403_and_a_bad_date_422(api, client
     assert missing.status_code == 404
     sign_in(client, "staff-bj")
     assert client.get("/records/daily", query_string=query).status_code == 403
+
+
+def test_the_scanning_page_asks_for_the_probe_temperature_on_receipt(client, people):
+    sign_in(client, "staff")
+    html = client.get("/scan").get_data(as_text=True)
+    assert 'data-for="receive">Probe °C' in html and 'name="probe_temp_c"' in html
