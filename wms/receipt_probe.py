@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wms.errors import ValidationFailed
+from sqlalchemy.orm import Session
+
+from wms.errors import Conflict, ValidationFailed
+from wms.models import Location, LocationKind, Lot, LotStatus, Product, ReceiptProbe, StockMove
+from wms.stock import hold_lot, sibling
 
 WARM_GOODS = ("quarantine", "refuse")
 
@@ -60,3 +64,34 @@ def judge(limits: ProbeLimits, temp_class: str, probe_temp_c: float) -> ProbeVer
     limit = limits.limit(temp_class)
     return ProbeVerdict(probe_temp_c, limit, limit is not None and probe_temp_c > limit,
                         str(temp_class))
+
+
+def quarantine_for(session: Session, dock: Location, product: Product,
+                   verdict: ProbeVerdict) -> Location:
+    """Where warm goods scanned in at ``dock`` are received: quarantine of their class."""
+    quarantine = sibling(session, dock, LocationKind.QUARANTINE, product.temp_class)
+    if quarantine is None:
+        raise Conflict(f"{verdict.reason}, and {dock.warehouse.code} has no "
+                       f"{product.temp_class} quarantine to put the goods in",
+                       field="probe_temp_c")
+    return quarantine
+
+
+def keep(session: Session, verdict: ProbeVerdict, lot: Lot, receipt: StockMove,
+         actor_id: int | None) -> tuple[list[StockMove], str | None]:
+    """Keep the measurement with the receipt; hold the lot if the goods were warm.
+    Returns the hold moves and a line for the person at the scanner."""
+    session.add(ReceiptProbe(move_id=receipt.id, lot_id=lot.id,
+                             probe_temp_c=verdict.probe_temp_c, limit_c=verdict.limit_c,
+                             outcome="quarantined" if verdict.warm else "accepted",
+                             note=verdict.reason if verdict.warm else "",
+                             measured_by=actor_id))
+    if not verdict.warm:
+        return [], None
+    hint = (f"{verdict.reason}: received into quarantine {receipt.to_location.code} and the "
+            "lot is on hold")
+    if lot.status != LotStatus.AVAILABLE:
+        return [], hint  # already held or recalled: it stays so, the goods sit in quarantine
+    # Other stock of the lot in the warehouse is held with it: one lot, one decision.
+    return hold_lot(session, lot.id, verdict.reason, actor_id=actor_id,
+                    warehouse_ids={receipt.warehouse_id}), hint

@@ -17,19 +17,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from wms import picking
+from wms import picking, receipt_probe
 from wms.errors import Conflict, Forbidden, ValidationFailed
 from wms.gs1 import ScanData, ScanError, parse_scan
 from wms.ledger import balance, record_move
 from wms.models import (
     CustomerOrder,
     Location,
-    LocationKind,
     Lot,
     LotStatus,
     MoveKind,
     Product,
-    ReceiptProbe,
     StockBalance,
     StockMove,
     Supplier,
@@ -39,7 +37,7 @@ from wms.models import (
 from wms.models.base import utcnow
 from wms.plausibility import Plausible, check_plausible
 from wms.receipt_probe import ProbeLimits, ProbeVerdict, judge
-from wms.stock import check_temperature, count, hold_lot, sibling, temperature_problem
+from wms.stock import check_temperature, count, temperature_problem
 
 ACTIONS = ("receive", "putaway", "move", "pick", "load", "count", "scrap")
 # Which location fields each action reads.
@@ -268,7 +266,8 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
                        "the supplier", field="probe_temp_c",
                        probe_temp_c=plan.probe.probe_temp_c, limit_c=plan.probe.limit_c)
     if warm:
-        _to_quarantine(session, plan)
+        assert plan.dst is not None and plan.probe is not None
+        plan.dst = receipt_probe.quarantine_for(session, plan.dst, plan.product, plan.probe)
     lot, created = plan.lot, False
     if lot is None:
         lot, created = _new_lot(session, plan)
@@ -299,40 +298,10 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
         moves = picking.load(session, plan.order.id, plan.vehicle.id, lot_id=lot.id,
                              quantity=plan.quantity, **common)
     if plan.probe is not None and plan.action == "receive":
-        moves.extend(_keep_probe(session, plan, lot, moves[0], actor_id))
+        held, hint = receipt_probe.keep(session, plan.probe, lot, moves[0], actor_id)
+        moves.extend(held)
+        plan.hints.extend([hint] if hint else [])
     return ScanOutcome(plan=plan, moves=moves, lot_created=created)
-
-
-def _to_quarantine(session: Session, plan: ScanPlan) -> None:
-    """Warm goods are received straight into quarantine of their class."""
-    assert plan.dst is not None and plan.probe is not None
-    quarantine = sibling(session, plan.dst, LocationKind.QUARANTINE, plan.product.temp_class)
-    if quarantine is None:
-        raise Conflict(f"{plan.probe.reason}, and {plan.dst.warehouse.code} has no "
-                       f"{plan.product.temp_class} quarantine to put the goods in",
-                       field="probe_temp_c")
-    plan.dst = quarantine
-
-
-def _keep_probe(session: Session, plan: ScanPlan, lot: Lot, receipt: StockMove,
-                actor_id: int | None) -> list[StockMove]:
-    """Keep the measurement with the receipt; hold the lot if the goods were warm."""
-    probe = plan.probe
-    assert probe is not None
-    outcome = "quarantined" if probe.warm else "accepted"
-    session.add(ReceiptProbe(move_id=receipt.id, lot_id=lot.id,
-                             probe_temp_c=probe.probe_temp_c, limit_c=probe.limit_c,
-                             outcome=outcome, note=probe.reason if probe.warm else "",
-                             measured_by=actor_id))
-    if not probe.warm:
-        return []
-    plan.hints.append(f"{probe.reason}: received into quarantine {receipt.to_location.code}"
-                      " and the lot is on hold")
-    if lot.status != LotStatus.AVAILABLE:
-        return []  # already held or recalled: it stays so, and the goods sit in quarantine
-    # Other stock of the lot in the warehouse is held with it: one lot, one decision.
-    return hold_lot(session, lot.id, probe.reason, actor_id=actor_id,
-                    warehouse_ids={receipt.warehouse_id})
 
 
 def _lot_insert(insert):
