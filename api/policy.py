@@ -120,6 +120,8 @@ RULES: dict[str, Rule] = {
     "page.driver": _rule((DRIVER,), R, "the driver's page"),
     "page.trace": _rule((BUYER,), A, "the trace page"),
     "page.alerts": _rule((STAFF, DISPATCHER, BUYER), W, "the alerts page"),
+    "page.records": _rule((STAFF, DISPATCHER, BUYER), W,
+                          "the printable daily temperature record"),
 }
 
 _ATTR = "__access_rule__"

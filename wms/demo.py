@@ -292,50 +292,103 @@ def _people(session: Session, warehouses: list[Warehouse],
     return tokens
 
 
+# Lots collected from suppliers by the warehouses' own reefers: compartment, and the run
+# from pickup to arrival at the dock in hours before the demo was loaded. The cold-chain
+# demo gives two of these runs a cooling failure (coldchain/monitoring/demo.py).
+COLLECTION_RUNS = {"SH1-T03-C": (41.0, 36.5), "GZ1-T05-F": (62.0, 57.0),
+                   "BJ1-T02-C": (30.0, 26.0)}
+LOTS_PER_RUN = 6
+HISTORY_DAYS = 6  # receipts reach back this many days (the loggers' readings, one more)
+
+
+def _receipt_time(rng: random.Random, now, tz, days_back: int):
+    """A morning delivery (03:00-07:00 local) ``days_back`` days ago, never in the future."""
+    from datetime import datetime, timedelta
+
+    local_day = now.astimezone(tz).date() - timedelta(days=days_back)
+    at = datetime.combine(local_day, time(3), tz) + timedelta(minutes=rng.randint(0, 240))
+    if at > now - timedelta(minutes=90):
+        at -= timedelta(days=1)
+    return at
+
+
 def load_stock(factory: sessionmaker[Session], seed: int = 7) -> dict[str, int]:
-    """Receive demo stock through the ledger: two lots of every product in every warehouse,
-    with expiries spread over the product's shelf life, put away in bins of the product's
-    temperature zone. A few lots sit on the receiving dock or on hold, as on a real morning.
+    """Receive demo stock through the ledger as it happened over the past days: two lots of
+    every product in every warehouse, delivered on mornings of the last week at the
+    receiving dock and put away 20-70 minutes later in a bin of the product's zone. Some
+    lots came in on the warehouse's own reefer (see ``COLLECTION_RUNS``); a few still sit
+    on the dock or on hold, as on a real morning.
     """
-    from datetime import UTC, date, datetime, timedelta
+    from datetime import UTC, timedelta
+    from zoneinfo import ZoneInfo
 
     from wms.ledger import record_move
     from wms.models import Lot, LotStatus, MoveKind
+    from wms.models.base import utcnow
     from wms.stock import hold_lot
 
     rng = random.Random(seed * 31 + 1)
-    today = date.today()
+    now = utcnow().replace(second=0, microsecond=0)
     moves = 0
     with transaction(factory) as session:
         suppliers = session.scalars(select(Supplier).order_by(Supplier.code)).all()
         products = session.scalars(select(Product).order_by(Product.sku)).all()
+        runs = {code: session.scalar(select(Location).where(Location.code == code))
+                for code in COLLECTION_RUNS}
         for wh in session.scalars(select(Warehouse).order_by(Warehouse.code)).all():
+            tz = ZoneInfo(wh.timezone)
             bins = {zone: session.scalars(select(Location).where(
                 Location.warehouse_id == wh.id, Location.kind == LocationKind.STORAGE,
                 Location.temp_zone == zone).order_by(Location.code)).all()
                 for zone in TempClass}
             dock = session.scalar(select(Location).where(
                 Location.warehouse_id == wh.id, Location.kind == LocationKind.RECEIVING))
+            aboard = {code: LOTS_PER_RUN for code, loc in runs.items()
+                      if loc is not None and loc.warehouse_id == wh.id}
             for product in products:
                 life = max(2, int(product.shelf_life_days))
                 for n in range(2):
-                    received = today - timedelta(days=rng.randint(0, max(0, life // 4)))
+                    days_back = rng.randint(0, min(HISTORY_DAYS, max(0, life // 4)))
+                    at = _receipt_time(rng, now, tz, days_back)
+                    run = next((code for code, left in aboard.items() if left and n == 0
+                                and runs[code].temp_zone == product.temp_class), None)
+                    if run is not None:
+                        aboard[run] -= 1
+                        picked_up, arrived = (now - timedelta(hours=h)
+                                              for h in COLLECTION_RUNS[run])
+                        at = picked_up
+                    received = at.astimezone(tz).date()
                     lot = Lot(product_id=product.id,
                               lot_code=f"{wh.code[:2]}{received:%y%m%d}{product.id:04d}{n}",
                               supplier_id=rng.choice(suppliers).id,
                               production_date=received - timedelta(days=1),
                               expiry_date=received + timedelta(days=life + rng.randint(0, 2)),
-                              received_at=datetime.combine(received, time(4), tzinfo=UTC),
-                              country_of_origin="156")
+                              received_at=at.astimezone(UTC), country_of_origin="156")
                     session.add(lot)
                     session.flush()
                     units = rng.randint(2, 12) * product.units_per_crate
-                    on_dock = rng.random() < 0.05
-                    where = dock if on_dock else rng.choice(bins[product.temp_class])
-                    record_move(session, kind=MoveKind.RECEIPT, lot=lot, quantity=units,
-                                to_location=where, reason="demo stock")
-                    moves += 1
-                    if not on_dock and rng.random() < 0.01:
+                    if run is not None:
+                        record_move(session, kind=MoveKind.RECEIPT, lot=lot, quantity=units,
+                                    to_location=runs[run], reason="demo: collected at the farm",
+                                    at=at)
+                        record_move(session, kind=MoveKind.TRANSFER, lot=lot, quantity=units,
+                                    from_location=runs[run], to_location=dock,
+                                    reason="demo: unloaded at the dock", at=arrived)
+                        at = arrived
+                        moves += 2
+                    else:
+                        record_move(session, kind=MoveKind.RECEIPT, lot=lot, quantity=units,
+                                    to_location=dock, reason="demo stock", at=at)
+                        moves += 1
+                    on_dock = run is None and rng.random() < 0.05 and days_back == 0
+                    if not on_dock:
+                        record_move(session, kind=MoveKind.PUTAWAY, lot=lot, quantity=units,
+                                    from_location=dock,
+                                    to_location=rng.choice(bins[product.temp_class]),
+                                    reason="demo stock",
+                                    at=at + timedelta(minutes=rng.randint(20, 70)))
+                        moves += 1
+                    if not on_dock and run is None and rng.random() < 0.01:
                         moves += len(hold_lot(session, lot.id, "demo: supplier quality check",
                                               actor_id=None))
         lots = session.scalar(select(func.count()).select_from(Lot))

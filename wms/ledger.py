@@ -257,6 +257,7 @@ def record_move(
     raw_scan: str | None = None,
     net_weight_kg: Decimal | None = None,
     witnessed_by: str | None = None,
+    at: datetime | None = None,
 ) -> StockMove:
     """Write one move and change the balances at both ends, in the caller's transaction.
 
@@ -267,6 +268,8 @@ def record_move(
     the caller's transaction must then be rolled back, which the request and
     ``transaction()`` helpers do. Raises ``MoveRefused`` (409) when the lot's status
     does not allow the move (``wms.move_rules``).
+    ``transaction()`` helpers do. ``at`` dates a move recorded after the fact (the
+    demo's history, a paper receipt typed in later); by default it is now.
     """
     if kind != MoveKind.REVERSAL:
         _check_shape(kind, quantity, from_location, to_location, reason)
@@ -282,7 +285,7 @@ def record_move(
         "lot_id": lot.id, "quantity": quantity,
         "from_location_id": from_location.id if from_location else None,
         "to_location_id": to_location.id if to_location else None, "reason": reason,
-        "override_reason": override_reason, "actor_id": actor_id, "created_at": now,
+        "override_reason": override_reason, "actor_id": actor_id, "created_at": at or now,
         "idempotency_key": idempotency_key, "order_id": order_id,
         "order_line_id": order_line_id, "route_id": route_id, "reverses_id": reverses_id,
         "raw_scan": raw_scan, "net_weight_kg": net_weight_kg, "witnessed_by": witnessed_by,

@@ -17,8 +17,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from wms import picking
-from wms.errors import Forbidden, ValidationFailed
+from wms import picking, receipt_probe
+from wms.errors import Conflict, Forbidden, ValidationFailed
 from wms.gs1 import ScanData, ScanError, parse_scan
 from wms.ledger import balance, check_step, record_move, step_of
 from wms.models import (
@@ -37,6 +37,7 @@ from wms.models import (
 from wms.models.base import utcnow
 from wms.move_rules import MoveRefused
 from wms.plausibility import Plausible, check_plausible
+from wms.receipt_probe import ProbeLimits, ProbeVerdict, judge
 from wms.stock import check_temperature, count, temperature_problem
 
 ACTIONS = ("receive", "putaway", "move", "pick", "load", "count", "scrap")
@@ -62,6 +63,8 @@ class ScanPlan:
     reason: str = ""
     override_reason: str | None = None
     hints: list[str] = field(default_factory=list)
+    probe: ProbeVerdict | None = None
+    warm_goods: str = "quarantine"
 
     @property
     def expiry(self) -> date | None:
@@ -111,7 +114,8 @@ def _location(locations: dict[str, Location], code: str | None, name: str,
 
 def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
               warehouse_ids: set[int] | None, today: date | None = None,
-              bounds: Plausible = Plausible()) -> ScanPlan:
+              bounds: Plausible = Plausible(),
+              probe_limits: ProbeLimits = ProbeLimits()) -> ScanPlan:
     """Read and resolve a scan; raise ``ValidationFailed`` (422) for anything wrong with it."""
     action = request["action"]
     try:
@@ -171,11 +175,18 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
         if expiry is not None and expiry < (today or _today(dst)):
             raise ValidationFailed({"expiry": [f"lot {lot_code} expired on {expiry:%Y-%m-%d}; do "
                                                "not receive it — set it aside for return"]})
+        if request.get("probe_temp_c") is not None:
+            plan.probe = judge(probe_limits, product.temp_class.value,
+                               float(request["probe_temp_c"]))
+            plan.warm_goods = probe_limits.warm_goods
         if request.get("supplier"):
             plan.supplier = session.scalar(select(Supplier).where(
                 Supplier.code == request["supplier"]))
             if plan.supplier is None:
                 raise ValidationFailed({"supplier": [f"no supplier {request['supplier']!r}"]})
+    elif request.get("probe_temp_c") is not None:
+        raise ValidationFailed({"probe_temp_c": ["a probe temperature is taken on receipt "
+                                                 "only"]})
     elif lot is None:
         plan.lot = lot = _only_lot_here(session, product, src, lot_code)
         plan.lot_code = lot.lot_code
@@ -249,6 +260,15 @@ def _only_lot_here(session: Session, product: Product, src: Location | None,
 def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
                  idempotency_key: str | None = None) -> ScanOutcome:
     """Write what the scan means; raise 409 conflicts (stock, temperature) unwritten."""
+    warm = plan.probe is not None and plan.probe.warm
+    if warm and plan.warm_goods == "refuse":
+        assert plan.probe is not None
+        raise Conflict(f"refused: {plan.probe.reason}; do not unload, return the goods to "
+                       "the supplier", field="probe_temp_c",
+                       probe_temp_c=plan.probe.probe_temp_c, limit_c=plan.probe.limit_c)
+    if warm:
+        assert plan.dst is not None and plan.probe is not None
+        plan.dst = receipt_probe.quarantine_for(session, plan.dst, plan.product, plan.probe)
     lot, created = plan.lot, False
     if lot is None:
         lot, created = _new_lot(session, plan)
@@ -278,6 +298,10 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
         assert plan.order is not None and plan.vehicle is not None
         moves = picking.load(session, plan.order.id, plan.vehicle.id, lot_id=lot.id,
                              quantity=plan.quantity, **common)
+    if plan.probe is not None and plan.action == "receive":
+        held, hint = receipt_probe.keep(session, plan.probe, lot, moves[0], actor_id)
+        moves.extend(held)
+        plan.hints.extend([hint] if hint else [])
     return ScanOutcome(plan=plan, moves=moves, lot_created=created)
 
 
@@ -340,6 +364,11 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
             check_step(session, plan.lot, place, step_of(KIND[plan.action], plan.src, plan.dst))
         except MoveRefused as exc:
             refusal = exc.detail
+    if plan.probe is not None and plan.probe.warm and refusal is None:
+        if plan.warm_goods == "refuse":
+            refusal = f"refused: {plan.probe.reason}"
+        else:
+            plan.hints.append(f"{plan.probe.reason}: would go to quarantine, on hold")
     if plan.dst is not None and plan.action in KIND and refusal is None:
         problem = temperature_problem(product, plan.dst)
         if problem and not plan.override_reason:
@@ -364,9 +393,10 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
 
 def scan(session: Session, request: dict[str, Any], *, separator: str,
          warehouse_ids: set[int] | None, actor_id: int | None,
-         idempotency_key: str | None = None, bounds: Plausible = Plausible()) -> ScanOutcome:
+         idempotency_key: str | None = None, bounds: Plausible = Plausible(),
+         probe_limits: ProbeLimits = ProbeLimits()) -> ScanOutcome:
     """Plan and execute in one go (the API's POST /api/scans)."""
     plan = plan_scan(session, request, separator=separator, warehouse_ids=warehouse_ids,
-                     bounds=bounds)
+                     bounds=bounds, probe_limits=probe_limits)
     return execute_scan(session, plan, actor_id=actor_id, idempotency_key=idempotency_key)
 

@@ -33,6 +33,7 @@ from wms.models import (
     Lot,
     MoveKind,
     PickupPoint,
+    ReceiptProbe,
     StockMove,
     User,
     Vehicle,
@@ -83,6 +84,7 @@ class TraceMove:
     reason: str
     reverses_id: int | None
     reversed_by: int | None = None
+    probe_temp_c: float | None = None  # measured at receipt
 
     @property
     def stands(self) -> bool:
@@ -163,8 +165,9 @@ def _moves(session: Session, *where: Any) -> list[TraceMove]:
         select(StockMove.id, StockMove.kind, StockMove.created_at, StockMove.quantity,
                StockMove.from_location_id, StockMove.to_location_id, User.username,
                CustomerOrder.external_ref, PickupPoint.code, StockMove.route_id,
-               StockMove.reason, StockMove.reverses_id)
+               StockMove.reason, StockMove.reverses_id, ReceiptProbe.probe_temp_c)
         .outerjoin(User, User.id == StockMove.actor_id)
+        .outerjoin(ReceiptProbe, ReceiptProbe.move_id == StockMove.id)
         .outerjoin(CustomerOrder, CustomerOrder.id == StockMove.order_id)
         .outerjoin(PickupPoint, PickupPoint.id == CustomerOrder.pickup_point_id)
         .where(*where).order_by(StockMove.created_at, StockMove.id)).all()
@@ -173,7 +176,7 @@ def _moves(session: Session, *where: Any) -> list[TraceMove]:
                        from_=located.get(r[4]) if r[4] else None,
                        to=located.get(r[5]) if r[5] else None, actor=r[6], order=r[7],
                        order_pickup_point=r[8], route_id=r[9], reason=r[10],
-                       reverses_id=r[11]) for r in rows]
+                       reverses_id=r[11], probe_temp_c=r[12]) for r in rows]
     _mark_reversed(session, moves)
     return moves
 
@@ -449,4 +452,9 @@ def facts(session: Session, lot_id: int) -> dict[str, Any]:
         "expiry_date": lot.expiry_date, "best_before": lot.best_before,
         "status": lot.status.value, "status_reason": lot.status_reason,
         "quantities": q.as_dict(),
+        "receipt_probes": [
+            {"move_id": r.move_id, "probe_temp_c": r.probe_temp_c, "limit_c": r.limit_c,
+             "outcome": r.outcome, "note": r.note, "measured_at": r.measured_at}
+            for r in session.scalars(select(ReceiptProbe).where(ReceiptProbe.lot_id == lot_id)
+                                     .order_by(ReceiptProbe.id))],
     }

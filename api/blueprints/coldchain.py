@@ -1,11 +1,19 @@
-"""Sensors, temperature readings (JSON batches and logger files), findings, MKT, alerts."""
+"""Sensors, temperature readings (JSON batches and logger files), findings, MKT, alerts,
+calibrations and the daily temperature record.
+
+Longer than 400 lines because every cold-chain operation shares the sensor and location
+lookups and the blueprint's multipart parser; each view is a few lines over a function
+of ``coldchain.monitoring``.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 from datetime import timedelta
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -22,6 +30,11 @@ from api.schemas.coldchain import (
     AlertQuerySchema,
     AlertSchema,
     AttachSchema,
+    CalibrationCreateSchema,
+    CalibrationHistorySchema,
+    CalibrationSchema,
+    DailyRecordQuerySchema,
+    DailyRecordSchema,
     EscalationSchema,
     FindingQuerySchema,
     FindingSchema,
@@ -41,16 +54,17 @@ from coldchain.analysis.downsample import chart_points
 from coldchain.analysis.files import parse_logger_file
 from coldchain.analysis.readings.conventions import ParsedReadings, ReadingFormatError
 from coldchain.analysis.readings.json_batch import normalise_json
-from coldchain.monitoring import alerts, sensors
+from coldchain.monitoring import alerts, calibration, sensors
 from coldchain.monitoring.alarm_rules import load as load_rules
+from coldchain.monitoring.daily_record import CSV_COLUMNS, csv_rows, daily_record
 from coldchain.monitoring.evaluate import series
 from coldchain.monitoring.ingest import ingest_parsed
 from coldchain.monitoring.lot_history import history
 from coldchain.monitoring.models import Alert, Finding, ReadingBatch, Sensor
-from coldchain.monitoring.reports import location_series, mkt_report
+from coldchain.monitoring.reports import location_sensor_ids, location_series, mkt_report
 from wms import scope
 from wms.errors import Forbidden, ValidationFailed
-from wms.models import Location, Lot
+from wms.models import Location, Lot, User
 from wms.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -88,6 +102,14 @@ def _require_own_sensors(serials) -> None:
         shown = ", ".join(foreign[:10]) + (" ..." if len(foreign) > 10 else "")
         raise Forbidden(f"sensors of another warehouse than yours: {shown}; "
                         f"no reading was stored")
+
+
+def _calibration_flags(flags) -> dict:
+    """Which sensors speak in a series, and whether one is past its calibration due date."""
+    listed = sorted(({"sensor": serial, "calibration_overdue": overdue}
+                     for serial, overdue in flags), key=lambda f: f["sensor"])
+    return {"sensors": listed,
+            "calibration_overdue": any(f["calibration_overdue"] for f in listed)}
 
 
 @blp.route("/sensors")
@@ -215,8 +237,10 @@ class SensorReadings(MethodView):
         sensor = _sensor(serial)
         times, temps = series(db(), sensor.id, args["start"], args["end"])
         points = chart_points(times, temps, args["max_points"])
+        flags = calibration.overdue_now(db(), {sensor.id},
+                                        default_tz=runtime().settings.timezone)
         return {"sensor": serial, "count": int(times.size),
-                "points": points}
+                "points": points, **_calibration_flags(flags.values())}
 
 
 @blp.route("/locations/<code>/readings")
@@ -231,8 +255,10 @@ class LocationReadings(MethodView):
         start = args["start"] or end - timedelta(days=1)
         times, temps, _ = location_series(db(), location, start, end)
         points = chart_points(times, temps, args["max_points"])
+        flags = calibration.overdue_now(db(), location_sensor_ids(db(), location, start, end),
+                                        default_tz=runtime().settings.timezone)
         return {"sensor": None, "location": code, "count": int(times.size),
-                "points": points}
+                "points": points, **_calibration_flags(flags.values())}
 
 
 @blp.route("/findings")
@@ -325,8 +351,10 @@ class Escalations(MethodView):
         """Escalate open alerts nobody acknowledged in time (run this every few minutes)."""
         after = timedelta(minutes=load_rules().escalate_after_min)
         count = alerts.escalate_overdue(db(), after=after)
+        overdue = calibration.raise_overdue_alerts(db(), default_tz=runtime().settings.timezone)
         db().commit()
-        return {"escalated": count, "after_min": after.total_seconds() / 60}
+        return {"escalated": count, "after_min": after.total_seconds() / 60,
+                "calibration_alerts": overdue}
 
 
 @blp.route("/lots/<int:lot_id>/temperature")
@@ -344,6 +372,8 @@ class LotTemperature(MethodView):
             Location.id.in_({s.location_id for s in found.stints}
                             | {s.measured_by for s in found.stints if s.measured_by}))).all())
         points = chart_points(found.times, found.temps, args["max_points"])
+        flags = calibration.overdue_now(db(), set().union(*(s.sensor_ids for s in found.stints)),
+                                        default_tz=runtime().settings.timezone)
         return {
             "lot": {"id": lot.id, "lot_code": lot.lot_code, "product": lot.product.sku,
                     "status": lot.status.value},
@@ -352,8 +382,81 @@ class LotTemperature(MethodView):
             "mkt_c": None if found.times.size == 0 else round(found.mkt_c(), 2),
             "places": [{"location": codes[s.location_id], "from": s.start.isoformat(),
                         "to": s.end.isoformat() if s.end else None,
-                        "measured_at": codes.get(s.measured_by), "readings": s.readings}
+                        "measured_at": codes.get(s.measured_by), "readings": s.readings,
+                        **_calibration_flags(flags[i] for i in s.sensor_ids if i in flags)}
                        for s in found.stints],
+            "calibration_overdue": any(overdue for _, overdue in flags.values()),
             "excursions": FindingSchema(many=True).dump(found.excursions),
             "points": points,
         }
+
+
+# --- calibration and the daily temperature record (GB 31605-2020) ---------------------
+
+def _calibration_json(row, serial: str, people: dict[int, str]) -> dict:
+    return {"id": row.id, "sensor": serial, "certificate": row.certificate,
+            "calibrated_on": row.calibrated_on, "due_on": row.due_on,
+            "calibrated_by": row.calibrated_by, "recorded_by": people.get(row.recorded_by),
+            "recorded_at": row.recorded_at}
+
+
+@blp.route("/sensors/<serial>/calibrations")
+class SensorCalibrations(MethodView):
+    @policy.rule("coldchain.read", on="sensor")
+    @blp.response(200, CalibrationHistorySchema)
+    def get(self, serial: str):
+        """The calibration in force and every earlier one (newest first)."""
+        sensor = _sensor(serial)
+        rows = calibration.history(db(), sensor.id)
+        people = dict(db().execute(select(User.id, User.username).where(
+            User.id.in_({r.recorded_by for r in rows if r.recorded_by}))).all())
+        today = calibration.local_today(db(), sensor, runtime().settings.timezone)
+        state = calibration.status_of(rows[0] if rows else None, today,
+                                      due_soon_days=load_rules().calibration_due_soon_days)
+        return {"sensor": serial, "calibration": state.to_dict(),
+                "history": [_calibration_json(r, serial, people) for r in rows]}
+
+    @policy.rule("coldchain.write", on="sensor")
+    @blp.arguments(CalibrationCreateSchema)
+    @blp.response(201, CalibrationSchema)
+    @blp.alt_response(409, description="that certificate is already recorded for the sensor")
+    def post(self, data: dict, serial: str):
+        """Record a calibration (certificate, date, next due date, by whom); never changed."""
+        sensor = _sensor(serial)
+        user = current_user()
+        row = calibration.record(
+            db(), sensor, user_id=user.id,
+            today=calibration.local_today(db(), sensor, runtime().settings.timezone), **data)
+        db().commit()
+        return _calibration_json(row, serial, {user.id: user.username})
+
+
+@blp.route("/records/daily")
+class DailyRecord(MethodView):
+    @policy.rule("coldchain.read")
+    @blp.arguments(DailyRecordQuerySchema, location="query")
+    @blp.doc(responses={"200": {"description": "OK", "content": {
+        "application/json": {"schema": DailyRecordSchema}}}})
+    def get(self, args: dict):
+        """The daily temperature record of a cold room or vehicle (compartment) for a local
+        day: per sensor min/max/mean, readings and coverage with its calibration; the
+        excursions with who acknowledged them."""
+        return daily_record(db(), _location(args["location"]), args["date"])
+
+
+@blp.route("/records/daily.csv")
+class DailyRecordCsv(MethodView):
+    @policy.rule("coldchain.read")
+    @blp.arguments(DailyRecordQuerySchema, location="query")
+    @blp.response(200, {"type": "string", "description": "comma-separated, with a header row"},
+                  content_type="text/csv")
+    def get(self, args: dict):
+        """The daily temperature record as CSV: a line per sensor, then per excursion."""
+        record = daily_record(db(), _location(args["location"]), args["date"])
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(csv_rows(record))
+        name = f"temperature-record-{record['location']}-{record['date']}.csv"
+        return Response(out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})

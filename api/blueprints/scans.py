@@ -23,9 +23,11 @@ from api.auth import current_user
 from api.errors import problem
 from api.runtime import db, runtime
 from api.schemas.inventory import ScanPreviewSchema, ScanResultSchema, ScanSchema
+from coldchain.monitoring.alarm_rules import load as load_rules
 from wms import idempotency, scanning, scope
 from wms.errors import DomainError
 from wms.models import Location, StockMove
+from wms.receipt_probe import ProbeLimits
 
 # One instance for every request: given the class, the argument parser would build
 # a new schema per request.
@@ -144,14 +146,24 @@ def scan_result_json(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome
     return {"action": plan.action, "product": _product(plan.product), "lot": lot,
             "lot_created": outcome.lot_created, "quantity": plan.quantity,
             "net_weight_kg": _decimal(plan.data.net_weight_kg),
-            "moves": [_move_json(m) for m in outcome.moves], "hints": list(plan.hints)}
+            "moves": [_move_json(m) for m in outcome.moves], "hints": list(plan.hints),
+            "probe": _probe_json(plan)}
+
+
+def _probe_json(plan: scanning.ScanPlan) -> dict[str, Any] | None:
+    probe = plan.probe
+    if probe is None:
+        return None
+    return {"probe_temp_c": probe.probe_temp_c, "limit_c": probe.limit_c,
+            "outcome": "quarantined" if probe.warm else "accepted"}
 
 
 def _plan(args: dict) -> scanning.ScanPlan:
     settings = runtime().settings
     return scanning.plan_scan(db(), args, separator=settings.scan_separator,
                               warehouse_ids=scope.visible_warehouse_ids(current_user()),
-                              bounds=settings.scan_bounds)
+                              bounds=settings.scan_bounds,
+                              probe_limits=ProbeLimits.from_dict(load_rules().receiving))
 
 
 @blp.route("/scans")
@@ -160,7 +172,8 @@ class Scans(MethodView):
     @idempotent
     @blp.arguments(SCAN_SCHEMA)
     @blp.response(201, ScanResultSchema)
-    @blp.alt_response(409, description="not enough stock, or a warmer zone without override")
+    @blp.alt_response(409, description="not enough stock, a warmer zone without override, "
+                                       "or warm goods refused at receipt")
     @blp.alt_response(422, description="the barcode or a location cannot be used")
     @blp.alt_response(428, description="the Idempotency-Key header is missing")
     def post(self, args: dict):

@@ -153,12 +153,15 @@ def readings_void(serial: str, stamps: tuple, start, end, reason: str,
 
 @click.command("escalate")
 def escalate() -> None:
-    """Escalate alerts nobody acknowledged in time (schedule this every few minutes)."""
+    """Escalate alerts nobody acknowledged in time, and raise an alert for each sensor
+    past its calibration due date (schedule this every few minutes)."""
     from datetime import timedelta
 
     from coldchain.monitoring.alarm_rules import load as load_rules
     from coldchain.monitoring.alerts import escalate_overdue
+    from coldchain.monitoring.calibration import raise_overdue_alerts
 
     with session_scope() as session:
         count = escalate_overdue(session, after=timedelta(minutes=load_rules().escalate_after_min))
-    click.echo(f"escalated {count} alerts")
+        overdue = raise_overdue_alerts(session, default_tz=settings().timezone)
+    click.echo(f"escalated {count} alerts; {overdue} sensors newly past calibration")

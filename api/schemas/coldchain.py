@@ -25,6 +25,27 @@ class AttachSchema(BaseSchema):
         "description": "when it was hung there (default: now)"})
 
 
+class CalibrationStateSchema(BaseSchema):
+    certificate = fields.String(allow_none=True)
+    calibrated_on = fields.String(allow_none=True, metadata={"format": "date"})
+    due_on = fields.String(allow_none=True, metadata={"format": "date"})
+    calibrated_by = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "valid, due_soon, overdue or none"})
+
+
+def _calibration(sensor) -> dict:
+    from api.runtime import db, runtime
+    from coldchain.monitoring import calibration
+    from coldchain.monitoring.alarm_rules import load as load_rules
+
+    session = db()
+    today = calibration.local_today(session, sensor, runtime().settings.timezone)
+    in_force = calibration.current(session, {sensor.id}).get(sensor.id)
+    return calibration.status_of(in_force, today,
+                                 due_soon_days=load_rules().calibration_due_soon_days
+                                 ).to_dict()
+
+
 class SensorSchema(BaseSchema):
     id = fields.Integer()
     serial = fields.String()
@@ -36,6 +57,105 @@ class SensorSchema(BaseSchema):
         "description": "when its readings were last evaluated"})
     evaluation_error = fields.String(metadata={
         "description": "why the last evaluation could not judge everything ('' if it could)"})
+    calibration = fields.Function(_calibration, metadata={
+        "description": "the calibration in force and its status today, where it hangs"})
+    calibration_overdue = fields.Function(
+        lambda s: _calibration(s)["status"] == "overdue")
+
+
+class CalibrationCreateSchema(BaseSchema):
+    certificate = fields.String(required=True, validate=validate.Length(1, 80))
+    calibrated_on = fields.Date(required=True)
+    due_on = fields.Date(required=True, metadata={"description": "next calibration due"})
+    calibrated_by = fields.String(required=True, validate=validate.Length(1, 120),
+                                  metadata={"description": "laboratory or person"})
+
+
+class CalibrationSchema(BaseSchema):
+    id = fields.Integer()
+    sensor = fields.String()
+    certificate = fields.String()
+    calibrated_on = fields.Date()
+    due_on = fields.Date()
+    calibrated_by = fields.String()
+    recorded_by = fields.String(allow_none=True)
+    recorded_at = fields.AwareDateTime()
+
+
+class CalibrationHistorySchema(BaseSchema):
+    sensor = fields.String()
+    calibration = fields.Nested(CalibrationStateSchema)
+    history = fields.List(fields.Nested(CalibrationSchema),
+                          metadata={"description": "newest first; the first is in force"})
+
+
+class DailyRecordQuerySchema(BaseSchema):
+    location = fields.String(required=True, validate=validate.Length(1, 40),
+                             metadata={"description": "a cold room or vehicle (compartment)"})
+    date = fields.Date(required=True, metadata={
+        "description": "a local day of the location's warehouse"})
+
+
+class DailySensorSchema(BaseSchema):
+    sensor = fields.String()
+    location = fields.String()
+    start = fields.String(data_key="from")
+    end = fields.String(data_key="to")
+    readings = fields.Integer()
+    coverage = fields.Float(metadata={"description": "readings received / readings due"})
+    min_c = fields.Float(allow_none=True)
+    max_c = fields.Float(allow_none=True)
+    mean_c = fields.Float(allow_none=True, metadata={"description": "mean of the readings"})
+    longest_gap_min = fields.Float(allow_none=True)
+    calibration = fields.Nested(CalibrationStateSchema)
+    calibration_overdue = fields.Boolean()
+
+
+class DailyAckSchema(BaseSchema):
+    alert_id = fields.Integer()
+    status = fields.String()
+    by = fields.String(allow_none=True)
+    at = fields.String(allow_none=True)
+    comment = fields.String()
+
+
+class DailyExcursionSchema(BaseSchema):
+    sensor = fields.String()
+    location = fields.String()
+    rule = fields.String()
+    direction = fields.String()
+    severity = fields.String()
+    threshold_c = fields.Float(allow_none=True)
+    start = fields.String()
+    end = fields.String(allow_none=True)
+    peak_c = fields.Float(allow_none=True)
+    duration_min = fields.Float()
+    alarmed_at = fields.String(allow_none=True)
+    acknowledgements = fields.List(fields.Nested(DailyAckSchema))
+
+
+class DailySummarySchema(BaseSchema):
+    readings = fields.Integer()
+    min_c = fields.Float(allow_none=True)
+    max_c = fields.Float(allow_none=True)
+    mean_c = fields.Float(allow_none=True)
+
+
+class DailyRecordSchema(BaseSchema):
+    location = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    warehouse = fields.String()
+    date = fields.String()
+    timezone = fields.String()
+    start = fields.String(data_key="from")
+    end = fields.String(data_key="to")
+    zone = fields.String(allow_none=True)
+    allowed_range_c = fields.List(fields.Float(allow_none=True), allow_none=True)
+    summary = fields.Nested(DailySummarySchema)
+    sensors = fields.List(fields.Nested(DailySensorSchema))
+    calibration_overdue = fields.Boolean()
+    excursions = fields.List(fields.Nested(DailyExcursionSchema))
 
 
 class ReadingInSchema(BaseSchema):
@@ -74,6 +194,8 @@ class MktSchema(BaseSchema):
 class EscalationSchema(BaseSchema):
     escalated = fields.Integer()
     after_min = fields.Float()
+    calibration_alerts = fields.Integer(metadata={
+        "description": "alerts raised for sensors whose calibration ran out"})
 
 
 class LotTemperatureSchema(BaseSchema):
@@ -83,6 +205,8 @@ class LotTemperatureSchema(BaseSchema):
     places = fields.List(fields.Dict())
     excursions = fields.List(fields.Nested("FindingSchema"))
     points = fields.List(fields.Tuple((fields.String(), fields.Float())))
+    calibration_overdue = fields.Boolean(metadata={
+        "description": "a sensor that measured the lot is past its calibration due date"})
 
 
 class ReadingFileSchema(BaseSchema):
@@ -133,11 +257,20 @@ class WindowQuerySchema(BaseSchema):
         return data
 
 
+class SeriesSensorSchema(BaseSchema):
+    sensor = fields.String()
+    calibration_overdue = fields.Boolean()
+
+
 class SeriesSchema(BaseSchema):
     sensor = fields.String(allow_none=True)
     location = fields.String()
     count = fields.Integer()
     points = fields.List(fields.Tuple((fields.String(), fields.Float())))
+    sensors = fields.List(fields.Nested(SeriesSensorSchema), metadata={
+        "description": "the sensors whose readings these are"})
+    calibration_overdue = fields.Boolean(metadata={
+        "description": "a sensor of these readings is past its calibration due date"})
 
 
 class FindingQuerySchema(BaseSchema):

@@ -72,6 +72,17 @@ class ScanSchema(BaseSchema):
         validate=validate.Length(max=500),
         metadata={"description": "accept a location of a warmer temperature zone"})
     order = fields.String(metadata={"description": "order reference, for pick and load"})
+    probe_temp_c = fields.Float(
+        allow_nan=False, validate=validate.Range(-60, 60),
+        metadata={"description": "core temperature measured at receipt, °C; goods warmer "
+                                 "than their class allows go to quarantine on hold (or are "
+                                 "refused, as the receiving rules say)"})
+
+
+class ScanProbeSchema(BaseSchema):
+    probe_temp_c = fields.Float()
+    limit_c = fields.Float(allow_none=True)
+    outcome = fields.String(metadata={"description": "accepted or quarantined"})
 
 
 class ScanProductSchema(BaseSchema):
@@ -99,6 +110,7 @@ class ScanResultSchema(BaseSchema):
     net_weight_kg = fields.Decimal(as_string=True, allow_none=True)
     moves = fields.List(fields.Nested(MoveSchema))
     hints = fields.List(fields.String())
+    probe = fields.Nested(ScanProbeSchema, allow_none=True)
 
 
 class ScanPreviewSchema(BaseSchema):

@@ -140,6 +140,8 @@ class TraceMoveSchema(BaseSchema):
     reverses_id = fields.Integer(allow_none=True)
     reversed_by = fields.Integer(allow_none=True)
     stands = fields.Boolean()
+    probe_temp_c = fields.Float(allow_none=True,
+                                metadata={"description": "core temperature at receipt, °C"})
 
 
 class StockAtSchema(BaseSchema):
@@ -253,6 +255,8 @@ class LotFactsSchema(BaseSchema):
     status_reason = fields.String(allow_none=True)
     quantities = fields.Dict()
     recall = fields.Nested(RecallRecordSchema, allow_none=True)
+    receipt_probes = fields.List(fields.Dict(), metadata={
+        "description": "probe temperatures taken at receipt, with the outcome"})
 
 
 CSV = {"type": "string", "description": "comma-separated, with a header row"}

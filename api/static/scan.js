@@ -32,7 +32,9 @@
     const out = { barcode: code, action: a };
     form.querySelectorAll("[data-for]").forEach((el) => {
       const input = el.querySelector("input");
-      if (!el.hidden && input.value.trim()) out[input.name] = input.value.trim();
+      if (!el.hidden && input.value.trim()) {
+        out[input.name] = input.type === "number" ? Number(input.value) : input.value.trim();
+      }
     });
     for (const name of ["lot", "override_reason"]) {
       const v = form.elements[name].value.trim();
@@ -123,6 +125,8 @@
       setPending(null);
       form.elements.quantity.value = "";
       form.elements.lot.value = "";
+      // Every delivery is measured anew: a probe reading never carries over.
+      form.elements.probe_temp_c.value = "";
     } finally {
       busy = false;
       barcode.focus();

@@ -48,6 +48,7 @@ PAGES = (
     ("web.driver", "Manifest", "page.driver"),
     ("web.trace", "Trace", "page.trace"),
     ("web.alerts", "Alerts", "page.alerts"),
+    ("web.daily_record_page", "Records", "page.records"),
 )
 RULE_OF = {endpoint: name for endpoint, _, name in PAGES}
 

@@ -8,7 +8,7 @@ rules, so it can be used on any file or dictionary. Code never hard-codes a thre
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,10 @@ class RuleBook:
     max_gap_intervals: float
     escalate_after_min: float
     hold_when_life_used_above: float
+    # A calibration due within this many days shows as ``due_soon``.
+    calibration_due_soon_days: int = 30
+    # Probe limits at receipt, read by ``wms.receipt_probe.ProbeLimits.from_dict``.
+    receiving: dict[str, Any] = field(default_factory=dict)
 
     def for_zone(self, zone: str | None) -> tuple[AlarmRule, ...]:
         return self.zones.get(str(zone), ()) if zone else ()
@@ -36,7 +40,9 @@ def parse(raw: dict[str, Any]) -> RuleBook:
         ranges[zone] = (low, high)
     return RuleBook(zones, ranges, float(raw.get("max_gap_intervals", 6)),
                     float(raw.get("escalate_after_min", 30)),
-                    float(raw.get("hold_when_life_used_above", 0.9)))
+                    float(raw.get("hold_when_life_used_above", 0.9)),
+                    int(raw.get("calibration_due_soon_days", 30)),
+                    dict(raw.get("receiving", {})))
 
 
 def read(path: str | Path) -> RuleBook:

@@ -36,6 +36,7 @@ class Stint:
     end: datetime | None
     measured_by: int | None = None  # the location whose sensors supplied readings
     readings: int = 0
+    sensor_ids: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -156,6 +157,7 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
                     chain = places.ancestors(stint.location_id)
                     stint.measured_by = chain[level]
                     windows.extend((k, sid, lo, hi) for sid, lo, hi in hits if lo < hi)
+                    stint.sensor_ids.update(sid for sid, lo, hi in hits if lo < hi)
                     break
         if windows:
             rows = session.execute(select(Reading.sensor_id, Reading.ts, Reading.temp_c).where(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     Float,
     ForeignKey,
     ForeignKeyConstraint,
@@ -65,6 +66,22 @@ class SensorAttachment(Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), index=True)
     attached_at: Mapped[datetime] = mapped_column(UTCDateTime)
     detached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SensorCalibration(Base):
+    """One calibration of a sensor against a reference (a certificate). Rows are only
+    added: the latest by calibration date is in force, the others are its history."""
+
+    __tablename__ = "sensor_calibration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensor.id"), index=True)
+    certificate: Mapped[str] = mapped_column(String(80))
+    calibrated_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    calibrated_by: Mapped[str] = mapped_column(String(120))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Reading(Base):

@@ -18,15 +18,26 @@ from wms.errors import ValidationFailed
 from wms.models import Location
 
 
-def location_series(session: Session, location: Location, start: datetime, end: datetime,
-                    *, include_below: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
-    """Readings of every sensor that hung in the place (or below it) while it hung there."""
+def _links(session: Session, location: Location, start: datetime, end: datetime,
+           include_below: bool) -> list[SensorAttachment]:
     places = subtree(session, location) if include_below else [location.id]
-    links = session.scalars(select(SensorAttachment).where(
+    return list(session.scalars(select(SensorAttachment).where(
         SensorAttachment.location_id.in_(places),
         SensorAttachment.attached_at < end,
         SensorAttachment.detached_at.is_(None) | (SensorAttachment.detached_at > start),
-    )).all()
+    )))
+
+
+def location_sensor_ids(session: Session, location: Location, start: datetime,
+                        end: datetime, *, include_below: bool = True) -> set[int]:
+    """The sensors whose readings ``location_series`` uses."""
+    return {link.sensor_id for link in _links(session, location, start, end, include_below)}
+
+
+def location_series(session: Session, location: Location, start: datetime, end: datetime,
+                    *, include_below: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+    """Readings of every sensor that hung in the place (or below it) while it hung there."""
+    links = _links(session, location, start, end, include_below)
     parts = []
     for link in links:
         lo = max(link.attached_at, start)

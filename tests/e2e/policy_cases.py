@@ -173,6 +173,16 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
             f"/api/alerts/{i['alert']}/resolve", json={"action": "close", "comment": "ok"}),
         (P, "/api/alerts/escalations"): Case("/api/alerts/escalations"),
         (G, "/api/lots/<int:lot_id>/temperature"): Case(f"/api/lots/{lot}/temperature"),
+        (G, "/api/sensors/<serial>/calibrations"): Case(f"/api/sensors/{sensor}/calibrations"),
+        (P, "/api/sensors/<serial>/calibrations"): Case(
+            f"/api/sensors/{sensor}/calibrations", json={
+                "certificate": f"MATRIX-{uuid.uuid4().hex[:8]}", "calibrated_on": day,
+                "due_on": (demo.day.replace(year=demo.day.year + 1)).isoformat(),
+                "calibrated_by": "matrix lab"}),
+        (G, "/api/records/daily"): Case("/api/records/daily", names=True,
+                                        query={"location": f"{HOME}-C", "date": day}),
+        (G, "/api/records/daily.csv"): Case("/api/records/daily.csv", names=True,
+                                            query={"location": f"{HOME}-C", "date": day}),
         # dispatch
         (G, "/api/route-plans"): Case("/api/route-plans"),
         (P, "/api/route-plans"): Case("/api/route-plans", names=True, json={
@@ -215,6 +225,8 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (G, "/dispatch"): Case("/dispatch", **page),
         (G, "/driver"): Case("/driver", **page),
         (G, "/trace"): Case("/trace", **page),
+        (G, "/records/daily"): Case("/records/daily", names=True,
+                                    query={"location": f"{HOME}-C", "date": day}, **page),
     }
 
 
@@ -283,7 +295,8 @@ def request(client, p: Principal, method: str, case: Case):
 
 
 STATE_TABLES = ("stock_move", "customer_order", "reading", "alert", "route_plan", "api_token",
-                "job", "app_user", "sensor_attachment", "lot_recall", "stop_delivery")
+                "job", "app_user", "sensor_attachment", "lot_recall", "stop_delivery",
+                "sensor_calibration", "receipt_probe")
 STATUS_TABLES = ("alert", "lot", "customer_order", "route_plan", "route", "route_stop")
 
 

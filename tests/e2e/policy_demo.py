@@ -32,7 +32,6 @@ from wms.models import (
     LocationKind,
     Lot,
     LotStatus,
-    MoveKind,
     OrderLine,
     Product,
     Reservation,
@@ -295,7 +294,8 @@ def _whole_orders(session, route: Route) -> set[int]:
 
 def _lots_and_moves(session) -> dict[str, Any]:
     """Shanghai lots kept nowhere else: two free ones (nothing reserved, one receipt), and
-    one on hold; the receipt of the first is the move the cases reverse."""
+    one on hold; the last move of the first (its put-away: the units still sit where it
+    put them) is the move the cases reverse."""
     home = session.scalar(select(Warehouse.id).where(Warehouse.code == HOME))
     kept_elsewhere = select(StockBalance.lot_id).where(StockBalance.warehouse_id != home)
     reserved = select(Reservation.lot_id)
@@ -310,8 +310,8 @@ def _lots_and_moves(session) -> dict[str, Any]:
         select(Lot.id).join(StockBalance, StockBalance.lot_id == Lot.id)
         .where(StockBalance.warehouse_id == home, Lot.status == LotStatus.HOLD,
                Lot.id.not_in(kept_elsewhere)).order_by(Lot.id))
-    receipt = session.scalar(select(StockMove.id).where(
-        StockMove.lot_id == free[0], StockMove.kind == MoveKind.RECEIPT))
+    receipt = session.scalar(select(StockMove.id).where(StockMove.lot_id == free[0])
+                             .order_by(StockMove.id.desc()).limit(1))
     alert = session.scalar(select(Alert.id).where(
         Alert.warehouse_id == home, Alert.status == "open", Alert.lot_id.is_(None))
         .order_by(Alert.id))

@@ -20,6 +20,7 @@ from tests.factories import label, receive
 from wms import scanning
 from wms.db import transaction
 from wms.models import ApiToken, Location
+from wms.receipt_probe import ProbeLimits
 
 SOON = date.today() + timedelta(days=40)
 
@@ -35,7 +36,13 @@ def _schema_answer(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome) -> di
                 "best_before": lot.best_before, "status": lot.status.value},
         "lot_created": outcome.lot_created, "quantity": plan.quantity,
         "net_weight_kg": plan.data.net_weight_kg, "moves": outcome.moves,
-        "hints": plan.hints})
+        "hints": plan.hints,
+        "probe": None if plan.probe is None else {
+            "probe_temp_c": plan.probe.probe_temp_c, "limit_c": plan.probe.limit_c,
+            "outcome": "quarantined" if plan.probe.warm else "accepted"}})
+
+
+PROBE_LIMITS = ProbeLimits.from_dict({"classes": {"chilled": {"max_c": 4.0, "tolerance_c": 1.0}}})
 
 
 def test_the_scan_answer_is_what_the_schema_would_write(sessions, world):
@@ -50,13 +57,16 @@ def test_the_scan_answer_is_what_the_schema_would_write(sessions, world):
              location="SH1-REC", reason="recount"),
         dict(action="scrap", barcode=label(world.gtins["F00001"], "FZ"), quantity=1,
              location="SH1-REC", reason="crushed crate"),
+        dict(action="receive", location="SH1-REC", probe_temp_c=9.5,
+             barcode=label(world.gtins["C00002"], "WARM", SOON, 6)),
         dict(action="receive", location="SH1-REC",
              barcode=f"01{world.gtins['A00003']}10GLUE17{SOON:%y%m%d}", quantity=1),
     ]
     for request in requests:
         with transaction(sessions) as s:
             plan = scanning.plan_scan(s, request, separator="|",
-                                      warehouse_ids={world.warehouses["SH1"]})
+                                      warehouse_ids={world.warehouses["SH1"]},
+                                      probe_limits=PROBE_LIMITS)
             outcome = scanning.execute_scan(s, plan, actor_id=world.users["staff"],
                                             idempotency_key=uuid.uuid4().hex)
             assert outcome.moves, request

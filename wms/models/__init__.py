@@ -25,6 +25,7 @@ from wms.models.master import (
 )
 from wms.models.orders import CustomerOrder, OrderLine, OrderStatus, Reservation
 from wms.models.recall import LotRecall
+from wms.models.receiving import ReceiptProbe
 
 __all__ = [
     "ApiToken",
@@ -46,6 +47,7 @@ __all__ = [
     "Origin",
     "PickupPoint",
     "Product",
+    "ReceiptProbe",
     "Reservation",
     "Role",
     "StockBalance",
