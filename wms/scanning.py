@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from wms import picking, receipt_probe
 from wms.errors import Conflict, Forbidden, ValidationFailed
 from wms.gs1 import ScanData, ScanError, parse_scan
-from wms.ledger import balance, check_step, record_move, step_of
+from wms.ledger import record_move
 from wms.models import (
     CustomerOrder,
     Location,
@@ -35,7 +35,6 @@ from wms.models import (
     Warehouse,
 )
 from wms.models.base import utcnow
-from wms.move_rules import MoveRefused
 from wms.plausibility import Plausible, check_plausible
 from wms.receipt_probe import ProbeLimits, ProbeVerdict, judge
 from wms.stock import check_temperature, count, temperature_problem
@@ -342,53 +341,6 @@ def _new_lot(session: Session, plan: ScanPlan) -> tuple[Lot, bool]:
     lot = session.scalar(_LOT, {"product_id": plan.product.id, "lot_code": plan.lot_code})
     assert lot is not None
     return lot, False
-
-
-def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
-    """What the scan would do, and whether it would be refused, without writing."""
-    q = plan.quantity
-    product = plan.product
-    what = f"{q if q is not None else 'all reserved'} × {product.sku} lot {plan.lot_code}"
-    refusal: str | None = None
-    available: int | None = None
-    if plan.src is not None and plan.lot is not None:
-        on_hand, reserved = balance(session, plan.src.id, plan.lot.id)
-        available = on_hand - reserved
-        if plan.action in KIND and q is not None and q > available:
-            refusal = (f"only {available} of {product.sku} lot {plan.lot_code} available at "
-                       f"{plan.src.code}")
-    if plan.lot is not None and plan.action in KIND and refusal is None:
-        place = plan.src or plan.dst
-        assert place is not None
-        try:
-            check_step(session, plan.lot, place, step_of(KIND[plan.action], plan.src, plan.dst))
-        except MoveRefused as exc:
-            refusal = exc.detail
-    if plan.probe is not None and plan.probe.warm and refusal is None:
-        if plan.warm_goods == "refuse":
-            refusal = f"refused: {plan.probe.reason}"
-        else:
-            plan.hints.append(f"{plan.probe.reason}: would go to quarantine, on hold")
-    if plan.dst is not None and plan.action in KIND and refusal is None:
-        problem = temperature_problem(product, plan.dst)
-        if problem and not plan.override_reason:
-            refusal = problem
-    if plan.action == "receive":
-        new = "new lot " if plan.lot is None else ""
-        would = f"receive {what} ({new}expiring {plan.expiry}) into {plan.dst.code}"  # type: ignore[union-attr]
-    elif plan.action == "count":
-        on_hand = balance(session, plan.src.id, plan.lot.id)[0] if plan.lot else 0  # type: ignore[union-attr]
-        diff = (q or 0) - on_hand
-        would = (f"count {q} of {product.sku} lot {plan.lot_code} at {plan.src.code}: "  # type: ignore[union-attr]
-                 + ("no change" if diff == 0 else f"adjust {'+' if diff > 0 else ''}{diff}"))
-    else:
-        dest = plan.dst.code if plan.dst else "staging"
-        src = plan.src.code if plan.src else "staging"
-        would = f"{plan.action} {what} from {src} to {dest}"
-        if plan.action == "scrap":
-            would = f"scrap {what} at {src}: {plan.reason}"
-    return {"action": plan.action, "would": would, "refused": refusal,
-            "available": available, "plan": plan}
 
 
 def scan(session: Session, request: dict[str, Any], *, separator: str,

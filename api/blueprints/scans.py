@@ -24,7 +24,7 @@ from api.errors import problem
 from api.runtime import db, runtime
 from api.schemas.inventory import ScanPreviewSchema, ScanResultSchema, ScanSchema
 from coldchain.monitoring.alarm_rules import load as load_rules
-from wms import idempotency, scanning, scope
+from wms import idempotency, scan_preview, scanning, scope
 from wms.errors import DomainError
 from wms.models import Location, StockMove
 from wms.receipt_probe import ProbeLimits
@@ -193,7 +193,7 @@ class ScanPreview(MethodView):
     def post(self, args: dict):
         """Read and resolve a scan and say what it would do; nothing is written."""
         plan = _plan(args)
-        result = scanning.preview(db(), plan)
+        result = scan_preview.preview(db(), plan)
         return {**result, "product": _product(plan.product), "lot": _lot(plan),
                 "lot_exists": plan.lot is not None, "quantity": plan.quantity,
                 "net_weight_kg": plan.data.net_weight_kg,
