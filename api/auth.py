@@ -7,6 +7,8 @@ and hands the decision to ``api.policy.enforce``.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import g, redirect, render_template, request, url_for
 
 from api import policy
@@ -47,7 +49,7 @@ def _guard_page():
         return None
     user = signed_in_user()
     if user is None:
-        return redirect(url_for("session_auth.signin", next=request.full_path.rstrip("?")))
+        return redirect(url_for("session_auth.signin", next=_back_to()))
     g.user = user
     try:
         policy.enforce(user)
@@ -57,6 +59,16 @@ def _guard_page():
                                message=f"This page is not for the {user.role} role.",
                                link=own), 403
     return None
+
+
+# Never carried on into a sign-in link: no credential belongs in a URL (access logs keep it).
+CREDENTIAL_PARAMS = frozenset({"token", "access_token", "api_key"})
+
+
+def _back_to() -> str:
+    """Where to return after signing in: this page with its query, less any credential."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in CREDENTIAL_PARAMS]
+    return request.path + ("?" + urlencode(kept) if kept else "")
 
 
 def authenticate_api():

@@ -54,7 +54,7 @@ def problem(status: int, title: str, detail: str | None = None, *,
 IDEMPOTENCY_HEADER = idempotency.HEADER
 # What any API operation can answer, whatever it does: no or a bad token, a role or a
 # warehouse it may not use, an unexpected error, and the database or queue unreachable.
-EVERY_OPERATION = (401, 403, 500, 503)
+EVERY_OPERATION = (401, 403, 429, 500, 503)
 
 
 class ProblemApi(Api):

@@ -112,7 +112,8 @@ def test_a_driver_cannot_confirm_a_held_lot_delivered_at_a_stop(api, sessions, w
     (line,) = manifest["stops"][0]["lines"]
     assert line["do_not_hand_over"] is True
     assert line["reason"] == do_not_hand_over()
-    page = api.client.get(f"/manifests/{route_id}?token={world.tokens['driver']}")
+    page = api.client.get(f"/manifests/{route_id}",
+                          headers={"Authorization": f"Bearer {world.tokens['driver']}"})
     assert b"Do not hand over" in page.data and do_not_hand_over().encode() in page.data
 
     url = f"/api/routes/{route_id}/stops/{manifest['stops'][0]['seq']}/deliveries"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from routing import dispatch
+from routing.dispatch import plans as dispatch
 from tests.e2e.test_pages import people as _people_fixture  # noqa: F401
 from tests.e2e.test_pages import sign_in
 from tests.integration.test_dispatch import order, plan, stock_up
@@ -24,8 +24,9 @@ def route_id(sessions, world, people) -> int:
         accounts.create_user(s, username="driver-other", role="driver",
                              warehouse_code="SH1", password="another driver's pass")
     with transaction(sessions) as s:
-        from routing.models import Route
         from sqlalchemy import select
+
+        from routing.dispatch.models import Route
 
         return s.scalar(select(Route.id).where(Route.plan_id == result["plan_id"],
                                                Route.driver_id == world.users["driver"]))
@@ -43,7 +44,9 @@ def test_the_printable_manifest_opens_with_the_page_session(client, route_id, wh
 
 def test_another_driver_does_not_see_the_route(client, route_id):
     assert sign_in(client, "driver-other", "another driver's pass").status_code == 302
-    assert client.get(f"/manifests/{route_id}").status_code == 404
+    page = client.get(f"/manifests/{route_id}")
+    # Another driver's route is refused like another warehouse's (api/policy.py): 403.
+    assert page.status_code == 403 and b"SH-P001" not in page.data
 
 
 def test_a_token_in_the_url_is_no_credential(client, route_id, world):
