@@ -72,8 +72,6 @@ class SolveOptions:
     # ("never"), or from the insertion plan on large problems only ("AUTO"). Measured on
     # the 1,000-stop city, OR-Tools own first plan serves more cold stops than insertion.
     warm_start: str = "never"
-    # OR-Tools' iterated local search: ruin (SISR strings) and recreate around its descent.
-    ils: bool = False
     # Expert hook: adjust OR-Tools' RoutingSearchParameters after the settings above.
     tune: Callable[[object], None] | None = None
 
@@ -128,6 +126,7 @@ def solve(problem: Problem, options: SolveOptions | None = None,
     inserter = Inserter(problem, timer, allowed)
     sequences: dict[int, list[int]] = {}
     untried: list[int] = []
+    misfits: list[int] = []
     if servable:
         # The guaranteed plan: every stop inserted where the driver's schedule allows it.
         misfits, untried = _construct(problem, inserter, servable, deadline, progress)
@@ -151,11 +150,15 @@ def solve(problem: Problem, options: SolveOptions | None = None,
                     stats["best_from"] = "construction"
     # Whatever the search left out is tried again against the final plan, so a stop is
     # only reported unassigned when it fits nowhere.
-    inserter.set_routes(sequences)
-    pending = [si for si in servable if si not in _served(sequences) and si not in untried]
-    misfits, late = inserter.insert_all(pending, deadline=max(deadline, time.monotonic()) + 1.0)
-    stats["inserted_after_search"] = len(pending) - len(misfits) - len(late)
-    untried = untried + late
+    if stats.get("best_from") == "search":
+        # Inserting a stop never makes room for another, so the construction's misfits
+        # need no second try against its own plan; the search's plan is a new one.
+        inserter.set_routes(sequences)
+        pending = [si for si in servable if si not in _served(sequences) and si not in untried]
+        misfits, late = inserter.insert_all(pending,
+                                            deadline=max(deadline, time.monotonic()) + 1.0)
+        stats["inserted_after_search"] = len(pending) - len(misfits) - len(late)
+        untried = untried + late
     for si in misfits:
         fits = (inserter.best_insertion(si) if problem.stops[si].drop_penalty is not None
                 else None)
@@ -342,8 +345,6 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
         params.global_cheapest_insertion_first_solution_parameters.neighbors_ratio = ratio
         params.global_cheapest_insertion_first_solution_parameters.min_neighbors = (
             options.neighbours)
-    if options.ils:
-        _use_iterated_local_search(params, options)
     build_s = time.monotonic() - t0
     remaining = options.time_limit_s - build_s
     if remaining < 0.05:
@@ -396,10 +397,6 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
         if seq:
             sequences[vi] = seq
     return sequences, stats
-
-
-def _use_iterated_local_search(params, options: SolveOptions) -> None:
-    params.use_iterated_local_search = True
 
 
 def plan_from_sequences(problem: Problem, sequences: dict[str, list[str]],
