@@ -19,6 +19,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from . import diagnose
+from .improve import RuinRecreate
 from .insertion import Inserter, no_plan_in_time
 from .matrix import GreatCircleProvider, Matrices, MatrixProvider, build_matrices, distance_units
 from .model import (
@@ -68,6 +69,11 @@ class SolveOptions:
     neighbours: int = 40
     filter_moves: bool = False
     log_search: bool = False
+    # Share of the search time given to ruin and recreate after guided local search, on
+    # problems of up to ``ruin_recreate_max`` stops.
+    ruin_recreate_share: float = 0.5
+    ruin_recreate_max: int = 300
+    polish_within: float = 0.01
     # Start OR-Tools from the insertion plan ("always"), from its own first solution
     # ("never"), or from the insertion plan on large problems only ("AUTO"). Measured on
     # the 1,000-stop city, OR-Tools own first plan serves more cold stops than insertion.
@@ -350,7 +356,8 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
     if remaining < 0.05:
         return None, {"first_solution_strategy": first, "build_s": round(build_s, 3),
                       "search": "skipped: the time limit was used up by the first plan"}
-    params.time_limit.FromMilliseconds(int(remaining * 1000))
+    share = options.ruin_recreate_share if len(servable) <= options.ruin_recreate_max else 0.0
+    params.time_limit.FromMilliseconds(int(remaining * (1 - share) * 1000))
     params.log_search = options.log_search
     if options.tune is not None:
         options.tune(params)
@@ -384,18 +391,52 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
              "solutions_found": found["n"],
              "objective": None if assignment is None else assignment.ObjectiveValue() / COST_SCALE,
              "cold_chain_constraints": cold_pairs, "search_status": int(routing.status())}
-    sequences: dict[int, list[int]] = {}
     if assignment is None:
         return None, stats
-    for vi in range(nv):
-        index = routing.Start(vi)
-        seq = []
-        index = assignment.Value(routing.NextVar(index))
-        while not routing.IsEnd(index):
-            seq.append(servable[manager.IndexToNode(index) - n_dep])
-            index = assignment.Value(routing.NextVar(index))
-        if seq:
-            sequences[vi] = seq
+
+    def read(solution) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for vi in range(nv):
+            seq = []
+            index = solution.Value(routing.NextVar(routing.Start(vi)))
+            while not routing.IsEnd(index):
+                seq.append(servable[manager.IndexToNode(index) - n_dep])
+                index = solution.Value(routing.NextVar(index))
+            if seq:
+                out[vi] = seq
+        return out
+
+    sequences = read(assignment)
+    deadline = t0 + options.time_limit_s
+    if share > 0 and time.monotonic() < deadline - 0.1:
+        sequences = _feasible(timer, sequences)
+        descent = pywrapcp.DefaultRoutingSearchParameters()
+        descent.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT)
+        index_of = {si: manager.NodeToIndex(n_dep + k) for k, si in enumerate(servable)}
+
+        def polish(plan: dict[int, list[int]], seconds: float) -> dict[int, list[int]] | None:
+            start = routing.ReadAssignmentFromRoutes(
+                [[index_of[si] for si in plan.get(vi, [])] for vi in range(nv)], True)
+            if start is None:
+                return None
+            descent.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+            done = routing.SolveFromAssignmentWithParameters(start, descent)
+            return None if done is None else _feasible(timer, read(done))
+
+        def cost(plan: dict[int, list[int]]) -> float:
+            missing, value = _plan_cost(problem, timer, plan)
+            return missing * required_penalty / COST_SCALE + value
+
+        def on_best(value: float) -> None:
+            elapsed = time.monotonic() - t0
+            progress(5.0 + 94.0 * min(1.0, elapsed / options.time_limit_s),
+                     f"ruin and recreate: best cost {value:.2f}")
+
+        loop = RuinRecreate(Inserter(problem, timer, allowed), servable, cost, polish,
+                            polish_within=options.polish_within)
+        sequences = loop.run(sequences, deadline, on_best)
+        stats["ruin_recreate"] = loop.stats
     return sequences, stats
 
 
