@@ -48,6 +48,7 @@ class RuinRecreate:
             on_best: Callable[[float], None] | None = None) -> Sequences:
         current, best = _copy(start), _copy(start)
         cur_cost = best_cost = self.cost(start)
+        self.stats["start_cost"] = round(cur_cost, 2)
         began = time.monotonic()
         span = max(1e-3, deadline - began)
         # Start willing to accept a plan about 0.5 % worse, end accepting only better ones.
@@ -79,6 +80,7 @@ class RuinRecreate:
                     self.stats["improved"] += 1
                     if on_best is not None:
                         on_best(best_cost)
+        self.stats["best_cost"] = round(best_cost, 2)
         return best
 
     def _ruin(self, plan: Sequences) -> tuple[Sequences, list[int]]:

@@ -66,3 +66,17 @@ def test_first_plan_heuristic_follows_route_length(name, expected):
     solution = solve(problem, SolveOptions(time_limit_s=0.5), matrices=matrices)
     assert solution.stats["first_solution_strategy"] == expected
     assert validate(problem, solution, matrices) == []
+
+
+def test_ruin_and_recreate_runs_and_keeps_the_plan_valid():
+    inst = read_instance(SOLOMON / "R101.txt")
+    problem, matrices = to_problem(inst)
+    solution = solve(problem, SolveOptions(time_limit_s=2.0), matrices=matrices)
+    assert validate(problem, solution, matrices) == []
+    assert solution.unassigned == []
+    loop = solution.stats["ruin_recreate"]
+    assert loop["iterations"] > 0 and loop["accepted"] > 0
+    # The loop hands back its best, never worse than the plan guided local search gave it.
+    assert loop["best_cost"] <= loop["start_cost"]
+    assert solution.total_cost == pytest.approx(loop["best_cost"], abs=0.01 * len(
+        solution.routes) + 0.01)
