@@ -356,7 +356,12 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
     if remaining < 0.05:
         return None, {"first_solution_strategy": first, "build_s": round(build_s, 3),
                       "search": "skipped: the time limit was used up by the first plan"}
-    share = options.ruin_recreate_share if len(servable) <= options.ruin_recreate_max else 0.0
+    # Each round re-inserts stops in Python, in time growing with route length: on long
+    # routes (Solomon R2) the loop made too few rounds and did worse than guided local
+    # search alone (4.55 % against 3.36 % in runs under similar load).
+    long_routes = stops_per_route(problem, timer, servable) >= options.long_routes
+    share = (options.ruin_recreate_share
+             if len(servable) <= options.ruin_recreate_max and not long_routes else 0.0)
     params.time_limit.FromMilliseconds(int(remaining * (1 - share) * 1000))
     params.log_search = options.log_search
     if options.tune is not None:
