@@ -3,7 +3,9 @@
 What can be decided for a stop on its own (temperature compatibility, capacity, reaching its
 window or its cold-chain limit on a trip of its own) is checked before optimising, so such
 stops never reach the optimiser and get a precise reason. A stop the optimiser leaves out
-despite passing those checks was crowded out by the others.
+despite passing those checks is tried again in the final plan
+(:mod:`routing.engine.insertion`), and only when it fits nowhere gets the rule that binds:
+a full compartment, its window, its cold-chain limit or the shift.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ NO_COMPATIBLE_VEHICLE = "no_compatible_vehicle"
 OVER_CAPACITY = "over_capacity"
 WINDOW_UNREACHABLE = "time_window_unreachable"
 COLD_CHAIN_UNREACHABLE = "cold_chain_unreachable"
-NO_ROOM = "no_room"
 NOT_WORTH_SERVING = "not_worth_serving"
+COMPARTMENT_FULL = "compartment_full"
+SHIFT_EXCEEDED = "shift_exceeded"
+NO_PLAN_IN_TIME = "no_plan_in_time"
+LEFT_OUT = "left_out"  # routes given by hand (plan_from_sequences) that skip a stop
+# Plans saved before stops were re-tried against the final plan carry this reason.
+NO_ROOM = "no_room"
 
 REASONS = (NO_COMPATIBLE_VEHICLE, OVER_CAPACITY, WINDOW_UNREACHABLE, COLD_CHAIN_UNREACHABLE,
-           NO_ROOM, NOT_WORTH_SERVING)
+           COMPARTMENT_FULL, SHIFT_EXCEEDED, NO_PLAN_IN_TIME, NOT_WORTH_SERVING, LEFT_OUT, NO_ROOM)
 
 
 def compatible(stop: Stop, v: Vehicle) -> bool:
@@ -82,12 +89,9 @@ def precheck(problem: Problem, timer: RouteTimer) -> tuple[list[list[int]], dict
     return allowed, unassigned
 
 
-def explain_dropped(problem: Problem, stop_index: int, candidates: int) -> Unassigned:
+def explain_dropped(problem: Problem, stop_index: int, added_cost: float) -> Unassigned:
+    """An optional stop that fits, but whose cheapest place costs more than leaving it out."""
     stop = problem.stops[stop_index]
-    if stop.drop_penalty is not None:
-        return Unassigned(stop.id, NOT_WORTH_SERVING,
-                          "dropped by the optimiser: serving it would cost more than its drop "
-                          f"penalty ({stop.drop_penalty:g})")
-    return Unassigned(stop.id, NO_ROOM,
-                      f"dropped by the optimiser: no room in the fleet ({candidates} vehicle(s) "
-                      "could serve it on their own, but not alongside the other stops)")
+    return Unassigned(stop.id, NOT_WORTH_SERVING,
+                      f"serving it would add {added_cost:.2f} to the plan, more than its drop "
+                      f"penalty ({stop.drop_penalty:g})")

@@ -44,14 +44,15 @@ def test_known_optima_pass_the_validator(name):
 
 def test_planner_reaches_the_c101_optimum():
     # A solution count, not the clock, ends this search, so the result does not depend on how
-    # busy the machine is; the time limit is only a safety net.
+    # busy the machine is; the time limit is only a safety net. Ruin and recreate, which
+    # runs on the clock, is left out for the same reason.
     def stop_after_100_solutions(params) -> None:
         params.solution_limit = 100
 
     inst = read_instance(SOLOMON / "C101.txt")
     problem, matrices = to_problem(inst)
-    solution = solve(problem, SolveOptions(time_limit_s=120, tune=stop_after_100_solutions),
-                     matrices=matrices)
+    solution = solve(problem, SolveOptions(time_limit_s=120, tune=stop_after_100_solutions,
+                                           ruin_recreate_share=0.0), matrices=matrices)
     assert validate(problem, solution, matrices) == []
     assert solution.unassigned == []
     assert solution.total_distance_km * 100 == pytest.approx(827.3, abs=0.05)
@@ -65,3 +66,17 @@ def test_first_plan_heuristic_follows_route_length(name, expected):
     solution = solve(problem, SolveOptions(time_limit_s=0.5), matrices=matrices)
     assert solution.stats["first_solution_strategy"] == expected
     assert validate(problem, solution, matrices) == []
+
+
+def test_ruin_and_recreate_runs_and_keeps_the_plan_valid():
+    inst = read_instance(SOLOMON / "R101.txt")
+    problem, matrices = to_problem(inst)
+    solution = solve(problem, SolveOptions(time_limit_s=2.0), matrices=matrices)
+    assert validate(problem, solution, matrices) == []
+    assert solution.unassigned == []
+    loop = solution.stats["ruin_recreate"]
+    assert loop["iterations"] > 0 and loop["accepted"] > 0
+    # The loop hands back its best, never worse than the plan guided local search gave it.
+    assert loop["best_cost"] <= loop["start_cost"]
+    assert solution.total_cost == pytest.approx(loop["best_cost"], abs=0.01 * len(
+        solution.routes) + 0.01)

@@ -84,7 +84,7 @@ def test_each_unservable_stop_gets_its_reason(mk):
     assert "fine" in served_by(solution)
 
 
-def test_stops_competing_for_one_vehicle_are_dropped_with_no_room(mk):
+def test_stops_competing_for_one_window_name_the_window(mk):
     depot = Depot("D1", 31.22, 121.48, open=5 * 3600, close=22 * 3600)
     same_slot = (8 * 3600, 8 * 3600 + 300)
     stops = [mk.stop("x", 31.30, 121.48, window=same_slot, ambient=(1, 1.0)),
@@ -93,8 +93,21 @@ def test_stops_competing_for_one_vehicle_are_dropped_with_no_room(mk):
     solution = solve(problem, FAST)
     assert validate(problem, solution) == []
     assert len(solution.routes) == 1 and len(solution.unassigned) == 1
-    assert solution.unassigned[0].reason == diagnose.NO_ROOM
-    assert "no room in the fleet" in solution.unassigned[0].message
+    assert solution.unassigned[0].reason == diagnose.WINDOW_UNREACHABLE
+    assert "1 of 1 vehicle(s) would reach it after its window closes" in (
+        solution.unassigned[0].message)
+
+
+def test_stop_left_out_for_a_full_compartment_says_which(mk):
+    depot = Depot("D1", 31.22, 121.48, open=5 * 3600, close=22 * 3600)
+    stops = [mk.stop("big", 31.23, 121.49, chilled=(8, 50.0)),
+             mk.stop("more", 31.24, 121.49, chilled=(4, 20.0))]
+    problem = Problem([depot], stops, [mk.reefer("R1")])
+    solution = solve(problem, FAST)
+    assert validate(problem, solution) == []
+    [left] = solution.unassigned
+    assert left.reason == diagnose.COMPARTMENT_FULL
+    assert "chilled compartment is full" in left.message
 
 
 def test_optional_stop_dropped_when_not_worth_its_penalty(mk):

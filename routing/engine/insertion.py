@@ -1,0 +1,256 @@
+"""Inserting stops into routes: the guaranteed first plan, and the repair after the search.
+
+Every insertion is decided by :meth:`RouteTimer.schedule` (the schedule handed to drivers)
+and by the compartments' capacities, so a stop is only ever placed where the final plan can
+serve it. A vectorised window check over all positions of a route comes first; it is exact
+for time windows and the shift and only rules positions out, so the schedule is run for the
+few positions that remain, cheapest first.
+
+The same search answers why a stop fits nowhere: for each vehicle that could serve it
+alone, whether its compartment is full or which timing rule every position breaks.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .diagnose import (
+    COLD_CHAIN_UNREACHABLE,
+    COMPARTMENT_FULL,
+    NO_PLAN_IN_TIME,
+    SHIFT_EXCEEDED,
+    WINDOW_UNREACHABLE,
+)
+from .model import TEMPERATURE_CLASSES, ClassLoad, Problem, Unassigned
+from .schedule import Infeasible, RouteTimer
+
+KG_SCALE = 1000
+# How many positions that pass the window check are timed in full before giving up on a
+# vehicle; the window check is exact apart from cold chain and maximum duration, so a
+# position it lets through almost always fits.
+MAX_TRIES_PER_VEHICLE = 6
+
+
+
+@dataclass
+class RouteState:
+    """One vehicle's stops with the figures the window check needs."""
+
+    stops: list[int] = field(default_factory=list)
+    load: np.ndarray | None = None  # crates and grams per class, in _UNITS order
+    finish: np.ndarray | None = None  # earliest departure from depot, then from each stop
+    latest: np.ndarray | None = None  # latest arrival at each stop, then at the depot
+    prev_nodes: np.ndarray | None = None
+    next_nodes: np.ndarray | None = None
+
+
+class Inserter:
+    """Places stops into one plan's routes; ``routes[vi]`` is vehicle ``vi``'s stop order."""
+
+    def __init__(self, problem: Problem, timer: RouteTimer, allowed: list[list[int]]):
+        self.problem = problem
+        self.timer = timer
+        self.allowed = allowed
+        nv = len(problem.vehicles)
+        # Demand and capacity as integer vectors: crates, then grams, per temperature class.
+        self.demand = np.array([
+            [s.demand.get(c, ClassLoad()).crates for c in TEMPERATURE_CLASSES]
+            + [math.ceil(s.demand.get(c, ClassLoad()).kg * KG_SCALE - 1e-6)
+               for c in TEMPERATURE_CLASSES] for s in problem.stops], dtype=np.int64
+        ).reshape(len(problem.stops), 2 * len(TEMPERATURE_CLASSES))
+        caps = []
+        for v in problem.vehicles:
+            comps = [v.compartment(c) for c in TEMPERATURE_CLASSES]
+            caps.append([0 if c is None else c.crates for c in comps]
+                        + [0 if c is None else math.floor(c.kg * KG_SCALE + 1e-6)
+                           for c in comps])
+        self.capacity = np.array(caps, dtype=np.int64).reshape(nv, -1)
+        self.dist = timer.matrices.distance_m
+        self.km_cost = [v.cost_per_km / 1000 for v in problem.vehicles]
+        self.windows = np.array([s.window for s in problem.stops],
+                                dtype=np.int64).reshape(-1, 2)
+        self.service = np.asarray(timer.service, dtype=np.int64)
+        self.routes = [RouteState() for _ in range(nv)]
+        for vi in range(nv):
+            self._refresh(vi)
+
+    # -- bookkeeping --------------------------------------------------------------------
+
+    def set_routes(self, sequences: dict[int, list[int]]) -> None:
+        for vi in range(len(self.routes)):
+            self.routes[vi].stops = list(sequences.get(vi, []))
+            self._refresh(vi)
+
+    def sequences(self) -> dict[int, list[int]]:
+        return {vi: list(r.stops) for vi, r in enumerate(self.routes) if r.stops}
+
+    def _refresh(self, vi: int) -> None:
+        r = self.routes[vi]
+        v = self.problem.vehicles[vi]
+        timer = self.timer
+        tt = timer.travel(v.speed_factor)
+        d = timer.depot_node[v.depot]
+        earliest, latest_back = timer.bounds(v)
+        nodes = [timer.n_depots + s for s in r.stops]
+        finish = [earliest]
+        t, prev = earliest, d
+        for s, node in zip(r.stops, nodes, strict=True):
+            t = max(t + int(tt[prev, node]), int(self.windows[s, 0])) + int(self.service[s])
+            finish.append(t)
+            prev = node
+        latest = [latest_back]
+        z, nxt = latest_back, d
+        for s, node in zip(reversed(r.stops), reversed(nodes), strict=True):
+            z = min(int(self.windows[s, 1]), z - int(tt[node, nxt]) - int(self.service[s]))
+            latest.append(z)
+            nxt = node
+        latest.reverse()
+        r.finish = np.asarray(finish, dtype=np.int64)
+        r.latest = np.asarray(latest, dtype=np.int64)
+        r.prev_nodes = np.asarray([d, *nodes], dtype=np.int64)
+        r.next_nodes = np.asarray([*nodes, d], dtype=np.int64)
+        r.load = (self.demand[r.stops].sum(axis=0) if r.stops
+                  else np.zeros(self.demand.shape[1], dtype=np.int64))
+
+    # -- insertion ----------------------------------------------------------------------
+
+    def _positions(self, vi: int, si: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+        """Positions passing the window check, cheapest first, with their added cost; or the
+        timing rule that rules out every position."""
+        r = self.routes[vi]
+        v = self.problem.vehicles[vi]
+        tt = self.timer.travel(v.speed_factor)
+        node = self.timer.n_depots + si
+        a, b = self.windows[si]
+        start = np.maximum(r.finish + tt[r.prev_nodes, node], a)
+        in_window = start <= b
+        ok = in_window & (start + self.service[si] + tt[node, r.next_nodes] <= r.latest)
+        pos = np.flatnonzero(ok)
+        if not len(pos):
+            # Returning late is a shift problem; arriving late at this or another stop is
+            # a window problem.
+            back_late = bool(in_window[-1]) and not in_window[:-1].any()
+            return pos, pos, SHIFT_EXCEEDED if back_late else WINDOW_UNREACHABLE
+        p, n = r.prev_nodes[pos], r.next_nodes[pos]
+        added = (self.dist[p, node] + self.dist[node, n] - self.dist[p, n]) * self.km_cost[vi]
+        if not r.stops:
+            added = added + v.fixed_cost
+        order = np.argsort(added, kind="stable")
+        return pos[order], added[order], None
+
+    def best_insertion(self, si: int, vehicles: list[int] | None = None,
+                       ) -> tuple[float, int, int] | None:
+        """(added cost, vehicle, position) of the cheapest feasible insertion, or None."""
+        best = None
+        seen_empty: set[tuple] = set()
+        for vi in (self.allowed[si] if vehicles is None else vehicles):
+            r = self.routes[vi]
+            if not r.stops:
+                sig = self._empty_signature(vi)
+                if sig in seen_empty:
+                    continue  # an identical idle vehicle was already tried
+                seen_empty.add(sig)
+            if np.any(r.load + self.demand[si] > self.capacity[vi]):
+                continue
+            pos, added, _ = self._positions(vi, si)
+            v = self.problem.vehicles[vi]
+            for k in range(min(len(pos), MAX_TRIES_PER_VEHICLE)):
+                if best is not None and added[k] >= best[0]:
+                    break
+                p = int(pos[k])
+                seq = r.stops[:p] + [si] + r.stops[p:]
+                if not isinstance(self.timer.schedule(v, seq), Infeasible):
+                    best = (float(added[k]), vi, p)
+                    break
+        return best
+
+    def _empty_signature(self, vi: int) -> tuple:
+        v = self.problem.vehicles[vi]
+        return (v.depot, v.shift_start, v.shift_end, v.max_duration_s, v.speed_factor,
+                v.fixed_cost, v.cost_per_km, tuple(self.capacity[vi]))
+
+    def insert(self, si: int, vi: int, pos: int) -> None:
+        self.routes[vi].stops.insert(pos, si)
+        self._refresh(vi)
+
+    def insert_all(self, stops: list[int], deadline: float | None = None,
+                   ) -> tuple[list[int], list[int]]:
+        """Insert each stop at its cheapest feasible place, in the given order.
+
+        Returns (stops that fit nowhere, stops not tried before ``deadline``). An optional
+        stop is only inserted where it costs less than its drop penalty.
+        """
+        misfits: list[int] = []
+        for k, si in enumerate(stops):
+            if deadline is not None and time.monotonic() > deadline:
+                return misfits, list(stops[k:])
+            best = self.best_insertion(si)
+            penalty = self.problem.stops[si].drop_penalty
+            if best is None or (penalty is not None and best[0] >= penalty):
+                misfits.append(si)
+            else:
+                self.insert(si, best[1], best[2])
+        return misfits, []
+
+    # -- explanation --------------------------------------------------------------------
+
+    def explain(self, si: int) -> Unassigned:
+        """Why stop ``si`` fits nowhere in the current routes (call after insertion failed)."""
+        stop = self.problem.stops[si]
+        full: Counter[str] = Counter()
+        timing: Counter[str] = Counter()
+        details: dict[str, str] = {}
+        for vi in self.allowed[si]:
+            v = self.problem.vehicles[vi]
+            r = self.routes[vi]
+            over = r.load + self.demand[si] > self.capacity[vi]
+            pos, _, rule = self._positions(vi, si)
+            if rule is None:
+                for p in pos[:MAX_TRIES_PER_VEHICLE]:
+                    res = self.timer.schedule(v, r.stops[:int(p)] + [si] + r.stops[int(p):])
+                    if not isinstance(res, Infeasible):
+                        rule = None
+                        break
+                    rule = {"cold_chain": COLD_CHAIN_UNREACHABLE,
+                            "time_window": WINDOW_UNREACHABLE}.get(res.reason, SHIFT_EXCEEDED)
+                    details.setdefault(rule, res.message)
+            if rule is None and np.any(over):
+                cls = [TEMPERATURE_CLASSES[i % len(TEMPERATURE_CLASSES)]
+                       for i in np.flatnonzero(over)]
+                full[cls[0]] += 1
+            elif rule is not None:
+                timing[rule] += 1
+        n = len(self.allowed[si])
+        if full:
+            cls = ", ".join(sorted(full))
+            return Unassigned(stop.id, COMPARTMENT_FULL,
+                              f"the {cls} compartment is full on every vehicle that could reach "
+                              f"it in its window ({sum(full.values())} of {n} vehicle(s)); "
+                              + _timing_summary(timing))
+        rule = timing.most_common(1)[0][0] if timing else WINDOW_UNREACHABLE
+        what = {WINDOW_UNREACHABLE: "would reach it after its window closes or make a later "
+                                    "stop late",
+                COLD_CHAIN_UNREACHABLE: "would exceed its cold-chain limit "
+                                        f"({self.timer.limits[si]} s after departure)",
+                SHIFT_EXCEEDED: "would end after the shift or the maximum duration"}[rule]
+        detail = f" (e.g. {details[rule]})" if rule in details else ""
+        return Unassigned(stop.id, rule,
+                          f"fits in no route of the plan: {timing[rule]} of {n} vehicle(s) "
+                          f"{what}{detail}; " + _timing_summary(timing))
+
+
+def _timing_summary(timing: Counter[str]) -> str:
+    if not timing:
+        return "no vehicle is held back by timing"
+    return "by rule: " + ", ".join(f"{k} {v}" for k, v in timing.most_common())
+
+
+def no_plan_in_time(problem: Problem, si: int) -> Unassigned:
+    return Unassigned(problem.stops[si].id, NO_PLAN_IN_TIME,
+                      "no plan found within the time limit: the stop was not tried before the "
+                      "limit ran out; a longer limit may serve it")
