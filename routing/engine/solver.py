@@ -5,6 +5,10 @@ drivers are then recomputed by :mod:`routing.engine.schedule` from the same inte
 because OR-Tools' own cumul values are only one feasible assignment and need not respect
 side constraints added to its CP model. Any route that still breaks a rule after that is
 trimmed, and the trimmed stops are reported, so a returned plan always passes the validator.
+
+Longer than 400 lines because the OR-Tools model (dimensions, callbacks, search settings),
+the first plan handed to it and the repair of what it returns share their integer scales
+and node numbering; split apart, each piece would have to re-derive them.
 """
 
 from __future__ import annotations
