@@ -77,6 +77,8 @@ class ScanProductSchema(BaseSchema):
     sku = fields.String()
     gtin = fields.String()
     name = fields.String()
+    name_en = fields.String()
+    name_zh = fields.String()
     temp_class = fields.String()
     unit = fields.String()
 

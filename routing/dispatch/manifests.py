@@ -73,7 +73,8 @@ def manifest(session: Session, route: Route) -> dict[str, Any]:
         point = stop.pickup_point
         lines = [{
             "order": ln.order.external_ref, "line": ln.line.line_no, "sku": ln.product.sku,
-            "product": ln.product.name, "unit": ln.product.unit, "quantity": ln.quantity,
+            "product": ln.product.name, "product_zh": ln.product.name_zh,
+            "unit": ln.product.unit, "quantity": ln.quantity,
             "temp_class": ln.temp_class, "compartment": compartments.get(ln.temp_class),
             "lots": lots.get(ln.order_line_id, [])}
             for ln in sorted(stop.lines, key=lambda ln: (CLASS_ORDER.index(ln.temp_class),
@@ -95,6 +96,7 @@ def manifest(session: Session, route: Route) -> dict[str, Any]:
             loading[ln["temp_class"]].append({
                 "seq": stop["seq"], "pickup_point": stop["pickup_point"], "order": ln["order"],
                 "line": ln["line"], "sku": ln["sku"], "product": ln["product"],
+                "product_zh": ln["product_zh"],
                 "quantity": ln["quantity"], "lots": [lot["lot"] for lot in ln["lots"]]})
     warehouse = route.warehouse
     return {

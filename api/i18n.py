@@ -1,0 +1,191 @@
+"""Chinese and English: who reads which, and the words, dates and numbers they read.
+
+The language of a request is, in this order: the signed-in user's ``language``; the one
+chosen with the switch before signing in (kept in the session); the browser's
+``Accept-Language``; English. The words come from the Babel catalogue under
+``api/translations`` (``make translations``); messages made in ``wms`` (``wms.i18n.N_``)
+carry their message id and values and are translated here, at the edge.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_datetime
+from babel.dates import get_timezone_name
+from babel.messages.extract import extract_javascript
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import Babel, get_locale, get_translations
+from markupsafe import Markup, escape
+
+from wms import i18n as domain_i18n
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+DEFAULT = "en"
+# What <html lang> says: Simplified Chinese as written in mainland China.
+HTML_LANG = {"zh": "zh-Hans-CN", "en": "en"}
+SESSION_KEY = "lang"
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_language, default_locale=DEFAULT)
+    app.jinja_env.globals.update(
+        languages=LANGUAGES, current_language=current_language, html_lang=html_lang,
+        js_strings=js_strings, zone_label=zone_label, product_name=product_name,
+        label=label)
+    app.jinja_env.filters.update(label=label)
+
+
+def select_language() -> str:
+    user = g.get("user") or g.get("web_user")
+    if user is None and has_request_context() and "uid" in session:
+        from api.web.session_auth import signed_in_user
+
+        user = signed_in_user()
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT)
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT
+
+
+def html_lang() -> str:
+    return HTML_LANG[current_language()]
+
+
+def gettext(msgid: str) -> str:
+    """The reader's translation of a plain message id (no formatting: ``%`` stays)."""
+    return get_translations().gettext(msgid)
+
+
+def tr(value: Any) -> Any:
+    """``value`` in the reader's language: a ``wms.i18n.Msg`` translated and formatted,
+    lists and dicts of them (validation errors) walked; anything else as it is, except
+    plain text that the catalogue happens to know (marshmallow's messages)."""
+    if isinstance(value, domain_i18n.Msg):
+        return value.translated(gettext)
+    if isinstance(value, str):
+        return gettext(value) if value else value
+    if isinstance(value, dict):
+        return {k: tr(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [tr(v) for v in value]
+    return value
+
+
+def label(value: Any) -> str:
+    """A stored code word (a status, a temperature class, an action) as the reader says it."""
+    text = getattr(value, "value", value)
+    msg = CODE_WORDS.get(str(text))
+    return gettext(msg) if msg is not None else str(text)
+
+
+def product_name(product: Any) -> str:
+    """A product's name in the reader's language (the English one when there is no other)."""
+    if product is None:
+        return ""
+    zh = getattr(product, "name_zh", None) if not isinstance(product, dict) \
+        else product.get("name_zh")
+    en = getattr(product, "name", "") if not isinstance(product, dict) \
+        else product.get("name_en") or product.get("name", "")
+    return zh if current_language() == "zh" and zh else en
+
+
+# --- time --------------------------------------------------------------------------------
+
+def zone_label(tz: ZoneInfo, moment: datetime | None = None) -> str:
+    """How the zone is named next to a time. English readers know the abbreviation and the
+    IANA zone (``CST (Asia/Shanghai)``; CLDR has no English abbreviation for China); other
+    languages get CLDR's own name of the zone (``中国标准时间``)."""
+    moment = moment or datetime.now(tz)
+    if current_language() == "en":
+        return f"{moment.astimezone(tz).tzname()} ({tz.key})"
+    return get_timezone_name(tz, "long", zone_variant="standard", locale=get_locale())
+
+
+def clock(moment: datetime | None, tz: ZoneInfo, today: date | None = None) -> Markup:
+    """A stored UTC time as the warehouse's wall clock, with the zone named."""
+    if moment is None:
+        return Markup("")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    local = moment.astimezone(tz)
+    same_day = local.date() == (today or datetime.now(tz).date())
+    shown = babel_datetime(local, "HH:mm:ss" if same_day else "MMMd HH:mm", tzinfo=tz,
+                           locale=get_locale())
+    return Markup('<time datetime="{}">{} <span class="zone">{}</span></time>').format(
+        local.isoformat(), shown, zone_label(tz, local))
+
+
+# --- the strings page JavaScript shows ------------------------------------------------------
+
+@functools.cache
+def js_msgids() -> tuple[str, ...]:
+    """Every ``t("...")`` message id in the page scripts, read as ``pybabel extract`` reads
+    them, so the catalogue and the page agree on what needs a translation."""
+    ids: dict[str, None] = {}
+    for path in sorted(STATIC.glob("*.js")):
+        with path.open("rb") as fh:
+            for _, _, message, _ in extract_javascript(fh, {"t": None}, [], {}):
+                if isinstance(message, str):
+                    ids[message] = None
+    return tuple(ids)
+
+
+def js_strings() -> Markup:
+    """The page scripts' strings in the reader's language, as JSON for ``WMS.t``."""
+    from flask import json
+
+    table = {}
+    if current_language() != DEFAULT:
+        table = {m: found for m in js_msgids() if (found := gettext(m)) != m}
+    return Markup(escape(json.dumps(table, ensure_ascii=False)))
+
+
+# --- code words stored in the database, as people say them ---------------------------------
+
+def _n(msgid: str) -> str:
+    return msgid
+
+
+CODE_WORDS = {
+    # lot status
+    "available": _n("available"), "hold": _n("hold"), "recalled": _n("recalled"),
+    "spoiled": _n("spoiled"),
+    # temperature classes
+    "frozen": _n("frozen"), "chilled": _n("chilled"), "ambient": _n("ambient"),
+    # scan actions and move kinds
+    "receive": _n("receive"), "putaway": _n("putaway"), "move": _n("move"), "pick": _n("pick"),
+    "load": _n("load"), "count": _n("count"), "scrap": _n("scrap"), "receipt": _n("receipt"),
+    "transfer": _n("transfer"), "deliver": _n("deliver"), "handover": _n("handover"),
+    "adjust": _n("adjust"), "release": _n("release"), "reversal": _n("reversal"),
+    # order status
+    "placed": _n("placed"), "partial": _n("partial"), "allocated": _n("allocated"),
+    "picked": _n("picked"), "loaded": _n("loaded"), "delivered": _n("delivered"),
+    "collected": _n("collected"), "cancelled": _n("cancelled"),
+    # plans, routes, stops and jobs
+    "draft": _n("draft"), "published": _n("published"), "superseded": _n("superseded"),
+    "planned": _n("planned"), "loading": _n("loading"), "started": _n("started"),
+    "completed": _n("completed"), "pending": _n("pending"), "exceptions": _n("exceptions"),
+    "queued": _n("queued"), "finished": _n("finished"), "failed": _n("failed"),
+    "short": _n("short"), "refused": _n("refused"), "damaged": _n("damaged"),
+    # alerts
+    "open": _n("open"), "acknowledged": _n("acknowledged"), "escalated": _n("escalated"),
+    "resolved": _n("resolved"), "severe": _n("severe"), "minor": _n("minor"),
+    "excursion": _n("excursion"), "lot_hold": _n("lot hold"), "shelf_life": _n("shelf life"),
+    "gap": _n("data gap"), "close": _n("closed"),
+    # roles
+    "admin": _n("admin"), "staff": _n("staff"), "dispatcher": _n("dispatcher"),
+    "driver": _n("driver"), "buyer": _n("buyer"),
+}
