@@ -10,6 +10,8 @@ carry their message id and values and are translated here, at the edge.
 from __future__ import annotations
 
 import functools
+import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,10 +19,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_datetime
 from babel.dates import get_timezone_name
-from babel.messages.extract import extract_javascript
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale, get_translations
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from wms import i18n as domain_i18n
 
@@ -36,12 +37,14 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_language, default_locale=DEFAULT)
     app.jinja_env.globals.update(
         languages=LANGUAGES, current_language=current_language, html_lang=html_lang,
-        js_strings=js_strings, zone_label=zone_label, product_name=product_name,
+        js_strings=js_strings, zone_label=zone_label, product_name=product_name, named=named,
         label=label)
     app.jinja_env.filters.update(label=label)
 
 
 def select_language() -> str:
+    if g.get("lang_override") in LANGUAGES:
+        return g.lang_override
     user = g.get("user") or g.get("web_user")
     if user is None and has_request_context() and "uid" in session:
         from api.web.session_auth import signed_in_user
@@ -91,15 +94,16 @@ def label(value: Any) -> str:
     return gettext(msg) if msg is not None else str(text)
 
 
+def named(en: str, zh: str | None) -> str:
+    """A name given in both languages, in the reader's (English when there is no other)."""
+    return zh if zh and current_language() == "zh" else en
+
+
 def product_name(product: Any) -> str:
-    """A product's name in the reader's language (the English one when there is no other)."""
+    """A product's name in the reader's language."""
     if product is None:
         return ""
-    zh = getattr(product, "name_zh", None) if not isinstance(product, dict) \
-        else product.get("name_zh")
-    en = getattr(product, "name", "") if not isinstance(product, dict) \
-        else product.get("name_en") or product.get("name", "")
-    return zh if current_language() == "zh" and zh else en
+    return named(product.name, getattr(product, "name_zh", None))
 
 
 # --- time --------------------------------------------------------------------------------
@@ -130,6 +134,19 @@ def clock(moment: datetime | None, tz: ZoneInfo, today: date | None = None) -> M
 
 # --- the strings page JavaScript shows ------------------------------------------------------
 
+_T_CALL = re.compile(r'(?<![\w.$])t\(\s*("(?:[^"\\\n]|\\.)*")')
+
+
+def extract_page_script(fileobj, keywords=(), comment_tags=(), options=None):
+    """A pybabel extractor for the page scripts: every ``t("...")`` with a double-quoted
+    literal. Babel's own JavaScript lexer loses calls inside template literals, which these
+    scripts are full of; the scripts keep to this one form instead (``babel.cfg``)."""
+    text = fileobj.read().decode("utf-8")
+    for match in _T_CALL.finditer(text):
+        lineno = text.count("\n", 0, match.start()) + 1
+        yield lineno, "t", json.loads(match.group(1)), []
+
+
 @functools.cache
 def js_msgids() -> tuple[str, ...]:
     """Every ``t("...")`` message id in the page scripts, read as ``pybabel extract`` reads
@@ -137,20 +154,18 @@ def js_msgids() -> tuple[str, ...]:
     ids: dict[str, None] = {}
     for path in sorted(STATIC.glob("*.js")):
         with path.open("rb") as fh:
-            for _, _, message, _ in extract_javascript(fh, {"t": None}, [], {}):
-                if isinstance(message, str):
-                    ids[message] = None
+            for _, _, message, _ in extract_page_script(fh):
+                ids[message] = None
     return tuple(ids)
 
 
-def js_strings() -> Markup:
-    """The page scripts' strings in the reader's language, as JSON for ``WMS.t``."""
-    from flask import json
-
-    table = {}
-    if current_language() != DEFAULT:
-        table = {m: found for m in js_msgids() if (found := gettext(m)) != m}
-    return Markup(escape(json.dumps(table, ensure_ascii=False)))
+def js_strings() -> dict[str, dict[str, str]]:
+    """What ``WMS.t`` and ``WMS.label`` read, rendered into the page as JSON: the page
+    scripts' strings in the reader's language (one without a translation is left out and
+    shows in English) and the code words."""
+    strings = {} if current_language() == DEFAULT else {
+        m: found for m in js_msgids() if (found := gettext(m)) != m}
+    return {"strings": strings, "codes": {code: gettext(msg) for code, msg in CODE_WORDS.items()}}
 
 
 # --- code words stored in the database, as people say them ---------------------------------
@@ -185,7 +200,33 @@ CODE_WORDS = {
     "resolved": _n("resolved"), "severe": _n("severe"), "minor": _n("minor"),
     "excursion": _n("excursion"), "lot_hold": _n("lot hold"), "shelf_life": _n("shelf life"),
     "gap": _n("data gap"), "close": _n("closed"),
+    # why a stop was left unassigned
+    "no_compatible_vehicle": _n("no compatible vehicle"), "over_capacity": _n("over capacity"),
+    "time_window_unreachable": _n("time window unreachable"),
+    "cold_chain_unreachable": _n("cold chain unreachable"), "no_room": _n("no room"),
+    "not_worth_serving": _n("not worth serving"),
+    # suppliers
+    "farm_base": _n("farm base"), "importer": _n("importer"), "wholesaler": _n("wholesaler"),
     # roles
     "admin": _n("admin"), "staff": _n("staff"), "dispatcher": _n("dispatcher"),
     "driver": _n("driver"), "buyer": _n("buyer"),
 }
+
+
+# Plain messages other code writes, looked up in the catalogue as they are (``tr``): the
+# HTTP reasons werkzeug names errors by, and marshmallow's and webargs' field messages.
+PLAIN_MESSAGES = (
+    _n("Bad Request"), _n("Unauthorized"), _n("Forbidden"), _n("Not Found"),
+    _n("Method Not Allowed"), _n("Not Acceptable"), _n("Conflict"),
+    _n("Request Entity Too Large"), _n("Unsupported Media Type"), _n("Unprocessable Entity"),
+    _n("Precondition Required"), _n("Too Many Requests"), _n("Internal Server Error"),
+    _n("Service Unavailable"),
+    _n("The requested URL was not found on the server. If you entered the URL manually "
+       "please check your spelling and try again."),
+    _n("The method is not allowed for the requested URL."),
+    _n("Missing data for required field."), _n("Unknown field."), _n("Field may not be null."),
+    _n("Not a valid integer."), _n("Not a valid number."), _n("Not a valid string."),
+    _n("Not a valid boolean."), _n("Not a valid date."), _n("Not a valid datetime."),
+    _n("Invalid input type."), _n("Not a valid list."), _n("Not a valid mapping type."),
+    _n("Invalid value."), _n("Invalid JSON body."),
+)

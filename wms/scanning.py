@@ -176,7 +176,7 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
         if expiry is not None and expiry < (today or _today(dst)):
             raise ValidationFailed({"expiry": [N_("lot {lot} expired on {date}; do not receive "
                                                   "it — set it aside for return", lot=lot_code,
-                                                  date=f"{expiry:%Y-%m-%d}")]})
+                                                  date=expiry.isoformat())]})
         if request.get("supplier"):
             plan.supplier = session.scalar(select(Supplier).where(
                 Supplier.code == request["supplier"]))
@@ -365,7 +365,7 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
         on_hand = balance(session, plan.src.id, plan.lot.id)[0] if plan.lot else 0  # type: ignore[union-attr]
         diff = (q or 0) - on_hand
         change = (N_("no change") if diff == 0 else
-                  N_("adjust {diff}", diff=f"{'+' if diff > 0 else ''}{diff}"))
+                  N_("adjust {diff}", diff=format(diff, "+d")))
         would = N_("count {quantity} of {sku} lot {lot} at {at}: {change}", quantity=q,
                    sku=product.sku, lot=plan.lot_code, at=src, change=change)
     elif plan.action == "scrap":

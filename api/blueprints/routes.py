@@ -3,8 +3,10 @@ against a manifest and delivery confirmations; and the printable manifest page."
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint as PageBlueprint
-from flask import make_response, render_template, request
+from flask import g, make_response, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -39,6 +41,7 @@ from routing.dispatch.models import Route, RoutePlan
 from wms import idempotency, scope
 from wms.accounts import authenticate_token
 from wms.errors import NotFound
+from wms.i18n import N_
 from wms.models import Role, User
 
 blp = Blueprint("routes", __name__, url_prefix="/api",
@@ -222,12 +225,16 @@ def manifest_page(route_id: int):
     secret = secret or request.args.get("token", "").strip()
     user = authenticate_token(db(), secret) if secret else None
     if user is None:
-        return problem(401, "Unauthorized", "open this page with a valid API token",
+        return problem(401, N_("Unauthorized"), N_("open this page with a valid API token"),
                        headers={"WWW-Authenticate": 'Bearer realm="coldchain-wms"'})
     scope.check_role(user, Role.DRIVER, Role.DISPATCHER, Role.STAFF)
-    data = manifests.manifest(db(), route_visible_to(user, route_id))
+    route = route_visible_to(user, route_id)
+    data = manifests.manifest(db(), route)
     db().commit()  # the token's last use
-    resp = make_response(render_template("manifest.html", m=data))
+    # This page has no session: its language links carry the choice in the query.
+    g.user, g.lang_override = user, request.args.get("lang")
+    resp = make_response(render_template("manifest.html", m=data,
+                                         zone=ZoneInfo(route.warehouse.timezone)))
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["Referrer-Policy"] = "no-referrer"
     resp.headers["X-Content-Type-Options"] = "nosniff"
