@@ -138,7 +138,7 @@ class ProductSchema(BaseSchema):
 
 class ProductQuerySchema(BaseSchema):
     temp_class = temp_class_field()
-    q = fields.String(metadata={"description": "text in the name or SKU"})
+    q = fields.String(metadata={"description": "text in the English or Chinese name or SKU"})
     gtin = fields.String()
 
 
