@@ -46,7 +46,7 @@ translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _n -k t --no-location --sort-output \
 	    --omit-header -o $(CATALOGUES)/messages.pot .
 	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching \
-	    --no-location --ignore-obsolete
+	    --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
 
 migrate: $(STAMP)

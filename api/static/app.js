@@ -64,6 +64,14 @@ const WMS = (() => {
              data: { title: t("No connection"), detail: t("The server could not be reached. Check the network and try again.") } };
   }
 
+  // The fields people fill in, named as the page names them.
+  const FIELDS = {
+    barcode: t("Barcode"), location: t("Location"), from: t("From"), to: t("To"), lot: t("Lot"),
+    quantity: t("Quantity"), count: t("Quantity"), expiry: t("Expiry"), order: t("Order"),
+    reason: t("Reason"), supplier: t("Supplier"), comment: t("Comment"),
+    net_weight_kg: t("Net weight"),
+  };
+
   /* A problem document as lines a person can act on: the detail, then each field's
      messages. Nested locations ("json" → field) are flattened. */
   function problemLines(data) {
@@ -77,7 +85,7 @@ const WMS = (() => {
           if (typeof e === "object" && e !== null) return walk(e, path);
           // The detail often repeats the first field message: say it once.
           if (out.some((line) => line.includes(String(e)))) return;
-          out.push(path ? `${path}: ${e}` : String(e));
+          out.push(path ? `${FIELDS[path] || path}: ${e}` : String(e));
         });
       } else if (errs && typeof errs === "object") {
         for (const [k, v] of Object.entries(errs)) {
