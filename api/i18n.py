@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_datetime
 from babel.dates import get_timezone_name
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup
 
@@ -45,11 +45,9 @@ def init_app(app: Flask) -> None:
 def select_language() -> str:
     if g.get("lang_override") in LANGUAGES:
         return g.lang_override
+    # Whoever the request is from is known by now: api.auth.guard_request, or the public
+    # page's own look-up of its session (api.web.session_auth.signed_in_user).
     user = g.get("user") or g.get("web_user")
-    if user is None and has_request_context() and "uid" in session:
-        from api.web.session_auth import signed_in_user
-
-        user = signed_in_user()
     if user is not None and user.language in LANGUAGES:
         return user.language
     chosen = session.get(SESSION_KEY)
