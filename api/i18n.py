@@ -22,6 +22,7 @@ from babel.dates import get_timezone_name
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup
+from sqlalchemy import inspect as sa_inspect
 
 from wms import i18n as domain_i18n
 
@@ -48,12 +49,18 @@ def select_language() -> str:
     # Whoever the request is from is known by now: api.auth.guard_request, or the public
     # page's own look-up of its session (api.web.session_auth.signed_in_user).
     user = g.get("user") or g.get("web_user")
-    if user is not None and user.language in LANGUAGES:
+    if user is not None and _loaded(user, "language") in LANGUAGES:
         return user.language
     chosen = session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT)
+
+
+def _loaded(obj: Any, attribute: str) -> Any:
+    """An attribute as loaded, never loading it: the answer to a lost database connection
+    is translated too, and must not need the database."""
+    return sa_inspect(obj).dict.get(attribute)
 
 
 def current_language() -> str:
