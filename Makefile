@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB := instance/demo.db
 export WMS_DATABASE_URL ?= sqlite:///$(CURDIR)/$(DEMO_DB)
 
-.PHONY: demo test lint serve worker migrate bench clean
+.PHONY: demo test lint serve worker migrate bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,16 @@ serve: $(STAMP)
 ## worker: an rq worker for background jobs (needs WMS_REDIS_URL)
 worker: $(STAMP)
 	$(BIN)/wms worker
+
+## translations: collect the message ids, merge them into the catalogues, compile them
+## (the compiled .mo files are committed: a fresh clone serves Chinese without this step)
+CATALOGUES := api/translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _n -k t --no-location --sort-output \
+	    --omit-header -o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching \
+	    --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
 
 migrate: $(STAMP)
 	$(BIN)/wms db upgrade

@@ -9,7 +9,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from api import credentials, errors, policy, request_limits, web
+from api import credentials, errors, i18n, policy, request_limits, web
 from api.auth import guard_request
 from api.iso_json import IsoJSONProvider
 from api.runtime import Runtime, close_db
@@ -82,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     app.extensions["wms"] = Runtime(settings, engine, make_session_factory(engine))
 
+    i18n.init_app(app)
     api = errors.ProblemApi(app)
     app.extensions["wms-api"] = api
     errors.register(app)

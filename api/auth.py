@@ -10,12 +10,15 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from api import policy
 from api.credentials import bearer_user
 from api.errors import problem
+from api.i18n import label
 from api.web.session_auth import LANDING, api_session_user, signed_in_user
 from wms.errors import Forbidden
+from wms.i18n import N_
 from wms.models import User
 
 
@@ -55,8 +58,9 @@ def _guard_page():
         policy.enforce(user)
     except Forbidden:
         own = url_for(LANDING.get(user.role, "web.alerts"))
-        return render_template("base.html", user=user, title="Not your page",
-                               message=f"This page is not for the {user.role} role.",
+        return render_template("base.html", user=user, title=_("Not your page"),
+                               message=_("This page is not for the %(role)s role.",
+                                         role=label(user.role)),
                                link=own), 403
     return None
 
@@ -84,14 +88,14 @@ def authenticate_api():
             return _unauthorized(why)
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        return _unauthorized("send an API token as 'Authorization: Bearer <token>'")
+        return _unauthorized(N_("send an API token as 'Authorization: Bearer <token>'"))
     user = bearer_user(secret.strip())
     if user is None:
-        return _unauthorized("the API token is unknown, expired or revoked")
+        return _unauthorized(N_("the API token is unknown, expired or revoked"))
     g.user = user
     return None
 
 
 def _unauthorized(detail: str):
-    return problem(401, "Unauthorized", detail,
+    return problem(401, N_("Unauthorized"), detail,
                    headers={"WWW-Authenticate": 'Bearer realm="coldchain-wms"'})

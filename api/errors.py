@@ -2,7 +2,9 @@
 
 Validation errors carry ``errors``: field (or CSV line) → messages. An unhandled
 exception becomes a plain 500 problem: the traceback goes to the log, never to
-the client.
+the client. ``title``, ``detail`` and the field messages are in the reader's language
+(``api.i18n``): messages made with ``wms.i18n.N_`` are translated with their values,
+plain ones (HTTP reasons, marshmallow's) are looked up in the catalogue as they are.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from api.i18n import tr
 from api.runtime import close_db, first_line
 from wms import idempotency
 from wms.db import is_unavailable
-from wms.errors import DomainError
+from wms.errors import DomainError, ValidationFailed, flatten
+from wms.i18n import N_
 from wms.jobs import QueueUnavailable
 
 log = logging.getLogger(__name__)
@@ -36,14 +40,14 @@ def problem(status: int, title: str, detail: str | None = None, *,
             **extra: Any) -> Response:
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": title,
+        "title": tr(title),
         "status": status,
         "instance": request.path,
     }
     if detail:
-        body["detail"] = detail
+        body["detail"] = tr(detail)
     if errors:
-        body["errors"] = errors
+        body["errors"] = tr(errors)
     body.update({k: v for k, v in extra.items() if v is not None})
     resp = Response(json.dumps(body), status=status, mimetype=PROBLEM)
     for k, v in (headers or {}).items():
@@ -75,7 +79,8 @@ class ProblemApi(Api):
         # webargs nests messages under the location ("json", "query"); keep it, it says where.
         detail = data.get("message") or error.description
         if errors and error.code in (400, 422):
-            detail = "the request has invalid fields: " + ", ".join(_paths(errors))
+            detail = N_("the request has invalid fields: {fields}",
+                        fields=", ".join(_paths(errors)))
         headers = dict(data.get("headers") or {})
         # 405 says which methods the path has (werkzeug's own headers carry it).
         headers.update({k: v for k, v in error.get_headers() if k == "Allow"})
@@ -167,8 +172,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        return problem(exc.status, exc.title, exc.detail,
-                       errors=getattr(exc, "errors", None), **exc.extra)
+        errors = getattr(exc, "errors", None)
+        detail = exc.detail
+        if isinstance(exc, ValidationFailed) and exc.detail_from_errors:
+            # Made of the field messages: made again from them in the reader's language.
+            detail = "; ".join(flatten(tr(errors)))
+        return problem(exc.status, exc.title, detail, errors=errors, **exc.extra)
 
     @app.errorhandler(DataError)
     def _data(exc: DataError):
@@ -177,16 +186,16 @@ def register(app: Flask) -> None:
         # uncommitted changes are rolled back.
         log.warning("value refused by the database on %s %s: %s", request.method,
                     request.path, exc.orig)
-        return problem(422, "Unprocessable input",
-                       "a value does not fit its database column (too long or too large)")
+        return problem(422, N_("Unprocessable input"),
+                       N_("a value does not fit its database column (too long or too large)"))
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception):
         if isinstance(exc, HTTPException):
             return app.extensions["wms-api"].handle_http_exception(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return problem(500, "Internal Server Error",
-                       "the server hit an unexpected error; it has been logged")
+        return problem(500, N_("Internal Server Error"),
+                       N_("the server hit an unexpected error; it has been logged"))
 
 
 # --- faults of the services underneath: the database and the job queue ---------------------
@@ -213,8 +222,8 @@ def register_fault_handlers(app: Flask) -> None:
     def _database(exc: Exception):
         if not is_unavailable(exc):
             log.exception("unhandled error on %s %s", request.method, request.path)
-            return problem(500, "Internal Server Error",
-                           "the server hit an unexpected error; it has been logged")
+            return problem(500, N_("Internal Server Error"),
+                           N_("the server hit an unexpected error; it has been logged"))
         # One line, no traceback: the cause is outside the code, and a restart of the
         # database would otherwise bury the log in identical stacks.
         log.warning("database connection lost or refused on %s %s: %s", request.method,
@@ -227,9 +236,10 @@ def register_fault_handlers(app: Flask) -> None:
                 return answer if answer is not None else current_app.dispatch_request()
             except Exception as again:
                 return current_app.handle_user_exception(again)
-        return problem(503, "Service Unavailable",
-                       "the database connection was lost or refused; retry the request "
-                       f"in {DB_RETRY_AFTER_S} s (scanner writes with the same Idempotency-Key)",
+        return problem(503, N_("Service Unavailable"),
+                       N_("the database connection was lost or refused; retry the request in "
+                          "{seconds} s (scanner writes with the same Idempotency-Key)",
+                          seconds=DB_RETRY_AFTER_S),
                        headers={"Retry-After": str(DB_RETRY_AFTER_S)})
 
     @app.errorhandler(QueueUnavailable)
@@ -238,7 +248,7 @@ def register_fault_handlers(app: Flask) -> None:
     def _queue(exc: Exception):
         log.warning("job queue unreachable on %s %s: %s: %s", request.method, request.path,
                     type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
-        return problem(503, "Service Unavailable",
-                       f"the job queue is unreachable, nothing was started; retry in "
-                       f"{QUEUE_RETRY_AFTER_S} s",
+        return problem(503, N_("Service Unavailable"),
+                       N_("the job queue is unreachable, nothing was started; retry in "
+                          "{seconds} s", seconds=QUEUE_RETRY_AFTER_S),
                        headers={"Retry-After": str(QUEUE_RETRY_AFTER_S)})

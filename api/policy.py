@@ -36,6 +36,7 @@ from routing.dispatch import plans
 from routing.dispatch.models import Route, RoutePlan, RouteStop, RouteStopLine
 from wms import scope as wms_scope
 from wms.errors import Forbidden
+from wms.i18n import N_
 from wms.models import (
     CustomerOrder,
     Job,
@@ -184,7 +185,7 @@ def enforce(user: User) -> None:
     """Refuse the request unless the endpoint's rule lets ``user`` do it."""
     found, spec = current_rule()
     if found is None or spec is None:
-        raise Forbidden("this operation declares no access rule, so nobody may use it")
+        raise Forbidden(N_("this operation declares no access rule, so nobody may use it"))
     g.access_rule = found.name
     check_role(user, found.name)
     if found.on == "user" and spec.scope == Scope.SELF:
@@ -203,8 +204,8 @@ def check_role(user: User, name: str) -> None:
     spec = RULES[name]
     if user.role not in spec.roles:
         wanted = ", ".join(sorted(r.value for r in spec.roles - ADMIN)) or "admin"
-        raise Forbidden(f"your role ({user.role}) may not do this ({spec.summary}); "
-                        f"it needs: {wanted}")
+        raise Forbidden(N_("your role ({role}) may not do this ({summary}); it needs: {wanted}",
+                           role=user.role.value, summary=spec.summary, wanted=wanted))
 
 
 def may(user: User, name: str) -> bool:
@@ -302,23 +303,32 @@ def _check_owner(user: User, scope: Scope, kind: str, key: Any, *, write: bool) 
     require_warehouses(user, owners, write=write, what=kind.replace("_", " "))
 
 
+# What an object is called in a refusal, in the reader's language.
+OBJECT_NAMES = {"resource": N_("resource"), "lot": N_("lot"), "order": N_("order"),
+                "move": N_("move"), "sensor": N_("sensor"), "alert": N_("alert"),
+                "plan": N_("plan"), "route plan": N_("route plan"), "route": N_("route"),
+                "job": N_("job"), "warehouse": N_("warehouse"), "location": N_("location"),
+                "pickup point": N_("pickup point"), "vehicle": N_("vehicle")}
+
+
 def require_warehouses(user: User, owners: set[int], *, write: bool,
                        what: str = "resource") -> None:
     """The object kept in ``owners`` is within the user's warehouses: any of them to read
     it, all of them to change it. An object of no warehouse is for unscoped roles only."""
+    what = OBJECT_NAMES.get(what, what)
     allowed = wms_scope.visible_warehouse_ids(user)
     if allowed is None:
         return
     if not owners:
         if write:
             return  # e.g. a sensor hanging nowhere yet: nobody else's
-        raise Forbidden(f"this {what} belongs to no warehouse of yours")
+        raise Forbidden(N_("this {what} belongs to no warehouse of yours", what=what))
     inside = owners & allowed
     if not inside or (write and inside != owners):
-        raise Forbidden(f"this {what} belongs to another warehouse than yours"
+        raise Forbidden(N_("this {what} belongs to another warehouse than yours", what=what)
                         if not inside else
-                        f"this {what} is also kept in another warehouse; a buyer or admin "
-                        f"acts on it for every warehouse")
+                        N_("this {what} is also kept in another warehouse; a buyer or admin "
+                           "acts on it for every warehouse", what=what))
 
 
 def require_warehouse(user: User, warehouse_id: int | None, what: str = "resource") -> None:
@@ -335,7 +345,7 @@ def require_route(user: User, route_id: int):
         return None
     if user.role == Role.DRIVER:
         if route.driver_id != user.id or not plans.is_current(db(), route):
-            raise Forbidden(f"route {route_id} is not one of your routes")
+            raise Forbidden(N_("route {route} is not one of your routes", route=route_id))
     else:
         require_warehouse(user, route.warehouse_id, "route")
     return route
@@ -351,7 +361,7 @@ def require_order_on_own_route(user: User, ref: str) -> None:
                              .where(RouteStopLine.order_id == order_id,
                                     Route.driver_id == user.id).distinct()).all()
     if not any(plans.is_current(db(), db().get(Route, rid)) for rid in route_ids):
-        raise Forbidden(f"order {ref} is not on one of your routes")
+        raise Forbidden(N_("order {ref} is not on one of your routes", ref=ref))
 
 
 def scoped(stmt, warehouse_column):

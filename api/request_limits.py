@@ -15,6 +15,7 @@ import re
 from flask import Flask, current_app, request
 
 from api.errors import problem
+from wms.i18n import N_
 
 # The largest body of the API is a batch of 10,000 readings (about 1 MB); an order of
 # 500 lines is 20 KB. Files go through /api/readings/files, under MAX_CONTENT_LENGTH.
@@ -62,16 +63,16 @@ def _deeper_than(document, limit: int) -> bool:
 
 
 def _too_large(length: int):
-    return problem(413, "Content Too Large",
-                   f"a JSON body may have at most {MAX_JSON_BYTES} bytes; this one has "
-                   f"{length} bytes")
+    return problem(413, N_("Content Too Large"),
+                   N_("a JSON body may have at most {most} bytes; this one has {length} bytes",
+                      most=MAX_JSON_BYTES, length=length))
 
 
 def _too_deep():
-    return problem(422, "Unprocessable input",
-                   f"the JSON body is nested too deep: at most {MAX_JSON_DEPTH} levels of "
-                   "arrays and objects", errors={"json": [f"nested deeper than "
-                                                          f"{MAX_JSON_DEPTH} levels"]})
+    return problem(422, N_("Unprocessable input"),
+                   N_("the JSON body is nested too deep: at most {most} levels of arrays and "
+                      "objects", most=MAX_JSON_DEPTH),
+                   errors={"json": [N_("nested deeper than {most} levels", most=MAX_JSON_DEPTH)]})
 
 
 def check_query_names():
@@ -84,9 +85,9 @@ def check_query_names():
         return None  # not in the document (pages, docs)
     unknown = sorted(set(request.args) - allowed)
     if unknown:
-        return problem(422, "Unprocessable input",
-                       "the request has invalid fields: " + ", ".join(
-                           f"query.{name}" for name in unknown),
+        return problem(422, N_("Unprocessable input"),
+                       N_("the request has invalid fields: {fields}",
+                          fields=", ".join(f"query.{name}" for name in unknown)),
                        errors={"query": {name: ["Unknown field."] for name in unknown}})
     return None
 

@@ -54,7 +54,8 @@ def location(session: Session, world: World, wh: Warehouse, code: str, kind: Loc
 
 def product(session: Session, world: World, sku: str, item: int, temp: TempClass,
             **kw: Any) -> Product:
-    values = dict(name=f"Product {sku}", category="test", temp_class=temp, unit="each",
+    values = dict(name=f"Product {sku}", name_zh=f"测试商品 {sku}", category="test",
+                  temp_class=temp, unit="each",
                   units_per_crate=10, unit_weight_kg=0.5, shelf_life_days=10,
                   min_remaining_days=1, kinetics_model=KineticsModel.Q10,
                   ref_temp_c=-18 if temp == TempClass.FROZEN else 4, q10=2.0)

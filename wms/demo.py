@@ -43,6 +43,7 @@ PRODUCT_COUNT = 300
 GS1_COMPANY_PREFIX = "6901234"  # 690-699 is GS1 China's range
 ZONE_CODES = {TempClass.FROZEN: "F", TempClass.CHILLED: "C", TempClass.AMBIENT: "A"}
 VARIANTS = ("", "Organic ", "Premium ", "Family pack ")
+VARIANTS_ZH = {"": "", "Organic ": "有机", "Premium ": "精选", "Family pack ": "家庭装"}
 
 SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou",
             "Xu", "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Lin", "Luo", "Gao"]
@@ -244,6 +245,7 @@ def _products(session: Session, rng: random.Random,
                 sku=f"{ZONE_CODES[TempClass(row['temp_class'])]}{item:05d}",
                 gtin=make_gtin13(f"{GS1_COMPANY_PREFIX}{item:05d}").zfill(14),
                 name=f"{variant}{row['name']}".strip(),
+                name_zh=f"{VARIANTS_ZH[variant]}{row['name_zh']}",
                 category=row["category"], temp_class=TempClass(row["temp_class"]),
                 unit=row["unit"],
                 units_per_crate=max(1, int(int(row["units_per_crate"]) / factor)),

@@ -40,6 +40,7 @@ from biip.gs1_element_strings import GS1ElementString
 from biip.symbology import GS1Symbology, SymbologyIdentifier
 
 from wms.gtin import check_digit, is_valid_gtin, to_gtin14
+from wms.i18n import N_
 
 GROUP_SEPARATOR = "\x1d"
 LB_TO_KG = Decimal("0.45359237")  # the international pound, exact by definition
@@ -49,10 +50,14 @@ _CSET82 = re.compile(r"[!%-?A-Z_a-z\x22]")
 _DATE_FIELDS = {"11": "production_date", "13": "pack_date", "15": "best_before", "17": "expiry"}
 _FIELDS = {"00": "sscc", "01": "gtin", "02": "gtin", "10": "lot", "21": "serial",
            "30": "count", "37": "count", "422": "country_of_origin", **_DATE_FIELDS}
-_LABELS = {"00": "SSCC", "01": "GTIN", "02": "content GTIN", "10": "lot", "11": "production date",
-           "13": "pack date", "15": "best before", "17": "expiry", "21": "serial",
-           "30": "count", "37": "count", "422": "country of origin"}
-RESCAN = "rescan or type the code"
+_LABELS = {"00": N_("SSCC"), "01": N_("GTIN"), "02": N_("content GTIN"), "10": N_("lot"),
+           "11": N_("production date"), "13": N_("pack date"), "15": N_("best before"),
+           "17": N_("expiry"), "21": N_("serial"), "30": N_("count"), "37": N_("count"),
+           "422": N_("country of origin")}
+RESCAN = N_("rescan or type the code")
+_MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+           N_("July"), N_("August"), N_("September"), N_("October"), N_("November"),
+           N_("December"))
 
 
 @dataclass(frozen=True)
@@ -99,17 +104,17 @@ def parse_scan(text: str, separator: str = "|") -> ScanData:
         raise ValueError(f"separator {separator!r} must be one character outside GS1 CSET 82")
     data = text.strip().strip(separator + GROUP_SEPARATOR).strip()
     if not data:
-        raise ScanError("nothing was scanned — scan the barcode again")
+        raise ScanError(N_("nothing was scanned — scan the barcode again"))
     symbology = None
     if data.startswith("]"):
         try:
             sid = SymbologyIdentifier.extract(data)
         except (ParseError, IndexError):
-            raise ScanError(f"{data!r} starts with an unknown symbology identifier — "
-                            "check the scanner settings") from None
+            raise ScanError(N_("{data} starts with an unknown symbology identifier — "
+                               "check the scanner settings", data=repr(data))) from None
         symbology, data = sid.value, data[len(sid):].strip(separator + GROUP_SEPARATOR)
         if not data:
-            raise ScanError("nothing was scanned — scan the barcode again")
+            raise ScanError(N_("nothing was scanned — scan the barcode again"))
         gs1_symbology = sid.gs1_symbology
     else:
         gs1_symbology = None
@@ -140,8 +145,8 @@ def parse_scan(text: str, separator: str = "|") -> ScanData:
 
 def _plain_gtin(raw: str, digits: str, symbology: str | None) -> ScanData:
     if not digits.isdigit() or len(digits) not in _GTIN_LENGTHS:
-        raise ScanError(f"{digits!r} is not a GTIN: expected 8, 12, 13 or 14 digits — {RESCAN}",
-                        "gtin")
+        raise ScanError(N_("{digits} is not a GTIN: expected 8, 12, 13 or 14 digits — {rescan}",
+                           digits=repr(digits), rescan=RESCAN), "gtin")
     _check_gtin(digits)
     gtin = to_gtin14(digits)
     return ScanData(
@@ -154,8 +159,9 @@ def _plain_gtin(raw: str, digits: str, symbology: str | None) -> ScanData:
 
 def _check_gtin(code: str) -> None:
     if not is_valid_gtin(code):
-        raise ScanError(f"the GTIN's check digit is wrong: {code} should end in "
-                        f"{check_digit(code[:-1])} — {RESCAN}", "gtin")
+        raise ScanError(N_("the GTIN's check digit is wrong: {code} should end in {digit} — "
+                           "{rescan}", code=code, digit=check_digit(code[:-1]), rescan=RESCAN),
+                        "gtin")
 
 
 def _read_element_string(data: str, config: ParseConfig, separator: str) -> list[GS1ElementString]:
@@ -181,15 +187,18 @@ def _element_error(data: str, rest: str, unterminated: GS1ElementString | None,
                    separator: str) -> ScanError:
     if unterminated is not None:
         label = _label(unterminated.ai)
-        return ScanError(
-            f"cannot read {rest!r} after the {label} {unterminated.value!r}: the {label} may be "
-            f"longer than {unterminated.ai.format.split('..')[-1]} characters or hold a character "
-            "a GS1 barcode cannot carry, or the scanner is not sending the group separator — "
-            f"set it to send ASCII 29 or {separator!r}", _field(unterminated.ai.ai))
+        return ScanError(N_(
+            "cannot read {rest} after the {label} {value}: the {label} may be longer than "
+            "{most} characters or hold a character a GS1 barcode cannot carry, or the scanner "
+            "is not sending the group separator — set it to send ASCII 29 or {separator}",
+            rest=repr(rest), label=label, value=repr(unterminated.value),
+            most=unterminated.ai.format.split("..")[-1], separator=repr(separator)),
+            _field(unterminated.ai.ai))
     ai = _lookup_ai(rest)
     if ai is None:
-        return ScanError(f"cannot read {data!r}: {rest[:12]!r} does not start with a known GS1 "
-                         f"application identifier — {RESCAN}")
+        return ScanError(N_("cannot read {data}: {start} does not start with a known GS1 "
+                            "application identifier — {rescan}", data=repr(data),
+                            start=repr(rest[:12]), rescan=RESCAN))
     value = re.split(f"[{re.escape(separator)}\x1d]", rest[len(ai.ai):], maxsplit=1)[0]
     if ".." not in ai.format:
         # Show only what the field would have held, not the fields glued behind it.
@@ -208,21 +217,23 @@ def _lookup_ai(text: str) -> GS1ApplicationIdentifier | None:
 def _value_error(ai: GS1ApplicationIdentifier, value: str) -> ScanError:
     field, label = _field(ai.ai), _label(ai)
     if ai.ai in _DATE_FIELDS and (problem := _date_problem(value)):
-        return ScanError(f"the {label} date {value!r} is not a date ({problem}) — check the "
-                         "label, rescan or type the code", field)
-    return ScanError(f"the {label} {value!r} does not have the GS1 format {ai.format} — "
-                     f"{RESCAN}", field)
+        return ScanError(N_("the {label} date {value} is not a date ({problem}) — check the "
+                            "label, rescan or type the code", label=label, value=repr(value),
+                            problem=problem), field)
+    return ScanError(N_("the {label} {value} does not have the GS1 format {format} — {rescan}",
+                        label=label, value=repr(value), format=ai.format, rescan=RESCAN), field)
 
 
 def _date_problem(value: str) -> str | None:
     if not re.fullmatch(r"\d{6}", value):
-        return "expected six digits YYMMDD"
+        return N_("expected six digits YYMMDD")
     month, day = int(value[2:4]), int(value[4:6])
     if not 1 <= month <= 12:
-        return f"month {month}"
+        return N_("month {month}", month=month)
     last = calendar.monthrange(2000 + int(value[:2]), month)[1]
     if day > last:
-        return f"{calendar.month_name[month]} has {last} days, not {day}"
+        return N_("{month} has {last} days, not {day}", month=_MONTHS[month - 1], last=last,
+                  day=day)
     return None
 
 
@@ -230,14 +241,16 @@ def _read_hri(data: str, config: ParseConfig) -> list[GS1ElementString]:
     hri = "".join(data.split())
     pairs = re.findall(r"\((\d+)\)([^(]*)", hri)
     if not pairs or "".join(f"({ai}){value}" for ai, value in pairs) != hri:
-        raise ScanError(f"cannot read {data!r}: expected (AI)value(AI)value… — {RESCAN}")
+        raise ScanError(N_("cannot read {data}: expected (AI)value(AI)value… — {rescan}",
+                           data=repr(data), rescan=RESCAN))
     return [_parse_element(ai, value, config) for ai, value in pairs]
 
 
 def _parse_element(ai_code: str, value: str, config: ParseConfig) -> GS1ElementString:
     ai = _lookup_ai(ai_code)
     if ai is None or ai.ai != ai_code:
-        raise ScanError(f"({ai_code}) is not a GS1 application identifier — {RESCAN}")
+        raise ScanError(N_("({ai}) is not a GS1 application identifier — {rescan}",
+                           ai=ai_code, rescan=RESCAN))
     try:
         return GS1ElementString.parse(ai_code + value, config=config)
     except ParseError:
@@ -250,7 +263,8 @@ def _read_digital_link(uri: str, config: ParseConfig) -> list[GS1ElementString]:
     except ParseError as exc:
         reason = str(exc)
     except ValueError as exc:  # urllib rejects some malformed hosts outright
-        raise ScanError(f"{uri!r} is not a readable link ({exc}) — {RESCAN}") from None
+        raise ScanError(N_("{uri} is not a readable link ({reason}) — {rescan}",
+                           uri=repr(uri), reason=str(exc), rescan=RESCAN)) from None
     # Point at the field that is wrong rather than at the link as a whole when possible.
     parts = urlsplit(uri)
     segments = [unquote(s) for s in parts.path.split("/")]
@@ -259,8 +273,8 @@ def _read_digital_link(uri: str, config: ParseConfig) -> list[GS1ElementString]:
     for key, value in [*path_pairs, *parse_qsl(parts.query)]:
         if _is_ai(key):
             _parse_element(key, value.zfill(14) if key == "01" else value, config)
-    raise ScanError(f"{uri!r} is not a GS1 Digital Link this system can read ({reason}) — "
-                    f"{RESCAN}")
+    raise ScanError(N_("{uri} is not a GS1 Digital Link this system can read ({reason}) — "
+                       "{rescan}", uri=repr(uri), reason=reason, rescan=RESCAN))
 
 
 def _is_ai(text: str) -> bool:
@@ -274,23 +288,27 @@ def _scan_data(raw: str, kind: str, symbology: str | None,
     for es in elements:
         first = by_ai.setdefault(es.ai.ai, es)
         if first.value != es.value:
-            raise ScanError(f"the barcode holds two different {_label(es.ai)} values, "
-                            f"{first.value!r} and {es.value!r} — {RESCAN}", _field(es.ai.ai))
+            raise ScanError(N_("the barcode holds two different {label} values, {first} and "
+                               "{second} — {rescan}", label=_label(es.ai),
+                               first=repr(first.value), second=repr(es.value), rescan=RESCAN),
+                            _field(es.ai.ai))
     if "01" in by_ai and "02" in by_ai:
-        raise ScanError(f"the barcode holds both a GTIN and a content GTIN — {RESCAN}", "gtin")
+        raise ScanError(N_("the barcode holds both a GTIN and a content GTIN — {rescan}",
+                           rescan=RESCAN), "gtin")
     for code in ("01", "02"):
         if code in by_ai:
             _check_gtin(by_ai[code].value)
     sscc = by_ai["00"].value if "00" in by_ai else None
     if sscc is not None and check_digit(sscc[:-1]) != int(sscc[-1]):
-        raise ScanError(f"the SSCC's check digit is wrong: {sscc} should end in "
-                        f"{check_digit(sscc[:-1])} — {RESCAN}", "sscc")
+        raise ScanError(N_("the SSCC's check digit is wrong: {sscc} should end in {digit} — "
+                           "{rescan}", sscc=sscc, digit=check_digit(sscc[:-1]), rescan=RESCAN),
+                        "sscc")
     gtin_es = by_ai.get("01") or by_ai.get("02")
     if kind == "gs1" and sscc is not None and gtin_es is None:
         kind = "sscc"
     count_es = by_ai.get("37") or by_ai.get("30")
     if count_es is not None and not count_es.value:
-        raise ScanError(f"the count is empty — {RESCAN}", "count")
+        raise ScanError(N_("the count is empty — {rescan}", rescan=RESCAN), "count")
 
     def text(ai: str) -> str | None:
         return by_ai[ai].value if ai in by_ai else None
@@ -333,9 +351,10 @@ def _glued_hint(es: GS1ElementString, config: ParseConfig, separator: str) -> st
             continue
         if _stands_out(swallowed[0]):
             found = ", ".join(f"{s.ai.ai} = {_label(s.ai)} {_shown(s)}" for s in swallowed)
-            return (f"the {_label(es.ai)} {es.value!r} seems to contain other fields ({found}?); "
-                    "the scanner may not be sending the group separator — set it to send "
-                    f"ASCII 29 or {separator!r}")
+            return N_("the {label} {value} seems to contain other fields ({found}?); the "
+                      "scanner may not be sending the group separator — set it to send "
+                      "ASCII 29 or {separator}", label=_label(es.ai), value=repr(es.value),
+                      found=found, separator=repr(separator))
     return None
 
 
@@ -370,7 +389,7 @@ def _field(ai: str) -> str:
 
 def _label(ai: GS1ApplicationIdentifier) -> str:
     if ai.ai[:3] == "310":
-        return "net weight (kg)"
+        return N_("net weight (kg)")
     if ai.ai[:3] == "320":
-        return "net weight (lb)"
+        return N_("net weight (lb)")
     return _LABELS.get(ai.ai, ai.data_title.lower())

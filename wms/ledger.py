@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from wms import move_rules
 from wms.errors import Conflict, ValidationFailed
+from wms.i18n import N_
 from wms.models import (
     Location,
     LocationKind,
@@ -104,10 +105,13 @@ class InsufficientStock(Conflict):
 
     def __init__(self, *, available: int, requested: int, sku: str, lot_code: str,
                  location_code: str, reserved: bool = False) -> None:
-        what = "reserved for this order" if reserved else "available"
+        values = dict(available=available, sku=sku, lot=lot_code, location=location_code,
+                      requested=requested)
         super().__init__(
-            f"only {available} of {sku} lot {lot_code} {what} at {location_code}; "
-            f"{requested} requested",
+            N_("only {available} of {sku} lot {lot} reserved for this order at {location}; "
+               "{requested} requested", **values) if reserved else
+            N_("only {available} of {sku} lot {lot} available at {location}; {requested} "
+               "requested", **values),
             available=available, requested=requested, sku=sku, lot=lot_code,
             location=location_code,
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from wms.gs1 import RESCAN, ScanData, ScanError
+from wms.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,12 @@ def check_plausible(data: ScanData, bounds: Plausible) -> None:
     any label of this company carries."""
     count_ai = next((ai for ai, _ in data.elements if ai in ("37", "30")), "37")
     if data.count is not None and data.count > bounds.max_count:
-        raise ScanError(f"the count (AI {count_ai}) {data.count} is more than a label can "
-                        f"carry: at most {bounds.max_count} (WMS_MAX_SCAN_COUNT) — {RESCAN}",
-                        "count")
+        raise ScanError(N_("the count (AI {ai}) {count} is more than a label can carry: at "
+                           "most {most} (WMS_MAX_SCAN_COUNT) — {rescan}", ai=count_ai,
+                           count=data.count, most=bounds.max_count, rescan=RESCAN), "count")
     weight = data.net_weight_kg
     if weight is not None and weight > bounds.max_net_weight_kg:
-        raise ScanError(f"the net weight {format(weight.normalize(), 'f')} kg is more than a "
-                        f"label can carry: at most {bounds.max_net_weight_kg} kg "
-                        f"(WMS_MAX_SCAN_NET_WEIGHT_KG) — {RESCAN}", "net_weight_kg")
+        raise ScanError(N_("the net weight {weight} kg is more than a label can carry: at "
+                           "most {most} kg (WMS_MAX_SCAN_NET_WEIGHT_KG) — {rescan}",
+                           weight=format(weight.normalize(), "f"),
+                           most=bounds.max_net_weight_kg, rescan=RESCAN), "net_weight_kg")

@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from wms.i18n import N_
 from wms.ledger import balance, check_step, step_of
 from wms.move_rules import MoveRefused
-from wms.scanning import KIND, ScanPlan
+from wms.scanning import ACTION_NAMES, KIND, ScanPlan
 from wms.stock import temperature_problem
 
 
@@ -16,15 +17,18 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
     """What the scan would do, and whether it would be refused, without writing."""
     q = plan.quantity
     product = plan.product
-    what = f"{q if q is not None else 'all reserved'} × {product.sku} lot {plan.lot_code}"
+    what = (N_("{quantity} × {sku} lot {lot}", quantity=q, sku=product.sku, lot=plan.lot_code)
+            if q is not None else
+            N_("all reserved × {sku} lot {lot}", sku=product.sku, lot=plan.lot_code))
     refusal: str | None = None
     available: int | None = None
     if plan.src is not None and plan.lot is not None:
         on_hand, reserved = balance(session, plan.src.id, plan.lot.id)
         available = on_hand - reserved
         if plan.action in KIND and q is not None and q > available:
-            refusal = (f"only {available} of {product.sku} lot {plan.lot_code} available at "
-                       f"{plan.src.code}")
+            refusal = N_("only {available} of {sku} lot {lot} available at {location}",
+                         available=available, sku=product.sku, lot=plan.lot_code,
+                         location=plan.src.code)
     if plan.lot is not None and plan.action in KIND and refusal is None:
         place = plan.src or plan.dst
         assert place is not None
@@ -34,26 +38,32 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
             refusal = exc.detail
     if plan.probe is not None and plan.probe.warm and refusal is None:
         if plan.warm_goods == "refuse":
-            refusal = f"refused: {plan.probe.reason}"
+            refusal = N_("refused: {reason}", reason=plan.probe.reason)
         else:
-            plan.hints.append(f"{plan.probe.reason}: would go to quarantine, on hold")
+            plan.hints.append(N_("{reason}: would go to quarantine, on hold",
+                                 reason=plan.probe.reason))
     if plan.dst is not None and plan.action in KIND and refusal is None:
         problem = temperature_problem(product, plan.dst)
         if problem and not plan.override_reason:
             refusal = problem
+    src = plan.src.code if plan.src else N_("staging")
+    dest = plan.dst.code if plan.dst else N_("staging")
     if plan.action == "receive":
-        new = "new lot " if plan.lot is None else ""
-        would = f"receive {what} ({new}expiring {plan.expiry}) into {plan.dst.code}"  # type: ignore[union-attr]
+        would = (N_("receive {what} (new lot expiring {expiry}) into {to}", what=what,
+                    expiry=plan.expiry, to=dest) if plan.lot is None else
+                 N_("receive {what} (expiring {expiry}) into {to}", what=what,
+                    expiry=plan.expiry, to=dest))
     elif plan.action == "count":
         on_hand = balance(session, plan.src.id, plan.lot.id)[0] if plan.lot else 0  # type: ignore[union-attr]
         diff = (q or 0) - on_hand
-        would = (f"count {q} of {product.sku} lot {plan.lot_code} at {plan.src.code}: "  # type: ignore[union-attr]
-                 + ("no change" if diff == 0 else f"adjust {'+' if diff > 0 else ''}{diff}"))
+        change = (N_("no change") if diff == 0 else
+                  N_("adjust {diff}", diff=format(diff, "+d")))
+        would = N_("count {quantity} of {sku} lot {lot} at {at}: {change}", quantity=q,
+                   sku=product.sku, lot=plan.lot_code, at=src, change=change)
+    elif plan.action == "scrap":
+        would = N_("scrap {what} at {at}: {reason}", what=what, at=src, reason=plan.reason)
     else:
-        dest = plan.dst.code if plan.dst else "staging"
-        src = plan.src.code if plan.src else "staging"
-        would = f"{plan.action} {what} from {src} to {dest}"
-        if plan.action == "scrap":
-            would = f"scrap {what} at {src}: {plan.reason}"
+        would = N_("{action} {what} from {src} to {to}", action=ACTION_NAMES[plan.action],
+                   what=what, src=src, to=dest)
     return {"action": plan.action, "would": would, "refused": refusal,
             "available": available, "plan": plan}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from wms import picking, receipt_probe
 from wms.errors import Conflict, Forbidden, ValidationFailed
 from wms.gs1 import ScanData, ScanError, parse_scan
+from wms.i18n import N_
 from wms.ledger import record_move
 from wms.models import (
     CustomerOrder,
@@ -40,6 +41,9 @@ from wms.receipt_probe import ProbeLimits, ProbeVerdict, judge
 from wms.stock import check_temperature, count, temperature_problem
 
 ACTIONS = ("receive", "putaway", "move", "pick", "load", "count", "scrap")
+ACTION_NAMES = {"receive": N_("receive"), "putaway": N_("putaway"), "move": N_("move"),
+                "pick": N_("pick"), "load": N_("load"), "count": N_("count"),
+                "scrap": N_("scrap")}
 # Which location fields each action reads.
 ONE_PLACE = {"receive", "count", "scrap"}
 KIND = {"receive": MoveKind.RECEIPT, "putaway": MoveKind.PUTAWAY, "move": MoveKind.TRANSFER,
@@ -101,13 +105,13 @@ _RESOLVE = (
 def _location(locations: dict[str, Location], code: str | None, name: str,
               warehouse_ids: set[int] | None) -> Location:
     if not code:
-        raise ValidationFailed({name: ["scan or enter the location"]})
+        raise ValidationFailed({name: [N_("scan or enter the location")]})
     loc = locations.get(code)
     if loc is None or not loc.active:
-        raise ValidationFailed({name: [f"there is no location {code!r}; scan the location "
-                                       "label again"]})
+        raise ValidationFailed({name: [N_("there is no location {code}; scan the location "
+                                          "label again", code=repr(code))]})
     if warehouse_ids is not None and loc.warehouse_id not in warehouse_ids:
-        raise Forbidden(f"location {code} is not in your warehouse", field=name)
+        raise Forbidden(N_("location {code} is not in your warehouse", code=code), field=name)
     return loc
 
 
@@ -123,8 +127,9 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
     except ScanError as exc:
         raise ValidationFailed({"barcode": [exc.message]}, field=exc.field) from exc
     if data.gtin is None:
-        what = "a pallet label (SSCC)" if data.sscc else "a barcode without a GTIN"
-        raise ValidationFailed({"barcode": [f"this is {what}; scan the product's own label"]})
+        raise ValidationFailed({"barcode": [
+            N_("this is a pallet label (SSCC); scan the product's own label") if data.sscc else
+            N_("this is a barcode without a GTIN; scan the product's own label")]})
     # The lot code as ``_lot_code`` reads it; a mismatch is reported in its turn below.
     wanted_lot = data.lot or (request.get("lot") or "").strip() or None
     # The places this action reads: one, or two (from and to).
@@ -136,13 +141,14 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
                                       "code_1": codes[0] or None,
                                       "code_2": codes[1] or None}).all()
     if not rows:
-        raise ValidationFailed({"barcode": [f"no product has GTIN {data.gtin}; check the label "
-                                            "or ask for the product to be registered"]})
+        raise ValidationFailed({"barcode": [N_("no product has GTIN {gtin}; check the label or "
+                                               "ask for the product to be registered",
+                                               gtin=data.gtin)]})
     product, found_lot = rows[0][0], rows[0][1]
     locations = {row[2].code: row[2] for row in rows if row[2] is not None}
     hints = list(data.hints)
     if data.is_content_gtin:
-        hints.append("this label names the goods inside a logistic unit (AI 02)")
+        hints.append(N_("this label names the goods inside a logistic unit (AI 02)"))
 
     src = dst = None
     if action in ONE_PLACE:
@@ -167,13 +173,14 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
 
     if action == "receive":
         if not lot_code:
-            raise ValidationFailed({"lot": ["the barcode has no lot (AI 10); enter the lot code "
-                                            "printed on the label"]})
+            raise ValidationFailed({"lot": [N_("the barcode has no lot (AI 10); enter the lot "
+                                               "code printed on the label")]})
         expiry = plan.expiry
         assert dst is not None
         if expiry is not None and expiry < (today or _today(dst)):
-            raise ValidationFailed({"expiry": [f"lot {lot_code} expired on {expiry:%Y-%m-%d}; do "
-                                               "not receive it — set it aside for return"]})
+            raise ValidationFailed({"expiry": [N_("lot {lot} expired on {date}; do not receive "
+                                                  "it — set it aside for return", lot=lot_code,
+                                                  date=expiry.isoformat())]})
         if request.get("probe_temp_c") is not None:
             plan.probe = judge(probe_limits, product.temp_class.value,
                                float(request["probe_temp_c"]))
@@ -182,77 +189,85 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
             plan.supplier = session.scalar(select(Supplier).where(
                 Supplier.code == request["supplier"]))
             if plan.supplier is None:
-                raise ValidationFailed({"supplier": [f"no supplier {request['supplier']!r}"]})
+                raise ValidationFailed({"supplier": [N_("no supplier {code}",
+                                                        code=repr(request["supplier"]))]})
     elif request.get("probe_temp_c") is not None:
-        raise ValidationFailed({"probe_temp_c": ["a probe temperature is taken on receipt "
-                                                 "only"]})
+        raise ValidationFailed({"probe_temp_c": [N_("a probe temperature is taken on receipt "
+                                                    "only")]})
     elif lot is None:
         plan.lot = lot = _only_lot_here(session, product, src, lot_code)
         plan.lot_code = lot.lot_code
 
     if action == "scrap" and not plan.reason:
-        raise ValidationFailed({"reason": ["say why the goods are scrapped"]})
+        raise ValidationFailed({"reason": [N_("say why the goods are scrapped")]})
     if action in ("pick", "load"):
         ref = request.get("order")
         if not ref:
-            raise ValidationFailed({"order": [f"a {action} scan names the order"]})
+            raise ValidationFailed({"order": [N_("a {action} scan names the order",
+                                                 action=ACTION_NAMES[action])]})
         plan.order = session.scalar(select(CustomerOrder).where(
             CustomerOrder.external_ref == ref))
         if plan.order is None:
-            raise ValidationFailed({"order": [f"no order {ref!r}"]})
+            raise ValidationFailed({"order": [N_("no order {ref}", ref=repr(ref))]})
         if warehouse_ids is not None and plan.order.warehouse_id not in warehouse_ids:
-            raise ValidationFailed({"order": [f"order {ref} is not for your warehouse"]})
+            raise ValidationFailed({"order": [N_("order {ref} is not for your warehouse",
+                                                 ref=ref)]})
     if action == "load":
         assert dst is not None
         plan.vehicle = session.scalar(select(Vehicle).where(
             Vehicle.location_id.in_([dst.id, dst.parent_id or -1])))
         if plan.vehicle is None:
-            raise ValidationFailed({"to": [f"{dst.code} is not a vehicle; scan the truck's "
-                                           "label"]})
+            raise ValidationFailed({"to": [N_("{code} is not a vehicle; scan the truck's label",
+                                              code=dst.code)]})
     return plan
 
 
 def _quantity(action: str, data: ScanData, given: int | None, most: int) -> int | None:
     if data.count is not None and given is not None and data.count != given:
-        raise ValidationFailed({"quantity": [f"the barcode says {data.count} but {given} was "
-                                             "entered; enter the number actually there"]})
+        raise ValidationFailed({"quantity": [N_("the barcode says {count} but {given} was "
+                                                "entered; enter the number actually there",
+                                                count=data.count, given=given)]})
     quantity = data.count if data.count is not None else given
     if quantity is None:
         if action in ("pick", "load"):
             return None  # everything reserved for the order at that place
-        raise ValidationFailed({"quantity": ["the barcode carries no count; enter the "
-                                             "quantity"]})
+        raise ValidationFailed({"quantity": [N_("the barcode carries no count; enter the "
+                                                "quantity")]})
     if quantity < 0 or (quantity == 0 and action != "count"):
-        raise ValidationFailed({"quantity": ["the quantity must be above zero"]})
+        raise ValidationFailed({"quantity": [N_("the quantity must be above zero")]})
     if quantity > most:
-        raise ValidationFailed({"quantity": [f"at most {most} units per scan "
-                                             "(WMS_MAX_SCAN_COUNT); check the number"]})
+        raise ValidationFailed({"quantity": [N_("at most {most} units per scan "
+                                                "(WMS_MAX_SCAN_COUNT); check the number",
+                                                most=most)]})
     return quantity
 
 
 def _lot_code(data: ScanData, given: str | None) -> str | None:
     given = (given or "").strip() or None
     if data.lot and given and data.lot != given:
-        raise ValidationFailed({"lot": [f"the barcode says lot {data.lot} but {given} was "
-                                        "entered"]})
+        raise ValidationFailed({"lot": [N_("the barcode says lot {lot} but {given} was entered",
+                                           lot=data.lot, given=given)]})
     return data.lot or given
 
 
 def _only_lot_here(session: Session, product: Product, src: Location | None,
                    lot_code: str | None) -> Lot:
     if lot_code:
-        raise ValidationFailed({"lot": [f"no lot {lot_code} of {product.sku} has been "
-                                        "received; receive it first"]})
+        raise ValidationFailed({"lot": [N_("no lot {lot} of {sku} has been received; receive "
+                                           "it first", lot=lot_code, sku=product.sku)]})
     if src is None:
-        raise ValidationFailed({"lot": ["the barcode has no lot (AI 10); enter the lot code"]})
+        raise ValidationFailed({"lot": [N_("the barcode has no lot (AI 10); enter the lot "
+                                           "code")]})
     lots = session.scalars(
         select(Lot).join(StockBalance, StockBalance.lot_id == Lot.id)
         .where(StockBalance.location_id == src.id, Lot.product_id == product.id,
                StockBalance.on_hand > 0).limit(2)).all()
     if len(lots) != 1:
-        where = f"{len(lots) or 'no'} lot{'s' if len(lots) != 1 else ''}"
-        raise ValidationFailed({"lot": [f"{src.code} holds {where} of {product.sku}; scan a "
-                                        "label with the lot or enter the lot code"]})
+        raise ValidationFailed({"lot": [
+            N_("{code} holds no lot of {sku}; scan a label with the lot or enter the lot code",
+               code=src.code, sku=product.sku) if not lots else
+            N_("{code} holds {n} lots of {sku}; scan a label with the lot or enter the lot "
+               "code", code=src.code, n=len(lots), sku=product.sku)]})
     return lots[0]
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from wms import move_rules
 from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.i18n import N_
 from wms.ledger import balance, local_today, record_move
 from wms.models import (
     CustomerOrder,
@@ -24,6 +25,8 @@ from wms.models import (
 from wms.reservations import refresh_status, unreserve
 
 _WARMTH = {TempClass.FROZEN: 0, TempClass.CHILLED: 1, TempClass.AMBIENT: 2}
+TEMP_CLASS_NAMES = {TempClass.FROZEN: N_("frozen"), TempClass.CHILLED: N_("chilled"),
+                    TempClass.AMBIENT: N_("ambient")}
 # Goods only pass through these: a receiving dock or a pickup point's shelf is not
 # storage, so their nominal zone does not refuse goods of a colder class.
 TRANSIT_KINDS = frozenset({LocationKind.RECEIVING, LocationKind.DOCK,
@@ -46,9 +49,10 @@ def temperature_problem(product: Product, location: Location) -> str | None:
         return None
     zone = location.temp_zone or TempClass.AMBIENT
     if _WARMTH[zone] > _WARMTH[product.temp_class]:
-        return (f"{product.sku} is {product.temp_class} goods and {location.code} is a "
-                f"{zone} location; put it in a {product.temp_class} location, or give an "
-                "override_reason")
+        return N_("{sku} is {temp_class} goods and {location} is a {zone} location; put it "
+                  "in a {temp_class} location, or give an override_reason", sku=product.sku,
+                  temp_class=TEMP_CLASS_NAMES[product.temp_class], location=location.code,
+                  zone=TEMP_CLASS_NAMES[zone])
     return None
 
 

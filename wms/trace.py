@@ -443,7 +443,8 @@ def facts(session: Session, lot_id: int) -> dict[str, Any]:
     p = lot.product
     return {
         "id": lot.id, "lot_code": lot.lot_code,
-        "product": {"sku": p.sku, "gtin": p.gtin, "name": p.name, "category": p.category,
+        "product": {"sku": p.sku, "gtin": p.gtin, "name": p.name, "name_en": p.name,
+                    "name_zh": p.name_zh, "category": p.category,
                     "temp_class": p.temp_class.value, "unit": p.unit,
                     "shelf_life_days": p.shelf_life_days},
         **origin_of(lot),

@@ -15,6 +15,7 @@ from api.lookups import one_or_404
 from api.pagination import SelectPage
 from api.runtime import db
 from api.schemas.accounts import (
+    LanguageSchema,
     NewTokenSchema,
     PasswordSchema,
     TokenCreateSchema,
@@ -35,6 +36,19 @@ class Me(MethodView):
     @blp.response(200, UserSchema)
     def get(self):
         return current_user()
+
+
+@blp.route("/me/language")
+class MyLanguage(MethodView):
+    @policy.rule("account.self")
+    @blp.arguments(LanguageSchema)
+    @blp.response(200, UserSchema)
+    def put(self, data: dict):
+        """The language your pages and messages are in, from now on in every browser."""
+        me = current_user()
+        me.language = data["language"]
+        db().commit()
+        return me
 
 
 @blp.route("/users")

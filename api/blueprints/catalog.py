@@ -44,7 +44,8 @@ class Products(MethodView):
             stmt = stmt.where(Product.gtin == args["gtin"].zfill(14))
         if args.get("q"):
             like = f"%{args['q']}%"
-            stmt = stmt.where(or_(Product.name.ilike(like), Product.sku.ilike(like)))
+            stmt = stmt.where(or_(Product.name.ilike(like), Product.name_zh.ilike(like),
+                                  Product.sku.ilike(like)))
         return stmt.order_by(Product.sku)
 
     @policy.rule("catalog.write")

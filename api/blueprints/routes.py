@@ -3,8 +3,10 @@ against a manifest and delivery confirmations; and the printable manifest page."
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint as PageBlueprint
-from flask import render_template, request
+from flask import g, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -234,5 +236,8 @@ def manifest_page(route_id: int):
     """The printable manifest: for the signed-in driver of the route, staff and dispatchers
     of its warehouse and admins, by the page session (the driver page links here) or a
     bearer header. Never by a credential in the URL: URLs land in access logs and history."""
-    data = manifests.manifest(db(), route_visible_to(current_user(), route_id))
-    return render_template("manifest.html", m=data)
+    route = route_visible_to(current_user(), route_id)
+    data = manifests.manifest(db(), route)
+    # A printed page's language links carry the choice in the query.
+    g.lang_override = request.args.get("lang")
+    return render_template("manifest.html", m=data, zone=ZoneInfo(route.warehouse.timezone))

@@ -21,11 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from api import policy
 from api.auth import current_user
 from api.errors import problem
+from api.i18n import tr
 from api.runtime import db, runtime
 from api.schemas.inventory import ScanPreviewSchema, ScanResultSchema, ScanSchema
 from coldchain.monitoring.alarm_rules import load as load_rules
 from wms import idempotency, scan_preview, scanning, scope
 from wms.errors import DomainError
+from wms.i18n import N_
 from wms.models import Location, StockMove
 from wms.receipt_probe import ProbeLimits
 
@@ -48,11 +50,12 @@ def idempotent(fn: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any):
         key = request.headers.get(idempotency.HEADER, "").strip()
         if not key or len(key) > idempotency.MAX_LENGTH:
-            why = "missing" if not key else f"longer than {idempotency.MAX_LENGTH} characters"
+            why = N_("missing") if not key else N_("longer than {most} characters",
+                                                    most=idempotency.MAX_LENGTH)
             return problem(
-                428, "Precondition Required",
-                f"send an {idempotency.HEADER} header (a new unique value per scan, the same "
-                "value when retrying) with every scanner write",
+                428, N_("Precondition Required"),
+                N_("send an {header} header (a new unique value per scan, the same value when "
+                   "retrying) with every scanner write", header=idempotency.HEADER),
                 errors={idempotency.HEADER: [why]})
         user, session = current_user(), db()
         digest = idempotency.request_hash(request.method, request.path, request.get_data())
@@ -98,8 +101,8 @@ def _replayed(status: int, body: Any) -> Response:
 
 
 def _product(p) -> dict[str, Any]:
-    return {"sku": p.sku, "gtin": p.gtin, "name": p.name, "temp_class": p.temp_class.value,
-            "unit": p.unit}
+    return {"sku": p.sku, "gtin": p.gtin, "name": p.name, "name_en": p.name,
+            "name_zh": p.name_zh, "temp_class": p.temp_class.value, "unit": p.unit}
 
 
 def _lot(plan: scanning.ScanPlan) -> dict[str, Any]:
@@ -146,7 +149,7 @@ def scan_result_json(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome
     return {"action": plan.action, "product": _product(plan.product), "lot": lot,
             "lot_created": outcome.lot_created, "quantity": plan.quantity,
             "net_weight_kg": _decimal(plan.data.net_weight_kg),
-            "moves": [_move_json(m) for m in outcome.moves], "hints": list(plan.hints),
+            "moves": [_move_json(m) for m in outcome.moves], "hints": tr(list(plan.hints)),
             "probe": _probe_json(plan)}
 
 
@@ -194,7 +197,8 @@ class ScanPreview(MethodView):
         """Read and resolve a scan and say what it would do; nothing is written."""
         plan = _plan(args)
         result = scan_preview.preview(db(), plan)
-        return {**result, "product": _product(plan.product), "lot": _lot(plan),
+        return {**result, "would": tr(result["would"]), "refused": tr(result["refused"]),
+                "product": _product(plan.product), "lot": _lot(plan),
                 "lot_exists": plan.lot is not None, "quantity": plan.quantity,
                 "net_weight_kg": plan.data.net_weight_kg,
-                "country_of_origin": plan.data.country_of_origin, "hints": plan.hints}
+                "country_of_origin": plan.data.country_of_origin, "hints": tr(list(plan.hints))}

@@ -5,7 +5,10 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from api.schemas.common import BaseSchema
+from wms.i18n import N_
 from wms.models import Role
+
+LANGUAGES = ("zh", "en")
 
 
 class UserSchema(BaseSchema):
@@ -16,6 +19,14 @@ class UserSchema(BaseSchema):
     warehouse = fields.Function(lambda u: u.warehouse.code if u.warehouse else None)
     vehicle = fields.Function(lambda u: u.vehicle.code if u.vehicle else None)
     active = fields.Boolean()
+    language = fields.String(allow_none=True, metadata={
+        "description": "zh (Simplified Chinese) or en; null: the browser's Accept-Language"})
+
+
+class LanguageSchema(BaseSchema):
+    language = fields.String(required=True, allow_none=True, validate=validate.OneOf(
+        LANGUAGES, error=N_("must be zh (Simplified Chinese) or en (English)")), metadata={
+        "description": "zh or en; null goes back to the browser's Accept-Language"})
 
 
 class UserCreateSchema(BaseSchema):

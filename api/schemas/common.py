@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, pre_load, validate
 
+from wms.i18n import N_
 from wms.models import TempClass
 
 # Every integer column is a 32-bit INTEGER (PostgreSQL refuses anything wider).
@@ -115,7 +116,8 @@ def _json_problem(field: fields.Field, value) -> str | None:
         for check in field.validators:
             if isinstance(check, validate.Length) and check.max is not None \
                     and len(value) > check.max:
-                return f"at most {check.max} items, got {len(value)}"
+                return N_("at most {most} items, got {count}", most=check.max,
+                          count=len(value))
         if not isinstance(field.inner, fields.Nested):
             for item in value:
                 if item is not None and (problem := _json_problem(field.inner, item)):

@@ -89,6 +89,8 @@ class ScanProductSchema(BaseSchema):
     sku = fields.String()
     gtin = fields.String()
     name = fields.String()
+    name_en = fields.String(attribute="name", dump_only=True)
+    name_zh = fields.String()
     temp_class = fields.String()
     unit = fields.String()
 

@@ -100,7 +100,12 @@ class ProductSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     sku = fields.String(required=True, validate=validate.Length(1, 32))
     gtin = fields.String(required=True)
-    name = fields.String(required=True, validate=validate.Length(1, 160))
+    name = fields.String(required=True, validate=validate.Length(1, 160),
+                         metadata={"description": "the English name"})
+    name_en = fields.String(attribute="name", dump_only=True,
+                            metadata={"description": "the English name (same as name)"})
+    name_zh = fields.String(load_default="", validate=validate.Length(max=160),
+                            metadata={"description": "the name in Simplified Chinese"})
     category = fields.String(load_default="")
     temp_class = temp_class_field(required=True)
     unit = fields.String(load_default="each")
@@ -133,7 +138,7 @@ class ProductSchema(BaseSchema):
 
 class ProductQuerySchema(BaseSchema):
     temp_class = temp_class_field()
-    q = fields.String(metadata={"description": "text in the name or SKU"})
+    q = fields.String(metadata={"description": "text in the English or Chinese name or SKU"})
     gtin = fields.String()
 
 
@@ -170,6 +175,8 @@ class LotSchema(BaseSchema):
     lot_code = fields.String()
     product = fields.Function(lambda lot: {"sku": lot.product.sku, "gtin": lot.product.gtin,
                                            "name": lot.product.name,
+                                           "name_en": lot.product.name,
+                                           "name_zh": lot.product.name_zh,
                                            "temp_class": lot.product.temp_class.value})
     supplier = fields.Function(lambda lot: lot.supplier.code if lot.supplier else None)
     origin = fields.Function(lambda lot: lot.origin.code if lot.origin else None)

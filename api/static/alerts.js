@@ -4,11 +4,11 @@
 "use strict";
 
 (() => {
-  const { api, problemLines, flash } = WMS;
-  const VERB = { acknowledge: "Acknowledged", release: "Lot released", scrap: "Lot scrapped", close: "Closed" };
+  const { api, problemLines, flash, t } = WMS;
+  const VERB = { acknowledge: t("Acknowledged"), release: t("Lot released"), scrap: t("Lot scrapped"), close: t("Closed") };
   const CONFIRM = {
-    scrap: "Scrap every unit of this lot still in stock? This writes the lot off and cannot be undone.",
-    release: "Release this lot back to available stock?",
+    scrap: t("Scrap every unit of this lot still in stock? This writes the lot off and cannot be undone."),
+    release: t("Release this lot back to available stock?"),
   };
 
   document.querySelectorAll("[data-alert]").forEach((item) => {
@@ -18,7 +18,7 @@
     item.querySelectorAll("[data-do]").forEach((btn) => btn.addEventListener("click", async () => {
       const what = btn.dataset.do;
       if (!comment.value.trim()) {
-        flash(box, "bad", "Write a comment first", ["Say what you saw and what you did about it."]);
+        flash(box, "bad", t("Write a comment first"), [t("Say what you saw and what you did about it.")]);
         comment.focus();
         return;
       }
@@ -31,7 +31,7 @@
         flash(box, "good", VERB[what], []);
         setTimeout(() => window.location.reload(), 600);
       } else {
-        flash(box, "bad", "Not done", problemLines(r.data));
+        flash(box, "bad", t("Not done"), problemLines(r.data));
         item.querySelectorAll("button").forEach((b) => (b.disabled = false));
       }
     }));

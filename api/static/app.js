@@ -1,9 +1,29 @@
 /* Shared by every page: calling the JSON API with the signed-in session, and the small
-   helpers the pages draw with. Plain JavaScript, no build step, nothing from the internet. */
+   helpers the pages draw with. Plain JavaScript, no build step, nothing from the internet.
+   Words come from the server's message catalogue: the page carries the translations of
+   every message of these scripts (api/i18n.py finds them the way pybabel extract does). */
 "use strict";
 
 const WMS = (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const catalogue = JSON.parse(document.getElementById("i18n-strings")?.textContent || "{}");
+  const strings = catalogue.strings || {}, codes = catalogue.codes || {};
+  const lang = document.querySelector('meta[name="wms-lang"]')?.content || "en";
+  const locale = lang === "zh" ? "zh-Hans-CN" : "en";
+  const zoneMeta = document.querySelector('meta[name="wms-zone"]');
+  const zone = zoneMeta?.content || undefined;
+  const zoneLabel = zoneMeta?.dataset.label || "";
+
+  /* A message in the reader's language; {name} placeholders are filled after translating,
+     so a translation may put them where its grammar wants them. */
+  function t(msgid, values) {
+    const text = strings[msgid] || msgid;
+    return values ? text.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m)) : text;
+  }
+  // A stored code word (a status, a temperature class) as the reader says it.
+  const label = (code) => codes[code] || String(code ?? "").replaceAll("_", " ");
+  const num = (n, opts) => (n === null || n === undefined || n === "" || isNaN(Number(n)) ? String(n ?? "—") : new Intl.NumberFormat(locale, opts).format(Number(n)));
+  const productName = (p) => (p ? (lang === "zh" && p.name_zh ? p.name_zh : p.name_en || p.name) : "");
 
   // crypto.randomUUID only exists on secure origins; a warehouse LAN is often plain http.
   function newKey() {
@@ -41,22 +61,31 @@ const WMS = (() => {
       }
     }
     return { ok: false, status: 0, network: true,
-             data: { title: "No connection", detail: "The server could not be reached. Check the network and try again." } };
+             data: { title: t("No connection"), detail: t("The server could not be reached. Check the network and try again.") } };
   }
+
+  // The fields people fill in, named as the page names them.
+  const FIELDS = {
+    barcode: t("Barcode"), location: t("Location"), from: t("From"), to: t("To"), lot: t("Lot"),
+    quantity: t("Quantity"), count: t("Quantity"), expiry: t("Expiry"), order: t("Order"),
+    reason: t("Reason"), supplier: t("Supplier"), comment: t("Comment"),
+    net_weight_kg: t("Net weight"),
+  };
 
   /* A problem document as lines a person can act on: the detail, then each field's
      messages. Nested locations ("json" → field) are flattened. */
   function problemLines(data) {
-    if (!data) return ["Unexpected answer from the server."];
+    if (!data) return [t("Unexpected answer from the server.")];
     const out = [];
-    if (data.detail && !String(data.detail).startsWith("the request has invalid fields")) out.push(data.detail);
+    // The detail of a validation problem only lists the fields; their messages follow.
+    if (data.detail && !(data.status === 422 && data.errors)) out.push(data.detail);
     const walk = (errs, path) => {
       if (Array.isArray(errs)) {
         errs.forEach((e) => {
           if (typeof e === "object" && e !== null) return walk(e, path);
           // The detail often repeats the first field message: say it once.
           if (out.some((line) => line.includes(String(e)))) return;
-          out.push(path ? `${path}: ${e}` : String(e));
+          out.push(path ? `${FIELDS[path] || path}: ${e}` : String(e));
         });
       } else if (errs && typeof errs === "object") {
         for (const [k, v] of Object.entries(errs)) {
@@ -66,17 +95,24 @@ const WMS = (() => {
       }
     };
     walk(data.errors, "");
-    if (!out.length) out.push(data.title || "The request was refused.");
+    if (!out.length) out.push(data.title || t("The request was refused."));
     return out;
   }
 
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
+  /* Times on the warehouse's clock, with its zone named, whatever the phone is set to. */
+  const fmt = (opts) => new Intl.DateTimeFormat(locale, { timeZone: zone, hourCycle: "h23", ...opts });
   function when(iso) {
     if (!iso) return "—";
     const d = new Date(iso);
-    return isNaN(d) ? iso : d.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+    return isNaN(d) ? iso : `${fmt({ month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(d)} ${zoneLabel}`;
   }
+  function clock(d, seconds = true) {
+    return `${fmt({ hour: "2-digit", minute: "2-digit", ...(seconds ? { second: "2-digit" } : {}) }).format(d)} ${zoneLabel}`;
+  }
+  const day = (d) => fmt({ month: "short", day: "numeric" }).format(d);
+  const hourMinute = (d) => fmt({ hour: "2-digit", minute: "2-digit" }).format(d);
 
   function flash(el, kind, title, lines) {
     el.className = `flash ${kind}`;
@@ -88,5 +124,6 @@ const WMS = (() => {
   const PALETTE = ["#0e7490", "#c2410c", "#7c3aed", "#15803d", "#be123c", "#a16207",
                    "#1d4ed8", "#0f766e", "#9d174d", "#4d7c0f", "#6d28d9", "#b45309"];
 
-  return { csrf, api, newKey, problemLines, esc, when, flash, sleep, PALETTE };
+  return { csrf, api, newKey, problemLines, esc, when, clock, day, hourMinute, flash, sleep,
+           PALETTE, t, label, num, productName, lang, zoneLabel };
 })();

@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const { api, problemLines, esc, flash, sleep, PALETTE } = WMS;
+  const { api, problemLines, esc, flash, sleep, PALETTE, t, label, num } = WMS;
   const root = document.getElementById("dispatch");
   const $ = (id) => document.getElementById(id);
   const warehouse = root.dataset.warehouse, day = root.dataset.date;
@@ -16,9 +16,9 @@
   $("allocate").addEventListener("click", async (e) => {
     e.target.disabled = true;
     const r = await api("POST", "/api/allocations", { warehouse, date: day });
-    if (!r.ok) { flash($("allocate-flash"), "bad", "Allocation failed", problemLines(r.data)); e.target.disabled = false; return; }
-    flash($("allocate-flash"), r.data.backorder ? "info" : "good", `Allocated ${r.data.allocated} units`,
-      r.data.backorder ? [`${r.data.backorder} units on backorder: not enough stock fit to ship.`] : []);
+    if (!r.ok) { flash($("allocate-flash"), "bad", t("Allocation failed"), problemLines(r.data)); e.target.disabled = false; return; }
+    flash($("allocate-flash"), r.data.backorder ? "info" : "good", t("Allocated {n} units", { n: num(r.data.allocated) }),
+      r.data.backorder ? [t("{n} units on backorder: not enough stock fit to ship.", { n: num(r.data.backorder) })] : []);
     setTimeout(() => window.location.reload(), 900);
   });
 
@@ -28,7 +28,7 @@
     button.disabled = true;
     $("plan-flash").hidden = true;
     const r = await api("POST", "/api/route-plans", { warehouse, date: day, time_limit_s: Number(e.target.time_limit_s.value) });
-    if (!r.ok) { flash($("plan-flash"), "bad", "Planning did not start", problemLines(r.data)); button.disabled = false; return; }
+    if (!r.ok) { flash($("plan-flash"), "bad", t("Planning did not start"), problemLines(r.data)); button.disabled = false; return; }
     $("job").hidden = false;
     let job = r.data;
     while (job.status === "queued" || job.status === "started") {
@@ -41,14 +41,14 @@
     if (job.status === "finished" && job.result?.plan_id) {
       window.location.href = here(job.result.plan_id);
     } else {
-      flash($("plan-flash"), "bad", "Planning failed", [job.error || job.message || "the job did not finish"]);
+      flash($("plan-flash"), "bad", t("Planning failed"), [job.error || job.message || t("the job did not finish")]);
       button.disabled = false;
     }
   });
 
   function showJob(job) {
     $("job-bar").style.width = `${Math.max(2, Math.min(100, job.progress || 0))}%`;
-    $("job-message").textContent = `${job.status} · ${Math.round(job.progress || 0)}% · ${job.message || ""}`;
+    $("job-message").textContent = `${label(job.status)} · ${num((job.progress || 0) / 100, { style: "percent" })} · ${job.message || ""}`;
   }
 
   /* ---- the map ---- */
@@ -89,7 +89,7 @@
         const [x, y] = xy(p);
         out.push(`<g class="stop"><circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="8.5" fill="#fff" stroke="${color}" stroke-width="2.4"/>` +
           `<text x="${x.toFixed(1)}" y="${(y + 3.6).toFixed(1)}" text-anchor="middle" font-size="10" font-weight="700" fill="${color}">${s.seq}</text>` +
-          `<title>${esc(r.vehicle)} stop ${s.seq}: ${esc(s.name)} · ETA ${esc(s.eta)}</title></g>`);
+          `<title>${esc(t("{vehicle} stop {seq}: {name} · ETA {eta}", { vehicle: r.vehicle, seq: s.seq, name: s.name, eta: s.eta }))}</title></g>`);
       });
     });
     plan.unassigned.forEach((u) => {
@@ -100,17 +100,17 @@
     });
     out.push(`<g class="depot"><rect x="${d[0] - 11}" y="${d[1] - 11}" width="22" height="22" rx="4" fill="#0f172a"/><path d="M${d[0] - 6} ${d[1] + 5}v-6l6-5 6 5v6z" fill="#fff"/><title>${esc(depot.name)}</title></g>`);
     out.push(`<text x="${d[0] + 15}" y="${d[1] + 4}" font-size="12" font-weight="700" fill="#0f172a">${esc(depot.code)}</text>`);
-    $("map").innerHTML = `<svg class="map" viewBox="0 0 ${W} ${H}" role="img" aria-label="Map of the planned routes">${out.join("")}</svg>`;
-    $("map-legend").innerHTML = `<span>${swatch("#0f172a")}warehouse</span>` +
+    $("map").innerHTML = `<svg class="map" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(t("Map of the planned routes"))}">${out.join("")}</svg>`;
+    $("map-legend").innerHTML = `<span>${swatch("#0f172a")}${esc(t("warehouse"))}</span>` +
       plan.routes.map((r, i) => `<span>${swatch(PALETTE[i % PALETTE.length])}${esc(r.vehicle)} (${r.stops.length})</span>`).join("") +
-      (plan.unassigned.length ? `<span>${swatch("#b91c1c")}unassigned</span>` : "");
+      (plan.unassigned.length ? `<span>${swatch("#b91c1c")}${esc(t("unassigned"))}</span>` : "");
   }
 
   const swatch = (c) => `<svg class="swatch-svg" width="12" height="12" aria-hidden="true"><rect width="12" height="12" rx="2" fill="${c}"/></svg>`;
 
   function loads(l) {
     const parts = CLASSES.filter((c) => l && l[c] && (l[c].crates || l[c].kg))
-      .map((c) => `<span class="t-${c}">${c[0].toUpperCase()}</span> ${l[c].crates}<span class="muted">cr</span> ${Math.round(l[c].kg)}<span class="muted">kg</span>`);
+      .map((c) => `<span class="t-${c}" title="${esc(label(c))}">${esc(label(c)).charAt(0).toUpperCase()}</span> ${num(l[c].crates)}<span class="muted">${esc(t("cr"))}</span> ${num(Math.round(l[c].kg))}<span class="muted">${esc(t("kg"))}</span>`);
     return parts.join(" · ") || "—";
   }
 
@@ -121,53 +121,56 @@
     return Math.min(...classes.map((c) => (limits[c] - stop.since_departure_s) / 60));
   }
 
+  const minutes = (m) => t("{n} min", { n: num(Math.round(m)) });
+
   function routeCard(r, i) {
     const color = PALETTE[i % PALETTE.length];
     const rows = r.stops.map((s) => {
       const m = margin(s);
       const p = geo.points[s.pickup_point];
       return `<tr><td class="num" data-label="#">${s.seq}</td>
-        <td data-label="Pickup point">${esc(s.name)} <span class="muted">${esc(s.pickup_point)}</span></td>
-        <td data-label="ETA"><b>${esc(s.eta)}</b></td>
-        <td data-label="Window">${p ? esc(`${p[3]}–${p[4]}`) : "—"}</td>
-        <td data-label="Load">${loads(s.delivered)}</td>
-        <td class="num" data-label="On board">${Math.round(s.since_departure_s / 60)} min</td>
-        <td class="num ${m !== null && m < 20 ? "margin-low" : ""}" data-label="Cold-chain margin">${m === null ? "—" : `${Math.round(m)} min`}</td></tr>`;
+        <td data-label="${esc(t("Pickup point"))}">${esc(s.name)} <span class="muted">${esc(s.pickup_point)}</span></td>
+        <td data-label="${esc(t("ETA"))}"><b>${esc(s.eta)}</b></td>
+        <td data-label="${esc(t("Window"))}">${p ? esc(`${p[3]}–${p[4]}`) : "—"}</td>
+        <td data-label="${esc(t("Load"))}">${loads(s.delivered)}</td>
+        <td class="num" data-label="${esc(t("On board"))}">${esc(minutes(s.since_departure_s / 60))}</td>
+        <td class="num ${m !== null && m < 20 ? "margin-low" : ""}" data-label="${esc(t("Cold-chain margin"))}">${m === null ? "—" : esc(minutes(m))}</td></tr>`;
     }).join("");
     const worst = Math.min(...r.stops.map(margin).filter((m) => m !== null));
     return `<article class="route-card">
       <header><span class="swatch-svg">${swatch(color)}</span><b>${esc(r.vehicle)}</b>
-        <span class="badge ${esc(r.status)}">${esc(r.status)}</span>
-        <span class="kpis"><span>driver ${esc(r.driver || "—")}</span><span>leaves ${esc(r.departure)}</span><span>back ${esc(r.end)}</span>
-        <span>${r.distance_km.toFixed(1)} km</span><span>¥${Math.round(r.cost)}</span><span>${loads(r.loads)}</span>
-        ${isFinite(worst) ? `<span class="${worst < 20 ? "margin-low" : ""}">tightest margin ${Math.round(worst)} min</span>` : ""}</span></header>
-      <div class="table-wrap"><table class="stack-sm"><thead><tr><th class="num">#</th><th>Pickup point</th><th>ETA</th><th>Window</th><th>Load</th><th class="num">On board</th><th class="num">Margin</th></tr></thead>
+        <span class="badge ${esc(r.status)}">${esc(label(r.status))}</span>
+        <span class="kpis"><span>${esc(t("driver {name}", { name: r.driver || "—" }))}</span><span>${esc(t("leaves {time}", { time: r.departure }))}</span><span>${esc(t("back {time}", { time: r.end }))}</span>
+        <span>${esc(t("{n} km", { n: num(r.distance_km, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) }))}</span><span>${esc(num(Math.round(r.cost), { style: "currency", currency: "CNY", maximumFractionDigits: 0 }))}</span><span>${loads(r.loads)}</span>
+        ${isFinite(worst) ? `<span class="${worst < 20 ? "margin-low" : ""}">${esc(t("tightest margin {minutes}", { minutes: minutes(worst) }))}</span>` : ""}</span></header>
+      <div class="table-wrap"><table class="stack-sm"><thead><tr><th class="num">#</th><th>${esc(t("Pickup point"))}</th><th>${esc(t("ETA"))}</th><th>${esc(t("Window"))}</th><th>${esc(t("Load"))}</th><th class="num">${esc(t("On board"))}</th><th class="num">${esc(t("Margin"))}</th></tr></thead>
       <tbody>${rows}</tbody></table></div></article>`;
   }
 
   function renderPlan(plan) {
-    $("plan-title").textContent = `Plan v${plan.version} · ${plan.status}`;
+    $("plan-title").textContent = `${t("Plan v{version}", { version: plan.version })} · ${label(plan.status)}`;
     const served = plan.routes.reduce((n, r) => n + r.stops.length, 0);
     $("plan-stats").innerHTML = [
-      [plan.routes.length, "routes"], [served, "stops served"], [plan.unassigned.length, "unassigned"],
-      [plan.total_distance_km.toFixed(1), "km"], [`¥${Math.round(plan.total_cost)}`, "cost"], [plan.solver_status, "solver"],
-    ].map(([v, l]) => `<div class="stat"><b class="${l === "unassigned" && v ? "margin-low" : ""}">${esc(v)}</b><span>${esc(l)}</span></div>`).join("");
+      [num(plan.routes.length), t("routes")], [num(served), t("stops served")], [num(plan.unassigned.length), t("unassigned"), plan.unassigned.length > 0],
+      [num(plan.total_distance_km, { maximumFractionDigits: 1, minimumFractionDigits: 1 }), t("km")],
+      [num(Math.round(plan.total_cost), { style: "currency", currency: "CNY", maximumFractionDigits: 0 }), t("cost")], [plan.solver_status, t("solver")],
+    ].map(([v, l, low]) => `<div class="stat"><b class="${low ? "margin-low" : ""}">${esc(v)}</b><span>${esc(l)}</span></div>`).join("");
     $("publish").hidden = plan.status !== "draft";
     $("plan").hidden = false;
     drawMap(plan);
     $("routes").innerHTML = plan.routes.map(routeCard).join("");
     $("unassigned-card").hidden = !plan.unassigned.length;
-    $("unassigned").innerHTML = `<div class="table-wrap"><table class="stack-sm"><thead><tr><th>Pickup point</th><th>Reason</th><th>Demand</th></tr></thead><tbody>${
-      plan.unassigned.map((u) => `<tr><td data-label="Pickup point">${esc(u.pickup_point)} <span class="muted">${esc(geo.points[u.pickup_point]?.[2] || "")}</span></td>
-        <td data-label="Reason"><span class="badge warn">${esc(u.reason.replaceAll("_", " "))}</span> ${esc(u.message)}</td><td data-label="Demand">${loads(u.demand)}</td></tr>`).join("")}</tbody></table></div>`;
+    $("unassigned").innerHTML = `<div class="table-wrap"><table class="stack-sm"><thead><tr><th>${esc(t("Pickup point"))}</th><th>${esc(t("Reason"))}</th><th>${esc(t("Demand"))}</th></tr></thead><tbody>${
+      plan.unassigned.map((u) => `<tr><td data-label="${esc(t("Pickup point"))}">${esc(u.pickup_point)} <span class="muted">${esc(geo.points[u.pickup_point]?.[2] || "")}</span></td>
+        <td data-label="${esc(t("Reason"))}"><span class="badge warn">${esc(label(u.reason))}</span> ${esc(u.message)}</td><td data-label="${esc(t("Demand"))}">${loads(u.demand)}</td></tr>`).join("")}</tbody></table></div>`;
   }
 
   $("publish").addEventListener("click", async (e) => {
-    if (!window.confirm("Publish this plan? Its routes go to the drivers and replace the day's published plan.")) return;
+    if (!window.confirm(t("Publish this plan? Its routes go to the drivers and replace the day's published plan."))) return;
     e.target.disabled = true;
     const r = await api("POST", `/api/route-plans/${root.dataset.plan}/publish`, { drivers: {} });
-    if (!r.ok) { flash($("publish-flash"), "bad", "Not published", problemLines(r.data)); e.target.disabled = false; return; }
-    flash($("publish-flash"), "good", "Published", [`${r.data.routes.length} routes sent to their drivers.`]);
+    if (!r.ok) { flash($("publish-flash"), "bad", t("Not published"), problemLines(r.data)); e.target.disabled = false; return; }
+    flash($("publish-flash"), "good", t("Published"), [t("{n} routes sent to their drivers.", { n: num(r.data.routes.length) })]);
     setTimeout(() => window.location.reload(), 900);
   });
 
@@ -175,6 +178,6 @@
     if (!root.dataset.plan) return;
     const r = await api("GET", `/api/route-plans/${root.dataset.plan}`);
     if (r.ok) renderPlan(r.data);
-    else { $("plan").hidden = false; flash($("publish-flash"), "bad", "Cannot show the plan", problemLines(r.data)); }
+    else { $("plan").hidden = false; flash($("publish-flash"), "bad", t("Cannot show the plan"), problemLines(r.data)); }
   })();
 })();

@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const { api, newKey, problemLines, flash } = WMS;
+  const { api, newKey, problemLines, flash, t, label } = WMS;
   const route = document.getElementById("route")?.dataset.route;
   if (!route) return;
 
@@ -41,7 +41,7 @@
     problems.addEventListener("click", () => {
       card.querySelectorAll(".exc-row").forEach((row) => (row.hidden = false));
       problems.hidden = true;
-      confirm.textContent = "Confirm stop";
+      confirm.textContent = t("Confirm stop");
     });
 
     confirm.addEventListener("click", async () => {
@@ -53,24 +53,25 @@
         if (!kind) return;
         const quantity = Number(row.querySelector('[name="quantity"]').value);
         const reason = row.querySelector('[name="reason"]').value.trim();
-        if (!quantity || quantity > Number(li.dataset.qty)) wrong.push(`${li.dataset.order}/${li.dataset.line}: enter how many units were ${kind} (1–${li.dataset.qty})`);
-        if (!reason) wrong.push(`${li.dataset.order}/${li.dataset.line}: say what happened`);
+        const where = `${li.dataset.order}/${li.dataset.line}`;
+        if (!quantity || quantity > Number(li.dataset.qty)) wrong.push(t("{line}: enter how many units were {kind} (1–{most})", { line: where, kind: label(kind), most: li.dataset.qty }));
+        if (!reason) wrong.push(t("{line}: say what happened", { line: where }));
         lines.push({ order: li.dataset.order, line: Number(li.dataset.line), exceptions: [{ kind, quantity, reason }] });
       });
-      if (wrong.length) { flash(box, "bad", "Not sent", wrong); return; }
+      if (wrong.length) { flash(box, "bad", t("Not sent"), wrong); return; }
       // One key per confirmation attempt the driver makes; network retries reuse it.
       key = key || newKey();
       confirm.disabled = true;
       const r = await api("POST", `/api/routes/${route}/stops/${seq}/deliveries`, { lines }, {
-        key, onRetry: (n) => flash(box, "info", `No signal — retrying (${n})…`, []),
+        key, onRetry: (n) => flash(box, "info", t("No signal — retrying ({n})…", { n }), []),
       });
       if (r.ok) {
         key = null;
-        flash(box, "good", r.data.stop_status === "delivered" ? "Stop confirmed" : "Stop confirmed with exceptions", []);
+        flash(box, "good", r.data.stop_status === "delivered" ? t("Stop confirmed") : t("Stop confirmed with exceptions"), []);
         setTimeout(() => window.location.reload(), 700);
       } else {
         if (!r.network) key = null;
-        flash(box, "bad", r.network ? "No connection — not confirmed yet" : "Not confirmed", problemLines(r.data));
+        flash(box, "bad", r.network ? t("No connection — not confirmed yet") : t("Not confirmed"), problemLines(r.data));
         confirm.disabled = false;
       }
     });

@@ -14,7 +14,7 @@
   const would = document.getElementById("would");
   const hints = document.getElementById("hints");
   const parsed = Object.fromEntries([...document.querySelectorAll("#parsed dd")].map((d) => [d.dataset.k, d]));
-  const { api, newKey, problemLines, esc } = WMS;
+  const { api, newKey, problemLines, esc, t, label, num, productName, clock } = WMS;
   let pending = null;
   let busy = false;
 
@@ -59,14 +59,14 @@
 
   function showLabel(p) {
     const lot = p.lot || {};
-    parsed.product.textContent = p.product ? p.product.name : "—";
+    parsed.product.textContent = p.product ? productName(p.product) : "—";
     parsed.sku.textContent = p.product ? `${p.product.sku} · ${p.product.gtin}` : "—";
-    parsed.lot.textContent = lot.lot_code ? `${lot.lot_code}${p.lot_exists === false ? " (new)" : ""}${lot.status && lot.status !== "available" ? ` · ${lot.status}` : ""}` : "—";
+    parsed.lot.textContent = lot.lot_code ? `${lot.lot_code}${p.lot_exists === false ? ` (${t("new")})` : ""}${lot.status && lot.status !== "available" ? ` · ${label(lot.status)}` : ""}` : "—";
     parsed.expiry.textContent = lot.expiry_date || lot.best_before || "—";
-    parsed.quantity.textContent = p.quantity ?? "—";
-    parsed.weight.textContent = p.net_weight_kg ? `${p.net_weight_kg} kg` : "—";
-    parsed.available.textContent = p.available ?? "—";
-    would.textContent = p.would ? `Would ${p.would}.` : "";
+    parsed.quantity.textContent = p.quantity === null || p.quantity === undefined ? "—" : num(p.quantity);
+    parsed.weight.textContent = p.net_weight_kg ? t("{weight} kg", { weight: num(p.net_weight_kg) }) : "—";
+    parsed.available.textContent = p.available === null || p.available === undefined ? "—" : num(p.available);
+    would.textContent = p.would ? t("Would: {what}", { what: p.would }) : "";
     hints.innerHTML = (p.hints || []).map((h) => `<li>${esc(h)}</li>`).join("");
   }
 
@@ -80,8 +80,7 @@
     recent.querySelector(".empty")?.remove();
     const li = document.createElement("li");
     li.className = kind;
-    const t = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-    li.innerHTML = `<span class="when">${t}</span> ${text} <span class="where">${esc(where || "")}</span>`;
+    li.innerHTML = `<span class="when">${esc(clock(new Date()))}</span> ${text} <span class="where">${esc(where || "")}</span>`;
     recent.prepend(li);
     while (recent.children.length > 12) recent.lastElementChild.remove();
   }
@@ -90,38 +89,40 @@
     if (busy || !code) return;
     busy = true;
     setPending(code);
-    setResult("working", "Reading the label…", []);
+    setResult("working", t("Reading the label…"), []);
     try {
       const payload = body(code);
       const pre = await api("POST", "/api/scans/preview", payload);
       if (!pre.ok) {
         clearLabel();
-        setResult("bad", pre.network ? "No connection" : "Not recorded", problemLines(pre.data));
-        logScan("bad", `<b>${esc(payload.action)}</b> refused`, problemLines(pre.data)[0]);
+        setResult("bad", pre.network ? t("No connection") : t("Not recorded"), problemLines(pre.data));
+        logScan("bad", `<b>${esc(label(payload.action))}</b> ${esc(t("refused"))}`, problemLines(pre.data)[0]);
         return;
       }
       showLabel(pre.data);
       if (pre.data.refused) {
-        setResult("bad", "Not recorded", [pre.data.refused, ...(pre.data.hints || [])]);
-        logScan("bad", `<b>${esc(payload.action)}</b> ${esc(pre.data.product.sku)} refused`, pre.data.refused);
+        setResult("bad", t("Not recorded"), [pre.data.refused, ...(pre.data.hints || [])]);
+        logScan("bad", `<b>${esc(label(payload.action))}</b> ${esc(pre.data.product.sku)} ${esc(t("refused"))}`, pre.data.refused);
         return;
       }
       const key = newKey();
       const done = await api("POST", "/api/scans", payload, {
-        key, onRetry: (n) => setResult("working", `Connection lost — retrying (${n})…`, ["The scan is sent with the same key: it will be recorded once."]),
+        key, onRetry: (n) => setResult("working", t("Connection lost — retrying ({n})…", { n }), [t("The scan is sent with the same key: it will be recorded once.")]),
       });
       if (!done.ok) {
-        setResult("bad", done.network ? "No connection — not confirmed" : "Not recorded", problemLines(done.data));
-        logScan("bad", `<b>${esc(payload.action)}</b> ${esc(pre.data.product.sku)} refused`, problemLines(done.data)[0]);
+        setResult("bad", done.network ? t("No connection — not confirmed") : t("Not recorded"), problemLines(done.data));
+        logScan("bad", `<b>${esc(label(payload.action))}</b> ${esc(pre.data.product.sku)} ${esc(t("refused"))}`, problemLines(done.data)[0]);
         return;
       }
       const r = done.data;
       const moved = (r.moves || []).reduce((n, m) => n + m.quantity, 0);
       const places = (r.moves || []).map((m) => [m.from, m.to].filter(Boolean).join(" → ")).filter(Boolean);
-      setResult("good", `${r.action[0].toUpperCase()}${r.action.slice(1)} recorded`,
-        [`${r.quantity ?? moved} × ${r.product.sku} ${r.product.name}, lot ${r.lot.lot_code}${r.lot_created ? " (new lot)" : ""}`,
+      const recorded = t("{action} recorded", { action: label(r.action) });
+      const lotText = r.lot_created ? t("lot {lot} (new lot)", { lot: r.lot.lot_code }) : t("lot {lot}", { lot: r.lot.lot_code });
+      setResult("good", recorded.charAt(0).toUpperCase() + recorded.slice(1),
+        [`${num(r.quantity ?? moved)} × ${r.product.sku} ${productName(r.product)}, ${lotText}`,
          ...(places.length ? [places[0]] : []), ...(r.hints || [])]);
-      logScan("ok", `<b>${esc(r.action)}</b> ${esc(r.quantity ?? moved)} × ${esc(r.product.sku)} <span class="muted">lot ${esc(r.lot.lot_code)}</span>`, places[0]);
+      logScan("ok", `<b>${esc(label(r.action))}</b> ${esc(num(r.quantity ?? moved))} × ${esc(r.product.sku)} ${esc(productName(r.product))} <span class="muted">${esc(t("lot {lot}", { lot: r.lot.lot_code }))}</span>`, places[0]);
       setPending(null);
       form.elements.quantity.value = "";
       form.elements.lot.value = "";
@@ -152,7 +153,7 @@
   form.querySelectorAll('input[name="action"]').forEach((r) => r.addEventListener("change", () => { showFields(); barcode.focus(); }));
   document.getElementById("retry").addEventListener("click", () => submit(pending));
   document.getElementById("discard").addEventListener("click", () => {
-    setPending(null); clearLabel(); setResult("idle", "Ready", ["Scan the next label."]); barcode.focus();
+    setPending(null); clearLabel(); setResult("idle", t("Ready"), [t("Scan the next label.")]); barcode.focus();
   });
 
   // The scanner types wherever the focus is: take it back whenever nothing else holds it.

@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { api, problemLines, esc, when, flash } = WMS;
+  const { api, problemLines, esc, when, flash, t, label, num, productName, day, hourMinute, zoneLabel } = WMS;
   const root = document.getElementById("trace");
   const ranges = JSON.parse(root.dataset.ranges || "{}");
   const $ = (id) => document.getElementById(id);
@@ -25,16 +25,16 @@
     const r = await api("GET", `/api/trace/lots?${searchParams(form.q.value, form.status.value)}`);
     const list = $("results");
     $("search-flash").hidden = true;
-    if (!r.ok) { flash($("search-flash"), "bad", "Search failed", problemLines(r.data)); list.innerHTML = ""; return; }
+    if (!r.ok) { flash($("search-flash"), "bad", t("Search failed"), problemLines(r.data)); list.innerHTML = ""; return; }
     const total = r.pages ? JSON.parse(r.pages).total : r.data.length;
-    if (!r.data.length) { list.innerHTML = `<li class="muted">No lot matches.</li>`; return; }
+    if (!r.data.length) { list.innerHTML = `<li class="muted">${esc(t("No lot matches."))}</li>`; return; }
     list.innerHTML = r.data.map((lot) => `
       <li><b>${esc(lot.lot_code)}</b>
-        <span class="t-${esc(lot.product.temp_class)}">${esc(lot.product.sku)} ${esc(lot.product.name)}</span>
-        <span class="muted">${esc(lot.supplier || "no supplier")} · expires ${esc(lot.expiry_date || "—")}</span>
-        <span class="badge ${esc(lot.status)}">${esc(lot.status)}</span>
-        <button type="button" class="small" data-open="${lot.id}">Open</button></li>`).join("") +
-      (total > r.data.length ? `<li class="muted">${total - r.data.length} more: narrow the search.</li>` : "");
+        <span class="t-${esc(lot.product.temp_class)}">${esc(lot.product.sku)} ${esc(productName(lot.product))}</span>
+        <span class="muted">${esc(lot.supplier || t("no supplier"))} · ${esc(t("expires {date}", { date: lot.expiry_date || "—" }))}</span>
+        <span class="badge ${esc(lot.status)}">${esc(label(lot.status))}</span>
+        <button type="button" class="small" data-open="${lot.id}">${esc(t("Open"))}</button></li>`).join("") +
+      (total > r.data.length ? `<li class="muted">${esc(t("{n} more: narrow the search.", { n: num(total - r.data.length) }))}</li>` : "");
     list.querySelectorAll("[data-open]").forEach((b) => b.addEventListener("click", () => open(Number(b.dataset.open), true)));
     if (r.data.length === 1) open(r.data[0].id, true);
   }
@@ -45,50 +45,57 @@
 
   function renderFacts(f) {
     const p = f.product, s = f.supplier, o = f.origin, q = f.quantities;
-    $("lot-title").textContent = `Lot ${f.lot_code}`;
-    $("lot-status").innerHTML = `<span class="badge ${esc(f.status)}">${esc(f.status)}</span>`;
+    $("lot-title").textContent = t("Lot {lot}", { lot: f.lot_code });
+    $("lot-title").dataset.lot = f.lot_code;
+    $("lot-status").innerHTML = `<span class="badge ${esc(f.status)}">${esc(label(f.status))}</span>`;
     $("facts").innerHTML = [
-      fact("Product", `<span class="t-${esc(p.temp_class)}">${esc(p.sku)} ${esc(p.name)}</span> <span class="muted">(${esc(p.temp_class)})</span>`),
-      fact("Supplier", s ? `${esc(s.name)} <span class="muted">${esc(s.code)} · ${esc(s.kind.replace("_", " "))} · ${esc(s.region)}, ${esc(s.country)}</span>` : "unknown"),
-      fact("Origin", o ? `${esc(o.name)} <span class="muted">${esc(o.region || "")} ${esc(o.country || "")}</span>` : null),
-      fact("Harvested", esc(f.harvest_date)), fact("Produced", esc(f.production_date)),
-      fact("Received", esc(when(f.received_at))), fact("Expires", esc(f.expiry_date || f.best_before)),
-      fact("Purchase order", esc(f.purchase_order)), fact("Certifications", esc(f.certifications)),
-      fact("Status reason", esc(f.status_reason)),
-      fact("Quantities", q ? `received ${q.received} · on hand ${q.on_hand} · delivered ${q.delivered} · handed over ${q.handed_over} · scrapped ${q.scrapped}` : null),
+      fact(t("Product"), `<span class="t-${esc(p.temp_class)}">${esc(p.sku)} ${esc(productName(p))}</span> <span class="muted">(${esc(label(p.temp_class))})</span>`),
+      fact(t("Supplier"), s ? `${esc(s.name)} <span class="muted">${esc(s.code)} · ${esc(label(s.kind))} · ${esc(s.region)}, ${esc(s.country)}</span>` : esc(t("unknown"))),
+      fact(t("Origin"), o ? `${esc(o.name)} <span class="muted">${esc(o.region || "")} ${esc(o.country || "")}</span>` : null),
+      fact(t("Harvested"), esc(f.harvest_date)), fact(t("Produced"), esc(f.production_date)),
+      fact(t("Received"), esc(when(f.received_at))), fact(t("Expires"), esc(f.expiry_date || f.best_before)),
+      fact(t("Purchase order"), esc(f.purchase_order)), fact(t("Certifications"), esc(f.certifications)),
+      fact(t("Status reason"), esc(f.status_reason)),
+      fact(t("Quantities"), q ? esc(t("received {received} · on hand {on_hand} · delivered {delivered} · handed over {handed_over} · scrapped {scrapped}",
+        { received: num(q.received), on_hand: num(q.on_hand), delivered: num(q.delivered), handed_over: num(q.handed_over), scrapped: num(q.scrapped) })) : null),
     ].join("");
     $("facts-card").hidden = false;
   }
 
   function place(p) {
     if (!p) return "—";
-    return `${esc(p.code)}${p.pickup_point ? ` <span class="muted">pickup point</span>` : p.vehicle ? ` <span class="muted">truck</span>` : ""}`;
+    return `${esc(p.code)}${p.pickup_point ? ` <span class="muted">${esc(t("pickup point"))}</span>` : p.vehicle ? ` <span class="muted">${esc(t("truck"))}</span>` : ""}`;
   }
 
-  function renderTrace(t) {
+  const th = (text, cls = "") => `<th${cls ? ` class="${cls}"` : ""}>${esc(t(text))}</th>`;
+
+  function renderTrace(tr) {
     const chips = [];
-    if (t.orders?.length) chips.push(`${t.orders.length} order${t.orders.length > 1 ? "s" : ""}`);
-    if (t.vehicles?.length) chips.push(`${t.vehicles.length} truck${t.vehicles.length > 1 ? "s" : ""}`);
-    if (t.pickup_points?.length) chips.push(`${t.pickup_points.length} pickup point${t.pickup_points.length > 1 ? "s" : ""}`);
-    $("reached").innerHTML = `<p>${chips.length ? `Reached ${chips.map(esc).join(", ")}.` : "Not shipped yet: still in the warehouse."}</p>` +
-      (t.pickup_points?.length ? `<div class="table-wrap"><table class="stack-sm"><thead><tr><th>Pickup point</th><th class="num">Delivered</th><th class="num">Handed over</th><th class="num">There now</th></tr></thead><tbody>${
-        t.pickup_points.map((pp) => `<tr><td data-label="Pickup point">${esc(pp.code)} ${esc(pp.name || "")}</td><td class="num" data-label="Delivered">${esc(pp.delivered ?? "")}</td><td class="num" data-label="Handed over">${esc(pp.handed_over ?? "")}</td><td class="num" data-label="There now">${esc(pp.on_hand ?? "")}</td></tr>`).join("")}</tbody></table></div>` : "");
-    $("moves").innerHTML = (t.moves || []).map((m) => `
-      <li><b>${esc(m.kind)}</b> ${esc(m.quantity)} · ${esc(when(m.at))}${m.stands === false ? ` <span class="badge warn">reversed</span>` : ""}<br>
-        <span class="muted">${place(m.from)} → ${place(m.to)}${m.order ? ` · order ${esc(m.order)}` : ""}${m.route_id ? ` · route ${esc(m.route_id)}` : ""}</span></li>`).join("");
+    const n = (list) => ({ n: num(list.length) });
+    if (tr.orders?.length) chips.push(tr.orders.length === 1 ? t("1 order") : t("{n} orders", n(tr.orders)));
+    if (tr.vehicles?.length) chips.push(tr.vehicles.length === 1 ? t("1 truck") : t("{n} trucks", n(tr.vehicles)));
+    if (tr.pickup_points?.length) chips.push(tr.pickup_points.length === 1 ? t("1 pickup point") : t("{n} pickup points", n(tr.pickup_points)));
+    const L = { pp: esc(t("Pickup point")), delivered: esc(t("Delivered")), handed: esc(t("Handed over")), now: esc(t("There now")),
+                location: esc(t("Location")), where: esc(t("Where")), onHand: esc(t("On hand")) };
+    $("reached").innerHTML = `<p>${esc(chips.length ? t("Reached {places}.", { places: chips.join(", ") }) : t("Not shipped yet: still in the warehouse."))}</p>` +
+      (tr.pickup_points?.length ? `<div class="table-wrap"><table class="stack-sm"><thead><tr>${th("Pickup point")}${th("Delivered", "num")}${th("Handed over", "num")}${th("There now", "num")}</tr></thead><tbody>${
+        tr.pickup_points.map((pp) => `<tr><td data-label="${L.pp}">${esc(pp.code)} ${esc(pp.name || "")}</td><td class="num" data-label="${L.delivered}">${esc(num(pp.delivered ?? ""))}</td><td class="num" data-label="${L.handed}">${esc(num(pp.handed_over ?? ""))}</td><td class="num" data-label="${L.now}">${esc(num(pp.on_hand ?? ""))}</td></tr>`).join("")}</tbody></table></div>` : "");
+    $("moves").innerHTML = (tr.moves || []).map((m) => `
+      <li><b>${esc(label(m.kind))}</b> ${esc(num(m.quantity))} · ${esc(when(m.at))}${m.stands === false ? ` <span class="badge warn">${esc(t("reversed"))}</span>` : ""}<br>
+        <span class="muted">${place(m.from)} → ${place(m.to)}${m.order ? ` · ${esc(t("order {ref}", { ref: m.order }))}` : ""}${m.route_id ? ` · ${esc(t("route {id}", { id: m.route_id }))}` : ""}</span></li>`).join("");
     $("forward-card").hidden = false;
-    $("stock").innerHTML = t.stock?.length
-      ? `<div class="table-wrap"><table class="stack-sm"><thead><tr><th>Location</th><th>Where</th><th class="num">On hand</th></tr></thead><tbody>${
-        t.stock.map((s) => `<tr><td data-label="Location">${esc(s.location)}</td><td data-label="Where">${esc(s.area)} ${esc(s.warehouse || "")}</td><td class="num" data-label="On hand">${esc(s.on_hand)}</td></tr>`).join("")}</tbody></table></div>`
-      : `<p class="muted">No units in stock anywhere.</p>`;
+    $("stock").innerHTML = tr.stock?.length
+      ? `<div class="table-wrap"><table class="stack-sm"><thead><tr>${th("Location")}${th("Where")}${th("On hand", "num")}</tr></thead><tbody>${
+        tr.stock.map((s) => `<tr><td data-label="${L.location}">${esc(s.location)}</td><td data-label="${L.where}">${esc(s.area)} ${esc(s.warehouse || "")}</td><td class="num" data-label="${L.onHand}">${esc(num(s.on_hand))}</td></tr>`).join("")}</tbody></table></div>`
+      : `<p class="muted">${esc(t("No units in stock anywhere."))}</p>`;
     $("stock-card").hidden = false;
   }
 
   function renderRecall(facts) {
     const r = facts.recall;
     $("recall-state").innerHTML = r
-      ? `<p class="flash bad"><b>Recalled</b> ${esc(when(r.recalled_at || r.created_at))}${r.recalled_by ? ` by ${esc(r.recalled_by)}` : ""}: ${esc(r.reason)}</p>`
-      : `<p class="muted">No open recall on this lot.</p>`;
+      ? `<p class="flash bad"><b>${esc(t("Recalled"))}</b> ${esc(when(r.recalled_at || r.created_at))}${r.recalled_by ? ` ${esc(t("by {name}", { name: r.recalled_by }))}` : ""}: ${esc(r.reason)}</p>`
+      : `<p class="muted">${esc(t("No open recall on this lot."))}</p>`;
     $("recall-open").hidden = Boolean(r);
     $("recall-form").hidden = true;
     $("recall-card").hidden = false;
@@ -100,7 +107,7 @@
     const exc = data.excursions || [];
     const band = ranges[temp_class] || [null, null];
     const W = 960, H = 300, L = 48, R = 14, T = 14, B = 42;
-    if (!pts.length) return `<p class="muted">No readings cover the places this lot has been.</p>`;
+    if (!pts.length) return `<p class="muted">${esc(t("No readings cover the places this lot has been."))}</p>`;
     const places = (data.places || []).map((p) => ({ ...p, a: Date.parse(p.from), b: p.to ? Date.parse(p.to) : Date.now() }));
     let t0 = Math.min(pts[0][0], ...places.map((p) => p.a));
     let t1 = Math.max(pts[pts.length - 1][0], ...places.map((p) => p.b));
@@ -116,7 +123,7 @@
     for (const v of band) if (v !== null) out.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#16a34a" stroke-dasharray="5 4"/>`);
     for (const e of exc) {
       const a = Math.max(t0, Date.parse(e.start)), b = Math.min(t1, e.end ? Date.parse(e.end) : t1);
-      out.push(`<rect class="excursion" x="${x(a)}" y="${T}" width="${Math.max(2, x(b) - x(a))}" height="${H - T - B}" fill="#dc2626" fill-opacity=".14"><title>${esc(e.rule)}: peak ${esc(e.peak_c)} °C, ${esc(e.duration_min)} min</title></rect>`);
+      out.push(`<rect class="excursion" x="${x(a)}" y="${T}" width="${Math.max(2, x(b) - x(a))}" height="${H - T - B}" fill="#dc2626" fill-opacity=".14"><title>${esc(t("{rule}: peak {peak} °C, {minutes} min", { rule: e.rule, peak: num(e.peak_c), minutes: num(e.duration_min) }))}</title></rect>`);
     }
     // Axes and ticks.
     const step = Math.max(1, Math.round((y1 - y0) / 6));
@@ -125,10 +132,10 @@
     }
     const span = t1 - t0, ticks = 6;
     for (let i = 0; i <= ticks; i++) {
-      const t = t0 + (span * i) / ticks, d = new Date(t);
-      const label = span > 2 * 86400e3 ? d.toLocaleDateString([], { month: "short", day: "numeric" }) + " " + d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false })
-        : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
-      out.push(`<text x="${x(t)}" y="${H - B + 16}" text-anchor="${i === 0 ? "start" : i === ticks ? "end" : "middle"}" font-size="11" fill="#64748b">${esc(label)}</text>`);
+      const at = t0 + (span * i) / ticks, d = new Date(at);
+      // On the warehouse's clock; the zone is named under the chart.
+      const tick = span > 2 * 86400e3 ? `${day(d)} ${hourMinute(d)}` : hourMinute(d);
+      out.push(`<text x="${x(at)}" y="${H - B + 16}" text-anchor="${i === 0 ? "start" : i === ticks ? "end" : "middle"}" font-size="11" fill="#64748b">${esc(tick)}</text>`);
     }
     // Where the lot was: a bar per place under the axis.
     places.forEach((p, i) => {
@@ -140,7 +147,7 @@
     out.push(`<polyline points="${line}" fill="none" stroke="#0f172a" stroke-width="1.6" stroke-linejoin="round"/>`);
     if (pts.length < 40) pts.forEach(([t, c]) => out.push(`<circle cx="${x(t)}" cy="${y(c)}" r="2.5" fill="#0f172a"/>`));
     out.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#cbd5e1"/>`);
-    return `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="Temperature history of the lot">${out.join("")}</svg>`;
+    return `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(t("Temperature history of the lot"))}">${out.join("")}</svg>`;
   }
 
   function sw(color, opacity = 1) {
@@ -150,21 +157,22 @@
   function renderTemperature(data, temp_class) {
     const life = data.shelf_life || {};
     const band = ranges[temp_class] || [null, null];
-    const bandText = band[0] === null ? `≤ ${band[1]} °C` : band[1] === null ? `≥ ${band[0]} °C` : `${band[0]} to ${band[1]} °C`;
+    const bandText = band[0] === null ? `≤ ${band[1]} °C` : band[1] === null ? `≥ ${band[0]} °C` : t("{low} to {high} °C", { low: band[0], high: band[1] });
     const used = life.used_fraction !== undefined ? Math.round(life.used_fraction * 100) : null;
     $("temp-summary").innerHTML = [
-      `<div class="stat"><b>${esc(bandText)}</b><span>allowed (${esc(temp_class)})</span></div>`,
-      `<div class="stat"><b>${data.mkt_c ?? "—"} °C</b><span>mean kinetic</span></div>`,
-      `<div class="stat"><b class="${used !== null && used >= 90 ? "margin-low" : ""}">${used ?? "—"}%</b><span>shelf life used</span></div>`,
-      `<div class="stat"><b>${life.remaining_days ?? "—"} d</b><span>shelf life left</span></div>`,
-      `<div class="stat"><b class="${(data.excursions || []).length ? "margin-low" : ""}">${(data.excursions || []).length}</b><span>excursions</span></div>`,
+      `<div class="stat"><b>${esc(bandText)}</b><span>${esc(t("allowed ({temp_class})", { temp_class: label(temp_class) }))}</span></div>`,
+      `<div class="stat"><b>${esc(num(data.mkt_c ?? "—"))} °C</b><span>${esc(t("mean kinetic"))}</span></div>`,
+      `<div class="stat"><b class="${used !== null && used >= 90 ? "margin-low" : ""}">${used === null ? "—" : esc(num(used / 100, { style: "percent" }))}</b><span>${esc(t("shelf life used"))}</span></div>`,
+      `<div class="stat"><b>${esc(t("{n} d", { n: num(life.remaining_days ?? "—") }))}</b><span>${esc(t("shelf life left"))}</span></div>`,
+      `<div class="stat"><b class="${(data.excursions || []).length ? "margin-low" : ""}">${(data.excursions || []).length}</b><span>${esc(t("excursions"))}</span></div>`,
     ].join("");
     $("temp-chart").innerHTML = chart(data, temp_class);
-    $("temp-legend").innerHTML = `<span>${sw("#dcfce7")}allowed band</span><span>${sw("#dc2626", 0.25)}excursion</span><span>${sw("#0f172a")}temperature</span><span>${sw("#0e7490")}places, in order</span>`;
+    $("temp-legend").innerHTML = `<span>${sw("#dcfce7")}${esc(t("allowed band"))}</span><span>${sw("#dc2626", 0.25)}${esc(t("excursion"))}</span><span>${sw("#0f172a")}${esc(t("temperature"))}</span><span>${sw("#0e7490")}${esc(t("places, in order"))}</span><span class="zone-note">${esc(t("times in {zone}", { zone: zoneLabel }))}</span>`;
+    const D = { where: esc(t("Where")), rule: esc(t("Rule")), from: esc(t("From")), minutes: esc(t("Minutes")), peak: esc(t("Peak")), severity: esc(t("Severity")) };
     $("temp-excursions").innerHTML = (data.excursions || []).length
-      ? `<div class="table-wrap"><table class="stack-sm"><thead><tr><th>Where</th><th>Rule</th><th>From</th><th class="num">Minutes</th><th class="num">Peak</th><th>Severity</th></tr></thead><tbody>${
-        data.excursions.map((e) => `<tr><td data-label="Where">${esc(e.location)}</td><td data-label="Rule">${esc(e.rule)}</td><td data-label="From">${esc(when(e.start))}</td><td class="num" data-label="Minutes">${esc(e.duration_min)}</td><td class="num" data-label="Peak">${esc(e.peak_c)} °C</td><td data-label="Severity"><span class="badge ${esc(e.severity)}">${esc(e.severity)}</span></td></tr>`).join("")}</tbody></table></div>`
-      : `<p class="muted">No excursion while this lot was there.</p>`;
+      ? `<div class="table-wrap"><table class="stack-sm"><thead><tr>${th("Where")}${th("Rule")}${th("From")}${th("Minutes", "num")}${th("Peak", "num")}${th("Severity")}</tr></thead><tbody>${
+        data.excursions.map((e) => `<tr><td data-label="${D.where}">${esc(e.location)}</td><td data-label="${D.rule}">${esc(e.rule)}</td><td data-label="${D.from}">${esc(when(e.start))}</td><td class="num" data-label="${D.minutes}">${esc(num(e.duration_min))}</td><td class="num" data-label="${D.peak}">${esc(num(e.peak_c))} °C</td><td data-label="${D.severity}"><span class="badge ${esc(e.severity)}">${esc(label(e.severity))}</span></td></tr>`).join("")}</tbody></table></div>`
+      : `<p class="muted">${esc(t("No excursion while this lot was there."))}</p>`;
     $("temp-card").hidden = false;
   }
 
@@ -174,7 +182,7 @@
     const [facts, trace, temp] = await Promise.all([
       api("GET", `/api/lots/${id}/facts`), api("GET", `/api/lots/${id}/trace`),
       api("GET", `/api/lots/${id}/temperature?max_points=600`)]);
-    if (!facts.ok) { flash($("search-flash"), "bad", "Cannot open the lot", problemLines(facts.data)); return; }
+    if (!facts.ok) { flash($("search-flash"), "bad", t("Cannot open the lot"), problemLines(facts.data)); return; }
     renderFacts(facts.data);
     renderRecall(facts.data);
     if (trace.ok) renderTrace(trace.data);
@@ -189,16 +197,16 @@
     e.preventDefault();
     const form = e.target;
     if (!form.sure.checked || !form.reason.value.trim()) return;
-    const lotCode = $("lot-title").textContent.replace(/^Lot /, "");
-    if (!window.confirm(`Recall lot ${lotCode}? Its stock goes to quarantine now.`)) return;
+    const lotCode = $("lot-title").dataset.lot;
+    if (!window.confirm(t("Recall lot {lot}? Its stock goes to quarantine now.", { lot: lotCode }))) return;
     form.querySelectorAll("button").forEach((b) => (b.disabled = true));
     const r = await api("POST", `/api/lots/${current}/recall`, { reason: form.reason.value.trim() }, { key: WMS.newKey() });
     form.querySelectorAll("button").forEach((b) => (b.disabled = false));
-    if (!r.ok) { flash($("recall-flash"), "bad", "Recall not recorded", problemLines(r.data)); return; }
+    if (!r.ok) { flash($("recall-flash"), "bad", t("Recall not recorded"), problemLines(r.data)); return; }
     const d = r.data;
-    flash($("recall-flash"), "good", `Lot ${d.lot_code} recalled`, [
-      `${d.in_stock ?? 0} units still in stock now held`, `${d.released_reservations ?? 0} reservations released`,
-      `${(d.pickup_points || []).length} pickup points already served`]);
+    flash($("recall-flash"), "good", t("Lot {lot} recalled", { lot: d.lot_code }), [
+      t("{n} units still in stock now held", { n: num(d.in_stock ?? 0) }), t("{n} reservations released", { n: num(d.released_reservations ?? 0) }),
+      t("{n} pickup points already served", { n: num((d.pickup_points || []).length) })]);
     form.reset();
     await open(current, false);
   });

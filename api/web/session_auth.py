@@ -28,11 +28,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 
-from api import policy
+from api import i18n, policy
 from api.credentials import password_user
 from api.runtime import db
 from wms import web_sessions
+from wms.i18n import N_
 from wms.models import Role, User
 
 bp = Blueprint("session_auth", __name__)
@@ -81,11 +83,11 @@ def api_session_user() -> tuple[User | None, str | None]:
         return None, None
     user = signed_in_user()
     if user is None:
-        return None, "the page session has expired; sign in again"
+        return None, N_("the page session has expired; sign in again")
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
-        return None, (f"a request made with the page session must carry its {CSRF_HEADER} "
-                      "header")
+        return None, N_("a request made with the page session must carry its {header} header",
+                        header=CSRF_HEADER)
     return user, None
 
 
@@ -96,8 +98,8 @@ def check_form_token() -> None:
     sent = request.form.get(CSRF_FIELD, "")
     expected = session.get("csrf", "")
     if not sent or not expected or not hmac.compare_digest(sent, expected):
-        abort(400, description="This form has expired or did not come from this site. "
-                               "Reload the page and try again.")
+        abort(400, description=_("This form has expired or did not come from this site. "
+                                 "Reload the page and try again."))
 
 
 bp.before_request(check_form_token)
@@ -131,12 +133,16 @@ def signin():
     user = password_user(username, password) if username and password else None
     if user is None:
         return render_template("signin.html", next=nxt, username=username,
-                               error="Wrong username or password."), 401
+                               error=_("Wrong username or password.")), 401
     _end_this_session()
     sid = web_sessions.start(db(), user)
     db().commit()
     # A fresh session (and CSRF token) at sign-in: a token planted before it is worthless.
+    # The language chosen on the sign-in page stays.
+    chosen = session.get(i18n.SESSION_KEY)
     session.clear()
+    if chosen:
+        session[i18n.SESSION_KEY] = chosen
     session.update(sid=sid, csrf=secrets.token_urlsafe(32))
     g.web_user = user
     return redirect(nxt or landing_url(user))
@@ -146,6 +152,22 @@ def _end_this_session() -> None:
     sid = session.get("sid")
     if isinstance(sid, str) and sid:
         web_sessions.end(db(), sid)
+
+
+@bp.post("/language")
+@policy.rule("public")
+def language():
+    """The language switch on every page: for this browser from now on and, once signed
+    in, for the user wherever they sign in."""
+    chosen = request.form.get("language", "")
+    if chosen not in i18n.LANGUAGES:
+        abort(400, description=_("Choose one of the offered languages."))
+    session[i18n.SESSION_KEY] = chosen
+    user = signed_in_user()
+    if user is not None:
+        user.language = chosen
+        db().commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("session_auth.signin"))
 
 
 @bp.post("/signout")

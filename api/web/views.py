@@ -15,14 +15,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api import policy
+from api import i18n, policy
 from api.runtime import db, runtime
 from api.web.session_auth import LANDING, check_form_token, csrf_token, signed_in_user
 from coldchain.monitoring.models import Alert, AlertStatus
 from wms import scope
+from wms.i18n import N_
 from wms.models import (
     CustomerOrder,
     Location,
@@ -43,12 +45,12 @@ bp.before_request(check_form_token)
 
 # Pages shown in the navigation, each with its access rule in api.policy.
 PAGES = (
-    ("web.scan", "Scan", "page.scan"),
-    ("web.dispatch", "Dispatch", "page.dispatch"),
-    ("web.driver", "Manifest", "page.driver"),
-    ("web.trace", "Trace", "page.trace"),
-    ("web.alerts", "Alerts", "page.alerts"),
-    ("web.daily_record_page", "Records", "page.records"),
+    ("web.scan", N_("Scan"), "page.scan"),
+    ("web.dispatch", N_("Dispatch"), "page.dispatch"),
+    ("web.driver", N_("Manifest"), "page.driver"),
+    ("web.trace", N_("Trace"), "page.trace"),
+    ("web.alerts", N_("Alerts"), "page.alerts"),
+    ("web.daily_record_page", N_("Records"), "page.records"),
 )
 RULE_OF = {endpoint: name for endpoint, _, name in PAGES}
 
@@ -97,24 +99,29 @@ def _page_context() -> dict[str, Any]:
     def nav(user: User | None) -> list[tuple[str, str]]:
         if user is None:
             return []
-        return [(url_for(ep), label) for ep, label, _ in PAGES if may_open(user, ep)]
+        return [(url_for(ep), i18n.tr(label)) for ep, label, _rule in PAGES
+                if may_open(user, ep)]
 
-    return {"csrf_token": csrf_token, "nav": nav}
+    def page_zone(user: User | None = None) -> ZoneInfo:
+        return zone_of(user)
+
+    return {"csrf_token": csrf_token, "nav": nav, "page_zone": page_zone}
+
+
+def zone_of(user: User | None = None, warehouse: Warehouse | None = None) -> ZoneInfo:
+    """The clock people read: their warehouse's zone, else the configured one."""
+    wh = warehouse or (user.warehouse if user is not None else None)
+    if wh is None and user is not None and user.vehicle is not None:
+        wh = user.vehicle.warehouse
+    return ZoneInfo(wh.timezone if wh is not None and wh.timezone
+                    else runtime().settings.timezone)
 
 
 @bp.app_template_filter("clock")
-def clock(moment: datetime | None, user: User | None = None) -> str:
-    """A stored UTC time as the warehouse's wall clock: what people read on the floor."""
-    if moment is None:
-        return ""
-    wh = user.warehouse if user is not None else None
-    tz = ZoneInfo(wh.timezone if wh is not None and wh.timezone
-                  else runtime().settings.timezone)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-    local = moment.astimezone(tz)
-    today = datetime.now(tz).date()
-    return local.strftime("%H:%M:%S" if local.date() == today else "%m-%d %H:%M")
+def clock(moment: datetime | None, user: User | None = None):
+    """A stored UTC time as the warehouse's wall clock, with the zone named: what people
+    read on the floor."""
+    return i18n.clock(moment, zone_of(user))
 
 
 def local_today(user: User | None = None, warehouse: Warehouse | None = None) -> date:
@@ -159,7 +166,7 @@ def scan(user: User):
         .options(selectinload(StockMove.product), selectinload(StockMove.lot),
                  selectinload(StockMove.from_location), selectinload(StockMove.to_location))
         .order_by(StockMove.id.desc()).limit(12)).all()
-    return render_template("scan.html", user=user, title="Scanning station", actions=ACTIONS,
+    return render_template("scan.html", user=user, title=_("Scanning station"), actions=ACTIONS,
                            locations=locations, recent=recent,
                            separator=runtime().settings.scan_separator)
 
@@ -184,7 +191,7 @@ def alerts(user: User):
                          if a.location_id}))).all())
     warehouses = {w.id: w.code for w in db().scalars(select(Warehouse))}
     may_resolve = user.role in (Role.ADMIN, Role.STAFF, Role.BUYER)
-    return render_template("alerts.html", user=user, title="Cold-chain alerts",
+    return render_template("alerts.html", user=user, title=_("Cold-chain alerts"),
                            unresolved=unresolved, resolved=resolved, lots=lots, places=places,
                            warehouses=warehouses, may_resolve=may_resolve,
                            may_trace=may_open(user, "web.trace"))
@@ -201,7 +208,7 @@ def dispatch(user: User):
 
     warehouses = visible_warehouses(user)
     if not warehouses:
-        abort(404, description="no warehouse is visible to you")
+        abort(404, description=_("no warehouse is visible to you"))
     code = request.args.get("warehouse") or (user.warehouse.code if user.warehouse else "")
     warehouse = next((w for w in warehouses if w.code == code), warehouses[0])
     day = _date_arg(request.args.get("date")) or local_today(warehouse=warehouse)
@@ -239,7 +246,7 @@ def dispatch(user: User):
                      "lon": warehouse.lon},
            "points": {p.code: [p.lat, p.lon, p.name, f"{p.window_start:%H:%M}",
                                f"{p.window_end:%H:%M}"] for p in points}}
-    return render_template("dispatch.html", user=user, title="Dispatch", warehouses=warehouses,
+    return render_template("dispatch.html", user=user, title=_("Dispatch"), warehouses=warehouses,
                            warehouse=warehouse, day=day, orders=orders, units=units,
                            by_status=sorted(by_status.items()), to_allocate=to_allocate,
                            plans=plans, plan_id=plan_id, geo=geo, near=near,
@@ -275,7 +282,7 @@ def driver(user: User):
             Route.driver_id == mine, Route.delivery_date.between(
                 day - timedelta(days=3), day + timedelta(days=3))))
             if is_current(db(), r)})
-    return render_template("driver.html", user=user, title="Manifest", day=day, near=near,
+    return render_template("driver.html", user=user, title=_("Manifest"), day=day, near=near,
                            routes=routes, m=manifests.manifest(db(), route) if route else None)
 
 
@@ -286,6 +293,6 @@ def trace(user: User):
     from coldchain.monitoring.alarm_rules import load as alarm_rules
 
     lot_id = request.args.get("lot", type=int)
-    return render_template("trace.html", user=user, title="Lot trace", lot_id=lot_id,
+    return render_template("trace.html", user=user, title=_("Lot trace"), lot_id=lot_id,
                            q=request.args.get("q", ""), statuses=[s.value for s in LotStatus],
                            ranges=alarm_rules().ranges)

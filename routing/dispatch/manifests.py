@@ -87,7 +87,8 @@ def manifest(session: Session, route: Route) -> dict[str, Any]:
         point = stop.pickup_point
         lines = [{
             "order": ln.order.external_ref, "line": ln.line.line_no, "sku": ln.product.sku,
-            "product": ln.product.name, "unit": ln.product.unit, "quantity": ln.quantity,
+            "product": ln.product.name, "product_zh": ln.product.name_zh,
+            "unit": ln.product.unit, "quantity": ln.quantity,
             "temp_class": ln.temp_class, "compartment": compartments.get(ln.temp_class),
             "lots": lots.get(ln.order_line_id, []),
             **_marker(lots.get(ln.order_line_id, []))}
@@ -110,6 +111,7 @@ def manifest(session: Session, route: Route) -> dict[str, Any]:
             loading[ln["temp_class"]].append({
                 "seq": stop["seq"], "pickup_point": stop["pickup_point"], "order": ln["order"],
                 "line": ln["line"], "sku": ln["sku"], "product": ln["product"],
+                "product_zh": ln["product_zh"],
                 "quantity": ln["quantity"], "lots": [lot["lot"] for lot in ln["lots"]],
                 "do_not_hand_over": ln["do_not_hand_over"]})
     warehouse = route.warehouse

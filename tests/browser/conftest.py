@@ -130,7 +130,7 @@ class Pages:
         self.goto("/signin")
         self.page.fill("input[name=username]", username)
         self.page.fill("input[name=password]", PASSWORD)
-        self.page.click("button[type=submit]")
+        self.page.click("#signin-submit")
         self.page.wait_for_load_state()
 
     def shot(self, name: str) -> None:

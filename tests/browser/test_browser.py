@@ -17,7 +17,7 @@ def test_sign_in_page_and_a_wrong_password(phone):
     phone.shot("01-signin")
     phone.page.fill("input[name=username]", "staff-sh")
     phone.page.fill("input[name=password]", "nope")
-    phone.page.click("button[type=submit]")
+    phone.page.click("#signin-submit")
     assert "Wrong username or password" in phone.page.inner_text(".flash.bad")
 
 

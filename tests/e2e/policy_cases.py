@@ -57,7 +57,8 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
     product = {"sku": "MATRIX-1", "gtin": "4006381333931", "name": "Matrix test pears",
                "temp_class": "chilled", "units_per_crate": 10, "unit_weight_kg": 1,
                "shelf_life_days": 5, "ref_temp_c": 4, "q10": 2}
-    G, P, D, PUT = "GET", "POST", "DELETE", "PUT"
+    G, P, U, D = "GET", "POST", "PUT", "DELETE"
+    PUT = U
     return {
         # no sign-in
         (G, "/static/<path:filename>"): Case("/static/app.css"),
@@ -69,10 +70,12 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (P, "/signin"): Case("/signin", via="session", ok=(302,),
                              form={"username": "staff-sh", "password": "coldchain-demo"}),
         (P, "/signout"): Case("/signout", via="session", ok=(302,), form={}),
+        (P, "/language"): Case("/language", via="session", ok=(302,), form={"language": "zh"}),
         (G, "/"): Case("/", via="session", ok=(302,)),
         (G, "/manifests/<int:route_id>"): Case(f"/manifests/{route}", **page),
         # accounts and jobs
         (G, "/api/me"): Case("/api/me"),
+        (U, "/api/me/language"): Case("/api/me/language", json={"language": "zh"}),
         (G, "/api/users"): Case("/api/users"),
         (P, "/api/users"): Case("/api/users", json={"username": "matrix-new", "role": "staff",
                                                     "warehouse": HOME}, names=True),

@@ -30,7 +30,8 @@ def _schema_answer(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome) -> di
     return ScanResultSchema().dump({
         "action": plan.action,
         "product": {"sku": plan.product.sku, "gtin": plan.product.gtin,
-                    "name": plan.product.name, "temp_class": plan.product.temp_class.value,
+                    "name": plan.product.name, "name_zh": plan.product.name_zh,
+                    "temp_class": plan.product.temp_class.value,
                     "unit": plan.product.unit},
         "lot": {"id": lot.id, "lot_code": lot.lot_code, "expiry_date": lot.expiry_date,
                 "best_before": lot.best_before, "status": lot.status.value},

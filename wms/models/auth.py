@@ -26,6 +26,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language the user reads the pages and messages in ("zh", "en"); none: the
+    # browser's Accept-Language decides.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     warehouse: Mapped[Warehouse | None] = relationship()
     vehicle: Mapped[Vehicle | None] = relationship()

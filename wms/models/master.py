@@ -186,6 +186,8 @@ class Product(Base):
     sku: Mapped[str] = mapped_column(String(32), unique=True)
     gtin: Mapped[str] = mapped_column(String(14), unique=True)
     name: Mapped[str] = mapped_column(String(160))
+    # The name in Simplified Chinese; ``name`` is the English one. Empty: only English.
+    name_zh: Mapped[str] = mapped_column(String(160), default="")
     category: Mapped[str] = mapped_column(String(60), default="")
     temp_class: Mapped[TempClass] = mapped_column(str_enum(TempClass, "product_temp"))
     unit: Mapped[str] = mapped_column(String(16), default="each")

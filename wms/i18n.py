@@ -1,0 +1,61 @@
+"""Messages for people, marked for translation without knowing who reads them.
+
+Domain code has no request and no language, so it cannot translate. ``N_`` marks the
+English text as a message id for ``pybabel extract`` and keeps the values apart:
+``N_("location {code} is not in your warehouse", code=code)``. The result is a ``str``
+that reads as the English sentence everywhere (logs, tests, the CLI), and the web layer
+looks up the id in the reader's catalogue and formats *after* translating, so a
+translation may move or drop the values (``库位 {code} 不属于你的仓库``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+class Msg(str):
+    """An English message that still knows its message id and values."""
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, /, **params: Any) -> Msg:
+        text = msgid.format(**params) if params else msgid
+        self = super().__new__(cls, text)
+        self.msgid, self.params = msgid, params
+        return self
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        params = {k: translate(v, gettext) for k, v in self.params.items()}
+        found = gettext(self.msgid)
+        try:
+            return found.format(**params) if params else found
+        except (KeyError, IndexError, ValueError):
+            # A catalogue entry that names a value the message does not have: the English
+            # sentence is still right, a broken one is not.
+            return self.msgid.format(**params) if params else self.msgid
+
+    def __reduce__(self):
+        return (_rebuild, (self.msgid, self.params))
+
+
+def _rebuild(msgid: str, params: dict[str, Any]) -> Msg:
+    return Msg(msgid, **params)
+
+
+def N_(msgid: str, /, **params: Any) -> Msg:
+    """Mark ``msgid`` for extraction (the name gettext tools know) and keep its values."""
+    return Msg(msgid, **params)
+
+
+def translate(value: Any, gettext: Callable[[str], str]) -> Any:
+    """``value`` with every message in it translated: a message, or the lists and dicts
+    of them that validation errors are (keys are field names and stay)."""
+    if isinstance(value, Msg):
+        return value.translated(gettext)
+    if isinstance(value, dict):
+        return {k: translate(v, gettext) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [translate(v, gettext) for v in value]
+    return value
