@@ -306,7 +306,8 @@ def test_every_page_in_chinese_shows_no_english_ui_word(client, people, sessions
             assert resp.status_code in (200, 403), (who, path, resp.status_code)
             check(f"{who} {path}", resp.get_data(as_text=True))
         client.post("/signout", data={"csrf_token": page_token(client)})
-    manifest = client.get(f"/manifests/{busy_day['route_id']}?token={world.tokens['driver']}")
+    manifest = client.get(f"/manifests/{busy_day['route_id']}",
+                          headers={"Authorization": f"Bearer {world.tokens['driver']}"})
     assert manifest.status_code == 200
     check("manifest", manifest.get_data(as_text=True))
     assert not leftovers, leftovers
