@@ -22,6 +22,8 @@ class RuleBook:
     max_gap_intervals: float
     escalate_after_min: float
     hold_when_life_used_above: float
+    #: How long a lot must stay in a place before that place's excursion counts against it.
+    min_dwell_min: float = 5.0
 
     def for_zone(self, zone: str | None) -> tuple[AlarmRule, ...]:
         return self.zones.get(str(zone), ()) if zone else ()
@@ -36,7 +38,14 @@ def parse(raw: dict[str, Any]) -> RuleBook:
         ranges[zone] = (low, high)
     return RuleBook(zones, ranges, float(raw.get("max_gap_intervals", 6)),
                     float(raw.get("escalate_after_min", 30)),
-                    float(raw.get("hold_when_life_used_above", 0.9)))
+                    float(raw.get("hold_when_life_used_above", 0.9)),
+                    _min_dwell(raw.get("min_dwell_min", 5.0)))
+
+
+def _min_dwell(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"min_dwell_min must be a number of minutes ≥ 0, not {value!r}")
+    return float(value)
 
 
 def read(path: str | Path) -> RuleBook:
