@@ -35,6 +35,7 @@ from wms.models import (
     Warehouse,
 )
 from wms.models.base import utcnow
+from wms.move_hooks import take_warnings
 from wms.move_rules import MoveRefused
 from wms.plausibility import Plausible, check_plausible
 from wms.stock import check_temperature, count, temperature_problem
@@ -75,6 +76,8 @@ class ScanOutcome:
     plan: ScanPlan
     moves: list[StockMove]
     lot_created: bool
+    #: what the person scanning must know although the scan was done (a place in alarm)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _today(location: Location) -> date:
@@ -278,7 +281,8 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
         assert plan.order is not None and plan.vehicle is not None
         moves = picking.load(session, plan.order.id, plan.vehicle.id, lot_id=lot.id,
                              quantity=plan.quantity, **common)
-    return ScanOutcome(plan=plan, moves=moves, lot_created=created)
+    return ScanOutcome(plan=plan, moves=moves, lot_created=created,
+                       warnings=take_warnings(session))
 
 
 def _lot_insert(insert):

@@ -144,7 +144,8 @@ def scan_result_json(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome
     return {"action": plan.action, "product": _product(plan.product), "lot": lot,
             "lot_created": outcome.lot_created, "quantity": plan.quantity,
             "net_weight_kg": _decimal(plan.data.net_weight_kg),
-            "moves": [_move_json(m) for m in outcome.moves], "hints": list(plan.hints)}
+            "moves": [_move_json(m) for m in outcome.moves], "hints": list(plan.hints),
+            "warnings": list(outcome.warnings)}
 
 
 def _plan(args: dict) -> scanning.ScanPlan:

@@ -99,6 +99,9 @@ class ScanResultSchema(BaseSchema):
     net_weight_kg = fields.Decimal(as_string=True, allow_none=True)
     moves = fields.List(fields.Nested(MoveSchema))
     hints = fields.List(fields.String())
+    warnings = fields.List(fields.String(), metadata={
+        "description": "done, but to know: e.g. the place is in a temperature alarm and "
+                       "the lot is on hold"})
 
 
 class ScanPreviewSchema(BaseSchema):

@@ -35,6 +35,8 @@ class Stay:
     times: np.ndarray
     temps: np.ndarray
     sensor: int | None = None
+    #: the measuring sensor's allowed gap; ``None``: the one ``journey_alarms`` is given
+    max_gap_s: float | None = None
 
     @property
     def dwell_s(self) -> int:
@@ -86,7 +88,8 @@ def _judge(stay: Stay, max_gap_s: float | None) -> _Judged | None:
 def journey_alarms(stays: Sequence[Stay], rules: Sequence[AlarmRule], *,
                    min_dwell_s: float, max_gap_s: float | None) -> list[JourneyAlarm]:
     """Per cumulative rule, the lot's out-of-range time over its stays and its alarm."""
-    judged = [(_judge(s, max_gap_s) if s.dwell_s >= min_dwell_s else None) for s in stays]
+    judged = [(_judge(s, s.max_gap_s if s.max_gap_s is not None else max_gap_s)
+               if s.dwell_s >= min_dwell_s else None) for s in stays]
     out = []
     for rule in rules:
         if rule.kind != "cumulative":
