@@ -191,6 +191,8 @@ class Alert(Base):
     resolution_comment: Mapped[str] = mapped_column(Text, default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"), index=True)
 
+    lot: Mapped[Any] = relationship("Lot", lazy="joined")
+    location: Mapped[Location | None] = relationship(lazy="joined")
     lots: Mapped[list[Alert]] = relationship(
         "Alert", lazy="selectin", order_by="Alert.id",
         primaryjoin="Alert.id == foreign(Alert.parent_id)", viewonly=True)
