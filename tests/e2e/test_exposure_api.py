@@ -7,6 +7,7 @@ are dated in the past, and evaluation runs at the real time, as it would the day
 from __future__ import annotations
 
 import io
+import re
 import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -300,3 +301,29 @@ def test_an_old_logger_file_closes_the_gap_it_fills(api):
     filled = _upload(api, _csv(T0 + timedelta(hours=1), 36, "3,0", "LOG-1"))
     assert filled["stored"] == 36
     assert api.as_("staff").get("/api/findings?location=SH1-T01-C&kind=gap").json == []
+
+
+def test_the_alerts_page_shows_one_card_per_excursion_with_its_lots_to_resolve_together(
+        client, people, sessions, world, clock):
+    from tests.e2e.test_pages import page_token, sign_in
+
+    b = _now5() - timedelta(hours=4)
+    clock.at = b
+    lots = [receive(sessions, world, "C00002", f"P-{n}", "SH1-REC", 5) for n in range(3)]
+    for lot_id in lots:
+        _move(sessions, world, clock, b, lot_id, "SH1-REC", "SH1-T01-C", 5)
+    sign_in(client, "staff")
+    headers = {"X-CSRF-Token": page_token(client)}
+    assert client.post("/api/sensors", json={
+        "serial": "TRUCK-1", "location": "SH1-T01-C",
+        "at": _iso(b - timedelta(days=1))}, headers=headers).status_code == 201
+    items = [{"serial": "TRUCK-1", "timestamp": _iso(b + timedelta(minutes=5 * i)),
+              "temperature": 10.0 if i < 32 else 3.0} for i in range(40)]
+    assert client.post("/api/readings", json={"readings": items},
+                       headers=headers).status_code == 200
+    page = client.get("/alerts").get_data(as_text=True)
+    assert page.count('data-alert="') == 2  # the severe excursion and the minor one
+    assert all(f"P-{n}" in page for n in range(3))
+    assert page.count("data-pick-lot=") == 3 and "Scrap checked lots" in page
+    card = re.search(r'data-alert="(\d+)"[^>]*data-lot="0"', page)
+    assert card is not None
