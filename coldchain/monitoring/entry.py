@@ -28,21 +28,23 @@ ENTERING = frozenset({MoveKind.RECEIPT, MoveKind.PUTAWAY, MoveKind.TRANSFER, Mov
                       MoveKind.LOAD, MoveKind.DELIVER})
 
 
-def _chain(session: Session, location: Location) -> list[Location]:
-    out = [location]
-    while out[-1].parent_id is not None:
-        out.append(session.get(Location, out[-1].parent_id))
-    return out
-
-
 def place_in_alarm(session: Session, location: Location) -> Finding | None:
-    """The open alarmed severe excursion of the place (or of a place enclosing it)."""
-    chain = {loc.id: i for i, loc in enumerate(_chain(session, location))}
+    """The open alarmed severe excursion of the place (or of a place enclosing it).
+
+    One statement on every move that puts goods somewhere: location trees are at most
+    three deep (warehouse, zone, bin; vehicle, compartment), so the place, its parent and
+    its grandparent are all the places whose sensors speak for it.
+    """
+    grandparent = (select(Location.parent_id).where(Location.id == location.parent_id)
+                   .scalar_subquery())
+    places = [location.id] + ([location.parent_id] if location.parent_id else [])
     found = session.scalars(select(Finding).where(
-        Finding.kind == FindingKind.EXCURSION, Finding.location_id.in_(chain),
+        Finding.kind == FindingKind.EXCURSION,
+        Finding.location_id.in_(places) | (Finding.location_id == grandparent),
         Finding.severity == SEVERE, Finding.alarm_at.is_not(None), Finding.end.is_(None))
         .order_by(Finding.alarm_at)).all()
-    return min(found, key=lambda f: chain[f.location_id]) if found else None
+    nearest = {loc_id: i for i, loc_id in enumerate(places)}
+    return min(found, key=lambda f: nearest.get(f.location_id, 2)) if found else None
 
 
 def hold_on_entry(session: Session, move: StockMove) -> str | None:

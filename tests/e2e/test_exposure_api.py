@@ -7,8 +7,8 @@ are dated in the past, and evaluation runs at the real time, as it would the day
 from __future__ import annotations
 
 import io
-import re
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
