@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from wms import move_rules
+from wms import move_hooks, move_rules
 from wms.errors import Conflict, ValidationFailed
 from wms.i18n import N_
 from wms.models import (
@@ -318,6 +318,8 @@ def record_move(
                      from_location=from_location, to_location=to_location)
     make_transient_to_detached(move)
     session.add(move)
+    if to_location is not None:
+        move_hooks.entered(session, move)
     return move
 
 

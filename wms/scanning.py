@@ -36,6 +36,7 @@ from wms.models import (
     Warehouse,
 )
 from wms.models.base import utcnow
+from wms.move_hooks import take_warnings
 from wms.plausibility import Plausible, check_plausible
 from wms.receipt_probe import ProbeLimits, ProbeVerdict, judge
 from wms.stock import check_temperature, count, temperature_problem
@@ -81,6 +82,8 @@ class ScanOutcome:
     plan: ScanPlan
     moves: list[StockMove]
     lot_created: bool
+    #: what the person scanning must know although the scan was done (a place in alarm)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _today(location: Location) -> date:
@@ -316,7 +319,8 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
         held, hint = receipt_probe.keep(session, plan.probe, lot, moves[0], actor_id)
         moves.extend(held)
         plan.hints.extend([hint] if hint else [])
-    return ScanOutcome(plan=plan, moves=moves, lot_created=created)
+    return ScanOutcome(plan=plan, moves=moves, lot_created=created,
+                       warnings=take_warnings(session))
 
 
 def _lot_insert(insert):

@@ -303,6 +303,9 @@ class Alerts(MethodView):
     @blp.paginate(SelectPage)
     def get(self, args: dict):
         stmt = scoped(select(Alert), Alert.warehouse_id)
+        if "kind" not in args:
+            # a lot held by an excursion is listed with the excursion's alert
+            stmt = stmt.where(Alert.parent_id.is_(None))
         if "status" in args:
             stmt = stmt.where(Alert.status == args["status"])
         if "kind" in args:
@@ -335,10 +338,12 @@ class ResolveAlert(MethodView):
     @blp.arguments(ResolveSchema)
     @blp.response(200, AlertSchema)
     def post(self, data: dict, alert_id: int):
-        """Close a place's alert, or release or scrap a held lot (both ledger moves)."""
+        """Close a place's alert, or release or scrap a held lot (both ledger moves); on an
+        excursion's alert, every lot it held or those named in ``lots``, one by one."""
         _alert(alert_id)
         alert = alerts.resolve(db(), alert_id, user_id=current_user().id,
-                               action=data["action"], comment=data["comment"])
+                               action=data["action"], comment=data["comment"],
+                               lots=data["lots"])
         db().commit()
         return alert
 

@@ -42,6 +42,7 @@ from routing.dispatch.returns import return_from_route
 from wms import idempotency, scope
 from wms.errors import NotFound
 from wms.models import Role, User
+from wms.move_hooks import take_warnings
 
 blp = Blueprint("routes", __name__, url_prefix="/api",
                 description="Route plans, routes, manifests, loading and delivery")
@@ -164,7 +165,8 @@ class RouteLoading(MethodView):
                                 quantity=args.get("quantity"),
                                 idempotency_key=request.headers.get(idempotency.HEADER),
                                 raw_scan=args.get("barcode"))
-        return {**deliveries.loading_status(db(), route), "moves": moves}
+        return {**deliveries.loading_status(db(), route), "moves": moves,
+                "warnings": take_warnings(db())}
 
 
 @blp.route("/routes/<int:route_id>/stops/<int:seq>/deliveries")

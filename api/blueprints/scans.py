@@ -150,7 +150,7 @@ def scan_result_json(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome
             "lot_created": outcome.lot_created, "quantity": plan.quantity,
             "net_weight_kg": _decimal(plan.data.net_weight_kg),
             "moves": [_move_json(m) for m in outcome.moves], "hints": tr(list(plan.hints)),
-            "probe": _probe_json(plan)}
+            "probe": _probe_json(plan), "warnings": tr(list(outcome.warnings))}
 
 
 def _probe_json(plan: scanning.ScanPlan) -> dict[str, Any] | None:

@@ -333,6 +333,19 @@ class AlertSchema(BaseSchema):
     resolved_at = fields.DateTime(allow_none=True)
     resolution = fields.String()
     resolution_comment = fields.String()
+    location = fields.Function(lambda a: a.location.code if a.location else None,
+                               metadata={"description": "where the excursion was"})
+    lots = fields.Method("_lots", metadata={
+        "description": "an excursion's alert: the lots it held, each with its own "
+                       "resolution (who released or scrapped it, and why)"})
+
+    def _lots(self, alert) -> list[dict]:
+        return [{"alert_id": a.id, "lot_id": a.lot_id, "lot_code": a.lot.lot_code,
+                 "product": a.lot.product.sku, "lot_status": a.lot.status.value,
+                 "status": a.status.value, "message": a.message,
+                 "resolution": a.resolution, "resolved_by": a.resolved_by,
+                 "resolved_at": a.resolved_at.isoformat() if a.resolved_at else None,
+                 "resolution_comment": a.resolution_comment} for a in alert.lots]
 
 
 class AckSchema(BaseSchema):
@@ -342,6 +355,10 @@ class AckSchema(BaseSchema):
 class ResolveSchema(BaseSchema):
     action = fields.String(required=True, validate=validate.OneOf(["release", "scrap", "close"]))
     comment = fields.String(load_default="", validate=validate.Length(max=2000))
+    lots = fields.List(fields.Integer(strict=True), load_default=None,
+                       validate=validate.Length(1, 1000), metadata={
+                           "description": "an excursion's alert: release or scrap only "
+                                          "these of its lots (lot ids); all without it"})
 
 
 class VoidRequestSchema(BaseSchema):

@@ -113,6 +113,9 @@ class ScanResultSchema(BaseSchema):
     moves = fields.List(fields.Nested(MoveSchema))
     hints = fields.List(fields.String())
     probe = fields.Nested(ScanProbeSchema, allow_none=True)
+    warnings = fields.List(fields.String(), metadata={
+        "description": "done, but to know: e.g. the place is in a temperature alarm and "
+                       "the lot is on hold"})
 
 
 class ScanPreviewSchema(BaseSchema):

@@ -202,3 +202,6 @@ class LoadingStatusSchema(BaseSchema):
 
 class LoadingResultSchema(LoadingStatusSchema):
     moves = fields.List(fields.Nested(MoveSchema))
+    warnings = fields.List(fields.String(), metadata={
+        "description": "done, but to know: a compartment in a temperature alarm holds the "
+                       "lots loaded into it"})

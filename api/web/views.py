@@ -178,14 +178,17 @@ def scan(user: User):
 @page
 def alerts(user: User):
     allowed = scope.visible_warehouse_ids(user)
-    base = select(Alert).order_by(Alert.raised_at.desc(), Alert.id.desc())
+    # one card per excursion: the lots it held are listed on its card
+    base = (select(Alert).where(Alert.parent_id.is_(None))
+            .order_by(Alert.raised_at.desc(), Alert.id.desc()))
     if allowed is not None:
         base = base.where(Alert.warehouse_id.in_(allowed))
     unresolved = db().scalars(base.where(Alert.status != AlertStatus.RESOLVED).limit(200)).all()
     resolved = db().scalars(base.where(Alert.status == AlertStatus.RESOLVED).limit(15)).all()
     lots = {lot.id: lot for lot in db().scalars(
-        select(Lot).where(Lot.id.in_({a.lot_id for a in (*unresolved, *resolved)
-                                      if a.lot_id})).options(selectinload(Lot.product)))}
+        select(Lot).where(Lot.id.in_({one.lot_id for a in (*unresolved, *resolved)
+                                      for one in (a, *a.lots) if one.lot_id}))
+        .options(selectinload(Lot.product)))}
     places = dict(db().execute(select(Location.id, Location.code).where(
         Location.id.in_({a.location_id for a in (*unresolved, *resolved)
                          if a.location_id}))).all())

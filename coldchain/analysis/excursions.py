@@ -43,6 +43,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from coldchain.analysis.units import at_resolution
+
 HOT = "hot"
 COLD = "cold"
 CONSECUTIVE = "consecutive"
@@ -118,7 +120,9 @@ class AlarmRule:
 
     @classmethod
     def from_dict(cls, data: dict) -> AlarmRule:
-        return cls(direction=data["direction"], threshold_c=float(data["threshold_c"]),
+        # Limits are compared at the readings' resolution (``units.at_resolution``).
+        return cls(direction=data["direction"],
+                   threshold_c=at_resolution(float(data["threshold_c"])),
                    delay_min=float(data["delay_min"]), kind=data.get("kind", CONSECUTIVE),
                    severity=data.get("severity", "warning"), name=data.get("name", ""),
                    inclusive=bool(data.get("inclusive", False)))

@@ -26,6 +26,8 @@ class RuleBook:
     calibration_due_soon_days: int = 30
     # Probe limits at receipt, read by ``wms.receipt_probe.ProbeLimits.from_dict``.
     receiving: dict[str, Any] = field(default_factory=dict)
+    #: How long a lot must stay in a place before that place's excursion counts against it.
+    min_dwell_min: float = 5.0
 
     def for_zone(self, zone: str | None) -> tuple[AlarmRule, ...]:
         return self.zones.get(str(zone), ()) if zone else ()
@@ -42,7 +44,14 @@ def parse(raw: dict[str, Any]) -> RuleBook:
                     float(raw.get("escalate_after_min", 30)),
                     float(raw.get("hold_when_life_used_above", 0.9)),
                     int(raw.get("calibration_due_soon_days", 30)),
-                    dict(raw.get("receiving", {})))
+                    dict(raw.get("receiving", {})),
+                    _min_dwell(raw.get("min_dwell_min", 5.0)))
+
+
+def _min_dwell(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"min_dwell_min must be a number of minutes ≥ 0, not {value!r}")
+    return float(value)
 
 
 def read(path: str | Path) -> RuleBook:

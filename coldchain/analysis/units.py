@@ -3,6 +3,11 @@
 Every temperature inside the package is in degrees Celsius (float). Fahrenheit exists only at
 the edges (logger files, gateway payloads) and is converted on the way in. Times are UTC epoch
 seconds (int64) in arrays and aware UTC datetimes in rows handed to the database layer.
+
+Temperatures are compared at a stated resolution of 0.01 °C: converted values (and readings
+as they are stored) are rounded half-even to two decimals, and so are rule limits. Without
+it a logger reading of exactly 39.2 °F becomes 4.000000000000002 °C and a chilled room
+sitting at its 4 °C limit would be out of range.
 """
 
 from __future__ import annotations
@@ -22,11 +27,22 @@ MIN_PLAUSIBLE_C = -90.0
 MAX_PLAUSIBLE_C = 90.0
 
 
+#: Decimals of a Celsius value as readings are compared and stored (0.01 °C).
+RESOLUTION_DECIMALS = 2
+
+
+def at_resolution(temp_c):
+    """A Celsius value (float or array) rounded half-even to the stated resolution."""
+    if isinstance(temp_c, np.ndarray):
+        return np.round(temp_c.astype(float), RESOLUTION_DECIMALS)
+    return round(float(temp_c), RESOLUTION_DECIMALS)
+
+
 def f_to_c(temp_f):
-    """Fahrenheit to Celsius; works on floats and numpy arrays alike."""
+    """Fahrenheit to Celsius at the stated resolution; floats and numpy arrays alike."""
     if isinstance(temp_f, np.ndarray):
-        return (temp_f.astype(float) - 32.0) * (5.0 / 9.0)
-    return (float(temp_f) - 32.0) * (5.0 / 9.0)
+        return at_resolution((temp_f.astype(float) - 32.0) * (5.0 / 9.0))
+    return at_resolution((float(temp_f) - 32.0) * (5.0 / 9.0))
 
 
 def c_to_f(temp_c):

@@ -6,42 +6,60 @@ for people to acknowledge and resolve (release or scrap).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coldchain.monitoring import excursion_alerts
 from coldchain.monitoring.alarm_rules import load as load_rules
-from coldchain.monitoring.exposure import exposed_lots
-from coldchain.monitoring.lot_history import history
+from coldchain.monitoring.excursion_alerts import Excursion
+from coldchain.monitoring.exposure import exposed_lots, subtree
+from coldchain.monitoring.lot_history import history, stints
 from coldchain.monitoring.models import Alert, Finding
 from wms.models import Location, Lot, LotStatus
+from wms.models.base import utcnow
 from wms.models.ledger import StockBalance
 from wms.stock import hold_lot
 
 
 def hold_exposed_lots(session: Session, finding: Finding, location: Location) -> list[int]:
+    """Hold the lots that stayed in the place at least the minimum dwell time while the
+    excursion went on, and list them on its alert (each lot once)."""
     held = []
-    base_key = finding.natural_key
+    parent, _ = excursion_alerts.alert_for(session, Excursion.of(finding, location))
     reason = (f"cold-chain excursion at {location.code}: {finding.rule}, peak "
               f"{finding.peak_c:.1f} °C from {finding.start:%Y-%m-%d %H:%M}Z")
+    min_dwell = timedelta(minutes=load_rules().min_dwell_min)
+    places = set(subtree(session, location))
     for lot_id, units in sorted(exposed_lots(session, location, finding.start,
                                              finding.end).items()):
-        lot = session.get(Lot, lot_id)
-        key = f"lot:{lot_id}:{base_key}"
-        if session.scalar(select(Alert.id).where(Alert.finding_key == key)) is not None:
+        if excursion_alerts.already_listed(session, lot_id, parent.finding_key):
             continue
+        if not _dwelt(session, lot_id, places, finding, min_dwell):
+            continue
+        lot = session.get(Lot, lot_id)
         if lot.status == LotStatus.AVAILABLE:
             hold_lot(session, lot_id, reason, actor_id=None)
             held.append(lot_id)
-        session.add(Alert(
-            kind="lot_hold", severity=finding.severity, lot_id=lot_id, finding_id=finding.id,
-            finding_key=key, location_id=location.id, warehouse_id=location.warehouse_id,
-            message=f"lot {lot.lot_code} ({lot.product.name}, {units} units exposed) "
-                    f"{'put on hold' if lot_id in held else 'already ' + lot.status}: {reason}",
-        ))
+        excursion_alerts.list_lot(session, parent, lot, units=units, why=reason,
+                                  held=lot_id in held)
     session.flush()
     return held
+
+
+def _dwelt(session: Session, lot_id: int, places: set[int], finding: Finding,
+           min_dwell: timedelta) -> bool:
+    """Whether the lot stayed in the place at least ``min_dwell`` during the excursion."""
+    end = finding.end or utcnow()
+    for stint in stints(session, lot_id):
+        if stint.location_id not in places:
+            continue
+        stint_end = stint.end or utcnow()
+        if stint.start < end and stint_end > finding.start \
+                and stint_end - stint.start >= min_dwell:
+            return True
+    return False
 
 
 def check_shelf_life(session: Session, *, location_ids: list[int] | None = None,

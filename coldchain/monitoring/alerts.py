@@ -1,12 +1,16 @@
 """People's side of alerts: acknowledge, escalate when nobody does, resolve.
 
 Resolving a lot's hold is a ledger move either way: ``release`` puts the lot back
-into stock, ``scrap`` writes it off. Acknowledging is allowed while the excursion
-is still going on: people should say they are on it as early as possible.
+into stock, ``scrap`` writes it off. An excursion's alert lists the lots it held: resolving
+it releases or scraps all of them, or the ones named, each by its own ledger moves and each
+recorded with who did it and why; it is resolved once none of its lots waits any more.
+Acknowledging is allowed while the excursion is still going on (people should say they are
+on it as early as possible) and acknowledges the lots listed with it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -21,10 +25,11 @@ from wms.models.ledger import MoveKind, StockBalance
 from wms.stock import release_lot
 
 RESOLUTIONS = ("release", "scrap", "close")
+WAITING = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.ESCALATED})
 
 
 def _locked(session: Session, alert_id: int) -> Alert:
-    alert = session.scalar(select(Alert).where(Alert.id == alert_id).with_for_update())
+    alert = session.scalar(select(Alert).where(Alert.id == alert_id).with_for_update(of=Alert))
     if alert is None:
         raise NotFound(f"no alert with id {alert_id}")
     return alert
@@ -39,9 +44,12 @@ def acknowledge(session: Session, alert_id: int, *, user_id: int, comment: str) 
     if alert.acknowledged_at is not None:
         raise Conflict(f"the alert was already acknowledged at "
                        f"{alert.acknowledged_at:%Y-%m-%d %H:%M}Z")
-    alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_by, alert.acknowledged_at = user_id, utcnow()
-    alert.ack_comment = comment.strip()
+    now = utcnow()
+    for one in [alert, *(a for a in alert.lots if a.status in WAITING)]:
+        if one.acknowledged_at is None:
+            one.status = AlertStatus.ACKNOWLEDGED
+            one.acknowledged_by, one.acknowledged_at = user_id, now
+            one.ack_comment = comment.strip()
     return alert
 
 
@@ -51,23 +59,38 @@ def escalate_overdue(session: Session, *, after: timedelta,
     now = now or utcnow()
     result = session.execute(
         update(Alert)
-        .where(Alert.status == AlertStatus.OPEN, Alert.raised_at <= now - after)
+        .where(Alert.status == AlertStatus.OPEN, Alert.raised_at <= now - after,
+               Alert.parent_id.is_(None))
         .values(status=AlertStatus.ESCALATED, escalated_at=now)
     )
     return result.rowcount or 0
 
 
 def resolve(session: Session, alert_id: int, *, user_id: int, action: str,
-            comment: str = "") -> Alert:
+            comment: str = "", lots: Sequence[int] | None = None) -> Alert:
     if action not in RESOLUTIONS:
         raise ValidationFailed({"action": [f"must be one of {', '.join(RESOLUTIONS)}"]})
     alert = _locked(session, alert_id)
     if alert.status == AlertStatus.RESOLVED:
         raise Conflict(f"the alert was already resolved ({alert.resolution})")
+    waiting = [a for a in alert.lots if a.status in WAITING]
+    if alert.lot_id is None and (waiting or lots):
+        return _resolve_lots(session, alert, waiting, user_id=user_id, action=action,
+                             comment=comment, lots=lots)
+    if lots:
+        raise ValidationFailed({"lots": ["this alert concerns one lot: leave lots out"]})
     if action != "close" and alert.lot_id is None:
         raise ValidationFailed({"action": ["this alert concerns a place, not a lot: close it"]})
     if action == "close" and alert.lot_id is not None:
         raise ValidationFailed({"action": ["a held lot is resolved by release or scrap"]})
+    _resolve_one(session, alert, user_id=user_id, action=action, comment=comment)
+    if alert.parent_id is not None:
+        _settle(session, session.get(Alert, alert.parent_id), user_id, action)
+    return alert
+
+
+def _resolve_one(session: Session, alert: Alert, *, user_id: int, action: str,
+                 comment: str) -> None:
     why = comment.strip() or f"alert {alert.id} resolved: {action}"
     if action == "release":
         release_lot(session, alert.lot_id, why, actor_id=user_id)
@@ -75,7 +98,43 @@ def resolve(session: Session, alert_id: int, *, user_id: int, action: str,
         _scrap_lot(session, alert.lot_id, why, user_id)
     alert.status, alert.resolution = AlertStatus.RESOLVED, action
     alert.resolved_by, alert.resolved_at, alert.resolution_comment = user_id, utcnow(), why
+
+
+def _resolve_lots(session: Session, alert: Alert, waiting: list[Alert], *, user_id: int,
+                  action: str, comment: str, lots: Sequence[int] | None) -> Alert:
+    """Release or scrap every lot still waiting on an excursion's alert, or those named."""
+    if action == "close":
+        raise ValidationFailed({"action": [f"{len(waiting)} held lots wait on this alert: "
+                                           "release or scrap them"]})
+    chosen = waiting
+    if lots:
+        by_lot = {a.lot_id: a for a in waiting}
+        unknown = [lot_id for lot_id in lots if lot_id not in by_lot]
+        if unknown:
+            listed = ", ".join(str(i) for i in sorted(by_lot)) or "none"
+            raise ValidationFailed({"lots": [
+                f"lots {', '.join(str(i) for i in unknown)} do not wait on this alert "
+                f"(those that do: {listed})"]})
+        chosen = [by_lot[lot_id] for lot_id in dict.fromkeys(lots)]
+    for child in chosen:
+        _resolve_one(session, child, user_id=user_id, action=action,
+                     comment=comment.strip() or f"alert {alert.id} resolved: {action}")
+    _settle(session, alert, user_id, action)
     return alert
+
+
+def _settle(session: Session, parent: Alert, user_id: int, action: str) -> None:
+    """Resolve an excursion's alert once none of its lots waits any more."""
+    session.flush()
+    session.refresh(parent, ["lots"])
+    if any(a.status in WAITING for a in parent.lots) or parent.status == AlertStatus.RESOLVED:
+        return
+    actions = {a.resolution for a in parent.lots}
+    parent.status = AlertStatus.RESOLVED
+    parent.resolution = actions.pop() if len(actions) == 1 else "mixed"
+    parent.resolved_by, parent.resolved_at = user_id, utcnow()
+    parent.resolution_comment = "; ".join(
+        f"lot {a.lot_id}: {a.resolution}" for a in parent.lots)
 
 
 def _scrap_lot(session: Session, lot_id: int, reason: str, user_id: int) -> None:

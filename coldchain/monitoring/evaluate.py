@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,14 +27,21 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from coldchain.analysis.excursions import Evaluation, evaluate
+from coldchain.analysis.excursions import (
+    CONSECUTIVE,
+    CUMULATIVE,
+    AlarmRule,
+    Evaluation,
+    evaluate,
+)
 from coldchain.analysis.readings.clock import span
-from coldchain.monitoring import alarm_rules, evaluation_alerts
+from coldchain.monitoring import alarm_rules, evaluation_alerts, excursion_alerts
 from coldchain.monitoring.actions import check_shelf_life, hold_exposed_lots
+from coldchain.monitoring.excursion_alerts import Excursion
 from coldchain.monitoring.exposure import subtree
 from coldchain.monitoring.ingest import max_skew_s
+from coldchain.monitoring.lot_exposure import check_lots_exposed_at
 from coldchain.monitoring.models import (
-    Alert,
     Finding,
     FindingKind,
     Reading,
@@ -106,7 +113,8 @@ def judge_sensor(session: Session, sensor_id: int, now: datetime | None = None,
     sensor = session.get(Sensor, sensor_id, with_for_update=True)
     if sensor is None:
         raise LookupError(f"no sensor with id {sensor_id}")
-    outcome = SensorOutcome({"excursions": 0, "alarms": 0, "gaps": 0, "alerts_raised": 0})
+    outcome = SensorOutcome({"excursions": 0, "alarms": 0, "gaps": 0, "alerts_raised": 0,
+                              "lots_held": 0})
     links = session.scalars(select(SensorAttachment)
                             .where(SensorAttachment.sensor_id == sensor_id)
                             .order_by(SensorAttachment.attached_at)).all()
@@ -132,10 +140,26 @@ def judge_sensor(session: Session, sensor_id: int, now: datetime | None = None,
     return outcome
 
 
+def place_rules(rules) -> tuple[list[AlarmRule], dict[str, str]]:
+    """A place's rules as the place is judged, and each rule's own kind by its label.
+
+    A cumulative rule counts a lot's time over its journey (``lot_exposure``); at the place
+    each out-of-range period is an excursion of its own, alarmed when that period alone
+    reaches the delay, so a place's old excursions never add up against lots that come
+    later and an alarm weeks ago does not hide the abuse of today.
+    """
+    out, kinds = [], {}
+    for rule in rules:
+        kinds[rule.label] = rule.kind
+        out.append(replace(rule, kind=CONSECUTIVE, name=rule.label)
+                   if rule.kind == CUMULATIVE else rule)
+    return out, kinds
+
+
 def _judge_attachment(session: Session, sensor: Sensor, link: SensorAttachment,
                       location: Location, book, now: datetime, cutoff: datetime,
                       counts: dict[str, int]) -> None:
-    rules = book.for_zone(location.temp_zone)
+    rules, kinds = place_rules(book.for_zone(location.temp_zone))
     times, temps = series(session, sensor.id, link.attached_at, link.detached_at or cutoff)
     end = _epoch(link.detached_at or now)
     if times.size:
@@ -143,7 +167,10 @@ def _judge_attachment(session: Session, sensor: Sensor, link: SensorAttachment,
         end = max(end, int(times[-1]))
     result = evaluate(times, temps, rules, sensor.sampling_interval_s,
                       book.max_gap_intervals, end_time=end) if rules else None
-    _replace_findings(session, sensor, link, location, result, counts)
+    _replace_findings(session, sensor, link, location, result, counts, kinds,
+                      closed_at=link.detached_at)
+    counts["lots_held"] = counts.get("lots_held", 0) + check_lots_exposed_at(
+        session, location, times, temps, book, link.detached_at, now)
 
 
 def evaluate_sensor(session: Session, sensor_id: int, now: datetime | None = None,
@@ -154,7 +181,8 @@ def evaluate_sensor(session: Session, sensor_id: int, now: datetime | None = Non
 
 def _replace_findings(session: Session, sensor: Sensor, link: SensorAttachment,
                       location: Location, result: Evaluation | None,
-                      counts: dict[str, int]) -> None:
+                      counts: dict[str, int], kinds: dict[str, str],
+                      closed_at: datetime | None) -> None:
     window = [Finding.sensor_id == sensor.id, Finding.location_id == location.id,
               Finding.start >= link.attached_at]
     if link.detached_at is not None:
@@ -170,7 +198,8 @@ def _replace_findings(session: Session, sensor: Sensor, link: SensorAttachment,
             delay_min=exc.rule.delay_min, severity=exc.rule.severity, start=start,
             alarm_at=_dt(exc.alarm_at), end=_dt(exc.end), peak_c=exc.peak_c,
             duration_s=exc.duration_s, degree_minutes=exc.degree_minutes,
-            details={"kind": exc.rule.kind, "periods": exc.periods, "closed_by": exc.closed_by,
+            details={"kind": kinds.get(exc.rule.label, exc.rule.kind), "periods": exc.periods,
+                     "closed_by": exc.closed_by,
                      "peak_at": _dt(exc.peak_at).isoformat()},
         )
         session.add(finding)
@@ -178,32 +207,25 @@ def _replace_findings(session: Session, sensor: Sensor, link: SensorAttachment,
         if exc.alarmed:
             counts["alarms"] += 1
             session.flush()
-            counts["alerts_raised"] += _alert_for(session, finding, location, sensor)
+            counts["alerts_raised"] += _alert_for(session, finding, location,
+                                                  kinds.get(exc.rule.label, exc.rule.kind))
     for gap in result.gaps:
+        # A sensor that left the place before its data resumed: the gap ended when it left.
+        end = _dt(gap.end) if gap.end is not None else closed_at
         session.add(Finding(kind=FindingKind.GAP, sensor_id=sensor.id, location_id=location.id,
                             rule="data gap", severity="minor", start=_dt(gap.start),
-                            end=_dt(gap.end), duration_s=gap.duration_s))
+                            end=end, duration_s=gap.duration_s))
         counts["gaps"] += 1
     session.flush()
 
 
-def _alert_for(session: Session, finding: Finding, location: Location, sensor: Sensor) -> int:
-    key = finding.natural_key
-    existing = session.scalar(select(Alert).where(Alert.finding_key == key))
-    if existing is not None:
-        existing.finding_id = finding.id
-        return 0
-    where = location.code
-    message = (f"{finding.severity} excursion at {where} (sensor {sensor.serial}): "
-               f"{finding.rule}; peak {finding.peak_c:.1f} °C, "
-               f"{finding.duration_s / 60:.0f} min out of range since "
-               f"{finding.start:%Y-%m-%d %H:%M}Z")
-    session.add(Alert(kind="excursion", severity=finding.severity, message=message,
-                      finding_id=finding.id, finding_key=key, location_id=location.id,
-                      warehouse_id=location.warehouse_id))
-    if finding.severity == SEVERE:
+def _alert_for(session: Session, finding: Finding, location: Location, kind: str) -> int:
+    """Raise the excursion's alert once; a severe consecutive excursion holds the lots
+    that sat through it, found again on every evaluation (lots that came during it too)."""
+    _, raised = excursion_alerts.alert_for(session, Excursion.of(finding, location))
+    if finding.severity == SEVERE and kind == CONSECUTIVE:
         hold_exposed_lots(session, finding, location)
-    return 1
+    return int(raised)
 
 
 @dataclass

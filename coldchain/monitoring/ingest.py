@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from coldchain.analysis.readings.clock import ahead, ahead_reason
 from coldchain.analysis.readings.conventions import ParsedReadings
+from coldchain.analysis.units import at_resolution
 from coldchain.monitoring.models import ReadingBatch
 from coldchain.monitoring.store import sensor_ids, store
 from wms.models.base import utcnow
@@ -103,7 +104,8 @@ def ingest_parsed(session: Session, parsed: ParsedReadings, *, source: str,
                    "reason": ahead_reason(int(parsed.times[i]), now_s, skew_s)}
                   for i in future.tolist())
     good[future] = False
-    ids, times, temps = ids[good], parsed.times[good], parsed.temps_c[good]
+    # Stored at the resolution readings are compared at (0.01 °C), whatever the source.
+    ids, times, temps = ids[good], parsed.times[good], at_resolution(parsed.temps_c[good])
     stored = 0
     for start in range(0, ids.size, CHUNK):
         part = slice(start, start + CHUNK)

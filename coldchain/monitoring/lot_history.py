@@ -128,6 +128,36 @@ def _measuring(found: list[Stint], places: _Places) -> list[list[set[int]]]:
     return out
 
 
+def measured_windows(session: Session, found: list[Stint], now: datetime
+                     ) -> list[tuple[int, int, datetime, datetime, datetime]]:
+    """Per stint, which sensor measured it and when: ``(stint index, sensor, from, to,
+    the sensor's attachment start)``; sets each stint's ``measured_by``."""
+    places = _Places(session, {s.location_id for s in found})
+    candidates = _measuring(found, places)
+    every = set().union(*(c for levels in candidates for c in levels))
+    links = session.execute(
+        select(SensorAttachment.sensor_id, SensorAttachment.location_id,
+               SensorAttachment.attached_at, SensorAttachment.detached_at)
+        .where(SensorAttachment.location_id.in_(every),
+               SensorAttachment.attached_at < now,
+               SensorAttachment.detached_at.is_(None)
+               | (SensorAttachment.detached_at > min(s.start for s in found)))).all()
+    windows: list[tuple[int, int, datetime, datetime, datetime]] = []
+    for k, (stint, levels) in enumerate(zip(found, candidates, strict=True)):
+        end = stint.end or now
+        for level, level_places in enumerate(levels):
+            hits = [(sid, max(att, stint.start), min(det or end, end), att)
+                    for sid, loc, att, det in links
+                    if loc in level_places and att < end and (det is None or det > stint.start)]
+            if hits:
+                chain = places.ancestors(stint.location_id)
+                stint.measured_by = chain[level]
+                windows.extend((k, sid, lo, hi, att) for sid, lo, hi, att in hits if lo < hi)
+                stint.sensor_ids.update(sid for sid, lo, hi, _ in hits if lo < hi)
+                break
+    return windows
+
+
 def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHistory:
     """A lot's history in a handful of queries, whatever the number of places it went through."""
     now = now or utcnow()
@@ -136,29 +166,7 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
     found = stints(session, lot_id)
     parts_t, parts_c = [], []
     if found:
-        places = _Places(session, {s.location_id for s in found})
-        candidates = _measuring(found, places)
-        every = set().union(*(c for levels in candidates for c in levels))
-        links = session.execute(
-            select(SensorAttachment.sensor_id, SensorAttachment.location_id,
-                   SensorAttachment.attached_at, SensorAttachment.detached_at)
-            .where(SensorAttachment.location_id.in_(every),
-                   SensorAttachment.attached_at < now,
-                   SensorAttachment.detached_at.is_(None)
-                   | (SensorAttachment.detached_at > min(s.start for s in found)))).all()
-        windows: list[tuple[int, int, datetime, datetime]] = []  # stint, sensor, from, to
-        for k, (stint, levels) in enumerate(zip(found, candidates, strict=True)):
-            end = stint.end or now
-            for level, level_places in enumerate(levels):
-                hits = [(sid, max(att, stint.start), min(det or end, end))
-                        for sid, loc, att, det in links
-                        if loc in level_places and att < end and (det is None or det > stint.start)]
-                if hits:
-                    chain = places.ancestors(stint.location_id)
-                    stint.measured_by = chain[level]
-                    windows.extend((k, sid, lo, hi) for sid, lo, hi in hits if lo < hi)
-                    stint.sensor_ids.update(sid for sid, lo, hi in hits if lo < hi)
-                    break
+        windows = [w[:4] for w in measured_windows(session, found, now)]
         if windows:
             rows = session.execute(select(Reading.sensor_id, Reading.ts, Reading.temp_c).where(
                 or_(*(and_(Reading.sensor_id == sid, Reading.ts >= lo, Reading.ts < hi)

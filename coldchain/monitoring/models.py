@@ -175,7 +175,13 @@ class Finding(Base):
 
 
 class Alert(Base):
-    """Something people must look at: an alarmed excursion, or a lot at risk and held."""
+    """Something people must look at: an alarmed excursion, or a lot at risk and held.
+
+    One alert per excursion: the lots it held are its ``lots``, each an alert of kind
+    ``lot_hold`` linked to it by ``parent_id`` and resolved (released or scrapped) on its
+    own or together with the others. A lot held for anything else (its shelf life) has an
+    alert of its own.
+    """
 
     __tablename__ = "alert"
 
@@ -200,3 +206,10 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str] = mapped_column(String(20), default="")
     resolution_comment: Mapped[str] = mapped_column(Text, default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"), index=True)
+
+    lot: Mapped[Any] = relationship("Lot", lazy="joined")
+    location: Mapped[Location | None] = relationship(lazy="joined")
+    lots: Mapped[list[Alert]] = relationship(
+        "Alert", lazy="selectin", order_by="Alert.id",
+        primaryjoin="Alert.id == foreign(Alert.parent_id)", viewonly=True)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from coldchain.analysis.units import MAX_PLAUSIBLE_C, MIN_PLAUSIBLE_C
+from coldchain.analysis.units import MAX_PLAUSIBLE_C, MIN_PLAUSIBLE_C, f_to_c
 
 DEFAULT_TZ = "Asia/Shanghai"
 Progress = Callable[[float], None]
@@ -191,7 +191,7 @@ def temperature(text: str, unit: str, decimal_comma: bool) -> tuple[float | None
             unit = "F" if m.group(2)[-1] in "Ff℉" else "C"
     if not math.isfinite(value):
         return None, f"temperature {s!r} is not a number"
-    celsius = (value - 32.0) * (5.0 / 9.0) if unit == "F" else value
+    celsius = f_to_c(value) if unit == "F" else value
     if not MIN_PLAUSIBLE_C <= celsius <= MAX_PLAUSIBLE_C:
         return None, (f"temperature {celsius:.1f} °C is outside the physically possible range "
                       f"({MIN_PLAUSIBLE_C:g}…{MAX_PLAUSIBLE_C:g} °C)")

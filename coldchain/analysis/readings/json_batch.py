@@ -17,7 +17,7 @@ from coldchain.analysis.readings.conventions import (
     normalise_unit,
     temperature,
 )
-from coldchain.analysis.units import MAX_PLAUSIBLE_C, MIN_PLAUSIBLE_C
+from coldchain.analysis.units import MAX_PLAUSIBLE_C, MIN_PLAUSIBLE_C, f_to_c
 
 
 def normalise_json(payload: Any, *, tz_required: bool = True) -> ParsedReadings:
@@ -89,7 +89,7 @@ def normalise_json(payload: Any, *, tz_required: bool = True) -> ParsedReadings:
             fail(i, item, "temperature", "must be a number")
         elif unit is not None:
             value = float(value)
-            celsius = (value - 32.0) * (5.0 / 9.0) if unit == "F" else value
+            celsius = f_to_c(value) if unit == "F" else value
             if not (math.isfinite(celsius) and MIN_PLAUSIBLE_C <= celsius <= MAX_PLAUSIBLE_C):
                 celsius, why = temperature(repr(value), unit, False)
                 fail(i, item, "temperature", why or "not a plausible temperature")

@@ -97,7 +97,7 @@ def test_default_serial_preamble_and_unit_option():
     r = parse_csv_text(text, unit="F", tz="UTC")
     assert r.serials == ["EL-0042", "EL-0042"] and r.detected["serial_from"] == "preamble"
     assert r.detected["header_line"] == 4 and r.refs.tolist() == [5, 6]
-    assert r.temps_c[0] == pytest.approx(4.4444, abs=1e-3)
+    assert r.temps_c[0] == 4.44  # 40 °F, at the stated resolution of 0.01 °C
     r = parse_csv_text(text, default_serial="OTHER", tz="UTC")
     assert set(r.serials) == {"OTHER"}
 

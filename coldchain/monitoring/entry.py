@@ -1,0 +1,73 @@
+"""Hold on entry: a lot moved into a place whose severe excursion has alarmed and is still
+open is put on hold as it arrives, and the person moving it is told.
+
+The place is in alarm when an alarmed excursion of a rule that holds lots (severity
+``severe``) is open there, or in a place enclosing it (a room's sensor speaks for its bins).
+The hook runs in the ledger's move writer (``wms.move_hooks``), so every path that
+puts goods somewhere (scans, loading, transfers, deliveries, returns) obeys it.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coldchain.monitoring import excursion_alerts
+from coldchain.monitoring.excursion_alerts import Excursion
+from coldchain.monitoring.models import Finding, FindingKind
+from wms import move_hooks
+from wms.models import Location, LotStatus, MoveKind, StockMove, Warehouse
+from wms.stock import hold_lot
+
+SEVERE = "severe"
+# Moves that put goods somewhere to stay; holds, releases, returns and reversals take them
+# to quarantine or back where they were.
+ENTERING = frozenset({MoveKind.RECEIPT, MoveKind.PUTAWAY, MoveKind.TRANSFER, MoveKind.PICK,
+                      MoveKind.LOAD, MoveKind.DELIVER})
+
+
+def place_in_alarm(session: Session, location: Location) -> Finding | None:
+    """The open alarmed severe excursion of the place (or of a place enclosing it).
+
+    One statement on every move that puts goods somewhere: location trees are at most
+    three deep (warehouse, zone, bin; vehicle, compartment), so the place, its parent and
+    its grandparent are all the places whose sensors speak for it.
+    """
+    grandparent = (select(Location.parent_id).where(Location.id == location.parent_id)
+                   .scalar_subquery())
+    places = [location.id] + ([location.parent_id] if location.parent_id else [])
+    found = session.scalars(select(Finding).where(
+        Finding.kind == FindingKind.EXCURSION,
+        Finding.location_id.in_(places) | (Finding.location_id == grandparent),
+        Finding.severity == SEVERE, Finding.alarm_at.is_not(None), Finding.end.is_(None))
+        .order_by(Finding.alarm_at)).all()
+    nearest = {loc_id: i for i, loc_id in enumerate(places)}
+    return min(found, key=lambda f: nearest.get(f.location_id, 2)) if found else None
+
+
+def hold_on_entry(session: Session, move: StockMove) -> str | None:
+    if move.kind not in ENTERING or move.lot.status != LotStatus.AVAILABLE:
+        return None
+    finding = place_in_alarm(session, move.to_location)
+    if finding is None:
+        return None
+    place = session.get(Location, finding.location_id)
+    zone = ZoneInfo(session.get(Warehouse, place.warehouse_id).timezone)
+    since = finding.alarm_at.astimezone(zone)
+    peak = f"{finding.peak_c:.1f} °C"
+    parent, _ = excursion_alerts.alert_for(session, Excursion.of(finding, place))
+    if excursion_alerts.already_listed(session, move.lot_id, parent.finding_key):
+        return None  # held by it once and released: a person has judged this lot
+    why = (f"moved into {move.to_location.code} while {place.code} was in a temperature "
+           f"alarm (since {since:%Y-%m-%d %H:%M}, peak {peak}, {finding.rule})")
+    hold_lot(session, move.lot_id, f"cold-chain exposure: {why}", actor_id=move.actor_id)
+    excursion_alerts.list_lot(session, parent, move.lot, units=move.quantity, why=why,
+                              held=True)
+    return f"{place.code} is in a temperature alarm since {since:%H:%M} (peak {peak}): the " \
+           f"lot is on hold"
+
+
+def install() -> None:
+    move_hooks.install(hold_on_entry)
