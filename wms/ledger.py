@@ -12,10 +12,9 @@ two places in opposite directions cannot deadlock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,15 +24,13 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from wms import move_hooks, move_rules
 from wms.errors import Conflict, ValidationFailed
 from wms.i18n import N_
+from wms.lot_state import check_step, step_of
 from wms.models import (
     Location,
-    LocationKind,
     Lot,
-    LotStatus,
     MoveKind,
     StockBalance,
     StockMove,
-    Warehouse,
 )
 from wms.models.base import utcnow
 
@@ -56,50 +53,6 @@ ENDS: dict[MoveKind, tuple[bool, bool] | None] = {
     MoveKind.RETURN: (True, True),
 }
 NEEDS_REASON = frozenset({MoveKind.ADJUST, MoveKind.SCRAP, MoveKind.HOLD})
-Step = move_rules.Step
-_STEPS = {MoveKind.PICK: Step.PICK, MoveKind.LOAD: Step.LOAD, MoveKind.DELIVER: Step.DELIVER,
-          MoveKind.HANDOVER: Step.HANDOVER, MoveKind.SCRAP: Step.SCRAP,
-          MoveKind.ADJUST: Step.CORRECT, MoveKind.RELEASE: Step.RELEASE,
-          MoveKind.RETURN: Step.RETURN}
-
-
-def step_of(kind: MoveKind, src: Location | None, dst: Location | None) -> move_rules.Step:
-    """What a ledger move does to the goods, for the rule in ``wms.move_rules``."""
-    if kind in _STEPS:
-        return _STEPS[kind]
-    if dst is not None and dst.kind == LocationKind.QUARANTINE:
-        return Step.QUARANTINE
-    if kind == MoveKind.RECEIPT:
-        return Step.RECEIVE
-    if kind == MoveKind.REVERSAL and (src is None or dst is None):
-        return Step.CORRECT  # a receipt, count, scrap or handover taken back
-    return Step.TRANSFER
-
-
-def local_today(session: Session, location: Location, use_by: date | None) -> date:
-    """Today at the location's warehouse; its time zone is looked up only when the date
-    decides (a use-by date within a day of today in UTC)."""
-    now = datetime.now(UTC)
-    if use_by is None or not (now.date() - timedelta(days=1) <= use_by <= now.date()):
-        return now.date()
-    warehouse = session.get(Warehouse, location.warehouse_id)
-    return now.astimezone(ZoneInfo(warehouse.timezone if warehouse else "UTC")).date()
-
-
-def lot_status(session: Session, lot: Lot, location: Location) -> LotStatus:
-    """The lot's status as a move sees it now (an available lot past its date is expired)."""
-    use_by = lot.expiry_date or lot.best_before
-    return move_rules.status_of(lot.status, use_by, local_today(session, location, use_by))
-
-
-def check_step(session: Session, lot: Lot, location: Location, step: move_rules.Step
-               ) -> None:
-    """Refuse (409) a step the lot's status does not allow, before anything is written."""
-    status = lot_status(session, lot, location)
-    move_rules.check(status, step, lot=lot.lot_code, reason=move_rules.reason_of(
-        status, lot.status_reason, lot.expiry_date or lot.best_before))
-
-
 class InsufficientStock(Conflict):
     """Fewer units are available than a move or reservation asks for."""
 
@@ -331,7 +284,7 @@ def change_reserved(session: Session, location: Location, lot: Lot, delta: int) 
     reserved.
     """
     if delta > 0:
-        check_step(session, lot, location, Step.ALLOCATE)
+        check_step(session, lot, location, move_rules.Step.ALLOCATE)
     where = (BALANCE.c.location_id == location.id) & (BALANCE.c.lot_id == lot.id)
     if delta > 0:
         guard = BALANCE.c.on_hand - BALANCE.c.reserved >= delta

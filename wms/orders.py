@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from wms import allocation, move_rules
 from wms.db import transaction
 from wms.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from wms.ledger import lot_status
+from wms.lot_state import lot_status
 from wms.models import (
     CustomerOrder,
     Location,

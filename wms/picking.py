@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.errors import Conflict, NotFound, ValidationFailed
-from wms.ledger import check_step
+from wms.lot_state import check_step
 from wms.models import (
     CustomerOrder,
     Location,

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from wms import move_rules
 from wms.errors import Conflict, ValidationFailed
-from wms.ledger import InsufficientStock, balance, lot_status, record_move
+from wms.ledger import InsufficientStock, balance, record_move
+from wms.lot_state import lot_status
 from wms.models import (
     CustomerOrder,
     Location,

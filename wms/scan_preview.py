@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from wms.i18n import N_
-from wms.ledger import balance, check_step, step_of
+from wms.ledger import balance
+from wms.lot_state import check_step, step_of
 from wms.move_rules import MoveRefused
 from wms.scanning import ACTION_NAMES, KIND, ScanPlan
 from wms.stock import temperature_problem

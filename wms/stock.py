@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from wms import move_rules
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.i18n import N_
-from wms.ledger import balance, local_today, record_move
+from wms.ledger import balance, record_move
+from wms.lot_state import local_today
 from wms.models import (
     CustomerOrder,
     Location,

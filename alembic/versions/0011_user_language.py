@@ -1,7 +1,7 @@
 """a language per user; product names in Chinese
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -18,18 +18,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("app_user") as batch:
-        batch.add_column(sa.Column("language", sa.String(length=8), nullable=True))
+    # Plain ADD/DROP COLUMN, not a batch table rebuild: on SQLite a rebuild drops and
+    # recreates app_user and product, which rows of other tables point to.
+    op.add_column("app_user", sa.Column("language", sa.String(length=8), nullable=True))
     # Existing products have only their English name until someone gives the Chinese one.
-    with op.batch_alter_table("product") as batch:
-        batch.add_column(sa.Column("name_zh", sa.String(length=160), nullable=False,
-                                   server_default=""))
-    with op.batch_alter_table("product") as batch:
-        batch.alter_column("name_zh", server_default=None)
+    op.add_column("product", sa.Column("name_zh", sa.String(length=160), nullable=False,
+                                       server_default=""))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("product") as batch:
-        batch.drop_column("name_zh")
-    with op.batch_alter_table("app_user") as batch:
-        batch.drop_column("language")
+    op.drop_column("product", "name_zh")
+    op.drop_column("app_user", "language")

@@ -33,8 +33,6 @@ from api.schemas.coldchain import (
     CalibrationCreateSchema,
     CalibrationHistorySchema,
     CalibrationSchema,
-    DailyRecordQuerySchema,
-    DailyRecordSchema,
     EscalationSchema,
     FindingQuerySchema,
     FindingSchema,
@@ -50,6 +48,7 @@ from api.schemas.coldchain import (
     SeriesSchema,
     WindowQuerySchema,
 )
+from api.schemas.records import DailyRecordQuerySchema, DailyRecordSchema
 from coldchain.analysis.downsample import chart_points
 from coldchain.analysis.files import parse_logger_file
 from coldchain.analysis.readings.conventions import ParsedReadings, ReadingFormatError

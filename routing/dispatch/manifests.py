@@ -20,7 +20,7 @@ from routing.dispatch.problem_builder import seconds
 from routing.engine.model import format_clock
 from wms import move_rules, picking
 from wms.errors import Conflict
-from wms.ledger import check_step, lot_status
+from wms.lot_state import check_step, lot_status
 from wms.models import Location, Lot, Reservation, TempClass
 
 CLASS_ORDER = (TempClass.FROZEN.value, TempClass.CHILLED.value, TempClass.AMBIENT.value)

@@ -173,7 +173,8 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (P, "/api/alerts/<int:alert_id>/acknowledge"): Case(
             f"/api/alerts/{i['alert']}/acknowledge", json={"comment": "door was open"}),
         (P, "/api/alerts/<int:alert_id>/resolve"): Case(
-            f"/api/alerts/{i['alert']}/resolve", json={"action": "close", "comment": "ok"}),
+            f"/api/alerts/{i['alert']}/resolve",
+            json={"action": i["alert_action"], "comment": "checked: fine"}),
         (P, "/api/alerts/escalations"): Case("/api/alerts/escalations"),
         (G, "/api/lots/<int:lot_id>/temperature"): Case(f"/api/lots/{lot}/temperature"),
         (G, "/api/sensors/<serial>/calibrations"): Case(f"/api/sensors/{sensor}/calibrations"),

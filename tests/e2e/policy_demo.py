@@ -315,7 +315,11 @@ def _lots_and_moves(session) -> dict[str, Any]:
     alert = session.scalar(select(Alert.id).where(
         Alert.warehouse_id == home, Alert.status == "open", Alert.lot_id.is_(None))
         .order_by(Alert.id))
+    # An excursion's alert with held lots waiting is resolved by releasing them; one
+    # without is closed.
+    waiting = session.scalar(select(func.count()).select_from(Alert).where(
+        Alert.parent_id == alert, Alert.status != "resolved"))
     lot = session.get(Lot, free[0])
     return {"lot": free[0], "recalled_lot": free[1], "held_lot": held, "move": receipt,
-            "alert": alert,
+            "alert": alert, "alert_action": "release" if waiting else "close",
             "lot_code": lot.lot_code, "sku": lot.product.sku, "gtin": lot.product.gtin}

@@ -187,7 +187,7 @@ class Product(Base):
     gtin: Mapped[str] = mapped_column(String(14), unique=True)
     name: Mapped[str] = mapped_column(String(160))
     # The name in Simplified Chinese; ``name`` is the English one. Empty: only English.
-    name_zh: Mapped[str] = mapped_column(String(160), default="")
+    name_zh: Mapped[str] = mapped_column(String(160), default="", server_default="")
     category: Mapped[str] = mapped_column(String(60), default="")
     temp_class: Mapped[TempClass] = mapped_column(str_enum(TempClass, "product_temp"))
     unit: Mapped[str] = mapped_column(String(16), default="each")
