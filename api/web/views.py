@@ -44,6 +44,9 @@ bp.before_request(check_form_token)
 # Pages shown in the navigation, each with its access rule in api.policy.
 PAGES = (
     ("web.scan", "Scan", "page.scan"),
+    ("web.pick_lists", "Pick list", "page.picking"),
+    ("web.loading", "Loading", "page.picking"),
+    ("web.holds", "Holds", "page.holds"),
     ("web.dispatch", "Dispatch", "page.dispatch"),
     ("web.driver", "Manifest", "page.driver"),
     ("web.trace", "Trace", "page.trace"),
