@@ -103,7 +103,7 @@ def parse(data: bytes) -> list[_Order]:
         order.lines.append({"sku": sku, "quantity": qty})
         order.line_numbers.append(n)
     if errors:
-        raise ValidationFailed(errors)
+        raise _refused(errors)
     if not orders:
         raise ValidationFailed({"file": ["the file has a header but no order rows"]})
     return list(orders.values())
@@ -169,8 +169,15 @@ def import_orders(session: Session, data: bytes, *, actor_id: int | None,
         except Conflict as exc:
             errors.setdefault(f"line {order.first_line}", []).append(exc.detail)
     if errors:
-        raise ValidationFailed(dict(sorted(errors.items(), key=lambda kv: _number(kv[0]))))
+        raise _refused(dict(sorted(errors.items(), key=lambda kv: _number(kv[0]))))
     return placed
+
+
+def _refused(errors: dict[str, list[str]]) -> ValidationFailed:
+    many = len(errors) != 1
+    return ValidationFailed(errors, detail=f"nothing was imported: {len(errors)} line"
+                            f"{'s' if many else ''} of the file {'are' if many else 'is'} "
+                            "wrong")
 
 
 def _line_of(order: _Order, key: str) -> int:

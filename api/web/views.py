@@ -31,6 +31,7 @@ from wms.models import (
     LotStatus,
     OrderStatus,
     PickupPoint,
+    Product,
     Role,
     StockMove,
     User,
@@ -236,7 +237,10 @@ def dispatch(user: User):
                CustomerOrder.delivery_date.between(day - timedelta(days=3),
                                                    day + timedelta(days=3)))
         .order_by(CustomerOrder.delivery_date)).all()
-    points = db().scalars(select(PickupPoint).where(PickupPoint.warehouse_id == warehouse.id))
+    points = db().scalars(select(PickupPoint).where(PickupPoint.warehouse_id == warehouse.id)
+                          .order_by(PickupPoint.code)).all()
+    products = db().scalars(select(Product).where(Product.active.is_(True))
+                            .order_by(Product.sku)).all()
     # The map is drawn in the browser from these coordinates: no tile server needed.
     geo = {"depot": {"code": warehouse.code, "name": warehouse.name, "lat": warehouse.lat,
                      "lon": warehouse.lon},
@@ -246,6 +250,7 @@ def dispatch(user: User):
                            warehouse=warehouse, day=day, orders=orders, units=units,
                            by_status=sorted(by_status.items()), to_allocate=to_allocate,
                            plans=plans, plan_id=plan_id, geo=geo, near=near,
+                           pickup_points=[p for p in points if p.active], products=products,
                            limits=load_rules().cold_chain_max_s)
 
 
@@ -278,8 +283,33 @@ def driver(user: User):
             Route.driver_id == mine, Route.delivery_date.between(
                 day - timedelta(days=3), day + timedelta(days=3))))
             if is_current(db(), r)})
+    loading = outcomes = None
+    if route is not None:
+        loading, outcomes = _driver_route_state(route)
     return render_template("driver.html", user=user, title="Manifest", day=day, near=near,
-                           routes=routes, m=manifests.manifest(db(), route) if route else None)
+                           routes=routes, m=manifests.manifest(db(), route) if route else None,
+                           loading=loading, outcomes=outcomes)
+
+
+def _driver_route_state(route) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What is loaded per line (from the route's loading status) and what was confirmed
+    per line at the stops already done, keyed "order/line"."""
+    from routing.dispatch import deliveries
+    from routing.dispatch.models import StopDelivery
+
+    status = deliveries.loading_status(db(), route)
+    lines = {f"{ln['order']}/{ln['line']}": ln for stop in status["stops"]
+             for ln in stop["lines"]}
+    planned = sum(c["planned"] for c in status["compartments"])
+    loaded = sum(min(c["loaded"], c["planned"]) for c in status["compartments"])
+    loading = {"lines": lines, "planned": planned, "loaded": loaded,
+               "compartments": status["compartments"]}
+    outcomes = {}
+    for row in db().scalars(select(StopDelivery).where(StopDelivery.route_id == route.id)
+                            .options(selectinload(StopDelivery.line))):
+        ref = db().get(CustomerOrder, row.line.order_id).external_ref
+        outcomes[f"{ref}/{row.line.line_no}"] = row
+    return loading, outcomes
 
 
 @bp.get("/trace")
