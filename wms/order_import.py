@@ -49,8 +49,9 @@ def _text(data: bytes) -> str:
                                    ) from exc
 
 
-def parse(data: bytes) -> list[_Order]:
-    """The file's orders in the order they first appear; every bad line is reported."""
+def parse(data: bytes) -> tuple[list[_Order], dict[str, list[str]]]:
+    """The file's orders in the order they first appear, and the errors of its bad rows
+    by line. A file that cannot be read as orders at all (no header, a wrong one) raises."""
     reader = csv.reader(io.StringIO(_text(data), newline=""))
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
@@ -102,11 +103,9 @@ def parse(data: bytes) -> list[_Order]:
             continue
         order.lines.append({"sku": sku, "quantity": qty})
         order.line_numbers.append(n)
-    if errors:
-        raise _refused(errors)
-    if not orders:
+    if not orders and not errors:
         raise ValidationFailed({"file": ["the file has a header but no order rows"]})
-    return list(orders.values())
+    return list(orders.values()), errors
 
 
 def _row_problems(row: list[str], col: dict[str, int], width: int) -> list[str]:
@@ -142,13 +141,14 @@ def import_orders(session: Session, data: bytes, *, actor_id: int | None,
                   warehouse_ids: set[int] | None) -> list[CustomerOrder]:
     """Place every order of the file in the caller's transaction, or raise naming the lines
     that are wrong (the caller rolls back)."""
-    orders = parse(data)
+    orders, errors = parse(data)
     refs = [o.ref for o in orders]
     existing = set(session.scalars(select(CustomerOrder.external_ref)
                                    .where(CustomerOrder.external_ref.in_(refs))))
-    errors: dict[str, list[str]] = {
-        f"line {o.first_line}": [f"order {o.ref} already exists"]
-        for o in orders if o.ref in existing}
+    for o in orders:
+        if o.ref in existing:
+            errors.setdefault(f"line {o.first_line}", []).append(
+                f"order {o.ref} already exists")
     placed = []
     for order in orders:
         if order.ref in existing:
