@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-
-from sqlalchemy.orm import Session, sessionmaker
-
-from wms import jobs
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +31,10 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
-def submit(factory: sessionmaker[Session], job_id: str) -> Future:
-    """Run the recorded job ``job_id`` in the background; ``jobs.run`` records every end,
-    including a failure, on the job's row."""
-    future = _pool().submit(jobs.run, factory, job_id)
+def submit(run: Callable[..., Any], *args: Any) -> Future:
+    """Call ``run(*args)`` (``wms.jobs.run`` of a recorded job) in the background; it
+    records every end of the job, a failure included, on the job's row."""
+    future = _pool().submit(run, *args)
     future.add_done_callback(_log_escape)
     return future
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from wms import job_threads
 from wms.db import make_engine, make_session_factory, transaction
 from wms.errors import DomainError
 from wms.models import Job, JobStatus
@@ -111,9 +112,7 @@ def enqueue(
                                        "nothing was started") from exc
             raise
     elif mode == "thread":
-        from wms.job_threads import submit
-
-        submit(factory, job_id)
+        job_threads.submit(run, factory, job_id)
     else:
         run(factory, job_id)
     return job_id

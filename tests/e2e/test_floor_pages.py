@@ -1,6 +1,8 @@
 """The pages that close the day's dead ends, through the Flask test client: the pick and
 sorting list, the loading dock, the driver's load state and confirmations, the dispatch
 page's order entry, CSV import and re-allocation, and the holds page with its actions."""
+# The "people" fixture of test_pages is imported, and tests name it as an argument.
+# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -173,7 +175,8 @@ def test_orders_import_places_every_order_of_a_good_file(client, people, session
             CustomerOrder.external_ref == "CSV-1").order_by(OrderLine.line_no)).all()
         assert [(ln.product.sku, ln.quantity) for ln in lines] == [("C00002", 4), ("F00001", 2)]
     again = _upload(client, CSV_GOOD)
-    assert again.status_code == 422 and "order CSV-1 already exists" in again.json["errors"]["line 2"][0]
+    assert again.status_code == 422
+    assert "order CSV-1 already exists" in again.json["errors"]["line 2"][0]
 
 
 def test_orders_import_is_all_or_nothing_with_errors_by_line(client, people, sessions, world):
