@@ -300,8 +300,9 @@ def _driver_route_state(route) -> tuple[dict[str, Any], dict[str, Any]]:
     status = deliveries.loading_status(db(), route)
     lines = {f"{ln['order']}/{ln['line']}": ln for stop in status["stops"]
              for ln in stop["lines"]}
-    planned = sum(c["planned"] for c in status["compartments"])
-    loaded = sum(min(c["loaded"], c["planned"]) for c in status["compartments"])
+    planned = sum(ln["planned"] for ln in lines.values())
+    # Goods loaded by an order scan name no route, so the truck's contents count too.
+    loaded = sum(min(ln["planned"], max(ln["loaded"], ln["aboard"])) for ln in lines.values())
     loading = {"lines": lines, "planned": planned, "loaded": loaded,
                "compartments": status["compartments"]}
     outcomes = {}

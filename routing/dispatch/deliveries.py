@@ -139,16 +139,26 @@ def loaded_by_line(session: Session, route: Route) -> dict[int, int]:
     return {line_id: int(qty) for line_id, qty in rows if line_id is not None}
 
 
-def staged_by_line(session: Session, route: Route) -> dict[int, int]:
-    """Units of the route's order lines picked and waiting at staging or the dock."""
+def _reserved_by_line(session: Session, route: Route, *where) -> dict[int, int]:
     line_ids = [ln.order_line_id for stop in route.stops for ln in stop.lines]
     rows = session.execute(
         select(Reservation.order_line_id, func.sum(Reservation.quantity))
         .join(Location, Location.id == Reservation.location_id)
-        .where(Reservation.order_line_id.in_(line_ids),
-               Location.kind.in_((LocationKind.STAGING, LocationKind.DOCK)))
+        .where(Reservation.order_line_id.in_(line_ids), *where)
         .group_by(Reservation.order_line_id)).all()
     return {line_id: int(qty) for line_id, qty in rows}
+
+
+def staged_by_line(session: Session, route: Route) -> dict[int, int]:
+    """Units of the route's order lines picked and waiting at staging or the dock."""
+    return _reserved_by_line(session, route,
+                             Location.kind.in_((LocationKind.STAGING, LocationKind.DOCK)))
+
+
+def aboard_by_line(session: Session, route: Route) -> dict[int, int]:
+    """Units of the route's order lines on its vehicle now, however they were loaded."""
+    return _reserved_by_line(session, route,
+                             Location.id.in_(vehicle_location_ids(session, route)))
 
 
 def _compartment_codes(session: Session, route: Route) -> dict[str, str | None]:
@@ -166,6 +176,7 @@ def loading_status(session: Session, route: Route) -> dict[str, Any]:
     order line: what the loading dock loads and what the driver may hand over."""
     loaded = loaded_by_line(session, route)
     staged = staged_by_line(session, route)
+    aboard = aboard_by_line(session, route)
     codes = _compartment_codes(session, route)
     stops, totals = [], defaultdict(lambda: {"planned": 0, "loaded": 0})
     for stop in route.stops:
@@ -183,6 +194,7 @@ def loading_status(session: Session, route: Route) -> dict[str, Any]:
                 "temp_class": line.temp_class, "compartment": codes.get(line.temp_class),
                 "planned": line.quantity, "loaded": got,
                 "picked": staged.get(line.order_line_id, 0),
+                "aboard": aboard.get(line.order_line_id, 0),
                 "order_status": line.order.status.value})
         lines.sort(key=lambda ln: (_CLASS_ORDER[ln["temp_class"]], ln["order"], ln["line"]))
         stops.append({

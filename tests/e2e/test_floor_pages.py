@@ -137,6 +137,19 @@ def test_driver_sees_the_load_and_gets_a_sentence_for_unloaded_goods(client, peo
     assert "Delivered 4 · damaged 1" in page and "damaged: crate crushed" in page
 
 
+def test_driver_page_counts_goods_loaded_by_an_order_scan(client, people, sessions, world):
+    _published_route(client, sessions, world, {"DRV-2": {"C00002": 3}})
+    _signed_in_as(client, "staff")
+    assert client.post("/api/orders/DRV-2/pick", headers=_api(client, **_key())).status_code == 201
+    # Loaded onto the truck by an order scan that names no route.
+    assert client.post("/api/orders/DRV-2/load", json={"vehicle": "SH1-T01"},
+                       headers=_api(client, **_key())).status_code == 201
+    _signed_in_as(client, "driver")
+    page = client.get(f"/driver?date={DAY}").get_data(as_text=True)
+    assert 'data-loaded="3"' in page and "On the truck" in page
+    assert "Everything is loaded: 3 units." in page
+
+
 # --- dispatch: order entry, import, re-allocation ----------------------------------------------
 
 CSV_GOOD = ("external_ref,pickup_point,delivery_date,sku,quantity\n"
