@@ -23,6 +23,7 @@ _SETTINGS_KEYS = {
     "WMS_REDIS_URL": "redis_url",
     "WMS_SECRET_KEY": "secret_key",
     "WMS_QUEUE": "queue_name",
+    "WMS_JOBS": "job_mode",
     "WMS_SCAN_SEPARATOR": "scan_separator",
     "WMS_READING_MAX_SKEW_MIN": "reading_max_skew_min",
 }

@@ -1,7 +1,8 @@
-"""Background jobs: on rq when Redis is configured, inline otherwise.
+"""Background jobs: on rq when Redis is configured; without it in a thread of the
+process that started them (``thread``, the default) or in the caller (``inline``).
 
 Every job has a row in the ``job`` table that carries its status, percent done,
-message, result or error, so one status API serves both modes and a status
+message, result or error, so one status API serves every mode and a status
 outlives Redis restarts. A job kind is the dotted path of a function
 ``fn(session_factory, params, progress) -> dict``; the worker imports it.
 """
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from wms import job_threads
 from wms.db import make_engine, make_session_factory, transaction
 from wms.errors import DomainError
 from wms.models import Job, JobStatus
@@ -25,6 +27,12 @@ from wms.models.base import utcnow
 from wms.redis_client import redis_connection
 
 log = logging.getLogger(__name__)
+
+# How jobs run when no Redis is configured: ``thread`` hands them to the process's own
+# executor (the request that started one answers at once and its progress can be
+# followed); ``inline`` runs them in the caller (the CLI, and tests that want the result
+# in the answer).
+MODES = ("thread", "inline")
 
 # Only functions under these packages may be named as job kinds: a job row is
 # data, and data must not be able to run arbitrary code.
@@ -63,8 +71,12 @@ def enqueue(
     warehouse_id: int | None = None,
     created_by: int | None = None,
     timeout_s: int = 1800,
+    mode: str = "inline",
 ) -> str:
-    """Record a job and hand it to rq, or run it now when no Redis is configured."""
+    """Record a job and hand it to rq; without Redis, to this process's job thread
+    (``mode="thread"``) or run it now (``mode="inline"``)."""
+    if mode not in MODES:
+        raise ValueError(f"job mode must be one of {', '.join(MODES)}, not {mode!r}")
     resolve(kind)  # fail before anything is recorded if the kind is wrong
     job_id = str(uuid.uuid4())
     with transaction(factory) as session:
@@ -99,6 +111,8 @@ def enqueue(
                 raise QueueUnavailable(f"the job queue is unreachable ({exc}); "
                                        "nothing was started") from exc
             raise
+    elif mode == "thread":
+        job_threads.submit(run, factory, job_id)
     else:
         run(factory, job_id)
     return job_id

@@ -1,8 +1,8 @@
 """Runtime settings, read once from the environment.
 
 Every setting has a default that works on a bare machine: an SQLite file under
-``instance/`` and inline background jobs. Production sets ``WMS_DATABASE_URL`` to
-PostgreSQL and ``WMS_REDIS_URL`` to Redis.
+``instance/`` and background jobs in a thread of the web process. Production sets
+``WMS_DATABASE_URL`` to PostgreSQL and ``WMS_REDIS_URL`` to Redis.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ class Settings:
     # None: a random key generated once and kept in the instance folder (see below).
     secret_key: str | None = None
     queue_name: str = "wms"
+    # Without Redis: "thread" (jobs run in a thread of the web process) or "inline".
+    job_mode: str = "thread"
     # Scanners that cannot send ASCII 29 are usually configured to send this instead.
     scan_separator: str = "|"
     timezone: str = "Asia/Shanghai"
@@ -62,6 +64,7 @@ class Settings:
             "redis_url": os.environ.get("WMS_REDIS_URL") or None,
             "secret_key": os.environ.get("WMS_SECRET_KEY") or None,
             "queue_name": os.environ.get("WMS_QUEUE") or cls.queue_name,
+            "job_mode": os.environ.get("WMS_JOBS") or cls.job_mode,
             "scan_separator": os.environ.get("WMS_SCAN_SEPARATOR") or cls.scan_separator,
             "timezone": os.environ.get("WMS_TIMEZONE") or cls.timezone,
             "road_circuity": _env_float("WMS_ROAD_CIRCUITY", cls.road_circuity),
@@ -74,6 +77,9 @@ class Settings:
                                                cls.reading_max_skew_min),
         }
         values.update(overrides)
+        if values["job_mode"] not in ("thread", "inline"):
+            # Refused when the app starts, not at the first job a person requests.
+            raise ValueError(f"WMS_JOBS must be thread or inline, not {values['job_mode']!r}")
         return cls(**values)  # type: ignore[arg-type]
 
     @property

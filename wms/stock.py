@@ -141,16 +141,16 @@ def hold_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None
     return moves
 
 
-def release_reservations(session: Session, lot_id: int, warehouse_ids: set[int] | None
-                         ) -> int:
-    """Release the lot's reservations still in a warehouse (in ``warehouse_ids`` if given);
-    the units released.
+def release_reservations(session: Session, lot_id: int, warehouse_ids: set[int] | None,
+                         kinds: frozenset[LocationKind] = IN_WAREHOUSE) -> int:
+    """Release the lot's reservations still in a warehouse (in ``warehouse_ids`` if given;
+    at locations of ``kinds``); the units released.
 
     The orders are locked first, in id order, before any balance is touched: picking and
     allocation lock an order before its balances, and taking them the other way round
     would deadlock with an order being picked.
     """
-    where = [Reservation.lot_id == lot_id, Location.kind.in_(IN_WAREHOUSE)]
+    where = [Reservation.lot_id == lot_id, Location.kind.in_(kinds)]
     if warehouse_ids is not None:
         where.append(Location.warehouse_id.in_(warehouse_ids))
     order_ids = session.scalars(
@@ -169,6 +169,33 @@ def release_reservations(session: Session, lot_id: int, warehouse_ids: set[int] 
         unreserve(session, row)
     for order in {*orders, *(row.line.order for row in rows)}:
         refresh_status(session, order)
+    return units
+
+
+# Reserved units still in their bins: nobody has picked them yet.
+UNPICKED = frozenset({LocationKind.WAREHOUSE, LocationKind.ZONE, LocationKind.RECEIVING,
+                      LocationKind.STORAGE})
+EVERYWHERE = frozenset(LocationKind)
+
+
+def release_lot_reservations(session: Session, lot_id: int,
+                             warehouse_ids: set[int] | None) -> int:
+    """Give up the orders' claims on a lot: their lines go back on backorder, to be
+    allocated from other stock. The units stay where they are, free.
+
+    Of a lot that may still reach residents only the unpicked reservations are released
+    (what is picked, loaded or delivered is on its way). Of a lot set aside (held,
+    quarantined, recalled, spoiled) every reservation is released, on trucks and at
+    pickup points too: those goods cannot be handed over, and once free they can be
+    returned or scrapped.
+    """
+    lot = _locked_lot(session, lot_id)
+    blocked = lot.status != LotStatus.AVAILABLE
+    units = release_reservations(session, lot.id, warehouse_ids,
+                                 EVERYWHERE if blocked else UNPICKED)
+    if not units:
+        where = "" if blocked else " in its bins (picked goods stay reserved)"
+        raise Conflict(f"lot {lot.lot_code} has no reservations to release{where}")
     return units
 
 

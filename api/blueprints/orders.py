@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -11,20 +12,26 @@ from api import policy
 from api.auth import current_user
 from api.lookups import one_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
+from api.parsing import FormWithFilesParser
 from api.runtime import db, runtime
 from api.schemas.inventory import (
     AllocateSchema,
     AllocationRunSchema,
+    OrderImportResultSchema,
+    OrderImportSchema,
     OrderInSchema,
     OrderQuerySchema,
     OrderReportSchema,
     OrderSchema,
 )
-from wms import orders, scope
+from wms import order_import, orders, scope
+from wms.errors import ValidationFailed
 from wms.models import CustomerOrder, OrderLine, PickupPoint
 
 blp = Blueprint("orders", __name__, url_prefix="/api",
                 description="Customer orders and stock allocation (FEFO by default)")
+# The CSV import is multipart: the file is read with the form.
+blp.ARGUMENTS_PARSER = FormWithFilesParser()
 
 
 def order_for_user(ref: str) -> CustomerOrder:
@@ -65,6 +72,26 @@ class Orders(MethodView):
                                    warehouse_ids=scope.visible_warehouse_ids(user))
         db().commit()
         return order
+
+
+@blp.route("/orders/import")
+class OrderImport(MethodView):
+    @policy.rule("orders.write")
+    @blp.arguments(OrderImportSchema, location="form", content_type="multipart/form-data")
+    @blp.response(201, OrderImportResultSchema)
+    def post(self, _form: dict):
+        """Place the orders of a CSV file (``file``; header ``external_ref,pickup_point,
+        delivery_date,sku,quantity``, a row per order line): all of them or, when any line
+        is wrong, none, with the errors by file line (``line 7``)."""
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed({"file": ["attach the CSV file as form field 'file'"]})
+        user = current_user()
+        placed = order_import.import_orders(db(), upload.read(), actor_id=user.id,
+                                            warehouse_ids=scope.visible_warehouse_ids(user))
+        db().commit()
+        return {"imported": len(placed), "lines": sum(len(o.lines) for o in placed),
+                "orders": [o.external_ref for o in placed]}
 
 
 @blp.route("/orders/<ref>")
@@ -123,4 +150,21 @@ class Allocations(MethodView):
         return {"warehouse": code, "date": args["date"],
                 "strategy": args["strategy"], "orders": reports,
                 "allocated": sum(ln.allocated for ln in lines),
-                "backorder": sum(ln.backorder for ln in lines)}
+                "backorder": sum(ln.backorder for ln in lines),
+                "message": _allocation_message(reports)}
+
+
+def _allocation_message(reports: list[orders.OrderReport]) -> str:
+    if not reports:
+        return ("nothing to allocate: every order of this day is allocated in full "
+                "(or cancelled)")
+    backorder = sum(ln.backorder for r in reports for ln in r.lines)
+    failed = sum(1 for r in reports if r.error)
+    # Report lines count everything allocated to the order, earlier runs included.
+    text = (f"{len(reports)} open order{'' if len(reports) == 1 else 's'} allocated as far "
+            "as stock allows")
+    if backorder:
+        text += f"; {backorder} units stay on backorder: no stock fit to ship"
+    if failed:
+        text += f"; {failed} could not be allocated (see each order's error)"
+    return text

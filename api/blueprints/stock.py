@@ -19,6 +19,7 @@ from api.schemas.inventory import (
     HoldSchema,
     MovesResultSchema,
     ReleaseSchema,
+    ReservationsReleasedSchema,
     ReturnSchema,
     ScrapSchema,
     StockQuerySchema,
@@ -28,7 +29,7 @@ from wms import idempotency, scope
 from wms.errors import ValidationFailed
 from wms.models import Location, Lot, LotStatus, Product, StockBalance
 from wms.returns import return_units, scrap_units
-from wms.stock import hold_lot, release_lot
+from wms.stock import hold_lot, release_lot, release_lot_reservations
 
 blp = Blueprint("stock", __name__, url_prefix="/api",
                 description="Stock balances per location and lot; lot holds")
@@ -110,6 +111,24 @@ class ReleaseLot(MethodView):
                             warehouse_ids=scope.visible_warehouse_ids(user))
         db().commit()
         return {"lot_id": lot_id, "status": "available", "moves": moves}
+
+
+@blp.route("/lots/<int:lot_id>/reservations/release")
+class ReleaseLotReservations(MethodView):
+    @policy.rule("lots.hold", on="lot")
+    @blp.response(200, ReservationsReleasedSchema)
+    @blp.alt_response(409, description="the lot has no reservations to release")
+    def post(self, lot_id: int):
+        """Release the lot's reservations (in the warehouses you may see): their order
+        lines go back on backorder. Of an available lot only what is still in its bins;
+        of a held, quarantined or recalled lot everything, on trucks and at pickup points
+        too, so that those units can be returned or scrapped."""
+        user = current_user()
+        lot = one_or_404(Lot, "lot", id=lot_id)
+        released = release_lot_reservations(db(), lot_id, scope.visible_warehouse_ids(user))
+        db().commit()
+        return {"lot_id": lot.id, "lot_code": lot.lot_code, "status": lot.status.value,
+                "released": released}
 
 
 def _place(code: str, field: str) -> Location:

@@ -211,6 +211,13 @@ class HoldResultSchema(BaseSchema):
     moves = fields.List(fields.Nested(MoveSchema))
 
 
+class ReservationsReleasedSchema(BaseSchema):
+    lot_id = fields.Integer()
+    lot_code = fields.String()
+    status = fields.String(validate=validate.OneOf([s.value for s in LotStatus]))
+    released = fields.Integer(metadata={"description": "units no longer reserved"})
+
+
 class OrderLineInSchema(BaseSchema):
     sku = fields.String(required=True, validate=validate.Length(1, 32))
     quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
@@ -295,6 +302,20 @@ class AllocationRunSchema(BaseSchema):
     orders = fields.List(fields.Nested(OrderReportSchema))
     allocated = fields.Integer()
     backorder = fields.Integer()
+    message = fields.String(metadata={"description": "what the run did, in a sentence"})
+
+
+class OrderImportSchema(BaseSchema):
+    file = fields.Raw(required=True, metadata={
+        "type": "string", "format": "binary",
+        "description": "CSV with the header external_ref,pickup_point,delivery_date,sku,"
+                       "quantity; one row per order line"})
+
+
+class OrderImportResultSchema(BaseSchema):
+    imported = fields.Integer(metadata={"description": "orders placed"})
+    lines = fields.Integer(metadata={"description": "order lines placed"})
+    orders = fields.List(fields.String(), metadata={"description": "their references"})
 
 
 class PickListQuerySchema(BaseSchema):

@@ -195,6 +195,7 @@ class ManifestSchema(BaseSchema):
 class LoadingStatusSchema(BaseSchema):
     route_id = fields.Integer()
     status = fields.String()
+    vehicle = fields.String()
     complete = fields.Boolean()
     stops = fields.List(fields.Dict())
     compartments = fields.List(fields.Dict())

@@ -71,6 +71,21 @@ const WMS = (() => {
     reason: t("Reason"), supplier: t("Supplier"), comment: t("Comment"),
     net_weight_kg: t("Net weight"),
   };
+  /* A file upload (multipart form) to the API; resolves like api(), never throws. */
+  async function upload(url, formData) {
+    try {
+      const resp = await fetch(url, {
+        method: "POST", credentials: "same-origin", body: formData,
+        headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
+      });
+      const type = resp.headers.get("Content-Type") || "";
+      return { ok: resp.ok, status: resp.status, network: false,
+               data: type.includes("json") ? await resp.json() : null };
+    } catch (err) {
+      return { ok: false, status: 0, network: true,
+               data: { title: t("No connection"), detail: t("The server could not be reached. Check the network and try again.") } };
+    }
+  }
 
   /* A problem document as lines a person can act on: the detail, then each field's
      messages. Nested locations ("json" → field) are flattened. */
@@ -124,6 +139,6 @@ const WMS = (() => {
   const PALETTE = ["#0e7490", "#c2410c", "#7c3aed", "#15803d", "#be123c", "#a16207",
                    "#1d4ed8", "#0f766e", "#9d174d", "#4d7c0f", "#6d28d9", "#b45309"];
 
-  return { csrf, api, newKey, problemLines, esc, when, clock, day, hourMinute, flash, sleep,
-           PALETTE, t, label, num, productName, lang, zoneLabel };
+  return { csrf, api, upload, newKey, problemLines, esc, when, clock, day, hourMinute, flash,
+           sleep, PALETTE, t, label, num, productName, lang, zoneLabel };
 })();

@@ -16,10 +16,53 @@
   $("allocate").addEventListener("click", async (e) => {
     e.target.disabled = true;
     const r = await api("POST", "/api/allocations", { warehouse, date: day });
-    if (!r.ok) { flash($("allocate-flash"), "bad", t("Allocation failed"), problemLines(r.data)); e.target.disabled = false; return; }
-    flash($("allocate-flash"), r.data.backorder ? "info" : "good", t("Allocated {n} units", { n: num(r.data.allocated) }),
-      r.data.backorder ? [t("{n} units on backorder: not enough stock fit to ship.", { n: num(r.data.backorder) })] : []);
-    setTimeout(() => window.location.reload(), 900);
+    e.target.disabled = false;
+    if (!r.ok) { flash($("allocate-flash"), "bad", t("Allocation failed"), problemLines(r.data)); return; }
+    if (!r.data.orders.length) { flash($("allocate-flash"), "info", t("Nothing to allocate"), [t("Every order of this day is allocated in full.")]); return; }
+    flash($("allocate-flash"), r.data.backorder ? "info" : "good", t("Allocation done"), [r.data.message]);
+    setTimeout(() => window.location.reload(), 1200);
+  });
+
+  /* ---- order entry and CSV import ---- */
+  $("add-line").addEventListener("click", () => {
+    const first = $("order-lines").querySelector("[data-line]");
+    const line = first.cloneNode(true);
+    line.querySelectorAll("input").forEach((i) => (i.value = ""));
+    $("order-lines").appendChild(line);
+    line.querySelector("input").focus();
+  });
+
+  $("order-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const form = e.target;
+    const lines = [...form.querySelectorAll("[data-line]")].map((row) => ({
+      sku: row.querySelector('[name="sku"]').value.trim(),
+      quantity: Number(row.querySelector('[name="quantity"]').value),
+    })).filter((ln) => ln.sku || ln.quantity);
+    const body = { external_ref: form.external_ref.value.trim(), pickup_point: form.pickup_point.value,
+                   delivery_date: form.delivery_date.value, lines };
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    const r = await api("POST", "/api/orders", body);
+    button.disabled = false;
+    if (!r.ok) { flash($("order-flash"), "bad", t("Order not placed"), problemLines(r.data)); return; }
+    flash($("order-flash"), "good", t("Order {ref} placed", { ref: r.data.external_ref }), [t("Allocate to reserve stock for it.")]);
+    setTimeout(() => window.location.reload(), 1200);
+  });
+
+  $("import-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const form = e.target;
+    if (!form.file.files.length) { flash($("import-flash"), "bad", t("Choose a CSV file first"), []); return; }
+    const data = new FormData();
+    data.append("file", form.file.files[0]);
+    const button = form.querySelector("button");
+    button.disabled = true;
+    const r = await WMS.upload("/api/orders/import", data);
+    button.disabled = false;
+    if (!r.ok) { flash($("import-flash"), "bad", t("Nothing was imported"), problemLines(r.data)); return; }
+    flash($("import-flash"), "good", t("{n} orders imported", { n: r.data.imported }), [t("{n} order lines. Allocate to reserve stock for them.", { n: r.data.lines })]);
+    setTimeout(() => window.location.reload(), 1500);
   });
 
   $("plan-form").addEventListener("submit", async (e) => {

@@ -98,6 +98,7 @@
       : `<p class="muted">${esc(t("No open recall on this lot."))}</p>`;
     $("recall-open").hidden = Boolean(r);
     $("recall-form").hidden = true;
+    $("release-form").hidden = !r;
     $("recall-card").hidden = false;
   }
 
@@ -207,6 +208,22 @@
     flash($("recall-flash"), "good", t("Lot {lot} recalled", { lot: d.lot_code }), [
       t("{n} units still in stock now held", { n: num(d.in_stock ?? 0) }), t("{n} reservations released", { n: num(d.released_reservations ?? 0) }),
       t("{n} pickup points already served", { n: num((d.pickup_points || []).length) })]);
+    form.reset();
+    await open(current, false);
+  });
+
+  $("release-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const form = e.target;
+    const reason = form.reason.value.trim();
+    if (!reason) return;
+    const lotCode = $("lot-title").textContent.replace(/^Lot /, "");
+    if (!window.confirm(`End the recall of lot ${lotCode}? Its stock can be sold again.`)) return;
+    form.querySelectorAll("button").forEach((b) => (b.disabled = true));
+    const r = await api("POST", `/api/lots/${current}/recall/release`, { reason }, { key: WMS.newKey() });
+    form.querySelectorAll("button").forEach((b) => (b.disabled = false));
+    if (!r.ok) { flash($("recall-flash"), "bad", "Recall not ended", problemLines(r.data)); return; }
+    flash($("recall-flash"), "good", `Recall of lot ${r.data.lot_code} ended`, ["The lot is available again."]);
     form.reset();
     await open(current, false);
   });

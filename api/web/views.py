@@ -33,6 +33,7 @@ from wms.models import (
     LotStatus,
     OrderStatus,
     PickupPoint,
+    Product,
     Role,
     StockMove,
     User,
@@ -46,6 +47,9 @@ bp.before_request(check_form_token)
 # Pages shown in the navigation, each with its access rule in api.policy.
 PAGES = (
     ("web.scan", N_("Scan"), "page.scan"),
+    ("web.pick_lists", N_("Pick list"), "page.picking"),
+    ("web.loading", N_("Loading"), "page.picking"),
+    ("web.holds", N_("Holds"), "page.holds"),
     ("web.dispatch", N_("Dispatch"), "page.dispatch"),
     ("web.driver", N_("Manifest"), "page.driver"),
     ("web.trace", N_("Trace"), "page.trace"),
@@ -243,7 +247,10 @@ def dispatch(user: User):
                CustomerOrder.delivery_date.between(day - timedelta(days=3),
                                                    day + timedelta(days=3)))
         .order_by(CustomerOrder.delivery_date)).all()
-    points = db().scalars(select(PickupPoint).where(PickupPoint.warehouse_id == warehouse.id))
+    points = db().scalars(select(PickupPoint).where(PickupPoint.warehouse_id == warehouse.id)
+                          .order_by(PickupPoint.code)).all()
+    products = db().scalars(select(Product).where(Product.active.is_(True))
+                            .order_by(Product.sku)).all()
     # The map is drawn in the browser from these coordinates: no tile server needed.
     geo = {"depot": {"code": warehouse.code, "name": warehouse.name, "lat": warehouse.lat,
                      "lon": warehouse.lon},
@@ -253,6 +260,7 @@ def dispatch(user: User):
                            warehouse=warehouse, day=day, orders=orders, units=units,
                            by_status=sorted(by_status.items()), to_allocate=to_allocate,
                            plans=plans, plan_id=plan_id, geo=geo, near=near,
+                           pickup_points=[p for p in points if p.active], products=products,
                            limits=load_rules().cold_chain_max_s)
 
 
@@ -285,8 +293,34 @@ def driver(user: User):
             Route.driver_id == mine, Route.delivery_date.between(
                 day - timedelta(days=3), day + timedelta(days=3))))
             if is_current(db(), r)})
+    loading = outcomes = None
+    if route is not None:
+        loading, outcomes = _driver_route_state(route)
     return render_template("driver.html", user=user, title=_("Manifest"), day=day, near=near,
-                           routes=routes, m=manifests.manifest(db(), route) if route else None)
+                           routes=routes, m=manifests.manifest(db(), route) if route else None,
+                           loading=loading, outcomes=outcomes)
+
+
+def _driver_route_state(route) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What is loaded per line (from the route's loading status) and what was confirmed
+    per line at the stops already done, keyed "order/line"."""
+    from routing.dispatch import deliveries
+    from routing.dispatch.models import StopDelivery
+
+    status = deliveries.loading_status(db(), route)
+    lines = {f"{ln['order']}/{ln['line']}": ln for stop in status["stops"]
+             for ln in stop["lines"]}
+    planned = sum(ln["planned"] for ln in lines.values())
+    # Goods loaded by an order scan name no route, so the truck's contents count too.
+    loaded = sum(min(ln["planned"], max(ln["loaded"], ln["aboard"])) for ln in lines.values())
+    loading = {"lines": lines, "planned": planned, "loaded": loaded,
+               "compartments": status["compartments"]}
+    outcomes = {}
+    for row in db().scalars(select(StopDelivery).where(StopDelivery.route_id == route.id)
+                            .options(selectinload(StopDelivery.line))):
+        ref = db().get(CustomerOrder, row.line.order_id).external_ref
+        outcomes[f"{ref}/{row.line.line_no}"] = row
+    return loading, outcomes
 
 
 @bp.get("/trace")

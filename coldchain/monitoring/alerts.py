@@ -22,7 +22,7 @@ from wms.ledger import record_move
 from wms.models import Lot, LotStatus
 from wms.models.base import utcnow
 from wms.models.ledger import MoveKind, StockBalance
-from wms.stock import release_lot
+from wms.stock import EVERYWHERE, release_lot, release_reservations
 
 RESOLUTIONS = ("release", "scrap", "close")
 WAITING = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.ESCALATED})
@@ -140,6 +140,10 @@ def _settle(session: Session, parent: Alert, user_id: int, action: str) -> None:
 def _scrap_lot(session: Session, lot_id: int, reason: str, user_id: int) -> None:
     """Write off every unit of the lot still in stock, wherever it is, and mark it spoiled."""
     lot = session.scalar(select(Lot).where(Lot.id == lot_id).with_for_update())
+    if lot.status != LotStatus.AVAILABLE:
+        # A held lot's orders cannot have these goods anyway: their lines go back on
+        # backorder, as a return or a scrap in place does (wms.returns).
+        release_reservations(session, lot_id, None, EVERYWHERE)
     balances = session.scalars(
         select(StockBalance).where(StockBalance.lot_id == lot_id, StockBalance.on_hand > 0)
         .order_by(StockBalance.location_id).with_for_update()
@@ -147,7 +151,8 @@ def _scrap_lot(session: Session, lot_id: int, reason: str, user_id: int) -> None
     for bal in balances:
         if bal.reserved:
             raise Conflict(f"{bal.reserved} units of lot {lot.lot_code} at "
-                           f"{bal.location.code} are still reserved; release them first")
+                           f"{bal.location.code} are still reserved for orders; release the lot's "
+                           "reservations (the Holds page) first")
         record_move(session, kind=MoveKind.SCRAP, lot=lot, quantity=bal.on_hand,
                     from_location=bal.location, actor_id=user_id, reason=reason)
     lot.status, lot.status_reason = LotStatus.SPOILED, reason

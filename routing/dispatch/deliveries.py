@@ -139,26 +139,76 @@ def loaded_by_line(session: Session, route: Route) -> dict[int, int]:
     return {line_id: int(qty) for line_id, qty in rows if line_id is not None}
 
 
+def _reserved_by_line(session: Session, route: Route, *where) -> dict[int, int]:
+    line_ids = [ln.order_line_id for stop in route.stops for ln in stop.lines]
+    rows = session.execute(
+        select(Reservation.order_line_id, func.sum(Reservation.quantity))
+        .join(Location, Location.id == Reservation.location_id)
+        .where(Reservation.order_line_id.in_(line_ids), *where)
+        .group_by(Reservation.order_line_id)).all()
+    return {line_id: int(qty) for line_id, qty in rows}
+
+
+def staged_by_line(session: Session, route: Route) -> dict[int, int]:
+    """Units of the route's order lines picked and waiting at staging or the dock."""
+    return _reserved_by_line(session, route,
+                             Location.kind.in_((LocationKind.STAGING, LocationKind.DOCK)))
+
+
+def aboard_by_line(session: Session, route: Route) -> dict[int, int]:
+    """Units of the route's order lines on its vehicle now, however they were loaded."""
+    return _reserved_by_line(session, route,
+                             Location.id.in_(vehicle_location_ids(session, route)))
+
+
+def _compartment_codes(session: Session, route: Route) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for c in _CLASS_ORDER:
+        try:
+            out[c] = picking.compartment(session, route.vehicle, TempClass(c)).code
+        except Conflict:
+            out[c] = None
+    return out
+
+
 def loading_status(session: Session, route: Route) -> dict[str, Any]:
-    """Planned against loaded units per stop and compartment (temperature class)."""
+    """Planned against loaded units per stop and compartment (temperature class), and per
+    order line: what the loading dock loads and what the driver may hand over."""
     loaded = loaded_by_line(session, route)
+    staged = staged_by_line(session, route)
+    aboard = aboard_by_line(session, route)
+    codes = _compartment_codes(session, route)
     stops, totals = [], defaultdict(lambda: {"planned": 0, "loaded": 0})
     for stop in route.stops:
         per_class: dict[str, dict[str, int]] = defaultdict(lambda: {"planned": 0, "loaded": 0})
+        lines = []
         for line in stop.lines:
             got = loaded.get(line.order_line_id, 0)
             per_class[line.temp_class]["planned"] += line.quantity
             per_class[line.temp_class]["loaded"] += got
             totals[line.temp_class]["planned"] += line.quantity
             totals[line.temp_class]["loaded"] += got
+            lines.append({
+                "order": line.order.external_ref, "line": line.line.line_no,
+                "sku": line.product.sku, "product": line.product.name,
+                "temp_class": line.temp_class, "compartment": codes.get(line.temp_class),
+                "planned": line.quantity, "loaded": got,
+                "picked": staged.get(line.order_line_id, 0),
+                "aboard": aboard.get(line.order_line_id, 0),
+                "order_status": line.order.status.value})
+        lines.sort(key=lambda ln: (_CLASS_ORDER[ln["temp_class"]], ln["order"], ln["line"]))
         stops.append({
             "seq": stop.seq, "pickup_point": stop.pickup_point.code,
+            "name": stop.pickup_point.name, "status": stop.status.value,
             "compartments": [{"temp_class": c, **v} for c, v in sorted(
                 per_class.items(), key=lambda kv: _CLASS_ORDER[kv[0]])],
+            "lines": lines,
             "complete": all(v["loaded"] >= v["planned"] for v in per_class.values())})
-    compartments = [{"temp_class": c, **v, "missing": max(0, v["planned"] - v["loaded"])}
+    compartments = [{"temp_class": c, "compartment": codes.get(c), **v,
+                     "missing": max(0, v["planned"] - v["loaded"])}
                     for c, v in sorted(totals.items(), key=lambda kv: _CLASS_ORDER[kv[0]])]
-    return {"route_id": route.id, "status": route.status.value, "stops": stops,
+    return {"route_id": route.id, "status": route.status.value,
+            "vehicle": route.vehicle.code, "stops": stops,
             "compartments": compartments,
             "complete": all(s["complete"] for s in stops)}
 
@@ -247,9 +297,14 @@ def confirm_stop(session: Session, route_id: int, seq: int, lines: list[dict[str
         aboard = sum(r.quantity for r in rows)
         physical = delivered + counts["refused"] + counts["damaged"]
         if physical > aboard:
+            never = (" Nothing has been loaded for this route yet."
+                     if route.status == RouteStatus.PLANNED else "")
             raise ValidationFailed({where: [
-                f"only {aboard} units of this line are on the vehicle; report the rest as "
-                "short"]})
+                f"{route_line.product.name} (order {route_line.order.external_ref} line "
+                f"{route_line.line.line_no}): only {aboard} of the {physical} units you "
+                f"deliver, refuse or bring back damaged are on the truck.{never} Have the "
+                "warehouse load them before you leave; units that are really missing are "
+                "reported as short."]})
         point = stop.pickup_point.location
         for row, qty in _take(rows, delivered):
             try:

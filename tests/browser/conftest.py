@@ -89,8 +89,9 @@ def base_url(demo_database: dict) -> Iterator[str]:
 
     from api.app import create_app
 
+    # Jobs as a real installation without Redis runs them: in a thread, progress polled.
     app = create_app({"WMS_DATABASE_URL": demo_database["url"], "WMS_REDIS_URL": "",
-                      "SECRET_KEY": os.urandom(16).hex()})
+                      "WMS_JOBS": "thread", "SECRET_KEY": os.urandom(16).hex()})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

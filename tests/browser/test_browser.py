@@ -74,12 +74,14 @@ def test_driver_confirms_a_stop_with_an_exception(phone, demo_database):
     assert first.locator(".handover li").count() > 0
     assert page.locator("#loading tbody tr").count() > 0
     phone.shot("04-driver-manifest")
-    # Nothing was loaded onto the demo truck: the server says so in the driver's words.
+    assert "Nothing is loaded on the truck yet" in page.inner_text("#load-state")
+    # Nothing was loaded onto the demo truck: the page says so in the driver's words.
     first.locator("[data-confirm]").click()
     first.locator(".flash.bad").wait_for()
-    assert "on the vehicle" in first.locator(".flash.bad").inner_text()
-    first.locator("[data-problems]").click()
+    refusal = first.locator(".flash.bad").inner_text()
+    assert "was not loaded onto the truck" in refusal and "lines[" not in refusal
     for line in first.locator(".handover li").all():
+        line.locator("[data-problem]").click()
         line.locator("select[name=kind]").select_option("short")
         line.locator("input[name=quantity]").fill(line.get_attribute("data-qty"))
         line.locator("input[name=reason]").fill("not on the truck at the stop")
@@ -124,3 +126,71 @@ def test_alerts_are_acknowledged_with_a_comment(desktop):
     item.locator("[data-do=acknowledge]").click()
     page.wait_for_selector(f"[data-alert='{alert_id}'].acknowledged")
     desktop.shot("07-alerts")
+
+
+def test_staff_pick_an_order_and_load_it_from_the_pages(desktop, demo_database):
+    desktop.sign_in("staff-sh")
+    page = desktop.page
+    day = demo_database["day"]
+    desktop.goto(f"/loading?date={day}")
+    card = page.locator("[data-route]").first
+    card.locator("table.load-table").wait_for()
+    # The last stop is loaded first: its order heads the table.
+    ref = card.locator("table.load-table tbody tr").first.locator("td").nth(1).inner_text()
+    assert "Not picked yet" in card.inner_text()
+    desktop.goto(f"/pick-lists?date={day}")
+    assert page.locator(".pick-table tbody tr").count() > 0
+    desktop.shot("08-pick-list")
+    page.click(f"[data-pick='{ref}']")
+    page.wait_for_selector("#pick-flash.good")
+    page.wait_for_load_state("load")
+    page.wait_for_selector(f"tr[data-order='{ref}'] .badge.picked")
+    desktop.goto(f"/loading?date={day}")
+    card = page.locator("[data-route]").first
+    card.locator(f"[data-load='{ref}']").click()
+    card.locator(".flash.good").wait_for()
+    rows = card.locator("table.load-table tbody tr", has_text=ref)
+    assert rows.count() > 0 and all("Loaded" in r.inner_text() for r in rows.all())
+    desktop.shot("09-loading-dock")
+
+
+def test_dispatcher_imports_orders_and_allocates_again(desktop, demo_database):
+    desktop.sign_in("dispatch-sh")
+    page = desktop.page
+    day = demo_database["day"]
+    desktop.goto(f"/dispatch?date={day}")
+    assert page.locator("#allocate").is_enabled()
+    page.click("#order-import summary")
+    bad = f"external_ref,pickup_point,delivery_date,sku,quantity\nBR-CSV-1,SH-P001,{day},NOPE,2\n"
+    page.set_input_files("#import-form input[name=file]", files=[
+        {"name": "orders.csv", "mimeType": "text/csv", "buffer": bad.encode()}])
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-flash.bad")
+    assert "line 2: no product 'NOPE'" in page.inner_text("#import-flash")
+    good = ("external_ref,pickup_point,delivery_date,sku,quantity\n"
+            f"BR-CSV-1,SH-P001,{day},C00001,2\nBR-CSV-1,SH-P001,{day},C00002,1\n"
+            f"BR-CSV-2,SH-P002,{day},C00001,1\n")
+    page.set_input_files("#import-form input[name=file]", files=[
+        {"name": "orders.csv", "mimeType": "text/csv", "buffer": good.encode()}])
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-flash.good")
+    assert "2 orders imported" in page.inner_text("#import-flash")
+    page.wait_for_selector("#orders >> text=BR-CSV-2")
+    assert "Allocate 2 open orders" in page.inner_text("#allocate")
+    page.click("#allocate")
+    page.wait_for_selector("#allocate-flash:not([hidden])")
+    assert "allocated" in page.inner_text("#allocate-flash")
+    page.wait_for_selector("#allocate >> text=Allocate again")
+    page.click("#allocate")
+    page.wait_for_selector("#allocate-flash.info")
+    assert "Nothing to allocate" in page.inner_text("#allocate-flash")
+    desktop.shot("10-dispatch-import")
+
+
+def test_staff_see_every_held_lot(desktop):
+    desktop.sign_in("staff-sh")
+    desktop.goto("/holds")
+    page = desktop.page
+    assert page.locator("[data-lot]").count() > 0
+    assert page.locator("[data-lot] [data-do=scrap]").count() > 0
+    desktop.shot("11-holds")

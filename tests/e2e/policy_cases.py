@@ -54,6 +54,8 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
             "location": f"{HOME}-REC"}
     order = {"external_ref": "MATRIX-0001", "pickup_point": "SH-P001", "delivery_date": day,
              "lines": [{"sku": i["sku"], "quantity": 1}]}
+    orders_csv = ("external_ref,pickup_point,delivery_date,sku,quantity\n"
+                  f"MATRIX-CSV-1,SH-P001,{day},{i['sku']},1\n")
     product = {"sku": "MATRIX-1", "gtin": "4006381333931", "name": "Matrix test pears",
                "temp_class": "chilled", "units_per_crate": 10, "unit_weight_kg": 1,
                "shelf_life_days": 5, "ref_temp_c": 4, "q10": 2}
@@ -140,6 +142,11 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (P, "/api/orders/<ref>/cancel"): Case(f"/api/orders/{i['to_cancel']}/cancel"),
         (P, "/api/allocations"): Case("/api/allocations", json={"warehouse": HOME, "date": day},
                                       names=True),
+        (P, "/api/orders/import"): Case(
+            "/api/orders/import", names=True, ok=(201,),
+            form={"file": (lambda: (io.BytesIO(orders_csv.encode()), "orders.csv"))}),
+        (P, "/api/lots/<int:lot_id>/reservations/release"): Case(
+            f"/api/lots/{i['reserved_lot']}/reservations/release"),
         (G, "/api/pick-lists"): Case("/api/pick-lists", query={"warehouse": HOME, "date": day},
                                      names=True),
         (P, "/api/orders/<ref>/pick"): Case(f"/api/orders/{i['to_pick']}/pick",
@@ -225,6 +232,9 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (G, "/api/suppliers/scorecard.csv"): Case("/api/suppliers/scorecard.csv"),
         # pages
         (G, "/scan"): Case("/scan", **page),
+        (G, "/pick-lists"): Case("/pick-lists", query={"date": day}, **page),
+        (G, "/loading"): Case("/loading", query={"date": day}, **page),
+        (G, "/holds"): Case("/holds", **page),
         (G, "/alerts"): Case("/alerts", **page),
         (G, "/dispatch"): Case("/dispatch", **page),
         (G, "/driver"): Case("/driver", **page),

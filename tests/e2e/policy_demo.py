@@ -28,6 +28,7 @@ from wms import accounts, migrations
 from wms import demo as demo_data
 from wms.db import make_engine, make_session_factory, transaction
 from wms.models import (
+    CustomerOrder,
     Location,
     LocationKind,
     Lot,
@@ -213,6 +214,12 @@ def _morning(app, demo: Demo) -> None:
         assert len(others) >= len(keys), f"route {route.id} has too few whole orders"
         ids.update(zip(keys, others, strict=False))
         ids.update(_lots_and_moves(session))
+        # A lot reserved, still in its bins, for the order nobody picks.
+        ids["reserved_lot"] = session.scalar(
+            select(Reservation.lot_id).join(OrderLine, OrderLine.id == Reservation.order_line_id)
+            .join(CustomerOrder, CustomerOrder.id == OrderLine.order_id)
+            .where(CustomerOrder.external_ref == ids["to_cancel"])
+            .order_by(Reservation.lot_id).limit(1))
         session.close()
 
     for ref in ids["confirm_refs"]:

@@ -240,7 +240,8 @@ def test_bad_delivery_confirmations_are_422_and_move_nothing(rq_api, sessions, p
     resp = api.as_("driver").post(url, json={"lines": [{"order": ref, "line": 1}]},
                                   headers=key())
     assert resp.status_code == 422
-    assert "on the vehicle" in resp.json["detail"]
+    assert "are on the truck" in resp.json["detail"]
+    assert "Have the warehouse load them" in resp.json["detail"]
     resp = api.as_("staff").post(f"/api/routes/{route['id']}/loading", json={"lot": "X"},
                                  headers=key())
     assert resp.status_code == 422 and "quantity" in resp.json["errors"]["json"]
