@@ -222,7 +222,7 @@ def english_ui_words() -> list[str]:
         for piece in re.split(r"%\(\w+\)[sd]|\{\w+\}", msgid):
             piece = piece.strip(" .,:;()…—·")
             if re.search(r"[A-Za-z]{2,}", piece) and piece not in ("SKU", "GTIN", "SSCC",
-                                                                    "SKU / GTIN", "ETA"):
+                                                                    "SKU / GTIN", "ETA", "CSV"):
                 pieces.add(piece)
     return sorted(pieces)
 
