@@ -6,8 +6,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from wms.errors import Conflict
 from wms.ledger import balance, check_step, step_of
 from wms.move_rules import MoveRefused
+from wms.purchasing import check_over_receipt
 from wms.scanning import KIND, ScanPlan
 from wms.stock import temperature_problem
 
@@ -41,7 +43,16 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
         problem = temperature_problem(product, plan.dst)
         if problem and not plan.override_reason:
             refusal = problem
-    if plan.action == "receive":
+    if plan.po is not None and plan.action == "receive" and refusal is None and q is not None:
+        try:
+            check_over_receipt(plan.po.line, q, plan.over_receipt_pct)
+        except Conflict as exc:
+            refusal = exc.detail
+    if plan.action == "reject":
+        assert plan.po is not None
+        would = (f"record {what} as rejected ({plan.reason}) on {plan.po.order.ref} line "
+                 f"{plan.po.line.line_no}; nothing enters stock")
+    elif plan.action == "receive":
         new = "new lot " if plan.lot is None else ""
         would = f"receive {what} ({new}expiring {plan.expiry}) into {plan.dst.code}"  # type: ignore[union-attr]
     elif plan.action == "count":

@@ -7,17 +7,17 @@ person holding the scanner: what is wrong and what to do about it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from wms import picking, receipt_probe
+from wms import picking, purchasing, receipt_probe
 from wms.errors import Conflict, Forbidden, ValidationFailed
 from wms.gs1 import ScanData, ScanError, parse_scan
 from wms.ledger import record_move
@@ -28,6 +28,8 @@ from wms.models import (
     LotStatus,
     MoveKind,
     Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
     StockBalance,
     StockMove,
     Supplier,
@@ -40,8 +42,11 @@ from wms.receipt_probe import ProbeLimits, ProbeVerdict, judge
 from wms.stock import check_temperature, count, temperature_problem
 
 ACTIONS = ("receive", "putaway", "move", "pick", "load", "count", "scrap")
+# ``reject``: goods of a purchase order refused at the dock; recorded, never in stock.
+API_ACTIONS = (*ACTIONS, "reject")
 # Which location fields each action reads.
-ONE_PLACE = {"receive", "count", "scrap"}
+ONE_PLACE = {"receive", "count", "scrap", "reject"}
+AT_THE_DOCK = ("receive", "reject")
 KIND = {"receive": MoveKind.RECEIPT, "putaway": MoveKind.PUTAWAY, "move": MoveKind.TRANSFER,
         "scrap": MoveKind.SCRAP}
 
@@ -64,6 +69,10 @@ class ScanPlan:
     hints: list[str] = field(default_factory=list)
     probe: ProbeVerdict | None = None
     warm_goods: str = "quarantine"
+    po: purchasing.ReceiptMatch | None = None
+    over_receipt_pct: float = 5.0
+    rejection: Any = None
+    probe_temp_c: float | None = None
 
     @property
     def expiry(self) -> date | None:
@@ -88,8 +97,18 @@ def _today(location: Location) -> date:
 # multiply by the locations found (none, one or two); the warehouses land in the
 # session's identity map, so ``location.warehouse`` needs no further query. Two
 # plain parameters rather than an expanding IN: the statement then compiles once.
+# The last column counts open purchase order lines of the product at the location's
+# warehouse, so a receipt no order waits for costs no query of its own.
+_OPEN_PO_LINES = (
+    select(func.count(PurchaseOrderLine.id))
+    .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+    .where(PurchaseOrderLine.product_id == Product.id,
+           PurchaseOrder.warehouse_id == Location.warehouse_id,
+           PurchaseOrder.state.in_(purchasing.OPEN))
+    .correlate(Product, Location).scalar_subquery()
+)
 _RESOLVE = (
-    select(Product, Lot, Location, Warehouse)
+    select(Product, Lot, Location, Warehouse, _OPEN_PO_LINES)
     .outerjoin(Lot, and_(Lot.product_id == Product.id, Lot.lot_code == bindparam("lot_code")))
     .outerjoin(Location, or_(Location.code == bindparam("code_1"),
                              Location.code == bindparam("code_2")))
@@ -114,7 +133,8 @@ def _location(locations: dict[str, Location], code: str | None, name: str,
 def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
               warehouse_ids: set[int] | None, today: date | None = None,
               bounds: Plausible = Plausible(),
-              probe_limits: ProbeLimits = ProbeLimits()) -> ScanPlan:
+              probe_limits: ProbeLimits = ProbeLimits(),
+              over_receipt_pct: float = 5.0) -> ScanPlan:
     """Read and resolve a scan; raise ``ValidationFailed`` (422) for anything wrong with it."""
     action = request["action"]
     try:
@@ -122,6 +142,22 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
         check_plausible(data, bounds)
     except ScanError as exc:
         raise ValidationFailed({"barcode": [exc.message]}, field=exc.field) from exc
+    pallet = None
+    given_quantity = request.get("quantity")
+    if data.sscc and action in AT_THE_DOCK:
+        pallet = purchasing.pallet_by_sscc(session, data.sscc)
+        if pallet is None and data.gtin is None:
+            raise ValidationFailed({"barcode": [
+                f"pallet {data.sscc} is on no advance shipping notice; scan the product's "
+                "own label"]}, field="sscc")
+        if pallet is not None:
+            # The notice says what the pallet carries; the label, where it says it, wins.
+            data = replace(data, gtin=data.gtin or pallet.line.product.gtin,
+                           lot=data.lot or (None if request.get("lot") else pallet.lot_code),
+                           expiry=data.expiry or pallet.expiry_date,
+                           production_date=data.production_date or pallet.production_date)
+            if given_quantity is None and data.count is None:
+                given_quantity = pallet.quantity
     if data.gtin is None:
         what = "a pallet label (SSCC)" if data.sscc else "a barcode without a GTIN"
         raise ValidationFailed({"barcode": [f"this is {what}; scan the product's own label"]})
@@ -157,15 +193,29 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
         if action != "pick" or request.get("to"):
             dst = _location(locations, request.get("to"), "to", warehouse_ids)
 
-    quantity = _quantity(action, data, request.get("quantity"), bounds.max_count)
+    quantity = _quantity(action, data, given_quantity, bounds.max_count)
     lot_code = _lot_code(data, request.get("lot"))
     lot = found_lot if lot_code else None
     plan = ScanPlan(action=action, data=data, product=product, lot=lot, lot_code=lot_code or "",
                     quantity=quantity, src=src, dst=dst, hints=hints,
                     reason=(request.get("reason") or "").strip(),
-                    override_reason=(request.get("override_reason") or "").strip() or None)
+                    override_reason=(request.get("override_reason") or "").strip() or None,
+                    over_receipt_pct=over_receipt_pct)
 
-    if action == "receive":
+    awaited = any(row[4] for row in rows if row[2] is not None and row[2] is dst)
+    if action in AT_THE_DOCK:
+        _against_order(session, plan, request, pallet,
+                       awaited or pallet is not None or bool(request.get("purchase_order")))
+    if action == "reject":
+        if plan.po is None:
+            raise ValidationFailed({"purchase_order": [
+                "goods are rejected against a purchase order: name it, or scan the pallet's "
+                "SSCC from its shipping notice"]})
+        if plan.reason not in {r.value for r in purchasing.RejectionReason}:
+            raise ValidationFailed({"reason": [
+                "say why the goods are rejected: one of "
+                + ", ".join(r.value for r in purchasing.RejectionReason)]})
+    elif action == "receive":
         if not lot_code:
             raise ValidationFailed({"lot": ["the barcode has no lot (AI 10); enter the lot code "
                                             "printed on the label"]})
@@ -178,11 +228,6 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
             plan.probe = judge(probe_limits, product.temp_class.value,
                                float(request["probe_temp_c"]))
             plan.warm_goods = probe_limits.warm_goods
-        if request.get("supplier"):
-            plan.supplier = session.scalar(select(Supplier).where(
-                Supplier.code == request["supplier"]))
-            if plan.supplier is None:
-                raise ValidationFailed({"supplier": [f"no supplier {request['supplier']!r}"]})
     elif request.get("probe_temp_c") is not None:
         raise ValidationFailed({"probe_temp_c": ["a probe temperature is taken on receipt "
                                                  "only"]})
@@ -210,6 +255,35 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
             raise ValidationFailed({"to": [f"{dst.code} is not a vehicle; scan the truck's "
                                            "label"]})
     return plan
+
+
+def _against_order(session: Session, plan: ScanPlan, request: dict[str, Any],
+                   pallet: purchasing.AsnPallet | None, awaited: bool) -> None:
+    """The supplier and the purchase order line a dock scan is taken against, if any."""
+    if request.get("supplier"):
+        plan.supplier = session.scalar(select(Supplier).where(
+            Supplier.code == request["supplier"]))
+        if plan.supplier is None:
+            raise ValidationFailed({"supplier": [f"no supplier {request['supplier']!r}"]})
+    assert plan.dst is not None
+    if not awaited and plan.action == "receive":
+        return
+    plan.po = purchasing.match(session, warehouse_id=plan.dst.warehouse_id,
+                               product=plan.product, ref=request.get("purchase_order"),
+                               supplier=plan.supplier, pallet=pallet)
+    if plan.po is None:
+        return
+    if request.get("probe_temp_c") is not None:
+        plan.probe_temp_c = float(request["probe_temp_c"])
+    plan.supplier = plan.supplier or plan.po.order.supplier
+    if plan.action == "reject" and request.get("probe_temp_c") is not None:
+        low, high = receipt_probe.PLAUSIBLE_C
+        if not low <= float(request["probe_temp_c"]) <= high:
+            raise ValidationFailed({"probe_temp_c": [
+                f"{request['probe_temp_c']} °C is not a probe temperature"]})
+    plan.hints.append(f"against purchase order {plan.po.order.ref} line "
+                      f"{plan.po.line.line_no}: {plan.po.line.received} of "
+                      f"{plan.po.line.quantity} received so far")
 
 
 def _quantity(action: str, data: ScanData, given: int | None, most: int) -> int | None:
@@ -259,6 +333,21 @@ def _only_lot_here(session: Session, product: Product, src: Location | None,
 def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
                  idempotency_key: str | None = None) -> ScanOutcome:
     """Write what the scan means; raise 409 conflicts (stock, temperature) unwritten."""
+    if plan.po is not None:
+        # Two docks receiving one line at once: the second waits and counts the first.
+        session.execute(select(PurchaseOrderLine.id).where(
+            PurchaseOrderLine.id == plan.po.line.id).with_for_update())
+        session.refresh(plan.po.line)
+    if plan.action == "reject":
+        assert plan.po is not None and plan.quantity is not None
+        plan.rejection = purchasing.reject(
+            session, plan.po.order, plan.po.line, quantity=plan.quantity, reason=plan.reason,
+            lot_code=plan.lot_code, sscc=plan.data.sscc, actor_id=actor_id,
+            probe_temp_c=plan.probe_temp_c)
+        return ScanOutcome(plan=plan, moves=[], lot_created=False)
+    if plan.po is not None:
+        assert plan.quantity is not None
+        purchasing.check_over_receipt(plan.po.line, plan.quantity, plan.over_receipt_pct)
     warm = plan.probe is not None and plan.probe.warm
     if warm and plan.warm_goods == "refuse":
         assert plan.probe is not None
@@ -297,6 +386,10 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
         assert plan.order is not None and plan.vehicle is not None
         moves = picking.load(session, plan.order.id, plan.vehicle.id, lot_id=lot.id,
                              quantity=plan.quantity, **common)
+    if plan.po is not None and plan.action == "receive":
+        assert plan.quantity is not None
+        purchasing.record_receipt(session, plan.po, lot=lot, move=moves[0],
+                                  quantity=plan.quantity, sscc=plan.data.sscc)
     if plan.probe is not None and plan.action == "receive":
         held, hint = receipt_probe.keep(session, plan.probe, lot, moves[0], actor_id)
         moves.extend(held)
@@ -346,9 +439,11 @@ def _new_lot(session: Session, plan: ScanPlan) -> tuple[Lot, bool]:
 def scan(session: Session, request: dict[str, Any], *, separator: str,
          warehouse_ids: set[int] | None, actor_id: int | None,
          idempotency_key: str | None = None, bounds: Plausible = Plausible(),
-         probe_limits: ProbeLimits = ProbeLimits()) -> ScanOutcome:
+         probe_limits: ProbeLimits = ProbeLimits(),
+         over_receipt_pct: float = 5.0) -> ScanOutcome:
     """Plan and execute in one go (the API's POST /api/scans)."""
     plan = plan_scan(session, request, separator=separator, warehouse_ids=warehouse_ids,
-                     bounds=bounds, probe_limits=probe_limits)
+                     bounds=bounds, probe_limits=probe_limits,
+                     over_receipt_pct=over_receipt_pct)
     return execute_scan(session, plan, actor_id=actor_id, idempotency_key=idempotency_key)
 

@@ -39,7 +39,8 @@ def _schema_answer(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome) -> di
         "hints": plan.hints,
         "probe": None if plan.probe is None else {
             "probe_temp_c": plan.probe.probe_temp_c, "limit_c": plan.probe.limit_c,
-            "outcome": "quarantined" if plan.probe.warm else "accepted"}})
+            "outcome": "quarantined" if plan.probe.warm else "accepted"},
+        "purchase_order": None})
 
 
 PROBE_LIMITS = ProbeLimits.from_dict({"classes": {"chilled": {"max_c": 4.0, "tolerance_c": 1.0}}})
