@@ -107,6 +107,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         moves,
         orders,
         picking,
+        purchasing,
         reading_voids,
         routes,
         scans,
@@ -117,7 +118,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
-                   coldchain, reading_voids, routes, trace):
+                   coldchain, reading_voids, routes, trace, purchasing):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     # The pages people sign in to; their JavaScript calls the API above.

@@ -42,6 +42,7 @@ from wms.models import (
     Location,
     Lot,
     PickupPoint,
+    PurchaseOrder,
     Role,
     StockBalance,
     StockMove,
@@ -115,10 +116,18 @@ RULES: dict[str, Rule] = {
                            "bring goods back from a route's truck and pickup points"),
     "trace.read": _rule((BUYER,), A, "lot facts, traces, exports, supplier scorecard"),
     "trace.recall": _rule((BUYER,), A, "recall lots and release recalls"),
+    "sourcing.read": _rule((STAFF, BUYER), W,
+                           "purchase orders, their shipping notices and receipts"),
+    "sourcing.write": _rule((BUYER,), W,
+                            "place, send, cancel and close purchase orders; enter shipping "
+                            "notices"),
+    "sourcing.reject": _rule((STAFF,), W,
+                             "record goods of a purchase order refused at the dock"),
     "page.scan": _rule((STAFF,), W, "the scanning station"),
     "page.dispatch": _rule((DISPATCHER,), W, "the dispatch page"),
     "page.driver": _rule((DRIVER,), R, "the driver's page"),
     "page.trace": _rule((BUYER,), A, "the trace page"),
+    "page.purchasing": _rule((BUYER,), A, "the purchasing page"),
     "page.alerts": _rule((STAFF, DISPATCHER, BUYER), W, "the alerts page"),
     "page.records": _rule((STAFF, DISPATCHER, BUYER), W,
                           "the printable daily temperature record"),
@@ -278,11 +287,13 @@ OWNERS: dict[str, Callable[[Any], set[int] | None]] = {
     "pickup_point": lambda code: _one(select(PickupPoint.warehouse_id)
                                       .where(PickupPoint.code == code)),
     "user": lambda user_id: _one(select(User.warehouse_id).where(User.id == user_id)),
+    "purchase_order": lambda ref: _one(select(PurchaseOrder.warehouse_id)
+                                       .where(PurchaseOrder.ref == ref)),
 }
 OWNER_ARGS = {"lot": "lot_id", "order": "ref", "move": "move_id", "sensor": "serial",
               "alert": "alert_id", "plan": "plan_id", "route": "route_id", "job": "job_id",
               "warehouse": "code", "location": "code", "pickup_point": "code",
-              "user": "user_id"}
+              "user": "user_id", "purchase_order": "ref"}
 
 
 def _exists_lot(lot_id: int) -> bool:

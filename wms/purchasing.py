@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from wms.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -73,14 +73,11 @@ def valid_sscc(code: str) -> bool:
 
 # --- lateness ----------------------------------------------------------------------------
 
-def window_end(order: PurchaseOrder) -> datetime:
-    tz = ZoneInfo(order.warehouse.timezone)
-    return datetime.combine(order.expected_date, order.window_end, tz)
-
-
-def window_start(order: PurchaseOrder) -> datetime:
-    tz = ZoneInfo(order.warehouse.timezone)
-    return datetime.combine(order.expected_date, order.window_start, tz)
+def late_clause(now: datetime):
+    """SQL: the order's goods came after its window, or none came and the window is past."""
+    return or_(PurchaseOrder.first_receipt_at > PurchaseOrder.due_at,
+               and_(PurchaseOrder.first_receipt_at.is_(None),
+                    PurchaseOrder.state.in_(OPEN), PurchaseOrder.due_at < now))
 
 
 def lateness_minutes(order: PurchaseOrder, now: datetime | None = None) -> int:
@@ -92,7 +89,7 @@ def lateness_minutes(order: PurchaseOrder, now: datetime | None = None) -> int:
         if order.state == PoState.CLOSED:
             return 0
         arrived = now or utcnow()
-    late = (arrived - window_end(order)).total_seconds() / 60
+    late = (arrived - order.due_at).total_seconds() / 60
     return max(0, int(late))
 
 
@@ -147,6 +144,8 @@ def create(session: Session, data: dict[str, Any], *, actor_id: int | None,
     order = PurchaseOrder(ref=ref or _next_ref(session, warehouse), supplier_id=supplier.id,
                           warehouse_id=warehouse.id, expected_date=data["expected_date"],
                           window_start=start, window_end=end, state=PoState.DRAFT,
+                          due_at=datetime.combine(data["expected_date"], end,
+                                                  ZoneInfo(warehouse.timezone)),
                           note=data.get("note") or "", buyer_id=actor_id)
     session.add(order)
     session.flush()

@@ -183,7 +183,7 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
     src = dst = None
     if action in ONE_PLACE:
         loc = _location(locations, request.get("location"), "location", warehouse_ids)
-        src, dst = (None, loc) if action == "receive" else (loc, None)
+        src, dst = (None, loc) if action in AT_THE_DOCK else (loc, None)
     elif action == "load":
         src = (_location(locations, request.get("from"), "from", warehouse_ids)
                if request.get("from") else None)

@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('expected_date', sa.Date(), nullable=False),
     sa.Column('window_start', sa.Time(), nullable=False),
     sa.Column('window_end', sa.Time(), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('state', sa.Enum('draft', 'sent', 'partially_received', 'received', 'closed', 'cancelled', name='po_state', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('close_reason', sa.Text(), nullable=False),
@@ -43,6 +44,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('ref', name=op.f('uq_purchase_order_ref'))
     )
     with op.batch_alter_table('purchase_order', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchase_order_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_order_expected_date'), ['expected_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_order_supplier_id'), ['supplier_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_order_warehouse_id'), ['warehouse_id'], unique=False)
@@ -159,5 +161,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_purchase_order_warehouse_id'))
         batch_op.drop_index(batch_op.f('ix_purchase_order_supplier_id'))
         batch_op.drop_index(batch_op.f('ix_purchase_order_expected_date'))
+        batch_op.drop_index(batch_op.f('ix_purchase_order_due_at'))
 
     op.drop_table('purchase_order')

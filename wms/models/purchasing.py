@@ -52,6 +52,8 @@ class PurchaseOrder(Base):
     # The delivery window on the expected date, the warehouse's local time.
     window_start: Mapped[time] = mapped_column(Time)
     window_end: Mapped[time] = mapped_column(Time)
+    # The window's end as a moment, so lateness is a comparison the database can make.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     state: Mapped[PoState] = mapped_column(str_enum(PoState, "po_state"),
                                            default=PoState.DRAFT)
     note: Mapped[str] = mapped_column(Text, default="")
