@@ -92,6 +92,10 @@ def load(factory: sessionmaker[Session], *, seed: int = 7,
         }
     say(92, "stock")
     counts.update(load_stock(factory, seed))
+    say(96, "purchase orders")
+    from wms.demo_purchasing import load_purchase_orders
+
+    counts.update(load_purchase_orders(factory, seed))
     say(100, "done")
     return {"counts": counts, "tokens": tokens}
 
