@@ -25,7 +25,12 @@ def _flag(value: object) -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the pages and harden the session cookie they sign people in with."""
-    from api.web import records, session_auth, views  # noqa: F401  (records adds pages)
+    from api.web import (  # noqa: F401  (records and purchasing add pages)
+        purchasing,
+        records,
+        session_auth,
+        views,
+    )
 
     # The session cookie is the pages' credential: never readable by scripts, and not
     # sent along with cross-site POSTs (the CSRF token guards the rest).

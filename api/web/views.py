@@ -47,6 +47,7 @@ PAGES = (
     ("web.dispatch", "Dispatch", "page.dispatch"),
     ("web.driver", "Manifest", "page.driver"),
     ("web.trace", "Trace", "page.trace"),
+    ("web.purchasing_page", "Purchasing", "page.purchasing"),
     ("web.alerts", "Alerts", "page.alerts"),
     ("web.daily_record_page", "Records", "page.records"),
 )

@@ -205,3 +205,39 @@ def test_staff_of_another_warehouse_and_buyers_at_the_dock(api, world):
     assert api.as_("staff-bj").post("/api/purchase-orders/PO-T-1/rejections", headers=_key(),
                                     json={"line": 1, "quantity": 1,
                                           "reason": "quality"}).status_code == 403
+
+
+def test_the_purchasing_page_shows_lateness_and_received_against_ordered(api, client,
+                                                                          people):
+    from tests.e2e.test_pages import sign_in
+
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    assert _po(api, expected_date=yesterday).status_code == 201
+    assert api.as_("buyer").post("/api/purchase-orders/PO-T-1/send").status_code == 200
+    got = api.as_("staff").post("/api/scans", headers=_key(), json={
+        "action": "receive", "location": "SH1-REC", "purchase_order": "PO-T-1",
+        "barcode": label(api_gtin(people, "C00002"), "PG-1", SOON, 25)})
+    assert got.status_code == 201, got.json
+    assert sign_in(client, "buyer").status_code == 302
+    listing = client.get("/purchasing")
+    assert listing.status_code == 200
+    html = listing.get_data(as_text=True)
+    assert "PO-T-1" in html and "min late" in html
+    assert 'href="/purchasing"' in html  # in the navigation
+    assert "<script>" not in html and "style=" not in html
+    detail = client.get("/purchasing/PO-T-1").get_data(as_text=True)
+    row = detail.split("<td>1</td>", 1)[1].split("</tr>", 1)[0]
+    assert "<td>100</td>" in row and "<td>25</td>" in row and "<td>75</td>" in row
+    assert client.get("/purchasing/NO-SUCH").status_code == 404
+    client.post("/signout", data={"csrf_token": _csrf(client)})
+    assert sign_in(client, "staff").status_code == 302
+    assert client.get("/purchasing").status_code == 403
+
+
+def api_gtin(world, sku: str) -> str:
+    return world.gtins[sku]
+
+
+def _csrf(client) -> str:
+    with client.session_transaction() as s:
+        return s["csrf"]
