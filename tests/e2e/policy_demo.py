@@ -213,6 +213,7 @@ def _morning(app, demo: Demo) -> None:
         assert len(others) >= len(keys), f"route {route.id} has too few whole orders"
         ids.update(zip(keys, others, strict=False))
         ids.update(_lots_and_moves(session))
+        ids.update(_purchase_orders(session))
         session.close()
 
     for ref in ids["confirm_refs"]:
@@ -319,3 +320,21 @@ def _lots_and_moves(session) -> dict[str, Any]:
     return {"lot": free[0], "recalled_lot": free[1], "held_lot": held, "move": receipt,
             "alert": alert,
             "lot_code": lot.lot_code, "sku": lot.product.sku, "gtin": lot.product.gtin}
+
+
+def _purchase_orders(session) -> dict[str, Any]:
+    """Shanghai's open purchase orders of the demo, one per state."""
+    from wms.models import PoState, PurchaseOrder
+
+    home = session.scalar(select(Warehouse.id).where(Warehouse.code == HOME))
+    refs = {state: session.scalar(select(PurchaseOrder.ref).where(
+        PurchaseOrder.warehouse_id == home, PurchaseOrder.state == state)
+        .order_by(PurchaseOrder.id.desc())) for state in
+        (PoState.DRAFT, PoState.SENT, PoState.PARTIALLY_RECEIVED)}
+    supplier = session.scalar(select(PurchaseOrder.supplier_id).where(
+        PurchaseOrder.ref == refs[PoState.SENT]))
+    from wms.models import Supplier
+
+    return {"po_draft": refs[PoState.DRAFT], "po_sent": refs[PoState.SENT],
+            "po_partial": refs[PoState.PARTIALLY_RECEIVED],
+            "po_supplier": session.get(Supplier, supplier).code}
