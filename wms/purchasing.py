@@ -9,28 +9,24 @@ the line, not a ledger move.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from wms.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.gtin import check_digit
 from wms.models import (
     AsnPallet,
-    Lot,
     Origin,
-    PoReceipt,
     PoRejection,
     PoState,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
     RejectionReason,
-    StockMove,
     Supplier,
     Warehouse,
 )
@@ -272,86 +268,6 @@ def pallets(session: Session, order: PurchaseOrder) -> list[AsnPallet]:
                                 .order_by(AsnPallet.id)))
 
 
-# --- receiving ---------------------------------------------------------------------------
-
-@dataclass
-class ReceiptMatch:
-    """The order line a receipt scan is taken against, and the ASN pallet if one was named."""
-
-    order: PurchaseOrder
-    line: PurchaseOrderLine
-    pallet: AsnPallet | None = None
-
-
-def pallet_by_sscc(session: Session, sscc: str) -> AsnPallet | None:
-    return session.scalar(select(AsnPallet).where(AsnPallet.sscc == sscc).options(
-        selectinload(AsnPallet.line).selectinload(PurchaseOrderLine.product)))
-
-
-def match(session: Session, *, warehouse_id: int, product: Product, ref: str | None,
-          supplier: Supplier | None, pallet: AsnPallet | None) -> ReceiptMatch | None:
-    """The purchase order a receipt at ``warehouse_id`` belongs to: the one named, the one
-    the pallet was announced on, or the only open order with a line of the product (of the
-    scanned supplier, if one was given). None: a receipt without an order."""
-    if pallet is not None:
-        order = get(session, session.get(PurchaseOrder, pallet.order_id).ref)
-        if ref and ref != order.ref:
-            raise ValidationFailed({"purchase_order": [
-                f"pallet {pallet.sscc} was announced on {order.ref}, not {ref}"]})
-        if pallet.line.product_id != product.id:
-            raise ValidationFailed({"barcode": [
-                f"pallet {pallet.sscc} was announced with {pallet.line.product.sku}, but "
-                f"the label is {product.sku}"]})
-    elif ref:
-        try:
-            order = get(session, ref)
-        except NotFound:
-            raise ValidationFailed({"purchase_order": [f"no purchase order {ref}"]}) from None
-    else:
-        stmt = (select(PurchaseOrder.ref)
-                .join(PurchaseOrderLine, PurchaseOrderLine.order_id == PurchaseOrder.id)
-                .where(PurchaseOrder.warehouse_id == warehouse_id,
-                       PurchaseOrder.state.in_(OPEN),
-                       PurchaseOrderLine.product_id == product.id)
-                .order_by(PurchaseOrder.expected_date, PurchaseOrder.id))
-        if supplier is not None:
-            stmt = stmt.where(PurchaseOrder.supplier_id == supplier.id)
-        refs = list(dict.fromkeys(session.scalars(stmt)))
-        if not refs:
-            return None
-        if len(refs) > 1:
-            raise ValidationFailed({"purchase_order": [
-                f"{product.sku} is open on {len(refs)} purchase orders here "
-                f"({', '.join(refs[:5])}); name the purchase order"]})
-        order = get(session, refs[0])
-    if order.warehouse_id != warehouse_id:
-        raise Forbidden(f"purchase order {order.ref} is for {order.warehouse.code}, not this "
-                        "warehouse", field="purchase_order")
-    if supplier is not None and supplier.id != order.supplier_id:
-        raise ValidationFailed({"supplier": [
-            f"purchase order {order.ref} is from {order.supplier.code}, not {supplier.code}"]})
-    if order.state not in OPEN:
-        raise Conflict(f"purchase order {order.ref} is {order.state.value}: nothing more can "
-                       "be received against it", field="purchase_order",
-                       state=order.state.value)
-    line = (pallet.line if pallet is not None
-            else line_of(order, product_id=product.id, field="purchase_order"))
-    return ReceiptMatch(order, line, pallet)
-
-
-def check_over_receipt(line: PurchaseOrderLine, quantity: int, tolerance_pct: float) -> None:
-    most = int(line.quantity * (1 + tolerance_pct / 100))
-    if line.received + quantity > most:
-        still_open = line.open_quantity
-        raise Conflict(
-            f"over-receipt: line {line.line_no} ({line.product.sku}) of "
-            f"{line.order.ref} ordered {line.quantity}, {line.received} received, "
-            f"{still_open} still open; {quantity} is more than the {tolerance_pct:g} % "
-            "tolerance allows (WMS_PO_OVER_RECEIPT_PCT): receive at most "
-            f"{max(0, most - line.received)}, refuse the rest", field="quantity",
-            open_quantity=still_open, most=max(0, most - line.received))
-
-
 def reject(session: Session, order: PurchaseOrder, line: PurchaseOrderLine, *, quantity: int,
            reason: str, note: str = "", lot_code: str = "", sscc: str | None = None,
            probe_temp_c: float | None = None, actor_id: int | None) -> PoRejection:
@@ -384,34 +300,3 @@ def rejections(session: Session, order: PurchaseOrder) -> list[PoRejection]:
     ids = [ln.id for ln in order.lines]
     return list(session.scalars(select(PoRejection).where(PoRejection.line_id.in_(ids))
                                 .order_by(PoRejection.id)))
-
-
-def today_at(order: PurchaseOrder) -> date:
-    return datetime.now(ZoneInfo(order.warehouse.timezone)).date()
-
-
-def record_receipt(session: Session, found: ReceiptMatch, *, lot: Lot, move: StockMove,
-                   quantity: int, sscc: str | None) -> None:
-    """Count a receipt move against its line; the lot takes what the order (or the
-    pallet's notice) says of where the goods came from."""
-    line, order, pallet = found.line, found.order, found.pallet
-    session.add(PoReceipt(line_id=line.id, move_id=move.id, quantity=quantity, sscc=sscc))
-    line.received += quantity
-    now = utcnow()
-    order.first_receipt_at = order.first_receipt_at or now
-    order.last_receipt_at = now
-    order.state = next_state(order)
-    if pallet is not None:
-        pallet.received_move_id = move.id
-    harvest = (pallet.harvest_date if pallet is not None else None) or line.harvest_date
-    produced = (pallet.production_date if pallet is not None else None) or line.production_date
-    lot.purchase_order = lot.purchase_order or order.ref
-    lot.supplier_id = lot.supplier_id or order.supplier_id
-    lot.origin_id = lot.origin_id or line.origin_id
-    lot.harvest_date = lot.harvest_date or harvest
-    lot.production_date = lot.production_date or produced
-    lot.certifications = lot.certifications or line.certifications
-    lot.buyer_id = lot.buyer_id or order.buyer_id
-    if not lot.country_of_origin and line.origin is not None:
-        lot.country_of_origin = line.origin.country
-    session.flush()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from wms.errors import Conflict
 from wms.ledger import balance, check_step, step_of
 from wms.move_rules import MoveRefused
-from wms.purchasing import check_over_receipt
+from wms.po_receiving import check_over_receipt
 from wms.scanning import KIND, ScanPlan
 from wms.stock import temperature_problem
 

@@ -7,17 +7,17 @@ person holding the scanner: what is wrong and what to do about it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from wms import picking, purchasing, receipt_probe
+from wms import picking, po_receiving, purchasing, receipt_probe
 from wms.errors import Conflict, Forbidden, ValidationFailed
 from wms.gs1 import ScanData, ScanError, parse_scan
 from wms.ledger import record_move
@@ -28,7 +28,6 @@ from wms.models import (
     LotStatus,
     MoveKind,
     Product,
-    PurchaseOrder,
     PurchaseOrderLine,
     StockBalance,
     StockMove,
@@ -69,7 +68,7 @@ class ScanPlan:
     hints: list[str] = field(default_factory=list)
     probe: ProbeVerdict | None = None
     warm_goods: str = "quarantine"
-    po: purchasing.ReceiptMatch | None = None
+    po: po_receiving.ReceiptMatch | None = None
     over_receipt_pct: float = 5.0
     rejection: Any = None
     probe_temp_c: float | None = None
@@ -97,18 +96,9 @@ def _today(location: Location) -> date:
 # multiply by the locations found (none, one or two); the warehouses land in the
 # session's identity map, so ``location.warehouse`` needs no further query. Two
 # plain parameters rather than an expanding IN: the statement then compiles once.
-# The last column counts open purchase order lines of the product at the location's
-# warehouse, so a receipt no order waits for costs no query of its own.
-_OPEN_PO_LINES = (
-    select(func.count(PurchaseOrderLine.id))
-    .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
-    .where(PurchaseOrderLine.product_id == Product.id,
-           PurchaseOrder.warehouse_id == Location.warehouse_id,
-           PurchaseOrder.state.in_(purchasing.OPEN))
-    .correlate(Product, Location).scalar_subquery()
-)
+# The last column counts the product's open purchase order lines there (po_receiving).
 _RESOLVE = (
-    select(Product, Lot, Location, Warehouse, _OPEN_PO_LINES)
+    select(Product, Lot, Location, Warehouse, po_receiving.OPEN_PO_LINES)
     .outerjoin(Lot, and_(Lot.product_id == Product.id, Lot.lot_code == bindparam("lot_code")))
     .outerjoin(Location, or_(Location.code == bindparam("code_1"),
                              Location.code == bindparam("code_2")))
@@ -142,22 +132,9 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
         check_plausible(data, bounds)
     except ScanError as exc:
         raise ValidationFailed({"barcode": [exc.message]}, field=exc.field) from exc
-    pallet = None
-    given_quantity = request.get("quantity")
-    if data.sscc and action in AT_THE_DOCK:
-        pallet = purchasing.pallet_by_sscc(session, data.sscc)
-        if pallet is None and data.gtin is None:
-            raise ValidationFailed({"barcode": [
-                f"pallet {data.sscc} is on no advance shipping notice; scan the product's "
-                "own label"]}, field="sscc")
-        if pallet is not None:
-            # The notice says what the pallet carries; the label, where it says it, wins.
-            data = replace(data, gtin=data.gtin or pallet.line.product.gtin,
-                           lot=data.lot or (None if request.get("lot") else pallet.lot_code),
-                           expiry=data.expiry or pallet.expiry_date,
-                           production_date=data.production_date or pallet.production_date)
-            if given_quantity is None and data.count is None:
-                given_quantity = pallet.quantity
+    pallet, given_quantity = None, request.get("quantity")
+    if action in AT_THE_DOCK:
+        data, pallet, given_quantity = po_receiving.read_pallet(session, data, request)
     if data.gtin is None:
         what = "a pallet label (SSCC)" if data.sscc else "a barcode without a GTIN"
         raise ValidationFailed({"barcode": [f"this is {what}; scan the product's own label"]})
@@ -204,18 +181,8 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
 
     awaited = any(row[4] for row in rows if row[2] is not None and row[2] is dst)
     if action in AT_THE_DOCK:
-        _against_order(session, plan, request, pallet,
-                       awaited or pallet is not None or bool(request.get("purchase_order")))
-    if action == "reject":
-        if plan.po is None:
-            raise ValidationFailed({"purchase_order": [
-                "goods are rejected against a purchase order: name it, or scan the pallet's "
-                "SSCC from its shipping notice"]})
-        if plan.reason not in {r.value for r in purchasing.RejectionReason}:
-            raise ValidationFailed({"reason": [
-                "say why the goods are rejected: one of "
-                + ", ".join(r.value for r in purchasing.RejectionReason)]})
-    elif action == "receive":
+        po_receiving.against_order(session, plan, request, pallet, awaited)
+    if action == "receive":
         if not lot_code:
             raise ValidationFailed({"lot": ["the barcode has no lot (AI 10); enter the lot code "
                                             "printed on the label"]})
@@ -228,6 +195,8 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
             plan.probe = judge(probe_limits, product.temp_class.value,
                                float(request["probe_temp_c"]))
             plan.warm_goods = probe_limits.warm_goods
+    elif action == "reject":
+        pass  # against_order has judged it: nothing is received, no lot is needed
     elif request.get("probe_temp_c") is not None:
         raise ValidationFailed({"probe_temp_c": ["a probe temperature is taken on receipt "
                                                  "only"]})
@@ -255,35 +224,6 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
             raise ValidationFailed({"to": [f"{dst.code} is not a vehicle; scan the truck's "
                                            "label"]})
     return plan
-
-
-def _against_order(session: Session, plan: ScanPlan, request: dict[str, Any],
-                   pallet: purchasing.AsnPallet | None, awaited: bool) -> None:
-    """The supplier and the purchase order line a dock scan is taken against, if any."""
-    if request.get("supplier"):
-        plan.supplier = session.scalar(select(Supplier).where(
-            Supplier.code == request["supplier"]))
-        if plan.supplier is None:
-            raise ValidationFailed({"supplier": [f"no supplier {request['supplier']!r}"]})
-    assert plan.dst is not None
-    if not awaited and plan.action == "receive":
-        return
-    plan.po = purchasing.match(session, warehouse_id=plan.dst.warehouse_id,
-                               product=plan.product, ref=request.get("purchase_order"),
-                               supplier=plan.supplier, pallet=pallet)
-    if plan.po is None:
-        return
-    if request.get("probe_temp_c") is not None:
-        plan.probe_temp_c = float(request["probe_temp_c"])
-    plan.supplier = plan.supplier or plan.po.order.supplier
-    if plan.action == "reject" and request.get("probe_temp_c") is not None:
-        low, high = receipt_probe.PLAUSIBLE_C
-        if not low <= float(request["probe_temp_c"]) <= high:
-            raise ValidationFailed({"probe_temp_c": [
-                f"{request['probe_temp_c']} °C is not a probe temperature"]})
-    plan.hints.append(f"against purchase order {plan.po.order.ref} line "
-                      f"{plan.po.line.line_no}: {plan.po.line.received} of "
-                      f"{plan.po.line.quantity} received so far")
 
 
 def _quantity(action: str, data: ScanData, given: int | None, most: int) -> int | None:
@@ -347,7 +287,7 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
         return ScanOutcome(plan=plan, moves=[], lot_created=False)
     if plan.po is not None:
         assert plan.quantity is not None
-        purchasing.check_over_receipt(plan.po.line, plan.quantity, plan.over_receipt_pct)
+        po_receiving.check_over_receipt(plan.po.line, plan.quantity, plan.over_receipt_pct)
     warm = plan.probe is not None and plan.probe.warm
     if warm and plan.warm_goods == "refuse":
         assert plan.probe is not None
@@ -388,7 +328,7 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
                              quantity=plan.quantity, **common)
     if plan.po is not None and plan.action == "receive":
         assert plan.quantity is not None
-        purchasing.record_receipt(session, plan.po, lot=lot, move=moves[0],
+        po_receiving.record_receipt(session, plan.po, lot=lot, move=moves[0],
                                   quantity=plan.quantity, sscc=plan.data.sscc)
     if plan.probe is not None and plan.action == "receive":
         held, hint = receipt_probe.keep(session, plan.probe, lot, moves[0], actor_id)
