@@ -241,3 +241,24 @@ def api_gtin(world, sku: str) -> str:
 def _csrf(client) -> str:
     with client.session_transaction() as s:
         return s["csrf"]
+
+
+def test_a_reject_scan_needs_a_reason_and_an_order_and_an_ambiguous_receipt_asks(api, world):
+    _sent(api)
+    staff = api.as_("staff")
+    barcode = label(world.gtins["C00002"], "RJ-1", SOON, 5)
+    no_reason = staff.post("/api/scans", headers=_key(), json={
+        "action": "reject", "location": "SH1-REC", "barcode": barcode, "reason": "smelly"})
+    assert no_reason.status_code == 422
+    assert "damaged, temperature, quality, wrong_product" in no_reason.json["errors"][
+        "reason"][0]
+    assert _po(api, ref="PO-T-2").status_code == 201
+    assert api.as_("buyer").post("/api/purchase-orders/PO-T-2/send").status_code == 200
+    ambiguous = staff.post("/api/scans", headers=_key(), json={
+        "action": "receive", "location": "SH1-REC", "barcode": barcode})
+    assert ambiguous.status_code == 422
+    assert "PO-T-1, PO-T-2" in ambiguous.json["errors"]["purchase_order"][0]
+    named = staff.post("/api/scans", headers=_key(), json={
+        "action": "receive", "location": "SH1-REC", "barcode": barcode,
+        "purchase_order": "PO-T-2"})
+    assert named.status_code == 201 and named.json["purchase_order"]["ref"] == "PO-T-2"
