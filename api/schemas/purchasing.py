@@ -13,11 +13,18 @@ _CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="an ISO 4217 code such as CNY o
 _SSCC = validate.Regexp(r"^\d{18}$", error="an SSCC is 18 digits")
 
 
+def _price_in_range(value) -> None:
+    if not 0 <= value <= 10**7:
+        raise ValidationError("must be between 0 and 10000000")
+
+
 class PoLineInSchema(BaseSchema):
     sku = fields.String(required=True, validate=validate.Length(1, 32))
     quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000_000))
+    # A function, not validate.Range: apispec would write a Decimal bound as a string.
     unit_price = fields.Decimal(required=True, places=4, allow_nan=False,
-                                validate=validate.Range(min=0, max=10**7))
+                                validate=_price_in_range,
+                                metadata={"description": "per unit, 0 to 10,000,000"})
     currency = fields.String(load_default="CNY", validate=_CURRENCY)
     origin = fields.String(validate=validate.Length(1, 24),
                            metadata={"description": "the farm, base or importer's source "
