@@ -26,6 +26,7 @@ _SETTINGS_KEYS = {
     "WMS_JOBS": "job_mode",
     "WMS_SCAN_SEPARATOR": "scan_separator",
     "WMS_READING_MAX_SKEW_MIN": "reading_max_skew_min",
+    "WMS_PO_OVER_RECEIPT_PCT": "po_over_receipt_pct",
 }
 
 
@@ -108,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         moves,
         orders,
         picking,
+        purchasing,
         reading_voids,
         routes,
         scans,
@@ -118,7 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
-                   coldchain, reading_voids, routes, trace):
+                   coldchain, reading_voids, routes, trace, purchasing):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     # The pages people sign in to; their JavaScript calls the API above.

@@ -46,6 +46,7 @@ from wms.models import (
     Location,
     Lot,
     PickupPoint,
+    PurchaseOrder,
     Role,
     StockBalance,
     StockMove,
@@ -119,12 +120,16 @@ RULES: dict[str, Rule] = {
                            "bring goods back from a route's truck and pickup points"),
     "trace.read": _rule((BUYER,), A, "lot facts, traces, exports, supplier scorecard"),
     "trace.recall": _rule((BUYER,), A, "recall lots and release recalls"),
+    "sourcing.read": _rule((STAFF, BUYER), W, "purchase orders and shipping notices"),
+    "sourcing.write": _rule((BUYER,), W, "place, send, cancel, close purchase orders; ASNs"),
+    "sourcing.reject": _rule((STAFF,), W, "reject goods of a purchase order at the dock"),
     "page.scan": _rule((STAFF,), W, "the scanning station"),
     "page.picking": _rule((STAFF,), W, "the pick and sorting list, the loading dock"),
     "page.holds": _rule((STAFF,), W, "the page of held, quarantined and recalled lots"),
     "page.dispatch": _rule((DISPATCHER,), W, "the dispatch page"),
     "page.driver": _rule((DRIVER,), R, "the driver's page"),
     "page.trace": _rule((BUYER,), A, "the trace page"),
+    "page.purchasing": _rule((BUYER,), A, "the purchasing page"),
     "page.alerts": _rule((STAFF, DISPATCHER, BUYER), W, "the alerts page"),
     "page.records": _rule((STAFF, DISPATCHER, BUYER), W,
                           "the printable daily temperature record"),
@@ -284,11 +289,13 @@ OWNERS: dict[str, Callable[[Any], set[int] | None]] = {
     "pickup_point": lambda code: _one(select(PickupPoint.warehouse_id)
                                       .where(PickupPoint.code == code)),
     "user": lambda user_id: _one(select(User.warehouse_id).where(User.id == user_id)),
+    "purchase_order": lambda ref: _one(select(PurchaseOrder.warehouse_id).where(
+        PurchaseOrder.ref == ref)),
 }
 OWNER_ARGS = {"lot": "lot_id", "order": "ref", "move": "move_id", "sensor": "serial",
               "alert": "alert_id", "plan": "plan_id", "route": "route_id", "job": "job_id",
               "warehouse": "code", "location": "code", "pickup_point": "code",
-              "user": "user_id"}
+              "user": "user_id", "purchase_order": "ref"}
 
 
 def _exists_lot(lot_id: int) -> bool:

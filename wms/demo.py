@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from wms import accounts
 from wms.db import transaction
+from wms.demo_purchasing import load_purchase_orders
 from wms.gtin import make_gtin13
 from wms.models import (
     KineticsModel,
@@ -93,6 +94,8 @@ def load(factory: sessionmaker[Session], *, seed: int = 7,
         }
     say(92, "stock")
     counts.update(load_stock(factory, seed))
+    say(96, "purchase orders")
+    counts.update(load_purchase_orders(factory, seed))
     say(100, "done")
     return {"counts": counts, "tokens": tokens}
 

@@ -6,10 +6,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from wms.errors import Conflict
 from wms.i18n import N_
 from wms.ledger import balance
 from wms.lot_state import check_step, step_of
 from wms.move_rules import MoveRefused
+from wms.po_receiving import check_over_receipt
 from wms.scanning import ACTION_NAMES, KIND, ScanPlan
 from wms.stock import temperature_problem
 
@@ -47,9 +49,19 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
         problem = temperature_problem(product, plan.dst)
         if problem and not plan.override_reason:
             refusal = problem
+    if plan.po is not None and plan.action == "receive" and refusal is None and q is not None:
+        try:
+            check_over_receipt(plan.po.line, q, plan.over_receipt_pct)
+        except Conflict as exc:
+            refusal = exc.detail
     src = plan.src.code if plan.src else N_("staging")
     dest = plan.dst.code if plan.dst else N_("staging")
-    if plan.action == "receive":
+    if plan.action == "reject":
+        assert plan.po is not None
+        would = N_("record {what} as rejected ({reason}) on {order} line {line}; nothing "
+                   "enters stock", what=what, reason=plan.reason, order=plan.po.order.ref,
+                   line=plan.po.line.line_no)
+    elif plan.action == "receive":
         would = (N_("receive {what} (new lot expiring {expiry}) into {to}", what=what,
                     expiry=plan.expiry, to=dest) if plan.lot is None else
                  N_("receive {what} (expiring {expiry}) into {to}", what=what,

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from wms import picking, receipt_probe
+from wms import picking, po_receiving, purchasing, receipt_probe
 from wms.errors import Conflict, Forbidden, ValidationFailed
 from wms.gs1 import ScanData, ScanError, parse_scan
 from wms.i18n import N_
@@ -29,6 +29,7 @@ from wms.models import (
     LotStatus,
     MoveKind,
     Product,
+    PurchaseOrderLine,
     StockBalance,
     StockMove,
     Supplier,
@@ -45,8 +46,11 @@ ACTIONS = ("receive", "putaway", "move", "pick", "load", "count", "scrap")
 ACTION_NAMES = {"receive": N_("receive"), "putaway": N_("putaway"), "move": N_("move"),
                 "pick": N_("pick"), "load": N_("load"), "count": N_("count"),
                 "scrap": N_("scrap")}
+# ``reject``: goods of a purchase order refused at the dock; recorded, never in stock.
+API_ACTIONS = (*ACTIONS, "reject")
 # Which location fields each action reads.
-ONE_PLACE = {"receive", "count", "scrap"}
+ONE_PLACE = {"receive", "count", "scrap", "reject"}
+AT_THE_DOCK = ("receive", "reject")
 KIND = {"receive": MoveKind.RECEIPT, "putaway": MoveKind.PUTAWAY, "move": MoveKind.TRANSFER,
         "scrap": MoveKind.SCRAP}
 
@@ -69,6 +73,10 @@ class ScanPlan:
     hints: list[str] = field(default_factory=list)
     probe: ProbeVerdict | None = None
     warm_goods: str = "quarantine"
+    po: po_receiving.ReceiptMatch | None = None
+    over_receipt_pct: float = 5.0
+    rejection: Any = None
+    probe_temp_c: float | None = None
 
     @property
     def expiry(self) -> date | None:
@@ -95,8 +103,9 @@ def _today(location: Location) -> date:
 # multiply by the locations found (none, one or two); the warehouses land in the
 # session's identity map, so ``location.warehouse`` needs no further query. Two
 # plain parameters rather than an expanding IN: the statement then compiles once.
+# The last column counts the product's open purchase order lines there (po_receiving).
 _RESOLVE = (
-    select(Product, Lot, Location, Warehouse)
+    select(Product, Lot, Location, Warehouse, po_receiving.OPEN_PO_LINES)
     .outerjoin(Lot, and_(Lot.product_id == Product.id, Lot.lot_code == bindparam("lot_code")))
     .outerjoin(Location, or_(Location.code == bindparam("code_1"),
                              Location.code == bindparam("code_2")))
@@ -121,7 +130,8 @@ def _location(locations: dict[str, Location], code: str | None, name: str,
 def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
               warehouse_ids: set[int] | None, today: date | None = None,
               bounds: Plausible = Plausible(),
-              probe_limits: ProbeLimits = ProbeLimits()) -> ScanPlan:
+              probe_limits: ProbeLimits = ProbeLimits(),
+              over_receipt_pct: float = 5.0) -> ScanPlan:
     """Read and resolve a scan; raise ``ValidationFailed`` (422) for anything wrong with it."""
     action = request["action"]
     try:
@@ -129,6 +139,9 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
         check_plausible(data, bounds)
     except ScanError as exc:
         raise ValidationFailed({"barcode": [exc.message]}, field=exc.field) from exc
+    pallet, given_quantity = None, request.get("quantity")
+    if action in AT_THE_DOCK:
+        data, pallet, given_quantity = po_receiving.read_pallet(session, data, request)
     if data.gtin is None:
         raise ValidationFailed({"barcode": [
             N_("this is a pallet label (SSCC); scan the product's own label") if data.sscc else
@@ -156,7 +169,7 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
     src = dst = None
     if action in ONE_PLACE:
         loc = _location(locations, request.get("location"), "location", warehouse_ids)
-        src, dst = (None, loc) if action == "receive" else (loc, None)
+        src, dst = (None, loc) if action in AT_THE_DOCK else (loc, None)
     elif action == "load":
         src = (_location(locations, request.get("from"), "from", warehouse_ids)
                if request.get("from") else None)
@@ -166,14 +179,18 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
         if action != "pick" or request.get("to"):
             dst = _location(locations, request.get("to"), "to", warehouse_ids)
 
-    quantity = _quantity(action, data, request.get("quantity"), bounds.max_count)
+    quantity = _quantity(action, data, given_quantity, bounds.max_count)
     lot_code = _lot_code(data, request.get("lot"))
     lot = found_lot if lot_code else None
     plan = ScanPlan(action=action, data=data, product=product, lot=lot, lot_code=lot_code or "",
                     quantity=quantity, src=src, dst=dst, hints=hints,
                     reason=(request.get("reason") or "").strip(),
-                    override_reason=(request.get("override_reason") or "").strip() or None)
+                    override_reason=(request.get("override_reason") or "").strip() or None,
+                    over_receipt_pct=over_receipt_pct)
 
+    awaited = any(row[4] for row in rows if row[2] is not None and row[2] is dst)
+    if action in AT_THE_DOCK:
+        po_receiving.against_order(session, plan, request, pallet, awaited)
     if action == "receive":
         if not lot_code:
             raise ValidationFailed({"lot": [N_("the barcode has no lot (AI 10); enter the lot "
@@ -188,12 +205,8 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
             plan.probe = judge(probe_limits, product.temp_class.value,
                                float(request["probe_temp_c"]))
             plan.warm_goods = probe_limits.warm_goods
-        if request.get("supplier"):
-            plan.supplier = session.scalar(select(Supplier).where(
-                Supplier.code == request["supplier"]))
-            if plan.supplier is None:
-                raise ValidationFailed({"supplier": [N_("no supplier {code}",
-                                                        code=repr(request["supplier"]))]})
+    elif action == "reject":
+        pass  # against_order has judged it: nothing is received, no lot is needed
     elif request.get("probe_temp_c") is not None:
         raise ValidationFailed({"probe_temp_c": [N_("a probe temperature is taken on receipt "
                                                     "only")]})
@@ -277,6 +290,21 @@ def _only_lot_here(session: Session, product: Product, src: Location | None,
 def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
                  idempotency_key: str | None = None) -> ScanOutcome:
     """Write what the scan means; raise 409 conflicts (stock, temperature) unwritten."""
+    if plan.po is not None:
+        # Two docks receiving one line at once: the second waits and counts the first.
+        session.execute(select(PurchaseOrderLine.id).where(
+            PurchaseOrderLine.id == plan.po.line.id).with_for_update())
+        session.refresh(plan.po.line)
+    if plan.action == "reject":
+        assert plan.po is not None and plan.quantity is not None
+        plan.rejection = purchasing.reject(
+            session, plan.po.order, plan.po.line, quantity=plan.quantity, reason=plan.reason,
+            lot_code=plan.lot_code, sscc=plan.data.sscc, actor_id=actor_id,
+            probe_temp_c=plan.probe_temp_c)
+        return ScanOutcome(plan=plan, moves=[], lot_created=False)
+    if plan.po is not None:
+        assert plan.quantity is not None
+        po_receiving.check_over_receipt(plan.po.line, plan.quantity, plan.over_receipt_pct)
     warm = plan.probe is not None and plan.probe.warm
     if warm and plan.warm_goods == "refuse":
         assert plan.probe is not None
@@ -315,6 +343,10 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
         assert plan.order is not None and plan.vehicle is not None
         moves = picking.load(session, plan.order.id, plan.vehicle.id, lot_id=lot.id,
                              quantity=plan.quantity, **common)
+    if plan.po is not None and plan.action == "receive":
+        assert plan.quantity is not None
+        po_receiving.record_receipt(session, plan.po, lot=lot, move=moves[0],
+                                  quantity=plan.quantity, sscc=plan.data.sscc)
     if plan.probe is not None and plan.action == "receive":
         held, hint = receipt_probe.keep(session, plan.probe, lot, moves[0], actor_id)
         moves.extend(held)
@@ -365,9 +397,11 @@ def _new_lot(session: Session, plan: ScanPlan) -> tuple[Lot, bool]:
 def scan(session: Session, request: dict[str, Any], *, separator: str,
          warehouse_ids: set[int] | None, actor_id: int | None,
          idempotency_key: str | None = None, bounds: Plausible = Plausible(),
-         probe_limits: ProbeLimits = ProbeLimits()) -> ScanOutcome:
+         probe_limits: ProbeLimits = ProbeLimits(),
+         over_receipt_pct: float = 5.0) -> ScanOutcome:
     """Plan and execute in one go (the API's POST /api/scans)."""
     plan = plan_scan(session, request, separator=separator, warehouse_ids=warehouse_ids,
-                     bounds=bounds, probe_limits=probe_limits)
+                     bounds=bounds, probe_limits=probe_limits,
+                     over_receipt_pct=over_receipt_pct)
     return execute_scan(session, plan, actor_id=actor_id, idempotency_key=idempotency_key)
 

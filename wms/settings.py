@@ -55,6 +55,8 @@ class Settings:
     max_range_days: int = 31
     # A reading dated further ahead of the server clock than this is a logger clock error.
     reading_max_skew_min: float = 10.0
+    # How far past a purchase order line's quantity a receipt may go (weighed goods vary).
+    po_over_receipt_pct: float = 5.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -75,6 +77,8 @@ class Settings:
             "max_range_days": _env_int("WMS_MAX_RANGE_DAYS", cls.max_range_days),
             "reading_max_skew_min": _env_float("WMS_READING_MAX_SKEW_MIN",
                                                cls.reading_max_skew_min),
+            "po_over_receipt_pct": _env_float("WMS_PO_OVER_RECEIPT_PCT",
+                                              cls.po_over_receipt_pct),
         }
         values.update(overrides)
         if values["job_mode"] not in ("thread", "inline"):

@@ -150,7 +150,18 @@ def scan_result_json(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome
             "lot_created": outcome.lot_created, "quantity": plan.quantity,
             "net_weight_kg": _decimal(plan.data.net_weight_kg),
             "moves": [_move_json(m) for m in outcome.moves], "hints": tr(list(plan.hints)),
-            "probe": _probe_json(plan), "warnings": tr(list(outcome.warnings))}
+            "probe": _probe_json(plan), "warnings": tr(list(outcome.warnings)),
+            "purchase_order": _po_json(plan)}
+
+
+def _po_json(plan: scanning.ScanPlan) -> dict[str, Any] | None:
+    if plan.po is None:
+        return None
+    order, line = plan.po.order, plan.po.line
+    return {"ref": order.ref, "state": order.state.value, "line": line.line_no,
+            "ordered": line.quantity, "received": line.received, "rejected": line.rejected,
+            "open": line.open_quantity, "sscc": plan.data.sscc,
+            "rejection_reason": plan.rejection.reason.value if plan.rejection else None}
 
 
 def _probe_json(plan: scanning.ScanPlan) -> dict[str, Any] | None:
@@ -166,7 +177,8 @@ def _plan(args: dict) -> scanning.ScanPlan:
     return scanning.plan_scan(db(), args, separator=settings.scan_separator,
                               warehouse_ids=scope.visible_warehouse_ids(current_user()),
                               bounds=settings.scan_bounds,
-                              probe_limits=ProbeLimits.from_dict(load_rules().receiving))
+                              probe_limits=ProbeLimits.from_dict(load_rules().receiving),
+                              over_receipt_pct=settings.po_over_receipt_pct)
 
 
 @blp.route("/scans")
@@ -176,7 +188,8 @@ class Scans(MethodView):
     @blp.arguments(SCAN_SCHEMA)
     @blp.response(201, ScanResultSchema)
     @blp.alt_response(409, description="not enough stock, a warmer zone without override, "
-                                       "or warm goods refused at receipt")
+                                       "warm goods refused at receipt, or more received "
+                                       "than the purchase order line allows")
     @blp.alt_response(422, description="the barcode or a location cannot be used")
     @blp.alt_response(428, description="the Idempotency-Key header is missing")
     def post(self, args: dict):

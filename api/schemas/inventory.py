@@ -7,7 +7,7 @@ from marshmallow import ValidationError, fields, validate
 from api.schemas.common import BaseSchema
 from wms.allocation import STRATEGIES
 from wms.models import LotStatus, MoveKind, OrderStatus
-from wms.scanning import ACTIONS
+from wms.scanning import API_ACTIONS
 
 _CODE = validate.Length(1, 40)
 MAX_ORDER_LINES = 500
@@ -57,7 +57,11 @@ class ReverseSchema(BaseSchema):
 class ScanSchema(BaseSchema):
     barcode = fields.String(required=True, validate=validate.Length(1, 500),
                             metadata={"description": "the raw text the scanner sent"})
-    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    action = fields.String(required=True, validate=validate.OneOf(API_ACTIONS),
+                           metadata={"description": "reject: goods of a purchase order "
+                                                    "refused at the dock (reason damaged, "
+                                                    "temperature, quality or wrong_product); "
+                                                    "nothing enters stock"})
     location = fields.String(validate=_CODE,
                              metadata={"description": "for receive, count and scrap"})
     from_ = fields.String(data_key="from", attribute="from", validate=_CODE)
@@ -67,6 +71,10 @@ class ScanSchema(BaseSchema):
     lot = fields.String(validate=validate.Length(1, 20),
                         metadata={"description": "when the barcode carries no lot"})
     supplier = fields.String(metadata={"description": "supplier code, on receipt"})
+    purchase_order = fields.String(
+        validate=validate.Length(1, 40),
+        metadata={"description": "the purchase order received against; without it, the "
+                                 "pallet's ASN or the only open order of the product here"})
     reason = fields.String(validate=validate.Length(max=500))
     override_reason = fields.String(
         validate=validate.Length(max=500),
@@ -103,6 +111,18 @@ class ScanLotSchema(BaseSchema):
     status = fields.String(allow_none=True)
 
 
+class ScanPurchaseOrderSchema(BaseSchema):
+    ref = fields.String()
+    state = fields.String()
+    line = fields.Integer()
+    ordered = fields.Integer()
+    received = fields.Integer()
+    rejected = fields.Integer()
+    open = fields.Integer(metadata={"description": "ordered less received"})
+    sscc = fields.String(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)
+
+
 class ScanResultSchema(BaseSchema):
     action = fields.String()
     product = fields.Nested(ScanProductSchema)
@@ -116,6 +136,7 @@ class ScanResultSchema(BaseSchema):
     warnings = fields.List(fields.String(), metadata={
         "description": "done, but to know: e.g. the place is in a temperature alarm and "
                        "the lot is on hold"})
+    purchase_order = fields.Nested(ScanPurchaseOrderSchema, allow_none=True)
 
 
 class ScanPreviewSchema(BaseSchema):

@@ -53,6 +53,7 @@ PAGES = (
     ("web.dispatch", N_("Dispatch"), "page.dispatch"),
     ("web.driver", N_("Manifest"), "page.driver"),
     ("web.trace", N_("Trace"), "page.trace"),
+    ("web.purchasing_page", N_("Purchasing"), "page.purchasing"),
     ("web.alerts", N_("Alerts"), "page.alerts"),
     ("web.daily_record_page", N_("Records"), "page.records"),
 )

@@ -230,7 +230,30 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (G, "/api/exports/epcis"): Case("/api/exports/epcis", query={"lot": lot}),
         (G, "/api/suppliers/scorecard"): Case("/api/suppliers/scorecard"),
         (G, "/api/suppliers/scorecard.csv"): Case("/api/suppliers/scorecard.csv"),
+        # purchasing
+        (G, "/api/purchase-orders"): Case("/api/purchase-orders"),
+        (P, "/api/purchase-orders"): Case("/api/purchase-orders", names=True, json={
+            "supplier": i["po_supplier"], "warehouse": HOME, "expected_date": day,
+            "lines": [{"sku": i["sku"], "quantity": 10, "unit_price": 2.5}]}),
+        (G, "/api/purchase-orders/<ref>"): Case(f"/api/purchase-orders/{i['po_sent']}"),
+        (P, "/api/purchase-orders/<ref>/send"): Case(
+            f"/api/purchase-orders/{i['po_draft']}/send"),
+        (P, "/api/purchase-orders/<ref>/cancel"): Case(
+            f"/api/purchase-orders/{i['po_sent']}/cancel", json={"reason": "price changed"}),
+        (P, "/api/purchase-orders/<ref>/close"): Case(
+            f"/api/purchase-orders/{i['po_partial']}/close",
+            json={"reason": "the rest is not coming"}),
+        (G, "/api/purchase-orders/<ref>/asn"): Case(f"/api/purchase-orders/{i['po_sent']}/asn"),
+        (P, "/api/purchase-orders/<ref>/asn"): Case(
+            f"/api/purchase-orders/{i['po_sent']}/asn", json={"pallets": [
+                {"sscc": "069012340999999995", "line": 1, "lot": "MATRIX-ASN",
+                 "quantity": 10}]}),
+        (P, "/api/purchase-orders/<ref>/rejections"): Case(
+            f"/api/purchase-orders/{i['po_sent']}/rejections", idempotent=True,
+            json={"line": 1, "quantity": 5, "reason": "quality"}),
         # pages
+        (G, "/purchasing"): Case("/purchasing", **page),
+        (G, "/purchasing/<ref>"): Case(f"/purchasing/{i['po_sent']}", **page),
         (G, "/scan"): Case("/scan", **page),
         (G, "/pick-lists"): Case("/pick-lists", query={"date": day}, **page),
         (G, "/loading"): Case("/loading", query={"date": day}, **page),
@@ -310,7 +333,8 @@ def request(client, p: Principal, method: str, case: Case):
 
 STATE_TABLES = ("stock_move", "customer_order", "reading", "alert", "route_plan", "api_token",
                 "job", "app_user", "sensor_attachment", "lot_recall", "stop_delivery",
-                "sensor_calibration", "receipt_probe")
+                "sensor_calibration", "receipt_probe", "purchase_order", "asn_pallet",
+                "po_rejection")
 STATUS_TABLES = ("alert", "lot", "customer_order", "route_plan", "route", "route_stop")
 
 
@@ -323,6 +347,8 @@ def snapshot(path: Path) -> dict[str, Any]:
         for t in STATUS_TABLES:
             out[f"{t} by status"] = sorted(con.execute(
                 f"SELECT status, count(*) FROM {t} GROUP BY status").fetchall())
+        out["purchase_order by state"] = sorted(con.execute(
+            "SELECT state, count(*) FROM purchase_order GROUP BY state").fetchall())
         out["api_token revoked"] = con.execute(
             "SELECT count(*) FROM api_token WHERE revoked_at IS NOT NULL").fetchone()[0]
         return out

@@ -220,6 +220,7 @@ def _morning(app, demo: Demo) -> None:
             .join(CustomerOrder, CustomerOrder.id == OrderLine.order_id)
             .where(CustomerOrder.external_ref == ids["to_cancel"])
             .order_by(Reservation.lot_id).limit(1))
+        ids.update(_purchase_orders(session))
         session.close()
 
     for ref in ids["confirm_refs"]:
@@ -330,3 +331,21 @@ def _lots_and_moves(session) -> dict[str, Any]:
     return {"lot": free[0], "recalled_lot": free[1], "held_lot": held, "move": receipt,
             "alert": alert, "alert_action": "release" if waiting else "close",
             "lot_code": lot.lot_code, "sku": lot.product.sku, "gtin": lot.product.gtin}
+
+
+def _purchase_orders(session) -> dict[str, Any]:
+    """Shanghai's open purchase orders of the demo, one per state."""
+    from wms.models import PoState, PurchaseOrder
+
+    home = session.scalar(select(Warehouse.id).where(Warehouse.code == HOME))
+    refs = {state: session.scalar(select(PurchaseOrder.ref).where(
+        PurchaseOrder.warehouse_id == home, PurchaseOrder.state == state)
+        .order_by(PurchaseOrder.id.desc())) for state in
+        (PoState.DRAFT, PoState.SENT, PoState.PARTIALLY_RECEIVED)}
+    supplier = session.scalar(select(PurchaseOrder.supplier_id).where(
+        PurchaseOrder.ref == refs[PoState.SENT]))
+    from wms.models import Supplier
+
+    return {"po_draft": refs[PoState.DRAFT], "po_sent": refs[PoState.SENT],
+            "po_partial": refs[PoState.PARTIALLY_RECEIVED],
+            "po_supplier": session.get(Supplier, supplier).code}

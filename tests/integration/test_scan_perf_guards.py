@@ -41,7 +41,7 @@ def _schema_answer(plan: scanning.ScanPlan, outcome: scanning.ScanOutcome) -> di
         "probe": None if plan.probe is None else {
             "probe_temp_c": plan.probe.probe_temp_c, "limit_c": plan.probe.limit_c,
             "outcome": "quarantined" if plan.probe.warm else "accepted"},
-        "warnings": outcome.warnings})
+        "warnings": outcome.warnings, "purchase_order": None})
 
 
 PROBE_LIMITS = ProbeLimits.from_dict({"classes": {"chilled": {"max_c": 4.0, "tolerance_c": 1.0}}})

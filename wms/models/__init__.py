@@ -24,11 +24,21 @@ from wms.models.master import (
     Warehouse,
 )
 from wms.models.orders import CustomerOrder, OrderLine, OrderStatus, Reservation
+from wms.models.purchasing import (
+    AsnPallet,
+    PoReceipt,
+    PoRejection,
+    PoState,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    RejectionReason,
+)
 from wms.models.recall import LotRecall
 from wms.models.receiving import ReceiptProbe
 
 __all__ = [
     "ApiToken",
+    "AsnPallet",
     "AuthFailure",
     "Base",
     "CustomerOrder",
@@ -46,8 +56,14 @@ __all__ = [
     "OrderStatus",
     "Origin",
     "PickupPoint",
+    "PoReceipt",
+    "PoRejection",
+    "PoState",
     "Product",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
     "ReceiptProbe",
+    "RejectionReason",
     "Reservation",
     "Role",
     "StockBalance",

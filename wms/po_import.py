@@ -1,0 +1,117 @@
+"""Purchase orders from a CSV file: one row per order line, rows of one ``ref`` make one
+order. All or nothing: every error is reported by the file's line number and, if there is
+any, no order is stored."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from wms import purchasing
+from wms.errors import ValidationFailed
+from wms.models import PurchaseOrder
+
+REQUIRED = ("ref", "supplier", "warehouse", "expected_date", "sku", "quantity", "unit_price")
+OPTIONAL = ("window_start", "window_end", "currency", "origin", "harvest_date",
+            "production_date", "certifications", "note")
+HEADER_FIELDS = ("supplier", "warehouse", "expected_date", "window_start", "window_end")
+MAX_ROWS = 10_000
+
+
+def _date(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _time(value: str) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+def _row(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    problems: list[str] = []
+    out: dict[str, Any] = {k: (raw.get(k) or "").strip() for k in (*REQUIRED, *OPTIONAL)}
+    for name in REQUIRED:
+        if not out[name]:
+            problems.append(f"{name} is empty")
+    try:
+        out["quantity"] = int(out["quantity"]) if out["quantity"] else None
+        if out["quantity"] is not None and not 0 < out["quantity"] <= 10_000_000:
+            problems.append(f"quantity {out['quantity']} must be between 1 and 10000000")
+    except ValueError:
+        problems.append(f"quantity {out['quantity']!r} is not a whole number")
+    try:
+        out["unit_price"] = Decimal(out["unit_price"]) if out["unit_price"] else None
+        if out["unit_price"] is not None and not (0 <= out["unit_price"] <= 10**7):
+            problems.append(f"unit_price {out['unit_price']} must be between 0 and 10000000")
+    except InvalidOperation:
+        problems.append(f"unit_price {out['unit_price']!r} is not a number")
+    for name in ("expected_date", "harvest_date", "production_date"):
+        try:
+            out[name] = _date(out[name])
+        except ValueError:
+            problems.append(f"{name} {out[name]!r} is not a date (YYYY-MM-DD)")
+    for name in ("window_start", "window_end"):
+        try:
+            out[name] = _time(out[name])
+        except ValueError:
+            problems.append(f"{name} {out[name]!r} is not a time (HH:MM)")
+    if out["currency"] and not re.fullmatch(r"[A-Z]{3}", out["currency"]):
+        problems.append(f"currency {out['currency']!r} is not an ISO 4217 code")
+    if len(out["ref"]) > 40:
+        problems.append("ref is longer than 40 characters")
+    return out, problems
+
+
+def import_csv(session: Session, text: str, *, actor_id: int | None) -> list[PurchaseOrder]:
+    """Store the file's orders as drafts in the caller's transaction, or raise
+    ``ValidationFailed`` with every error keyed ``line N``."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationFailed({"line 1": [f"the header lacks {', '.join(missing)}"]})
+    errors: dict[str, list[str]] = {}
+    orders: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for raw in reader:
+        line = reader.line_num
+        if line > MAX_ROWS + 1:
+            raise ValidationFailed({f"line {line}": [f"at most {MAX_ROWS} rows per file"]})
+        row, problems = _row(raw)
+        if problems:
+            errors[f"line {line}"] = problems
+            continue
+        rows = orders.setdefault(row["ref"], [])
+        if rows:
+            first_line, first = rows[0]
+            differ = [f for f in HEADER_FIELDS if row[f] and row[f] != first[f]]
+            if differ:
+                errors[f"line {line}"] = [
+                    f"{', '.join(differ)} differ from line {first_line} of order {row['ref']}"]
+                continue
+        rows.append((line, row))
+    if not orders and not errors:
+        raise ValidationFailed({"line 2": ["the file has no purchase order lines"]})
+    created: list[PurchaseOrder] = []
+    for ref, rows in orders.items():
+        head = rows[0][1]
+        data = {"ref": ref, "supplier": head["supplier"], "warehouse": head["warehouse"],
+                "expected_date": head["expected_date"], "window_start": head["window_start"],
+                "window_end": head["window_end"], "note": head["note"],
+                "lines": [{k: r[k] for k in ("sku", "quantity", "unit_price", "currency",
+                                             "origin", "harvest_date", "production_date",
+                                             "certifications")} for _, r in rows]}
+        try:
+            with session.begin_nested():
+                created.append(purchasing.create(session, data, actor_id=actor_id))
+        except ValidationFailed as exc:
+            for key, messages in exc.errors.items():
+                found = re.match(r"lines\[(\d+)\]\.(\w+)", key)
+                line = rows[int(found.group(1))][0] if found else rows[0][0]
+                errors.setdefault(f"line {line}", []).extend(messages)
+    if errors:
+        raise ValidationFailed(dict(sorted(errors.items(), key=lambda kv: int(kv[0][5:]))))
+    return created
