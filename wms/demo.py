@@ -2,6 +2,9 @@
 
 Deterministic for a given seed. Reference facts (districts, suppliers, the base
 catalogue) live in ``data/demo/*.csv``; this module multiplies them out.
+
+Longer than 400 lines because it is one recipe read top to bottom: places, fleet,
+catalogue, people and the past week's purchase orders, each step using the ones before.
 """
 
 from __future__ import annotations
