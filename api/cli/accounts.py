@@ -55,10 +55,7 @@ def users_password(username: str, password: str | None) -> None:
 @click.argument("username")
 def users_disable(username: str) -> None:
     """Disable USERNAME: no sign-in, and every page session and API token ends."""
-    from wms import accounts
-
-    with session_scope() as session:
-        accounts.set_active(session, accounts.user_by_name(session, username), False)
+    _set_active(username, False)
     click.echo(f"{username} disabled; their sessions and API tokens have ended")
 
 
@@ -66,11 +63,15 @@ def users_disable(username: str) -> None:
 @click.argument("username")
 def users_enable(username: str) -> None:
     """Enable USERNAME again (tokens revoked when they were disabled stay revoked)."""
+    _set_active(username, True)
+    click.echo(f"{username} enabled")
+
+
+def _set_active(username: str, active: bool) -> None:
     from wms import accounts
 
     with session_scope() as session:
-        accounts.set_active(session, accounts.user_by_name(session, username), True)
-    click.echo(f"{username} enabled")
+        accounts.set_active(session, accounts.user_by_name(session, username), active)
 
 
 @click.group("tokens")
