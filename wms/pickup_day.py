@@ -277,11 +277,12 @@ def _settle(session: Session, orders) -> None:
             pickup_codes.close(session, order)
 
 
-def open_returns(session: Session, warehouse_id: int) -> list[ReturnRequest]:
-    """What the dispatcher's next plan has to fetch from pickup points."""
-    return list(session.scalars(select(ReturnRequest).where(
-        ReturnRequest.warehouse_id == warehouse_id,
-        ReturnRequest.status == ReturnRequestStatus.OPEN).order_by(ReturnRequest.id)))
+def open_returns(session: Session, warehouse_ids: set[int] | None) -> list[ReturnRequest]:
+    """What the dispatcher's next plan has to fetch from pickup points (None: everywhere)."""
+    stmt = select(ReturnRequest).where(ReturnRequest.status == ReturnRequestStatus.OPEN)
+    if warehouse_ids is not None:
+        stmt = stmt.where(ReturnRequest.warehouse_id.in_(warehouse_ids))
+    return list(session.scalars(stmt.order_by(ReturnRequest.id)))
 
 
 # --- the day's end --------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def upgrade() -> None:
                                 name=op.f("fk_pickup_receipt_actor_id_app_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pickup_receipt")),
         sa.UniqueConstraint("route_id", "pickup_point_id",
-                            name=op.f("uq_pickup_receipt_route_id")),
+                            name=op.f("uq_pickup_receipt_route_id_pickup_point_id")),
     )
     op.create_index(op.f("ix_pickup_receipt_pickup_point_id"), "pickup_receipt",
                     ["pickup_point_id"])
