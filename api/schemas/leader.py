@@ -25,6 +25,7 @@ class ArrivalLineSchema(BaseSchema):
     product_zh = fields.String(allow_none=True)
     temp_class = fields.String()
     planned = fields.Integer()
+    delivered = fields.Integer()
 
 
 class ArrivalSchema(BaseSchema):

@@ -60,7 +60,11 @@ def arrivals(session: Session, point: PickupPoint, day: date) -> list[dict[str, 
             if stop.pickup_point_id != point.id:
                 continue
             before = [s for s in route.stops if s.seq < stop.seq]
-            delivered = sum(delivered_here(session, point, route.id).values())
+            here = delivered_here(session, point, route.id)
+            per_line: dict[int, int] = defaultdict(int)
+            for (line_id, _, _), qty in here.items():
+                per_line[line_id] += qty
+            delivered = sum(here.values())
             receipt = session.scalar(select(PickupReceipt).where(
                 PickupReceipt.route_id == route.id,
                 PickupReceipt.pickup_point_id == point.id))
@@ -79,7 +83,9 @@ def arrivals(session: Session, point: PickupPoint, day: date) -> list[dict[str, 
                 "lines": [{"order": ln.order.external_ref, "line": ln.line.line_no,
                            "sku": ln.product.sku, "product": ln.product.name,
                            "product_zh": ln.product.name_zh, "temp_class": ln.temp_class,
-                           "planned": ln.quantity} for ln in stop.lines]})
+                           "planned": ln.quantity,
+                           "delivered": per_line.get(ln.order_line_id, 0)}
+                          for ln in stop.lines]})
     return sorted(out, key=lambda a: (a["eta"], a["route_id"]))
 
 
