@@ -176,6 +176,7 @@
         if (qty < Number(input.max)) all = false;
         if (qty > 0) lines.push({ line: Number(li.dataset.line), quantity: qty });
       });
+      if (!lines.length) { flash(handoverMsg, "bad", t("Nothing to hand over.")); return; }
       handOver(code, all ? null : lines);
     });
   });
