@@ -96,6 +96,8 @@ class Handovers(MethodView):
     @idempotent
     @blp.arguments(CodeHandoverSchema)
     @blp.response(201, CodeHandoverResultSchema)
+    @blp.alt_response(429, description="too many wrong pickup codes at this pickup point "
+                                       "lately; wait for Retry-After seconds")
     def post(self, data: dict, code: str):
         """Hand a resident's order over against their pickup code, all of it or the lines
         and units given. Wrong codes are counted per pickup point: too many answer 429."""

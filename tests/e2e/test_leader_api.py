@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from routing.dispatch import plans
+from tests.e2e.test_pages import PASSWORD, page_token, sign_in
 from tests.integration.test_dispatch import DAY, order, plan, stock_up
 from wms import accounts, pickup_codes
 from wms.db import transaction
 from wms.ledger import balance, verify
-from wms.models import CustomerOrder, Lot, MoveKind, ReturnRequest, StockMove
+from wms.models import CustomerOrder, Lot, MoveKind, ReturnRequest, StockMove, User
 
 
 def key() -> dict[str, str]:
@@ -231,3 +232,21 @@ def test_codes_never_repeat_among_a_points_open_orders(sessions, world):
                                    "lines": [{"sku": "C00002", "quantity": 1}]}, actor_id=None)
         point = s.get(CustomerOrder, 1).pickup_point_id
         assert len(pickup_codes.open_codes(s, point)) == 40
+
+
+def test_the_leaders_page_reads_in_chinese_and_in_english(client, sessions, world, leader):
+    with transaction(sessions) as s:
+        for name in ("leader", "leader-2"):
+            s.get(User, world.users[name]).password_hash = accounts.hash_password(PASSWORD)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
+    sign_in(client, "leader")
+    page = client.get("/leader").get_data(as_text=True)
+    assert "SH-P001" in page and "今日到货" in page and "凭提货码交付" in page
+    assert "Arrivals" not in page and "Hand over by pickup code" not in page
+    # A leader of one point opens no other: the page answers 404 for it.
+    assert client.get("/leader?point=SH-P002").status_code == 404
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.post("/signout", data={"csrf_token": page_token(client)})
+    sign_in(client, "leader-2")
+    page = client.get("/leader").get_data(as_text=True)
+    assert "SH-P002" in page and "Arrivals" in page and "今日到货" not in page
