@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from wms import throttle
 from wms.errors import NotFound, ValidationFailed
 from wms.i18n import N_
-from wms.models import CustomerOrder, PickupCode, PickupPoint, ThrottleScope
+from wms.models import CustomerOrder, OrderStatus, PickupCode, PickupPoint, ThrottleScope
 from wms.models.base import utcnow
 
 DIGITS = 6
@@ -66,7 +66,7 @@ def order_by_code(session: Session, point: PickupPoint, typed: str) -> CustomerO
     found = session.scalar(select(CustomerOrder).join(
         PickupCode, PickupCode.order_id == CustomerOrder.id).where(
         PickupCode.pickup_point_id == point.id, PickupCode.code == code,
-        PickupCode.closed_at.is_(None)))
+        PickupCode.closed_at.is_(None), CustomerOrder.status != OrderStatus.CANCELLED))
     if found is None:
         throttle.record_failure(session, checks)
         session.commit()
