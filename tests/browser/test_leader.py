@@ -16,7 +16,8 @@ from wms import picking
 from wms.db import make_engine, make_session_factory, transaction
 from wms.models import LeaderPickupPoint, OrderLine, User
 
-pytestmark = pytest.mark.timeout(300)
+# The demo is built for the first test (minutes on a busy machine).
+pytestmark = pytest.mark.timeout(1200)
 
 
 def _delivered_stop(url: str, day: date, avoid: set[int]) -> dict:

@@ -250,3 +250,28 @@ def test_the_leaders_page_reads_in_chinese_and_in_english(client, sessions, worl
     sign_in(client, "leader-2")
     page = client.get("/leader").get_data(as_text=True)
     assert "SH-P002" in page and "Arrivals" in page and "今日到货" not in page
+
+
+def test_the_cli_creates_a_leader_of_pickup_points(sessions, world, database_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from api.cli import main
+    from wms.models import LeaderPickupPoint
+
+    monkeypatch.setenv("WMS_DATABASE_URL", database_url)
+    runner = CliRunner()
+    result = runner.invoke(main, ["users", "create", "li-na", "--role", "leader",
+                                  "--pickup-point", "SH-P001", "--pickup-point", "SH-P003"])
+    assert result.exit_code == 0, result.output
+    with transaction(sessions) as s:
+        user = s.scalar(select(User).where(User.username == "li-na"))
+        points = s.scalars(select(LeaderPickupPoint.pickup_point_id)
+                           .where(LeaderPickupPoint.user_id == user.id)).all()
+        assert sorted(points) == sorted([world.pickup_points["SH-P001"],
+                                         world.pickup_points["SH-P003"]])
+        assert user.warehouse_id == world.warehouses["SH1"]
+    for args, says in ((["--pickup-point", "SH-P001", "--pickup-point", "BJ-P001"],
+                        "one warehouse"), ([], "at least one pickup point"),
+                       (["--pickup-point", "XX-P9"], "unknown pickup point")):
+        result = runner.invoke(main, ["users", "create", "wrong", "--role", "leader", *args])
+        assert result.exit_code == 2 and says in result.output, result.output
