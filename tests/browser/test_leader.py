@@ -129,7 +129,7 @@ def test_the_leaders_day_on_a_phone(leader_phone, leader_site):
     card.locator("[data-receive]").click()
     badge = page.locator(f"[data-route='{site['route_id']}'] [data-receipt]")
     badge.wait_for()
-    assert words["disputed"] in badge.inner_text()
+    assert words["disputed"] in badge.inner_text().lower()
 
     def hand_over(ref: str, partial: bool) -> None:
         row = page.locator(f"#orders li[data-order='{ref}']")
@@ -143,7 +143,7 @@ def test_the_leaders_day_on_a_phone(leader_phone, leader_site):
         page.locator("#handover-order [data-hand]").click()
         page.wait_for_selector("#handover-flash.good")
         assert words["handed"] in page.inner_text("#handover-flash")
-        page.wait_for_selector("#handover-order:empty")
+        page.wait_for_selector("#handover-order:empty", state="attached")
 
     hand_over("WEB-A", partial=False)
     page.wait_for_selector("#orders li[data-order='WEB-A'] .badge.collected")
