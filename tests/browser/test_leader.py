@@ -159,12 +159,10 @@ def test_the_leaders_day_on_a_phone(leader_phone, leader_site):
     page.locator("#left-lines [data-return-all]").wait_for()
     page.fill("#left-lines input[name=return-reason]", "not collected")
     page.click("#left-lines [data-return-all]")
-    page.wait_for_function("document.querySelector('#left-flash').innerText.includes("
-                           f"{words['wait']!r})")
+    page.locator("#left-flash.good", has_text=words["wait"]).wait_for()
     page.locator("#count-lines [data-count]").click()
     page.wait_for_selector("#count-flash.good, #count-flash.info")
-    page.wait_for_function("document.querySelector('#report-table [data-total=left]')"
-                           ".innerText === '0'")
+    page.wait_for_selector("#report-table [data-total=left]:text-is('0')")
     totals = {k: int(page.inner_text(f"#report-table [data-total={k}]")) for k in
               ("delivered", "received", "collected", "written_off", "returned")}
     # 14 units delivered, one disputed; WEB-A's 5 and WEB-B's 5 less one collected.
