@@ -27,7 +27,7 @@
         <span><span class="t-${esc(ln.temp_class)}">●</span> ${esc(named(ln.product, ln.product_zh))}</span>
         <span class="qty">${num(ln.delivered)} / ${num(ln.planned)}</span>
         <span class="sub">${esc(ln.order)}/${ln.line} · ${esc(ln.sku)}</span>
-        ${waiting && ln.delivered ? `<label class="received">${esc(t("Received"))}
+        ${waiting && ln.delivered ? `<label class="received">${esc(t("Units received"))}
           <input type="number" name="received" min="0" max="${ln.delivered}" value="${ln.delivered}" inputmode="numeric"></label>
           <label class="reason">${esc(t("Note"))} <input name="note" maxlength="500"></label>` : ""}
       </li>`).join("");
@@ -256,7 +256,7 @@
     const el = document.getElementById("report");
     const r = await api("GET", `${base}/day-report${q}`);
     if (!r.ok) return;
-    const cols = [["delivered", t("Delivered")], ["received", t("Received")], ["collected", t("Collected")],
+    const cols = [["delivered", t("Delivered")], ["received", t("Units received")], ["collected", t("Collected")],
                   ["written_off", t("Written off")], ["returned", t("Sent back")], ["left", t("Left")],
                   ["difference", t("Count difference")]];
     el.innerHTML = `<div class="table-wrap"><table class="stack-sm" id="report-table">
