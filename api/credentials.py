@@ -23,6 +23,7 @@ WAIT_REASONS = {
     ThrottleScope.SIGNIN_USER: "too many failed sign-ins for this user",
     ThrottleScope.SIGNIN_ADDRESS: "too many failed sign-ins from your address",
     ThrottleScope.TOKEN_ADDRESS: "too many unknown API tokens from your address",
+    ThrottleScope.PICKUP_CODE: "too many wrong pickup codes at this pickup point",
 }
 
 

@@ -214,7 +214,9 @@ CODE_WORDS = {
     "farm_base": _n("farm base"), "importer": _n("importer"), "wholesaler": _n("wholesaler"),
     # roles
     "admin": _n("admin"), "staff": _n("staff"), "dispatcher": _n("dispatcher"),
-    "driver": _n("driver"), "buyer": _n("buyer"),
+    "driver": _n("driver"), "buyer": _n("buyer"), "leader": _n("group leader"),
+    # the pickup point's receipt of a delivery, and goods sent back
+    "confirmed": _n("confirmed"), "disputed": _n("disputed"), "returned": _n("returned"),
 }
 
 

@@ -10,7 +10,8 @@ Every API operation and page names its rule with ``@policy.rule("lots.hold", on=
 3. the object the path names (``on=``: a lot, an order, a route...) must lie within the
    user's scope: for a read, at least one of the warehouses it is kept in must be the
    user's; for a write, all of them, so that nobody changes what another warehouse holds.
-   Drivers reach routes they drive and orders on those routes only.
+   Drivers reach routes they drive and orders on those routes only; group leaders reach
+   the pickup points they run and the orders for them only.
 
 Objects a request names in its body (a sensor in a readings batch, the route an order is
 loaded for) are checked by the view with ``require_warehouse`` / ``require_route``, and list
@@ -43,6 +44,7 @@ from wms.i18n import N_
 from wms.models import (
     CustomerOrder,
     Job,
+    LeaderPickupPoint,
     Location,
     Lot,
     PickupPoint,
@@ -61,6 +63,7 @@ class Scope(enum.StrEnum):
     ALL = "all"              # the roles named, across warehouses
     WAREHOUSE = "warehouse"  # the user's own warehouse (admin and buyer: every warehouse)
     ROUTE = "route"          # drivers: the routes they drive; others: their warehouse
+    PICKUP_POINT = "pickup_point"  # leaders: the pickup points they run; others: warehouse
 
 
 @dataclass(frozen=True)
@@ -73,13 +76,14 @@ class Rule:
 EVERYONE = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 STAFF, DISPATCHER, DRIVER, BUYER = Role.STAFF, Role.DISPATCHER, Role.DRIVER, Role.BUYER
+LEADER = Role.LEADER
 
 
 def _rule(roles: Iterable[Role], scope: Scope, summary: str) -> Rule:
     return Rule(frozenset(roles) | ADMIN, scope, summary)
 
 
-W, R, A = Scope.WAREHOUSE, Scope.ROUTE, Scope.ALL
+W, R, A, PP = Scope.WAREHOUSE, Scope.ROUTE, Scope.ALL, Scope.PICKUP_POINT
 
 # The whole table. README's role table is generated from it (``wms policy table``).
 RULES: dict[str, Rule] = {
@@ -118,6 +122,14 @@ RULES: dict[str, Rule] = {
     "routes.confirm": _rule((DRIVER,), R, "confirm deliveries at stops"),
     "routes.return": _rule((STAFF, DRIVER), R,
                            "bring goods back from a route's truck and pickup points"),
+    "leader.read": _rule((LEADER, STAFF, DISPATCHER), PP,
+                         "a pickup point's arrivals, orders to hand out, stock and day report"),
+    "leader.receive": _rule((LEADER,), PP, "confirm or dispute a delivery at the pickup point"),
+    "leader.handover": _rule((LEADER,), PP, "hand orders over to residents by pickup code"),
+    "leader.close": _rule((LEADER,), PP,
+                          "write off or send back uncollected goods; the day-end count"),
+    "disputes.read": _rule((STAFF, DISPATCHER), W,
+                           "receipts disputed at pickup points, goods to fetch back"),
     "trace.read": _rule((BUYER,), A, "lot facts, traces, exports, supplier scorecard"),
     "trace.recall": _rule((BUYER,), A, "recall lots and release recalls"),
     "sourcing.read": _rule((STAFF, BUYER), W, "purchase orders and shipping notices"),
@@ -128,6 +140,7 @@ RULES: dict[str, Rule] = {
     "page.holds": _rule((STAFF,), W, "the page of held, quarantined and recalled lots"),
     "page.dispatch": _rule((DISPATCHER,), W, "the dispatch page"),
     "page.driver": _rule((DRIVER,), R, "the driver's page"),
+    "page.leader": _rule((LEADER,), PP, "the group leader's page"),
     "page.trace": _rule((BUYER,), A, "the trace page"),
     "page.purchasing": _rule((BUYER,), A, "the purchasing page"),
     "page.alerts": _rule((STAFF, DISPATCHER, BUYER), W, "the alerts page"),
@@ -203,7 +216,8 @@ def enforce(user: User) -> None:
         if (key is not None and key != user.id and user.role != Role.ADMIN
                 and OWNERS["user"](key) is not None):
             raise Forbidden("this is another person's account: only an admin may change it")
-    elif found.on is not None and spec.scope in (Scope.WAREHOUSE, Scope.ROUTE):
+    elif found.on is not None and spec.scope in (Scope.WAREHOUSE, Scope.ROUTE,
+                                                  Scope.PICKUP_POINT):
         key = (request.view_args or {}).get(OWNER_ARGS[found.on])
         if key is not None:
             write = request.method not in ("GET", "HEAD", "OPTIONS")
@@ -309,6 +323,12 @@ def _check_owner(user: User, scope: Scope, kind: str, key: Any, *, write: bool) 
         elif kind == "order":
             require_order_on_own_route(user, key)
         return
+    if scope == Scope.PICKUP_POINT and user.role == Role.LEADER:
+        if kind == "pickup_point":
+            require_own_point(user, key)
+        elif kind == "order":
+            require_order_at_own_point(user, key)
+        return
     owners = OWNERS[kind](key)
     if owners is None:
         return  # nothing there: the view answers 404
@@ -376,6 +396,25 @@ def require_order_on_own_route(user: User, ref: str) -> None:
         raise Forbidden(N_("order {ref} is not on one of your routes", ref=ref))
 
 
+def _leader_points(user: User) -> set[int]:
+    return set(db().scalars(select(LeaderPickupPoint.pickup_point_id)
+                            .where(LeaderPickupPoint.user_id == user.id)))
+
+
+def require_own_point(user: User, code: str) -> None:
+    """A leader acts only at the pickup points they run."""
+    point_id = db().scalar(select(PickupPoint.id).where(PickupPoint.code == code))
+    if point_id is not None and point_id not in _leader_points(user):
+        raise Forbidden(N_("pickup point {point} is not one you run", point=code))
+
+
+def require_order_at_own_point(user: User, ref: str) -> None:
+    point_id = db().scalar(select(CustomerOrder.pickup_point_id)
+                           .where(CustomerOrder.external_ref == ref))
+    if point_id is not None and point_id not in _leader_points(user):
+        raise Forbidden(N_("order {ref} is not for a pickup point you run", ref=ref))
+
+
 def scoped(stmt, warehouse_column):
     """Limit a list to the warehouses the current user may see."""
     allowed = wms_scope.visible_warehouse_ids(g.user)
@@ -387,12 +426,13 @@ def scoped(stmt, warehouse_column):
 def role_table() -> str:
     """README's role table: per role, what it may do in which scope (everyone may also
     read their own account, tokens and jobs)."""
-    columns = (Scope.WAREHOUSE, Scope.ROUTE, Scope.ALL)
-    lines = ["| role | in their own warehouse | on the routes they drive | in every warehouse |",
-             "|---|---|---|---|"]
+    columns = (Scope.WAREHOUSE, Scope.ROUTE, Scope.PICKUP_POINT, Scope.ALL)
+    lines = ["| role | in their own warehouse | on the routes they drive | "
+             "at the pickup points they run | in every warehouse |",
+             "|---|---|---|---|---|"]
     for role in Role:
         if role == Role.ADMIN:
-            lines.append("| admin | | | everything |")
+            lines.append("| admin | | | | everything |")
             continue
         cells: dict[Scope, list[str]] = {c: [] for c in columns}
         for spec in RULES.values():
@@ -400,6 +440,8 @@ def role_table() -> str:
                 continue
             where = spec.scope
             if where == Scope.ROUTE and role != Role.DRIVER:
+                where = Scope.WAREHOUSE
+            if where == Scope.PICKUP_POINT and role != Role.LEADER:
                 where = Scope.WAREHOUSE
             if where == Scope.WAREHOUSE and wms_scope.visible_warehouse_ids_for_role(role) \
                     is None:

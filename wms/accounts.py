@@ -18,7 +18,17 @@ from sqlalchemy.orm import Session
 
 from wms import throttle
 from wms.errors import Conflict, NotFound, ValidationFailed
-from wms.models import ApiToken, Role, ThrottleScope, User, Vehicle, Warehouse, WebSession
+from wms.models import (
+    ApiToken,
+    LeaderPickupPoint,
+    PickupPoint,
+    Role,
+    ThrottleScope,
+    User,
+    Vehicle,
+    Warehouse,
+    WebSession,
+)
 from wms.models.base import utcnow
 from wms.models.enums import WAREHOUSE_SCOPED_ROLES
 
@@ -66,6 +76,7 @@ def create_user(
     warehouse_code: str | None = None,
     vehicle_code: str | None = None,
     password: str | None = None,
+    pickup_points: list[str] | None = None,
 ) -> User:
     role = Role(role)
     if password is not None:
@@ -86,6 +97,9 @@ def create_user(
             raise ValidationFailed({"vehicle": [f"unknown vehicle {vehicle_code!r}"]})
         vehicle_id = vehicle.id
         warehouse_id = warehouse_id or vehicle.warehouse_id
+    points = _leader_points(session, role, pickup_points or [], warehouse_id)
+    if points:
+        warehouse_id = points[0].warehouse_id
     user = User(
         username=username,
         display_name=display_name or username,
@@ -96,7 +110,33 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    session.add_all(LeaderPickupPoint(user_id=user.id, pickup_point_id=p.id) for p in points)
+    session.flush()
     return user
+
+
+def _leader_points(session: Session, role: Role, codes: list[str],
+                   warehouse_id: int | None) -> list[PickupPoint]:
+    """The pickup points a group leader runs: at least one, all of one warehouse."""
+    if role != Role.LEADER:
+        if codes:
+            raise ValidationFailed({"pickup_point": ["only a group leader runs pickup points"]})
+        return []
+    if not codes:
+        raise ValidationFailed({"pickup_point": ["a group leader runs at least one pickup "
+                                                 "point; name it"]})
+    found = {p.code: p for p in session.scalars(select(PickupPoint).where(
+        PickupPoint.code.in_(codes)))}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise ValidationFailed({"pickup_point": [f"unknown pickup point {c!r}"
+                                                 for c in unknown]})
+    points = [found[c] for c in dict.fromkeys(codes)]
+    homes = {p.warehouse_id for p in points} | ({warehouse_id} if warehouse_id else set())
+    if len(homes) > 1:
+        raise ValidationFailed({"pickup_point": ["a group leader's pickup points are served "
+                                                 "by one warehouse"]})
+    return points
 
 
 def issue_token(

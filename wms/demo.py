@@ -43,6 +43,7 @@ from wms.settings import PROJECT_ROOT
 DATA = PROJECT_ROOT / "data" / "demo"
 DEMO_PASSWORD = "coldchain-demo"
 PICKUP_POINTS_PER_CITY = 80
+POINTS_PER_LEADER = 4
 PRODUCT_COUNT = 300
 GS1_COMPANY_PREFIX = "6901234"  # 690-699 is GS1 China's range
 ZONE_CODES = {TempClass.FROZEN: "F", TempClass.CHILLED: "C", TempClass.AMBIENT: "A"}
@@ -293,6 +294,17 @@ def _people(session: Session, warehouses: list[Warehouse],
             first[Role.DRIVER] = driver
     first[Role.BUYER] = make("buyer", Role.BUYER, "Sourcing buyer")
     make("buyer-2", Role.BUYER, "Sourcing buyer (imports)")
+    # A group leader runs a few neighbouring pickup points (leader-sh-01: SH-P001..SH-P004).
+    points = session.scalars(select(PickupPoint).order_by(PickupPoint.code)).all()
+    for wh in warehouses:
+        mine = [p for p in points if p.warehouse_id == wh.id]
+        for n in range(0, len(mine), POINTS_PER_LEADER):
+            group = mine[n:n + POINTS_PER_LEADER]
+            leader = make(f"leader-{wh.code[:2].lower()}-{n // POINTS_PER_LEADER + 1:02d}",
+                          Role.LEADER, group[0].leader_name,
+                          pickup_points=[p.code for p in group])
+            if wh.code == "SH1" and n == 0:
+                first[Role.LEADER] = leader
     tokens = {}
     for role, user in first.items():
         _, secret = accounts.issue_token(session, user, name="demo")

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from wms import allocation, move_rules
+from wms import allocation, move_rules, pickup_codes
 from wms.db import transaction
 from wms.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wms.lot_state import lot_status
@@ -103,6 +103,7 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
                               product_id=products[ln["sku"]].id, quantity=ln["quantity"],
                               allocated=0, handed_over=0))
     session.flush()
+    pickup_codes.issue(session, order)
     return order
 
 

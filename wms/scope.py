@@ -9,14 +9,15 @@ from wms.models.enums import WAREHOUSE_SCOPED_ROLES
 
 def visible_warehouse_ids(user: User) -> set[int] | None:
     """The warehouses a user may see, or None for all of them."""
-    if user.role in WAREHOUSE_SCOPED_ROLES or user.role == Role.DRIVER:
+    if user.role in WAREHOUSE_SCOPED_ROLES or user.role in (Role.DRIVER, Role.LEADER):
         return {user.warehouse_id} if user.warehouse_id is not None else set()
     return None
 
 
 def visible_warehouse_ids_for_role(role: Role) -> set[int] | None:
     """None when the role sees every warehouse, else the (empty) set before a user's own."""
-    return set() if role in WAREHOUSE_SCOPED_ROLES or role == Role.DRIVER else None
+    return (set() if role in WAREHOUSE_SCOPED_ROLES or role in (Role.DRIVER, Role.LEADER)
+            else None)
 
 
 def check_warehouse(user: User, warehouse_id: int) -> None:

@@ -36,6 +36,9 @@ LIMITS = {
     # A warehouse's handhelds share one address behind its router: room for everyone's typos.
     ThrottleScope.SIGNIN_ADDRESS: Limit(20, timedelta(minutes=15)),
     ThrottleScope.TOKEN_ADDRESS: Limit(30, timedelta(minutes=15)),
+    # Per pickup point: ten wrong codes in a quarter of an hour leave a guesser a chance of
+    # about one in a thousand against a point with a hundred open orders.
+    ThrottleScope.PICKUP_CODE: Limit(10, timedelta(minutes=15)),
 }
 LONGEST_WINDOW = max(limit.window for limit in LIMITS.values())
 KEY_LENGTH = 120

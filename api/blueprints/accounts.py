@@ -67,6 +67,7 @@ class Users(MethodView):
             db(), username=data["username"], role=data["role"],
             display_name=data["display_name"], warehouse_code=data["warehouse"],
             vehicle_code=data["vehicle"], password=data["password"],
+            pickup_points=data["pickup_points"],
         )
         db().commit()
         return user

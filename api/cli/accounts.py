@@ -17,20 +17,24 @@ def users() -> None:
 @users.command("create")
 @click.argument("username")
 @click.option("--role", required=True,
-              type=click.Choice(["admin", "staff", "dispatcher", "driver", "buyer"]))
+              type=click.Choice(["admin", "staff", "dispatcher", "driver", "buyer", "leader"]))
 @click.option("--name", "display_name", default=None)
 @click.option("--warehouse", default=None, help="warehouse code (staff, dispatcher)")
 @click.option("--vehicle", default=None, help="vehicle code (driver)")
+@click.option("--pickup-point", "pickup_points", multiple=True,
+              help="pickup point code a group leader runs (repeat for several)")
 @click.option("--password", default=None, help="for signing in to the web pages")
 def users_create(username: str, role: str, display_name: str | None, warehouse: str | None,
-                 vehicle: str | None, password: str | None) -> None:
+                 vehicle: str | None, pickup_points: tuple[str, ...],
+                 password: str | None) -> None:
     """Create a user."""
     from wms import accounts
 
     with session_scope() as session:
         user = accounts.create_user(session, username=username, role=role,
                                     display_name=display_name, warehouse_code=warehouse,
-                                    vehicle_code=vehicle, password=password)
+                                    vehicle_code=vehicle, password=password,
+                                    pickup_points=list(pickup_points))
         click.echo(f"created {user.role} {user.username} (id {user.id})")
 
 

@@ -36,6 +36,8 @@ class UserCreateSchema(BaseSchema):
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
     warehouse = fields.String(load_default=None, metadata={"description": "warehouse code"})
     vehicle = fields.String(load_default=None, metadata={"description": "vehicle code"})
+    pickup_points = fields.List(fields.String(), load_default=list, metadata={
+        "description": "codes of the pickup points a group leader runs"})
     password = fields.String(load_default=None, load_only=True,
                              validate=validate.Length(min=10, max=200))
 

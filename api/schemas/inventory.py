@@ -270,6 +270,9 @@ class OrderSchema(BaseSchema):
     status = fields.String()
     created_at = fields.DateTime()
     lines = fields.List(fields.Nested(OrderLineSchema))
+    # What the resident shows the group leader to collect the order (提货码).
+    pickup_code = fields.Function(lambda o: o.pickup_code.code if o.pickup_code else None,
+                                  metadata={"type": "string", "nullable": True})
 
 
 class OrderQuerySchema(BaseSchema):

@@ -47,6 +47,7 @@ LANDING = {
     Role.STAFF: "web.scan",
     Role.DISPATCHER: "web.dispatch",
     Role.DRIVER: "web.driver",
+    Role.LEADER: "web.leader",
     Role.BUYER: "web.trace",
     Role.ADMIN: "web.alerts",
 }

@@ -52,6 +52,7 @@ PAGES = (
     ("web.holds", N_("Holds"), "page.holds"),
     ("web.dispatch", N_("Dispatch"), "page.dispatch"),
     ("web.driver", N_("Manifest"), "page.driver"),
+    ("web.leader", N_("Pickup point"), "page.leader"),
     ("web.trace", N_("Trace"), "page.trace"),
     ("web.purchasing_page", N_("Purchasing"), "page.purchasing"),
     ("web.alerts", N_("Alerts"), "page.alerts"),

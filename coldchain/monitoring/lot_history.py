@@ -7,6 +7,11 @@ or, for a bin, in the nearest enclosing zone or room. When a lot is split across
 places at the same moment, the warmer reading counts: spoilage is judged on the
 worst case. Time before the first reading (from harvest or production, else
 receipt) is aged at the product's reference temperature: nominal storage.
+
+Chilled or frozen goods at a pickup point that cannot keep them cold (no fridge or freezer
+for their class) and has no sensor of its own are counted at ``PICKUP_AMBIENT_C`` for as
+long as they are there: a point on a minute grid, so that where some of the lot is measured
+elsewhere at the same time, the warm pickup point still dominates (the worst case).
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ from coldchain.analysis.mkt import mkt
 from coldchain.analysis.shelf_life import DAY_S, Kinetics, assess
 from coldchain.monitoring.models import Finding, FindingKind, Reading, SensorAttachment
 from coldchain.monitoring.voids import not_voided
-from wms.models import Location, Lot
+from wms.models import Location, LocationKind, Lot
 from wms.models.base import utcnow
 from wms.models.ledger import StockMove
+from wms.pickup_day import keeps_cold
 
 
 @dataclass
@@ -178,6 +184,11 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
                 if mine:
                     parts_t.append(np.fromiter((m[0] for m in mine), np.int64, len(mine)))
                     parts_c.append(np.fromiter((m[1] for m in mine), np.float64, len(mine)))
+    for stint in found:
+        warm = _ambient_at_pickup_point(session, stint, lot, now)
+        if warm is not None:
+            parts_t.append(warm)
+            parts_c.append(np.full(warm.size, PICKUP_AMBIENT_C))
     if parts_t:
         times, temps, _ = clean_series(np.concatenate(parts_t), np.concatenate(parts_c))
     else:
@@ -198,6 +209,28 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
         remaining_days=status.remaining_days if status else kinetics.shelf_life_days,
         spent=status.spent if status else False,
         unmeasured_days=unmeasured_s / DAY_S, end=end, excursions=excursions)
+
+
+PICKUP_AMBIENT_C = 25.0  # a shop or a compound's shelf in a Chinese city's warm season
+_AMBIENT_STEP_S = 60
+_AMBIENT_MAX_POINTS = 14 * 24 * 60
+
+
+def _ambient_at_pickup_point(session: Session, stint: Stint, lot: Lot, now: datetime
+                             ) -> np.ndarray | None:
+    """Timestamps at which an unmeasured stint at a pickup point without cold storage for
+    the lot's class counts at the ambient reference; None for every other stint."""
+    if stint.measured_by is not None:
+        return None
+    place = session.get(Location, stint.location_id)
+    if place is None or place.kind != LocationKind.PICKUP_POINT \
+            or keeps_cold(place, lot.product.temp_class):
+        return None
+    start, end = int(stint.start.timestamp()), int((stint.end or now).timestamp())
+    if end <= start:
+        return None
+    points = np.arange(start, end, _AMBIENT_STEP_S, dtype=np.int64)
+    return points[-_AMBIENT_MAX_POINTS:]
 
 
 def _born(lot: Lot, found: list[Stint]) -> datetime | None:

@@ -59,6 +59,8 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
     product = {"sku": "MATRIX-1", "gtin": "4006381333931", "name": "Matrix test pears",
                "temp_class": "chilled", "units_per_crate": 10, "unit_weight_kg": 1,
                "shelf_life_days": 5, "ref_temp_c": 4, "q10": 2}
+    point = f"/api/pickup-points/{i['leader_point']}"
+    on_day = {"date": day}
     G, P, U, D = "GET", "POST", "PUT", "DELETE"
     PUT = U
     return {
@@ -262,6 +264,30 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (G, "/dispatch"): Case("/dispatch", **page),
         (G, "/driver"): Case("/driver", **page),
         (G, "/trace"): Case("/trace", **page),
+        (G, "/leader"): Case("/leader", **page),
+        # the group leader's day
+        (G, "/api/pickup-points/<code>/arrivals"): Case(f"{point}/arrivals", query=on_day),
+        (P, "/api/pickup-points/<code>/receipts"): Case(
+            f"{point}/receipts", idempotent=True, json={"route_id": route}),
+        (G, "/api/pickup-points/<code>/orders"): Case(f"{point}/orders", query=on_day),
+        (P, "/api/pickup-points/<code>/handovers"): Case(
+            f"{point}/handovers", idempotent=True, json={"code": i["pickup_code"]}),
+        (G, "/api/pickup-points/<code>/storage"): Case(f"{point}/storage"),
+        (G, "/api/pickup-points/<code>/uncollected"): Case(f"{point}/uncollected",
+                                                           query=on_day),
+        (P, "/api/pickup-points/<code>/write-offs"): Case(
+            f"{point}/write-offs", idempotent=True, json={
+                "date": day, "reason": "package torn",
+                "lines": [{"order": i["to_hand_over"], "line": 1, "quantity": 1}]}),
+        (P, "/api/pickup-points/<code>/return-requests"): Case(
+            f"{point}/return-requests", json={
+                "date": day, "lines": [{"order": i["to_hand_over"], "line": 1}]}),
+        (P, "/api/pickup-points/<code>/counts"): Case(
+            f"{point}/counts", json={"date": day, "lines": [{"sku": i["sku"], "counted": 1}]}),
+        (G, "/api/pickup-points/<code>/day-report"): Case(f"{point}/day-report",
+                                                          query=on_day),
+        (G, "/api/receipt-disputes"): Case("/api/receipt-disputes"),
+        (G, "/api/return-requests"): Case("/api/return-requests"),
         (G, "/records/daily"): Case("/records/daily", names=True,
                                     query={"location": f"{HOME}-C", "date": day}, **page),
     }
@@ -298,10 +324,13 @@ def expected(p: Principal, rule: tuple[str, str | None], case: Case) -> int | No
     if spec.scope == policy.Scope.SELF and on == "user":
         return ALLOWED if p.role == Role.ADMIN or p.name == case.owner else 403
     points_at_object = on is not None or case.names
-    scoped = spec.scope in (policy.Scope.WAREHOUSE, policy.Scope.ROUTE)
+    scoped = spec.scope in (policy.Scope.WAREHOUSE, policy.Scope.ROUTE,
+                            policy.Scope.PICKUP_POINT)
     if (scoped and points_at_object) or (spec.scope == policy.Scope.SELF and case.names):
         if spec.scope == policy.Scope.ROUTE and p.role == Role.DRIVER:
             mine = p.drives_route
+        elif spec.scope == policy.Scope.PICKUP_POINT and p.role == Role.LEADER:
+            mine = p.leads_point
         else:
             mine = p.warehouse in (None, HOME)
         if not mine:
@@ -334,7 +363,7 @@ def request(client, p: Principal, method: str, case: Case):
 STATE_TABLES = ("stock_move", "customer_order", "reading", "alert", "route_plan", "api_token",
                 "job", "app_user", "sensor_attachment", "lot_recall", "stop_delivery",
                 "sensor_calibration", "receipt_probe", "purchase_order", "asn_pallet",
-                "po_rejection")
+                "po_rejection", "pickup_receipt", "pickup_count", "return_request")
 STATUS_TABLES = ("alert", "lot", "customer_order", "route_plan", "route", "route_stop")
 
 

@@ -34,6 +34,7 @@ from wms.models import (
     Lot,
     LotStatus,
     OrderLine,
+    PickupPoint,
     Product,
     Reservation,
     Role,
@@ -57,6 +58,7 @@ class Principal:
     username: str | None = None
     token: str | None = None          # what goes into "Authorization: Bearer ..."
     drives_route: bool = False        # the driver of the route the cases name
+    leads_point: bool = False         # the group leader of the pickup point the cases name
     cookie: str | None = None         # the signed page session, for pages
     csrf: str | None = None
 
@@ -67,7 +69,7 @@ class Principal:
 
 # The order the matrix walks them in; "first allowed non-admin" is counted in this order.
 PRINCIPALS = ("admin", "staff-sh1", "staff-bj1", "dispatcher-sh1", "dispatcher-bj1",
-              "driver-on-route", "driver-other", "buyer",
+              "driver-on-route", "driver-other", "buyer", "leader-on-point", "leader-other",
               # Nobody signed in: a disabled user's token and page session are dead too.
               "anonymous", "unknown-token", "revoked-token", "disabled-user")
 DEMO_USERS = {"admin": "admin", "staff-sh1": "staff-sh", "staff-bj1": "staff-bj",
@@ -138,6 +140,20 @@ def _principals(factory, day: date) -> dict[str, Principal]:
             _, secret = accounts.issue_token(s, user, name="policy matrix")
             out[name] = Principal(name, Role.DRIVER, HOME, user.username, secret,
                                   drives_route=drives)
+        # The leader of every pickup point of that route (the one the cases name among them),
+        # and one of a Shanghai point the route does not visit.
+        on_route = sorted({st.pickup_point.code for st in route.stops})
+        elsewhere = s.scalar(select(PickupPoint.code).where(
+            PickupPoint.warehouse_id == route.warehouse_id,
+            PickupPoint.code.not_in(on_route)).order_by(PickupPoint.code))
+        for name, points, leads in (("leader-on-point", on_route, True),
+                                    ("leader-other", [elsewhere], False)):
+            user = accounts.create_user(s, username=f"matrix-{name}", role=Role.LEADER,
+                                        pickup_points=points,
+                                        password=demo_data.DEMO_PASSWORD)
+            _, secret = accounts.issue_token(s, user, name="policy matrix")
+            out[name] = Principal(name, Role.LEADER, HOME, user.username, secret,
+                                  leads_point=leads)
         staff = s.scalar(select(User).where(User.username == DEMO_USERS["staff-sh1"]))
         revoked, secret = accounts.issue_token(s, staff, name="revoked")
         s.flush()
@@ -234,6 +250,13 @@ def _morning(app, demo: Demo) -> None:
               json={"vehicle": ids["vehicle"], "route_id": ids["route"]})
     _call(client, staff, "POST", f"/api/orders/{ids['to_hand_over']}/deliver", status=201,
           json={"route_id": ids["route"]})
+    with app.app_context():
+        session = app.extensions["wms"].sessions()
+        handed = session.scalar(select(CustomerOrder).where(
+            CustomerOrder.external_ref == ids["to_hand_over"]))
+        ids["leader_point"] = handed.pickup_point.code
+        ids["pickup_code"] = handed.pickup_code.code
+        session.close()
     # Planned again after loading began: the draft keeps the started route, so it can be
     # published.
     job = _call(client, P["dispatcher-sh1"], "POST", "/api/route-plans", status=202,

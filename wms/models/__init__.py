@@ -12,6 +12,16 @@ from wms.models.enums import (
     TempClass,
 )
 from wms.models.jobs import Job
+from wms.models.leader import (
+    LeaderPickupPoint,
+    PickupCode,
+    PickupCount,
+    PickupReceipt,
+    PickupReceiptLine,
+    ReceiptState,
+    ReturnRequest,
+    ReturnRequestStatus,
+)
 from wms.models.ledger import IdempotencyKey, MoveKind, StockBalance, StockMove
 from wms.models.master import (
     Location,
@@ -46,6 +56,7 @@ __all__ = [
     "Job",
     "JobStatus",
     "KineticsModel",
+    "LeaderPickupPoint",
     "Location",
     "LocationKind",
     "Lot",
@@ -55,7 +66,11 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "Origin",
+    "PickupCode",
+    "PickupCount",
     "PickupPoint",
+    "PickupReceipt",
+    "PickupReceiptLine",
     "PoReceipt",
     "PoRejection",
     "PoState",
@@ -63,8 +78,11 @@ __all__ = [
     "PurchaseOrder",
     "PurchaseOrderLine",
     "ReceiptProbe",
+    "ReceiptState",
     "RejectionReason",
     "Reservation",
+    "ReturnRequest",
+    "ReturnRequestStatus",
     "Role",
     "StockBalance",
     "StockMove",

@@ -83,6 +83,7 @@ class ThrottleScope(enum.StrEnum):
     SIGNIN_USER = "signin-user"
     SIGNIN_ADDRESS = "signin-address"
     TOKEN_ADDRESS = "token-address"
+    PICKUP_CODE = "pickup-code"  # wrong pickup codes typed at a pickup point
 
 
 class AuthFailure(Base):

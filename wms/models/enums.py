@@ -54,6 +54,7 @@ class Role(enum.StrEnum):
     DISPATCHER = "dispatcher"
     DRIVER = "driver"
     BUYER = "buyer"
+    LEADER = "leader"  # a group leader (团长), bound to the pickup points they run
 
 
 WAREHOUSE_SCOPED_ROLES = frozenset({Role.STAFF, Role.DISPATCHER})
