@@ -105,6 +105,11 @@ class Stop:
 
     ``None`` means the planner treats the stop as required: leaving it out costs far more
     than any route, so it is only dropped when it cannot fit at all.
+
+    ``pickup`` is what the vehicle collects there (goods returned from a pickup point, empty
+    returnable crates), per temperature class; it rides back to the depot in the
+    compartment of its class. A vehicle leaves with every delivery of its route on board,
+    so after each stop it carries what is still to deliver plus what it has collected.
     """
 
     id: str
@@ -115,10 +120,30 @@ class Stop:
     service_per_crate_s: float = 0.0
     demand: dict[str, ClassLoad] = field(default_factory=dict)
     drop_penalty: float | None = None
+    pickup: dict[str, ClassLoad] = field(default_factory=dict)
+    # Vehicle kinds allowed to call (a residential compound that lets vans in only);
+    # None lets any vehicle call.
+    vehicle_kinds: list[str] | None = None
 
     @property
     def crates(self) -> int:
         return sum(d.crates for d in self.demand.values())
+
+    @property
+    def pickup_crates(self) -> int:
+        return sum(d.crates for d in self.pickup.values())
+
+    @property
+    def pickup_classes(self) -> list[str]:
+        """Temperature classes this stop sends back."""
+        return [c for c in TEMPERATURE_CLASSES
+                if c in self.pickup and (self.pickup[c].crates > 0 or self.pickup[c].kg > 0)]
+
+    @property
+    def carried_classes(self) -> list[str]:
+        """Classes that need a compartment on the vehicle serving this stop."""
+        both = set(self.classes) | set(self.pickup_classes)
+        return [c for c in TEMPERATURE_CLASSES if c in both]
 
     @property
     def classes(self) -> list[str]:
@@ -128,8 +153,9 @@ class Stop:
 
     def service_s(self) -> int:
         # Rounded up: a schedule must never assume less time at the door than needed.
-        return math.ceil(self.service_fixed_s + self.service_per_crate_s * self.crates
-                             - 1e-9)
+        # Crates collected are handled at the door like crates delivered.
+        handled = self.crates + self.pickup_crates
+        return math.ceil(self.service_fixed_s + self.service_per_crate_s * handled - 1e-9)
 
     def to_dict(self) -> dict[str, Any]:
         d = {"id": self.id, "lat": self.lat, "lon": self.lon, "window": list(self.window),
@@ -138,6 +164,10 @@ class Stop:
              "demand": _loads_to_dict(self.demand)}
         if self.drop_penalty is not None:
             d["drop_penalty"] = self.drop_penalty
+        if self.pickup:
+            d["pickup"] = _loads_to_dict(self.pickup)
+        if self.vehicle_kinds is not None:
+            d["vehicle_kinds"] = list(self.vehicle_kinds)
         return d
 
     @classmethod
@@ -152,7 +182,17 @@ class Stop:
                                                f"{path}.service_fixed_s"),
                    service_per_crate_s=d.get("service_per_crate_s", 0.0),
                    demand=_loads_from_dict(d.get("demand")),
-                   drop_penalty=d.get("drop_penalty"))
+                   drop_penalty=d.get("drop_penalty"),
+                   pickup=_loads_from_dict(d.get("pickup")),
+                   vehicle_kinds=_kinds(d.get("vehicle_kinds"), f"{path}.vehicle_kinds"))
+
+
+def _kinds(value: Any, path: str) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise ProblemError([{"path": path, "message": "expected a list of vehicle kinds"}])
+    return list(value)
 
 
 @dataclass
@@ -182,6 +222,7 @@ class Vehicle:
     fixed_cost: float = 0.0
     cost_per_km: float = 1.0
     speed_factor: float = 1.0
+    kind: str = ""
 
     def compartment(self, temperature: str) -> Compartment | None:
         return next((c for c in self.compartments if c.temperature == temperature), None)
@@ -191,7 +232,8 @@ class Vehicle:
                 "compartments": [c.to_dict() for c in self.compartments],
                 "shift_start": self.shift_start, "shift_end": self.shift_end,
                 "max_duration_s": self.max_duration_s, "fixed_cost": self.fixed_cost,
-                "cost_per_km": self.cost_per_km, "speed_factor": self.speed_factor}
+                "cost_per_km": self.cost_per_km, "speed_factor": self.speed_factor,
+                "kind": self.kind}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], path: str = "vehicle") -> Vehicle:
@@ -203,7 +245,7 @@ class Vehicle:
                    max_duration_s=None if md is None else parse_clock(md,
                                                                       f"{path}.max_duration_s"),
                    fixed_cost=d.get("fixed_cost", 0.0), cost_per_km=d.get("cost_per_km", 1.0),
-                   speed_factor=d.get("speed_factor", 1.0))
+                   speed_factor=d.get("speed_factor", 1.0), kind=str(d.get("kind", "")))
 
 
 @dataclass
@@ -360,13 +402,15 @@ class Problem:
                 err(f"{p}.window", f"closes ({b}) before it opens ({a})")
             if s.service_fixed_s < 0 or s.service_per_crate_s < 0:
                 err(f"{p}.service_fixed_s", "service times must not be negative")
-            for c, load in s.demand.items():
-                if c not in TEMPERATURE_CLASSES:
-                    err(f"{p}.demand.{c}", f"unknown temperature class; use {TEMPERATURE_CLASSES}")
-                if not isinstance(load.crates, int) or load.crates < 0:
-                    err(f"{p}.demand.{c}.crates", "expected a non-negative integer")
-                if not isinstance(load.kg, int | float) or load.kg < 0:
-                    err(f"{p}.demand.{c}.kg", "expected a non-negative number")
+            for part, loads in (("demand", s.demand), ("pickup", s.pickup)):
+                for c, load in loads.items():
+                    if c not in TEMPERATURE_CLASSES:
+                        err(f"{p}.{part}.{c}",
+                            f"unknown temperature class; use {TEMPERATURE_CLASSES}")
+                    if not isinstance(load.crates, int) or load.crates < 0:
+                        err(f"{p}.{part}.{c}.crates", "expected a non-negative integer")
+                    if not isinstance(load.kg, int | float) or load.kg < 0:
+                        err(f"{p}.{part}.{c}.kg", "expected a non-negative number")
             if s.drop_penalty is not None and s.drop_penalty < 0:
                 err(f"{p}.drop_penalty", "must not be negative")
         depot_ids = {d.id for d in self.depots}
@@ -416,17 +460,22 @@ class Visit:
     departure: int
     since_departure_s: int
     delivered: dict[str, ClassLoad]
+    picked_up: dict[str, ClassLoad] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"stop": self.stop, "arrival": self.arrival, "service_start": self.service_start,
-                "departure": self.departure, "since_departure_s": self.since_departure_s,
-                "delivered": _loads_to_dict(self.delivered)}
+        d = {"stop": self.stop, "arrival": self.arrival, "service_start": self.service_start,
+             "departure": self.departure, "since_departure_s": self.since_departure_s,
+             "delivered": _loads_to_dict(self.delivered)}
+        if self.picked_up:
+            d["picked_up"] = _loads_to_dict(self.picked_up)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Visit:
         return cls(stop=d["stop"], arrival=d["arrival"], service_start=d["service_start"],
                    departure=d["departure"], since_departure_s=d["since_departure_s"],
-                   delivered=_loads_from_dict(d.get("delivered")))
+                   delivered=_loads_from_dict(d.get("delivered")),
+                   picked_up=_loads_from_dict(d.get("picked_up")))
 
 
 @dataclass

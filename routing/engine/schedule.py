@@ -8,16 +8,25 @@ departure the windows allow, if earlier) and then serves every stop as early as 
 it minimises the route's duration and every stop's time since departure at once, so it
 decides whether an order can meet the shift, the maximum duration and the cold-chain
 limits, while keeping the slack of early service for delays on the road.
+
+On days with pickups (goods returned from pickup points, empty crates) the order also
+decides the load: the vehicle leaves with every delivery of the route on board and, after
+each stop, carries what is left to deliver plus what it has collected. ``schedule`` rejects
+an order whose load exceeds a compartment at any point (reason ``capacity``), so a route cut
+or re-timed here never carries more than its compartments hold.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .matrix import Matrices, travel_seconds
-from .model import Problem, Vehicle
+from .model import TEMPERATURE_CLASSES, ClassLoad, Problem, Vehicle
+
+KG_SCALE = 1000  # weights are compared in whole grams, rounded against the plan
 
 
 @dataclass
@@ -33,7 +42,7 @@ class Schedule:
 class Infeasible:
     """Why an order of stops cannot be driven: ``reason`` and the position that fails."""
 
-    reason: str  # "time_window", "shift", "max_duration", "cold_chain"
+    reason: str  # "time_window", "shift", "max_duration", "cold_chain", "capacity"
     position: int | None
     message: str
 
@@ -49,6 +58,46 @@ class RouteTimer:
         self.service = [s.service_s() for s in problem.stops]
         self.limits = [problem.cold_chain_limit(s) for s in problem.stops]
         self._travel: dict[float, np.ndarray] = {}
+        # Loads as integer vectors: crates per class, then grams per class.
+        self.delivery = load_vectors([s.demand for s in problem.stops])
+        self.pickup = load_vectors([s.pickup for s in problem.stops])
+        self.has_pickups = bool(self.pickup.any())
+        self._capacity: dict[str, np.ndarray] = {}
+
+    def capacity(self, v: Vehicle) -> np.ndarray:
+        if v.id not in self._capacity:
+            comps = [v.compartment(c) for c in TEMPERATURE_CLASSES]
+            self._capacity[v.id] = np.array(
+                [0 if c is None else c.crates for c in comps]
+                + [0 if c is None else math.floor(c.kg * KG_SCALE + 1e-6) for c in comps],
+                dtype=np.int64)
+        return self._capacity[v.id]
+
+    def load_profile(self, stops: list[int]) -> np.ndarray:
+        """Load on leaving the depot (row 0) and on leaving each stop (rows 1..n)."""
+        if not stops:
+            return np.zeros((1, self.delivery.shape[1]), dtype=np.int64)
+        d, p = self.delivery[stops], self.pickup[stops]
+        start = d.sum(axis=0)
+        after = start - np.cumsum(d, axis=0) + np.cumsum(p, axis=0)
+        return np.vstack([start, after])
+
+    def overload(self, v: Vehicle, stops: list[int]) -> Infeasible | None:
+        """The first point of the route where a compartment holds more than it can."""
+        over = self.load_profile(stops) > self.capacity(v)
+        if not over.any():
+            return None
+        row, unit = (int(x) for x in np.argwhere(over)[0])
+        cls = TEMPERATURE_CLASSES[unit % len(TEMPERATURE_CLASSES)]
+        if row == 0:
+            # Too much to deliver: leave out the last stop that delivers this class.
+            pos = max(k for k, s in enumerate(stops) if self.delivery[s, unit] > 0)
+            where = "on leaving the depot"
+        else:
+            pos = row - 1
+            where = f"after {self.problem.stops[stops[pos]].id}"
+        return Infeasible("capacity", pos,
+                          f"the {cls} compartment of {v.id} is over capacity {where}")
 
     def travel(self, speed_factor: float) -> np.ndarray:
         if speed_factor not in self._travel:
@@ -64,6 +113,10 @@ class RouteTimer:
     def schedule(self, v: Vehicle, stops: list[int]) -> Schedule | Infeasible:
         """Latest-departure schedule for ``stops`` (indices into problem.stops) on ``v``."""
         problem = self.problem
+        if self.has_pickups:
+            over = self.overload(v, stops)
+            if over is not None:
+                return over
         tt = self.travel(v.speed_factor)
         d = self.depot_node[v.depot]
         loading = problem.depot(v.depot).loading_s
@@ -123,3 +176,11 @@ class RouteTimer:
                                   f"serves {problem.stops[s].id} {starts[k] - departure} s after "
                                   f"leaving the depot; its cold-chain limit is {lim} s")
         return Schedule(departure, arrivals, starts, ends, back)
+
+
+def load_vectors(loads: list[dict[str, ClassLoad]]) -> np.ndarray:
+    """Crates per class then grams per class (rounded up), one row per stop."""
+    rows = [[ld.get(c, ClassLoad()).crates for c in TEMPERATURE_CLASSES]
+            + [math.ceil(ld.get(c, ClassLoad()).kg * KG_SCALE - 1e-6) for c in TEMPERATURE_CLASSES]
+            for ld in loads]
+    return np.array(rows, dtype=np.int64).reshape(len(loads), 2 * len(TEMPERATURE_CLASSES))

@@ -14,7 +14,6 @@ and node numbering; split apart, each piece would have to re-derive them.
 from __future__ import annotations
 
 import itertools
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -292,22 +291,35 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
             loading = problem.depot(v.depot).loading_s
             tdim.SetSpanUpperBoundForVehicle(max(0, v.max_duration_s - loading), vi)
 
-    # Capacities: one dimension per temperature class in crates and one in grams.
-    for cls in TEMPERATURE_CLASSES:
-        crates = [problem.stops[si].demand.get(cls, ClassLoad()).crates for si in servable]
-        grams = [math.ceil(problem.stops[si].demand.get(cls, ClassLoad()).kg * KG_SCALE - 1e-6)
-                 for si in servable]
-        for unit, dem, cap_of in (
-                ("crates", crates, lambda c: c.crates),
-                ("kg", grams, lambda c: math.floor(c.kg * KG_SCALE + 1e-6))):
-            if not any(dem):
+    # Capacities: one dimension per temperature class in crates and one in grams, counting
+    # deliveries. A class with pickups adds an on-board dimension: it starts at everything
+    # the route delivers (the delivery dimension's value at the route's end) and changes by
+    # pickup minus delivery at each stop, so its bounds hold the load on every leg.
+    rows = np.asarray(servable, dtype=np.int64)
+    deliveries, pickups = timer.delivery[rows], timer.pickup[rows]
+    n_cls = len(TEMPERATURE_CLASSES)
+    for ci, cls in enumerate(TEMPERATURE_CLASSES):
+        for ui, unit in enumerate(("crates", "kg")):
+            col = ui * n_cls + ci
+            dem, pick = deliveries[:, col], pickups[:, col]
+            caps = [int(timer.capacity(v)[col]) for v in vehicles]
+            delivered = None
+            if dem.any():
+                cb = routing.RegisterUnaryTransitVector([0] * n_dep + [int(x) for x in dem])
+                routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"{cls}_{unit}")
+                delivered = routing.GetDimensionOrDie(f"{cls}_{unit}")
+            if not pick.any():
                 continue
-            cb = routing.RegisterUnaryTransitVector([0] * n_dep + [int(x) for x in dem])
-            caps = []
-            for v in vehicles:
-                comp = v.compartment(cls)
-                caps.append(0 if comp is None else int(cap_of(comp)))
-            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"{cls}_{unit}")
+            cb = routing.RegisterUnaryTransitVector(
+                [0] * n_dep + [int(p) - int(d) for p, d in zip(pick, dem, strict=True)])
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, f"{cls}_{unit}_aboard")
+            aboard = routing.GetDimensionOrDie(f"{cls}_{unit}_aboard")
+            for vi in range(nv):
+                if delivered is None:
+                    aboard.CumulVar(routing.Start(vi)).SetValue(0)
+                else:
+                    solver.Add(aboard.CumulVar(routing.Start(vi))
+                               == delivered.CumulVar(routing.End(vi)))
 
     max_arc = int(max(_max_arc_cost(dist, vehicles), 1))
     max_fixed = max(round(v.fixed_cost * COST_SCALE) for v in vehicles)
@@ -319,6 +331,9 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
         ok = set(allowed[si])
         banned = [vi for vi in range(nv) if vi not in ok]
         if banned:
+            # Compartments, access (vans only) and reach, decided per stop before the search.
+            # Removing values is SetAllowedVehiclesForIndex's effect; this release's Python
+            # binding of it does not accept a list.
             routing.VehicleVar(index).RemoveValues(banned)
         stop = problem.stops[si]
         penalty = (required_penalty if stop.drop_penalty is None
@@ -532,11 +547,13 @@ def _assemble(problem: Problem, timer: RouteTimer, sequences: dict[int, list[int
             stop = problem.stops[si]
             delivered = {c: ClassLoad(stop.demand[c].crates, stop.demand[c].kg)
                          for c in stop.classes}
+            picked = {c: ClassLoad(stop.pickup[c].crates, stop.pickup[c].kg)
+                      for c in stop.pickup_classes}
             for c, q in delivered.items():
                 load[c].crates += q.crates
                 load[c].kg += q.kg
             visits.append(Visit(stop.id, sched.arrivals[k], sched.starts[k], sched.ends[k],
-                                sched.starts[k] - sched.departure, delivered))
+                                sched.starts[k] - sched.departure, delivered, picked))
             served.add(si)
         loading = problem.depot(v.depot).loading_s
         km = metres / 1000

@@ -3,6 +3,10 @@
 Nothing here trusts the solution's own figures or the optimiser: travel is recomputed from
 the problem's matrices in floating point (no rounding in the plan's favour), loads are summed
 from the stops' demands, and every rule is checked with a tolerance of one second.
+
+Loads are followed leg by leg: the vehicle leaves with all its route's deliveries, and at
+each stop unloads that stop's delivery and takes on its pickup; every leg must fit in the
+compartments, and what was collected must come back to the depot.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections import Counter
 
 from .diagnose import REASONS
 from .matrix import GreatCircleProvider, Matrices, build_matrices
-from .model import Problem, Solution
+from .model import TEMPERATURE_CLASSES, Problem, Solution
 
 TIME_TOL_S = 1.0
 KM_TOL = 0.01
@@ -58,6 +62,14 @@ def validate(problem: Problem, solution: Solution,
         prev_node, prev_time = d_node, route.departure
         metres = 0.0
         loads: dict[str, list[float]] = {}
+        legs = _legs(problem, route, stops)
+        for c, (crates, kg, after) in legs.items():
+            comp = v.compartment(c)
+            if comp is None:
+                continue
+            if crates > comp.crates or kg > comp.kg + KG_TOL:
+                out.append(f"{where}: {c} load {crates} crates {kg:.3f} kg {after}, over "
+                           f"capacity {comp.crates} crates {comp.kg} kg")
         for k, visit in enumerate(route.stops):
             vw = f"{where} stop {k} ({visit.stop})"
             if visit.stop not in stops:
@@ -77,7 +89,9 @@ def validate(problem: Problem, solution: Solution,
             if visit.service_start < a - TIME_TOL_S or visit.service_start > b + TIME_TOL_S:
                 out.append(f"{vw}: service starts at {visit.service_start}, outside window "
                            f"[{a}, {b}]")
-            service = stop.service_fixed_s + stop.service_per_crate_s * stop.crates
+            handled = (sum(q.crates for q in stop.demand.values())
+                       + sum(q.crates for q in stop.pickup.values()))
+            service = stop.service_fixed_s + stop.service_per_crate_s * handled
             if visit.departure < visit.service_start + service - TIME_TOL_S:
                 out.append(f"{vw}: leaves at {visit.departure}, service of {service:.0f} s "
                            f"started at {visit.service_start}")
@@ -102,6 +116,22 @@ def validate(problem: Problem, solution: Solution,
             extra = set(visit.delivered) - set(stop.classes)
             if any(visit.delivered[c].crates or visit.delivered[c].kg for c in extra):
                 out.append(f"{vw}: delivers classes {sorted(extra)} the stop did not order")
+            for c, want in stop.pickup.items():
+                if not (want.crates or want.kg):
+                    continue
+                got = visit.picked_up.get(c)
+                if got is None or got.crates != want.crates or abs(got.kg - want.kg) > KG_TOL:
+                    out.append(f"{vw}: collects {got} of {c}, the stop sends back {want}")
+                if v.compartment(c) is None:
+                    out.append(f"{vw}: collects {c} goods on a vehicle without a {c} "
+                               "compartment")
+            extra = {c for c, q in visit.picked_up.items() if q.crates or q.kg} - {
+                c for c, q in stop.pickup.items() if q.crates or q.kg}
+            if extra:
+                out.append(f"{vw}: collects classes {sorted(extra)} the stop does not send back")
+            if stop.vehicle_kinds is not None and v.kind not in stop.vehicle_kinds:
+                out.append(f"{vw}: a vehicle of kind {v.kind!r} calls, the stop admits only "
+                           f"{', '.join(stop.vehicle_kinds) or 'none'}")
             prev_node, prev_time = node, visit.departure
         back_travel = float(matrices.time_s[prev_node, d_node]) * f
         metres += float(matrices.distance_m[prev_node, d_node])
@@ -164,3 +194,25 @@ def validate(problem: Problem, solution: Solution,
     if abs(solution.total_cost - total_cost) > 0.01 * (1 + len(solution.routes)):
         out.append(f"reports total cost {solution.total_cost:.2f}, actual {total_cost:.2f}")
     return out
+
+
+def _legs(problem: Problem, route, stops) -> dict[str, tuple[int, float, str]]:
+    """The heaviest leg per class, with where it is: (crates, kg, place)."""
+    served = [stops[v.stop][1] for v in route.stops if v.stop in stops]
+    worst: dict[str, tuple[int, float, str]] = {}
+    for c in TEMPERATURE_CLASSES:
+        crates = sum(s.demand[c].crates for s in served if c in s.demand)
+        kg = sum(s.demand[c].kg for s in served if c in s.demand)
+        best = (crates, kg, "on leaving the depot")
+        for s in served:
+            if c in s.demand:
+                crates -= s.demand[c].crates
+                kg -= s.demand[c].kg
+            if c in s.pickup:
+                crates += s.pickup[c].crates
+                kg += s.pickup[c].kg
+            if crates > best[0] or kg > best[1] + KG_TOL:
+                best = (max(crates, best[0]), max(kg, best[1]), f"after {s.id}")
+        if best[0] or best[1]:
+            worst[c] = best
+    return worst
