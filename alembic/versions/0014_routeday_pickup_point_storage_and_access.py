@@ -1,4 +1,4 @@
-"""cold storage and vehicle access at pickup points
+"""cold storage and vehicle access at pickup points; pickups on route stops
 
 Revision ID: 0014_routeday
 Revises: 0013
@@ -24,9 +24,12 @@ def upgrade() -> None:
     op.add_column("pickup_point", sa.Column("freezer_crates", sa.Integer(), nullable=True))
     op.add_column("pickup_point", sa.Column("fridge_crates", sa.Integer(), nullable=True))
     op.add_column("pickup_point", sa.Column("vehicle_kinds", sa.JSON(), nullable=True))
+    # What a route collects at a stop (goods returned from the pickup point, empty crates).
+    op.add_column("route_stop", sa.Column("picked_up", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("route_stop", "picked_up")
     op.drop_column("pickup_point", "vehicle_kinds")
     op.drop_column("pickup_point", "fridge_crates")
     op.drop_column("pickup_point", "freezer_crates")

@@ -154,6 +154,8 @@ class RouteStop(Base):
     departure_s: Mapped[int] = mapped_column(Integer)
     since_departure_s: Mapped[int] = mapped_column(Integer)
     delivered: Mapped[dict[str, Any]] = mapped_column(JSON)  # class -> {"crates", "kg"}
+    # What the driver collects there (returns, empty crates): class -> {"crates", "kg"}.
+    picked_up: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[StopStatus] = mapped_column(
         str_enum(StopStatus, "route_stop_status"), default=StopStatus.PENDING)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

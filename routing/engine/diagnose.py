@@ -22,12 +22,16 @@ COMPARTMENT_FULL = "compartment_full"
 SHIFT_EXCEEDED = "shift_exceeded"
 NO_PLAN_IN_TIME = "no_plan_in_time"
 ACCESS = "access"  # the stop lets in no kind of vehicle that could serve it
+# Decided when the day's problem is built: the pickup point cannot keep the goods cold and
+# its window closes before they may arrive without storage.
+NO_COLD_STORAGE = "no_cold_storage"
 LEFT_OUT = "left_out"  # routes given by hand (plan_from_sequences) that skip a stop
 # Plans saved before stops were re-tried against the final plan carry this reason.
 NO_ROOM = "no_room"
 
 REASONS = (NO_COMPATIBLE_VEHICLE, ACCESS, OVER_CAPACITY, WINDOW_UNREACHABLE, COLD_CHAIN_UNREACHABLE,
-           COMPARTMENT_FULL, SHIFT_EXCEEDED, NO_PLAN_IN_TIME, NOT_WORTH_SERVING, LEFT_OUT, NO_ROOM)
+           COMPARTMENT_FULL, SHIFT_EXCEEDED, NO_PLAN_IN_TIME, NOT_WORTH_SERVING, LEFT_OUT, NO_ROOM,
+           NO_COLD_STORAGE)
 
 
 def compatible(stop: Stop, v: Vehicle) -> bool:
