@@ -12,10 +12,13 @@ classes alone would make a 100-line module and leave the problem at about 400.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from .traffic import RushHour, TrafficProfile
 
 TEMPERATURE_CLASSES = ("frozen", "chilled", "ambient")
 DAY_S = 86_400
@@ -275,6 +278,8 @@ class Problem:
     cold_chain_max_s: dict[str, int] = field(default_factory=dict)
     matrix: MatrixSettings = field(default_factory=MatrixSettings)
     name: str = ""
+    # Rush hours: travel slower by time of day (see :mod:`routing.engine.traffic`).
+    traffic: TrafficProfile = field(default_factory=TrafficProfile)
 
     def depot(self, depot_id: str) -> Depot:
         return self._depot_index()[depot_id]
@@ -296,7 +301,7 @@ class Problem:
                 "stops": [s.to_dict() for s in self.stops],
                 "vehicles": [v.to_dict() for v in self.vehicles],
                 "cold_chain": {"max_time_s": dict(self.cold_chain_max_s)},
-                "matrix": self.matrix.to_dict()}
+                "matrix": self.matrix.to_dict(), "traffic": self.traffic.to_list()}
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -333,10 +338,24 @@ class Problem:
                 cold[k] = parse_clock(v, f"cold_chain.max_time_s.{k}")
             except ProblemError as e:
                 errors.extend(e.errors)
+        rush = []
+        for i, item in enumerate(d.get("traffic") or []):
+            path = f"traffic[{i}]"
+            try:
+                rush.append(RushHour(parse_clock(item["start"], f"{path}.start"),
+                                     parse_clock(item["end"], f"{path}.end"),
+                                     float(item["factor"])))
+            except ProblemError as e:
+                errors.extend(e.errors)
+            except KeyError as e:
+                errors.append({"path": f"{path}.{e.args[0]}", "message": "missing field"})
+            except (TypeError, ValueError) as e:
+                errors.append({"path": path, "message": str(e)})
         if errors:
             raise ProblemError(errors)
         problem = cls(depots=depots, stops=stops, vehicles=vehicles, cold_chain_max_s=cold,
-                      matrix=MatrixSettings.from_dict(d.get("matrix")), name=d.get("name", ""))
+                      matrix=MatrixSettings.from_dict(d.get("matrix")), name=d.get("name", ""),
+                      traffic=TrafficProfile(rush))
         problem.validate()
         return problem
 
@@ -448,6 +467,17 @@ class Problem:
             err("matrix.circuity", "roads are never shorter than the great circle; use >= 1")
         if self.matrix.speed_kmh <= 0:
             err("matrix.speed_kmh", "must be positive")
+        spans = sorted(self.traffic.periods, key=lambda r: r.start)
+        for i, r in enumerate(self.traffic.periods):
+            p = f"traffic[{i}]"
+            if not 0 <= r.start < r.end <= DAY_S:
+                err(p, f"a period runs from start to a later end within the day, got "
+                       f"{r.start}..{r.end}")
+            if not math.isfinite(r.factor) or r.factor < 1.0:
+                err(f"{p}.factor", "must be at least 1 (1.4: 40 % slower than free flow)")
+        for a, b in itertools.pairwise(spans):
+            if b.start < a.end:
+                err("traffic", f"periods overlap at {format_clock(b.start)}")
         if errors:
             raise ProblemError(errors)
 

@@ -104,6 +104,12 @@ class RouteTimer:
             self._travel[speed_factor] = travel_seconds(self.matrices.time_s, speed_factor)
         return self._travel[speed_factor]
 
+    def travel_bound(self, speed_factor: float) -> np.ndarray:
+        """Travel no leg takes longer than at any time of day: free flow times the slowest
+        rush hour's factor (the optimiser's conservative view of traffic)."""
+        slowest = self.problem.traffic.max_factor if self.problem.traffic else 1.0
+        return self.travel(speed_factor * slowest)
+
     def bounds(self, v: Vehicle) -> tuple[int, int]:
         """Earliest departure (after loading) and latest return for a vehicle."""
         depot = self.problem.depot(v.depot)
@@ -117,9 +123,10 @@ class RouteTimer:
             over = self.overload(v, stops)
             if over is not None:
                 return over
+        if problem.traffic:
+            return self._schedule_in_traffic(v, stops)
         tt = self.travel(v.speed_factor)
         d = self.depot_node[v.depot]
-        loading = problem.depot(v.depot).loading_s
         earliest, latest_back = self.bounds(v)
         nodes = [self.n_depots + s for s in stops]
         windows = [problem.stops[s].window for s in stops]
@@ -164,7 +171,13 @@ class RouteTimer:
             t, prev = start + service[k], node
             ends.append(t)
         back = t + int(tt[prev, d])
+        return self._checked(v, stops, Schedule(departure, arrivals, starts, ends, back))
 
+    def _checked(self, v: Vehicle, stops: list[int], sched: Schedule) -> Schedule | Infeasible:
+        """The maximum duration and cold-chain limits, for a schedule in its windows."""
+        problem = self.problem
+        loading = problem.depot(v.depot).loading_s
+        departure, starts, back = sched.departure, sched.starts, sched.back
         if v.max_duration_s is not None and back - departure + loading > v.max_duration_s:
             return Infeasible("max_duration", len(stops) - 1 if stops else None,
                               f"takes {back - departure + loading} s including loading, more "
@@ -175,7 +188,70 @@ class RouteTimer:
                 return Infeasible("cold_chain", k,
                                   f"serves {problem.stops[s].id} {starts[k] - departure} s after "
                                   f"leaving the depot; its cold-chain limit is {lim} s")
+        return sched
+
+    # -- rush hours ---------------------------------------------------------------------
+
+    def _drive(self, v: Vehicle, stops: list[int], departure: int) -> Schedule | Infeasible:
+        """Serve ``stops`` as early as possible after leaving at ``departure``, in traffic."""
+        problem = self.problem
+        tt, traffic = self.travel(v.speed_factor), problem.traffic
+        d = self.depot_node[v.depot]
+        _, latest_back = self.bounds(v)
+        arrivals, starts, ends = [], [], []
+        t, prev = departure, d
+        for k, s in enumerate(stops):
+            node = self.n_depots + s
+            arrive = traffic.arrive_s(t, int(tt[prev, node]))
+            a, b = problem.stops[s].window
+            start = max(arrive, a)
+            if start > b:
+                return Infeasible("time_window", k,
+                                  f"reaches {problem.stops[s].id} at {arrive} s, after its "
+                                  f"window closes at {b} s")
+            arrivals.append(arrive)
+            starts.append(start)
+            t, prev = start + self.service[s], node
+            ends.append(t)
+        back = traffic.arrive_s(t, int(tt[prev, d]))
+        if back > latest_back:
+            return Infeasible("shift", len(stops) - 1 if stops else None,
+                              f"returns at {back} s, after the shift or depot closing at "
+                              f"{latest_back} s")
         return Schedule(departure, arrivals, starts, ends, back)
+
+    def _schedule_in_traffic(self, v: Vehicle, stops: list[int]) -> Schedule | Infeasible:
+        """The same choice of departure as without traffic, found by search: leaving later
+        never arrives earlier, so whether an order can be driven only gets worse with the
+        departure, and the latest departure that keeps every window is found by bisection
+        between the earliest one and the point where no waiting is left to absorb."""
+        earliest, _ = self.bounds(v)
+        first = self._drive(v, stops, earliest)
+        if isinstance(first, Infeasible):
+            return first
+        needed, driving = earliest, 0
+        for k, s in enumerate(stops):
+            driving = first.arrivals[k] - earliest if k == 0 else (
+                driving + first.arrivals[k] - first.ends[k - 1])
+            needed = max(needed, first.starts[k] - driving)
+            driving += self.service[s]
+        lo, hi = earliest, max(earliest, needed)
+        best = first
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            got = self._drive(v, stops, mid)
+            if isinstance(got, Infeasible):
+                hi = mid - 1
+            else:
+                lo, best = mid, got
+        checked = self._checked(v, stops, best)
+        if isinstance(checked, Infeasible) and best is not first:
+            # Leaving later can put a leg into the rush; the earliest departure may keep
+            # the limits where the later one does not.
+            again = self._checked(v, stops, first)
+            if not isinstance(again, Infeasible):
+                return again
+        return checked
 
 
 def load_vectors(loads: list[dict[str, ClassLoad]]) -> np.ndarray:

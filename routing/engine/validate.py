@@ -7,6 +7,9 @@ from the stops' demands, and every rule is checked with a tolerance of one secon
 Loads are followed leg by leg: the vehicle leaves with all its route's deliveries, and at
 each stop unloads that stop's delivery and takes on its pickup; every leg must fit in the
 compartments, and what was collected must come back to the depot.
+
+With rush hours, each leg's travel is computed from the time the vehicle leaves the previous
+place, through the day's traffic profile, without rounding.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ def validate(problem: Problem, solution: Solution,
     used: Counter[str] = Counter()
     total_km = 0.0
     total_cost = 0.0
+    traffic = problem.traffic
 
     for r_i, route in enumerate(solution.routes):
         where = f"route {r_i} ({route.vehicle})"
@@ -77,7 +81,8 @@ def validate(problem: Problem, solution: Solution,
                 continue
             node, stop = stops[visit.stop]
             served[visit.stop] += 1
-            travel = float(matrices.time_s[prev_node, node]) * f
+            travel = traffic.arrive(prev_time, float(matrices.time_s[prev_node, node]) * f
+                                    ) - prev_time
             metres += float(matrices.distance_m[prev_node, node])
             if visit.arrival < prev_time + travel - TIME_TOL_S:
                 out.append(f"{vw}: arrives at {visit.arrival}, but cannot be there before "
@@ -133,7 +138,8 @@ def validate(problem: Problem, solution: Solution,
                 out.append(f"{vw}: a vehicle of kind {v.kind!r} calls, the stop admits only "
                            f"{', '.join(stop.vehicle_kinds) or 'none'}")
             prev_node, prev_time = node, visit.departure
-        back_travel = float(matrices.time_s[prev_node, d_node]) * f
+        back_travel = traffic.arrive(prev_time, float(matrices.time_s[prev_node, d_node]) * f
+                                     ) - prev_time
         metres += float(matrices.distance_m[prev_node, d_node])
         if route.end < prev_time + back_travel - TIME_TOL_S:
             out.append(f"{where}: back at {route.end}, cannot be before "
