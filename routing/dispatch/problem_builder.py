@@ -49,10 +49,13 @@ from routing.engine.model import (
     Depot,
     MatrixSettings,
     Problem,
+    ProblemError,
     Stop,
     Unassigned,
+    parse_clock,
 )
 from routing.engine.model import Vehicle as PlanVehicle
+from routing.engine.traffic import RushHour, TrafficProfile
 from wms.models import (
     CustomerOrder,
     Location,
@@ -79,6 +82,11 @@ class DispatchRules:
     # Longest wait at a pickup point without room in its freezer/fridge, per class, before
     # collection opens; a class missing here must be kept cold at the point.
     hold_without_storage_s: dict[str, int] = field(default_factory=dict)
+    # Rush hours per city ("default" for cities not named).
+    rush_hours: dict[str, tuple[RushHour, ...]] = field(default_factory=dict)
+
+    def traffic(self, city: str) -> TrafficProfile:
+        return TrafficProfile(list(self.rush_hours.get(city, self.rush_hours.get("default", ()))))
 
 
 @lru_cache(maxsize=4)
@@ -97,9 +105,20 @@ def load_rules(path: str | None = None) -> DispatchRules:
     if unknown:
         raise ValueError(f"hold_without_storage_minutes names classes without cold storage: "
                          f"{sorted(unknown)}")
+    rush = {city: tuple(RushHour(parse_clock(p["start"]), parse_clock(p["end"]),
+                                 float(p["factor"])) for p in periods)
+            for city, periods in raw.get("rush_hours", {}).items()}
+    for city, periods in rush.items():
+        # The planner's own check of periods and factors, with the city named.
+        try:
+            Problem([], [], [], traffic=TrafficProfile(list(periods))).validate()
+        except ProblemError as e:
+            bad = [x for x in e.errors if x["path"].startswith("traffic")]
+            if bad:
+                raise ValueError(f"dispatch rules, rush hours of {city}: {bad}") from e
     return DispatchRules(cold_chain_max_s=limits,
                          service_per_crate_s=float(raw.get("service_per_crate_s", 0)),
-                         hold_without_storage_s=hold)
+                         hold_without_storage_s=hold, rush_hours=rush)
 
 
 @dataclass(frozen=True)
@@ -355,9 +374,12 @@ def build(session: Session, warehouse_id: int, day: date, *,
             out.stop_pickups.setdefault(host.id, []).append(load)
     matrix = MatrixSettings(circuity=settings.road_circuity, speed_kmh=settings.truck_speed_kmh)
     name = f"{warehouse.code} {day.isoformat()}"
+    traffic = rules.traffic(warehouse.city)
     out.problem = Problem(depots=[depot], stops=stops, vehicles=vehicles,
-                          cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name)
+                          cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name,
+                          traffic=traffic)
     out.full = Problem(depots=[depot], stops=held_stops + stops + refused_stops,
                        vehicles=held_vehicles + vehicles,
-                       cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name)
+                       cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name,
+                       traffic=traffic)
     return out

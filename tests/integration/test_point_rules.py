@@ -110,3 +110,13 @@ def test_goods_to_bring_back_ride_on_the_delivery_or_on_a_stop_of_their_own(
     assert picked == {"SH-P001": {"chilled": {"crates": 2, "kg": 6.0}},
                       "SH-P002/return": {"frozen": {"crates": 1, "kg": 4.0}}}
     assert check_saved_plans(sessions) == 1
+
+
+def test_the_day_drives_in_its_city_s_rush_hours(sessions, world):
+    stock_up(sessions, world)
+    order(sessions, "O-1", "SH-P001", {"C00002": 5})
+    dp = build(sessions, world)
+    assert dp.problem.traffic.to_list() == [
+        {"start": 7 * H, "end": 9 * H, "factor": 1.4}, {"start": 17 * H, "end": 19 * H,
+                                                        "factor": 1.4}]
+    assert dp.full.traffic.to_list() == dp.problem.traffic.to_list()
