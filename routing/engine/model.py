@@ -268,6 +268,28 @@ class MatrixSettings:
 
 
 @dataclass
+class RestRule:
+    """Drivers' rest: no stretch of a route (from leaving the depot, or the end of a rest, to
+    the next rest or the return) longer than ``max_stretch_s`` without a rest of
+    ``length_s``. A route no longer than ``max_stretch_s`` needs none; a longer one rests
+    once, at a stop (while waiting for its window, or after its service)."""
+
+    length_s: int = 1800
+    max_stretch_s: int = 4 * 3600
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"length_s": self.length_s, "max_stretch_s": self.max_stretch_s}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> RestRule | None:
+        if not d:
+            return None
+        return cls(length_s=parse_clock(d.get("length_s", 1800), "rest.length_s"),
+                   max_stretch_s=parse_clock(d.get("max_stretch_s", 4 * 3600),
+                                             "rest.max_stretch_s"))
+
+
+@dataclass
 class Problem:
     """One delivery day. ``cold_chain_max_s`` maps a temperature class to the longest time
     allowed between the vehicle leaving its depot and the start of service at a stop."""
@@ -280,6 +302,7 @@ class Problem:
     name: str = ""
     # Rush hours: travel slower by time of day (see :mod:`routing.engine.traffic`).
     traffic: TrafficProfile = field(default_factory=TrafficProfile)
+    rest: RestRule | None = None
 
     def depot(self, depot_id: str) -> Depot:
         return self._depot_index()[depot_id]
@@ -301,7 +324,8 @@ class Problem:
                 "stops": [s.to_dict() for s in self.stops],
                 "vehicles": [v.to_dict() for v in self.vehicles],
                 "cold_chain": {"max_time_s": dict(self.cold_chain_max_s)},
-                "matrix": self.matrix.to_dict(), "traffic": self.traffic.to_list()}
+                "matrix": self.matrix.to_dict(), "traffic": self.traffic.to_list(),
+                "rest": None if self.rest is None else self.rest.to_dict()}
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -351,11 +375,16 @@ class Problem:
                 errors.append({"path": f"{path}.{e.args[0]}", "message": "missing field"})
             except (TypeError, ValueError) as e:
                 errors.append({"path": path, "message": str(e)})
+        rest = None
+        try:
+            rest = RestRule.from_dict(d.get("rest"))
+        except ProblemError as e:
+            errors.extend(e.errors)
         if errors:
             raise ProblemError(errors)
         problem = cls(depots=depots, stops=stops, vehicles=vehicles, cold_chain_max_s=cold,
                       matrix=MatrixSettings.from_dict(d.get("matrix")), name=d.get("name", ""),
-                      traffic=TrafficProfile(rush))
+                      traffic=TrafficProfile(rush), rest=rest)
         problem.validate()
         return problem
 
@@ -478,6 +507,11 @@ class Problem:
         for a, b in itertools.pairwise(spans):
             if b.start < a.end:
                 err("traffic", f"periods overlap at {format_clock(b.start)}")
+        if self.rest is not None:
+            if self.rest.length_s <= 0:
+                err("rest.length_s", "must be positive")
+            if self.rest.max_stretch_s <= 0:
+                err("rest.max_stretch_s", "must be positive")
         if errors:
             raise ProblemError(errors)
 
@@ -523,13 +557,18 @@ class Route:
     cost: float
     load: dict[str, ClassLoad]
     stops: list[Visit]
+    # The driver's rest: {"stop": id of the stop where it is taken, "start", "end"}.
+    rest: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"vehicle": self.vehicle, "depot": self.depot, "start": self.start,
-                "departure": self.departure, "end": self.end,
-                "distance_km": round(self.distance_km, 3), "duration_s": self.duration_s,
-                "cost": round(self.cost, 2), "load": _loads_to_dict(self.load),
-                "stops": [v.to_dict() for v in self.stops]}
+        d = {"vehicle": self.vehicle, "depot": self.depot, "start": self.start,
+             "departure": self.departure, "end": self.end,
+             "distance_km": round(self.distance_km, 3), "duration_s": self.duration_s,
+             "cost": round(self.cost, 2), "load": _loads_to_dict(self.load),
+             "stops": [v.to_dict() for v in self.stops]}
+        if self.rest is not None:
+            d["rest"] = dict(self.rest)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Route:
@@ -537,7 +576,8 @@ class Route:
                    departure=d["departure"], end=d["end"], distance_km=d["distance_km"],
                    duration_s=d["duration_s"], cost=d["cost"],
                    load=_loads_from_dict(d.get("load")),
-                   stops=[Visit.from_dict(v) for v in d.get("stops", [])])
+                   stops=[Visit.from_dict(v) for v in d.get("stops", [])],
+                   rest=d.get("rest"))
 
 
 @dataclass

@@ -36,13 +36,15 @@ class Schedule:
     starts: list[int]
     ends: list[int]
     back: int
+    rest: tuple[int, int] | None = None  # (position of the stop, start of the rest)
 
 
 @dataclass
 class Infeasible:
     """Why an order of stops cannot be driven: ``reason`` and the position that fails."""
 
-    reason: str  # "time_window", "shift", "max_duration", "cold_chain", "capacity"
+    # "time_window", "shift", "max_duration", "cold_chain", "capacity", "rest"
+    reason: str
     position: int | None
     message: str
 
@@ -174,8 +176,15 @@ class RouteTimer:
         return self._checked(v, stops, Schedule(departure, arrivals, starts, ends, back))
 
     def _checked(self, v: Vehicle, stops: list[int], sched: Schedule) -> Schedule | Infeasible:
-        """The maximum duration and cold-chain limits, for a schedule in its windows."""
+        """The driver's rest, the maximum duration and cold-chain limits, for a schedule in
+        its windows."""
         problem = self.problem
+        rule = problem.rest
+        if rule is not None and sched.back - sched.departure > rule.max_stretch_s:
+            rested = self._rest(v, stops, sched)
+            if isinstance(rested, Infeasible):
+                return rested
+            sched = rested
         loading = problem.depot(v.depot).loading_s
         departure, starts, back = sched.departure, sched.starts, sched.back
         if v.max_duration_s is not None and back - departure + loading > v.max_duration_s:
@@ -192,8 +201,37 @@ class RouteTimer:
 
     # -- rush hours ---------------------------------------------------------------------
 
-    def _drive(self, v: Vehicle, stops: list[int], departure: int) -> Schedule | Infeasible:
-        """Serve ``stops`` as early as possible after leaving at ``departure``, in traffic."""
+    def _rest(self, v: Vehicle, stops: list[int], sched: Schedule) -> Schedule | Infeasible:
+        """The same route with one rest, as late as the rule allows: taken while waiting for
+        a stop's window when the wait is long enough, else after a stop's service (which
+        delays the rest of the route)."""
+        rule = self.problem.rest
+        assert rule is not None
+        length, stretch, dep = rule.length_s, rule.max_stretch_s, sched.departure
+        for k in range(len(stops) - 1, -1, -1):
+            latest_start = dep + stretch
+            if sched.starts[k] - sched.arrivals[k] >= length:
+                at = min(sched.starts[k] - length, latest_start)
+                if at >= sched.arrivals[k] and sched.back - (at + length) <= stretch:
+                    return Schedule(dep, sched.arrivals, sched.starts, sched.ends, sched.back,
+                                    rest=(k, at))
+            at = sched.ends[k]
+            if at > latest_start:
+                continue
+            got = self._drive(v, stops, dep, rest_after=k)
+            if isinstance(got, Infeasible):
+                continue
+            if got.back - (at + length) <= stretch:
+                got.rest = (k, at)
+                return got
+        return Infeasible("rest", len(stops) - 1 if stops else None,
+                          f"the driver of {v.id} cannot rest {length} s within every "
+                          f"{stretch} s of the route")
+
+    def _drive(self, v: Vehicle, stops: list[int], departure: int,
+               rest_after: int | None = None) -> Schedule | Infeasible:
+        """Serve ``stops`` as early as possible after leaving at ``departure``, in traffic,
+        with the driver's rest after the service at position ``rest_after``, if given."""
         problem = self.problem
         tt, traffic = self.travel(v.speed_factor), problem.traffic
         d = self.depot_node[v.depot]
@@ -212,6 +250,8 @@ class RouteTimer:
             arrivals.append(arrive)
             starts.append(start)
             t, prev = start + self.service[s], node
+            if k == rest_after:
+                t += problem.rest.length_s  # type: ignore[union-attr]
             ends.append(t)
         back = traffic.arrive_s(t, int(tt[prev, d]))
         if back > latest_back:

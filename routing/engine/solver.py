@@ -292,6 +292,17 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
         if v.max_duration_s is not None:
             loading = problem.depot(v.depot).loading_s
             tdim.SetSpanUpperBoundForVehicle(max(0, v.max_duration_s - loading), vi)
+    rule = problem.rest
+    if rule is not None:
+        # One optional rest per vehicle; the distance rule makes it required on a route
+        # longer than the stretch allowed, and the rest may not overlap a stop's service.
+        visits = [int(x) for x in service]
+        for vi, v in enumerate(vehicles):
+            earliest, latest = timer.bounds(v)
+            rest = solver.FixedDurationIntervalVar(earliest, max(earliest, latest),
+                                                   rule.length_s, True, f"rest {v.id}")
+            tdim.SetBreakIntervalsOfVehicle([rest], vi, visits)
+            tdim.SetBreakDistanceDurationOfVehicle(rule.max_stretch_s, rule.length_s, vi)
 
     # Capacities: one dimension per temperature class in crates and one in grams, counting
     # deliveries. A class with pickups adds an on-board dimension: it starts at everything
@@ -559,10 +570,16 @@ def _assemble(problem: Problem, timer: RouteTimer, sequences: dict[int, list[int
             served.add(si)
         loading = problem.depot(v.depot).loading_s
         km = metres / 1000
+        rest = None
+        if sched.rest is not None and problem.rest is not None:
+            at, begins = sched.rest
+            rest = {"stop": problem.stops[kept[at]].id, "start": begins,
+                    "end": begins + problem.rest.length_s}
         routes.append(Route(vehicle=v.id, depot=v.depot, start=sched.departure - loading,
                             departure=sched.departure, end=sched.back, distance_km=km,
                             duration_s=sched.back - sched.departure + loading,
-                            cost=v.fixed_cost + v.cost_per_km * km, load=load, stops=visits))
+                            cost=v.fixed_cost + v.cost_per_km * km, load=load, stops=visits,
+                            rest=rest))
     out = dict(unassigned)
     cut = [si for si in range(len(problem.stops)) if si not in served and si not in out]
     if cut:

@@ -147,6 +147,7 @@ def validate(problem: Problem, solution: Solution,
         if route.end > latest_back + TIME_TOL_S:
             out.append(f"{where}: back at {route.end}, after shift end/depot closing "
                        f"{latest_back}")
+        out.extend(_rest_problems(problem, route, stops, where))
         duration = route.end - route.departure + depot.loading_s
         if v.max_duration_s is not None and duration > v.max_duration_s + TIME_TOL_S:
             out.append(f"{where}: takes {duration} s, maximum is {v.max_duration_s} s")
@@ -222,3 +223,38 @@ def _legs(problem: Problem, route, stops) -> dict[str, tuple[int, float, str]]:
         if best[0] or best[1]:
             worst[c] = best
     return worst
+
+
+def _rest_problems(problem: Problem, route, stops, where: str) -> list[str]:
+    """The driver rests as the rule says, at a stop, outside its service."""
+    rule, rest, out = problem.rest, route.rest, []
+    if rule is None:
+        return out
+    if rest is None:
+        if route.end - route.departure > rule.max_stretch_s + TIME_TOL_S:
+            out.append(f"{where}: drives {route.end - route.departure} s without a rest; the "
+                       f"rule allows {rule.max_stretch_s} s")
+        return out
+    start, end = rest.get("start"), rest.get("end")
+    visit = next((v for v in route.stops if v.stop == rest.get("stop")), None)
+    if visit is None or not isinstance(start, int | float) or not isinstance(end, int | float):
+        return [f"{where}: rest {rest} is not at one of its stops"]
+    if end - start < rule.length_s - TIME_TOL_S:
+        out.append(f"{where}: rest of {end - start} s, the rule asks {rule.length_s} s")
+    stop = stops[visit.stop][1]
+    handled = (sum(q.crates for q in stop.demand.values())
+               + sum(q.crates for q in stop.pickup.values()))
+    service_end = visit.service_start + stop.service_fixed_s + stop.service_per_crate_s * handled
+    waiting = visit.arrival - TIME_TOL_S <= start and end <= visit.service_start + TIME_TOL_S
+    after = service_end - TIME_TOL_S <= start and end <= visit.departure + TIME_TOL_S
+    if not (waiting or after):
+        out.append(f"{where}: rest {start}..{end} at {visit.stop} overlaps its service "
+                   f"({visit.service_start}..{service_end:.0f}) or is not while the vehicle "
+                   f"is there ({visit.arrival}..{visit.departure})")
+    if start - route.departure > rule.max_stretch_s + TIME_TOL_S:
+        out.append(f"{where}: rests {start - route.departure} s after leaving, the rule "
+                   f"allows {rule.max_stretch_s} s")
+    if route.end - end > rule.max_stretch_s + TIME_TOL_S:
+        out.append(f"{where}: drives {route.end - end} s after its rest, the rule allows "
+                   f"{rule.max_stretch_s} s")
+    return out
