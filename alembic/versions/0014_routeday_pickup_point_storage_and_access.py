@@ -1,4 +1,5 @@
-"""cold storage and vehicle access at pickup points; pickups on route stops
+"""cold storage and vehicle access at pickup points; pickups on route stops;
+drivers' rest on routes
 
 Revision ID: 0014_routeday
 Revises: 0013
@@ -26,9 +27,12 @@ def upgrade() -> None:
     op.add_column("pickup_point", sa.Column("vehicle_kinds", sa.JSON(), nullable=True))
     # What a route collects at a stop (goods returned from the pickup point, empty crates).
     op.add_column("route_stop", sa.Column("picked_up", sa.JSON(), nullable=True))
+    # Where and when the driver rests on a long route.
+    op.add_column("route", sa.Column("rest", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("route", "rest")
     op.drop_column("route_stop", "picked_up")
     op.drop_column("pickup_point", "vehicle_kinds")
     op.drop_column("pickup_point", "fridge_crates")

@@ -74,7 +74,7 @@ def as_plan_route(route: Route) -> PlanRoute:
         duration_s=route.duration_s, cost=route.cost, load=_loads(route.loads),
         stops=[Visit(s.stop_key, s.arrival_s, s.service_start_s, s.departure_s,
                      s.since_departure_s, _loads(s.delivered), _loads(s.picked_up or {}))
-               for s in route.stops])
+               for s in route.stops], rest=route.rest)
 
 
 def stored_solution(plan: RoutePlan) -> Solution:
@@ -207,7 +207,7 @@ def _save(session: Session, day_problem: problem_builder.DayProblem, solution: S
                       start_s=planned.start, departure_s=planned.departure, end_s=planned.end,
                       distance_km=planned.distance_km, duration_s=planned.duration_s,
                       cost=planned.cost, loads=_loads_json(planned.load),
-                      status=RouteStatus.PLANNED)
+                      rest=planned.rest, status=RouteStatus.PLANNED)
         session.add(route)
         session.flush()
         session.add(RoutePlanRoute(plan_id=plan.id, route_id=route.id, position=position))

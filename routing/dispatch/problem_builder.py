@@ -50,6 +50,7 @@ from routing.engine.model import (
     MatrixSettings,
     Problem,
     ProblemError,
+    RestRule,
     Stop,
     Unassigned,
     parse_clock,
@@ -82,6 +83,7 @@ class DispatchRules:
     # Longest wait at a pickup point without room in its freezer/fridge, per class, before
     # collection opens; a class missing here must be kept cold at the point.
     hold_without_storage_s: dict[str, int] = field(default_factory=dict)
+    rest: RestRule | None = None
     # Rush hours per city ("default" for cities not named).
     rush_hours: dict[str, tuple[RushHour, ...]] = field(default_factory=dict)
 
@@ -118,7 +120,15 @@ def load_rules(path: str | None = None) -> DispatchRules:
                 raise ValueError(f"dispatch rules, rush hours of {city}: {bad}") from e
     return DispatchRules(cold_chain_max_s=limits,
                          service_per_crate_s=float(raw.get("service_per_crate_s", 0)),
-                         hold_without_storage_s=hold, rush_hours=rush)
+                         hold_without_storage_s=hold, rush_hours=rush,
+                         rest=_rest_rule(raw.get("driver_rest")))
+
+
+def _rest_rule(raw: dict | None) -> RestRule | None:
+    if not raw:
+        return None
+    return RestRule(length_s=int(raw["length_minutes"] * 60),
+                    max_stretch_s=int(raw["max_stretch_minutes"] * 60))
 
 
 @dataclass(frozen=True)
@@ -377,9 +387,9 @@ def build(session: Session, warehouse_id: int, day: date, *,
     traffic = rules.traffic(warehouse.city)
     out.problem = Problem(depots=[depot], stops=stops, vehicles=vehicles,
                           cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name,
-                          traffic=traffic)
+                          traffic=traffic, rest=rules.rest)
     out.full = Problem(depots=[depot], stops=held_stops + stops + refused_stops,
                        vehicles=held_vehicles + vehicles,
                        cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name,
-                       traffic=traffic)
+                       traffic=traffic, rest=rules.rest)
     return out

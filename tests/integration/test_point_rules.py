@@ -5,6 +5,7 @@ to bring back ride as pickups on the route."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import time
 
 from routing.dispatch import problem_builder
 from routing.dispatch.models import RoutePlan
@@ -120,3 +121,20 @@ def test_the_day_drives_in_its_city_s_rush_hours(sessions, world):
         {"start": 7 * H, "end": 9 * H, "factor": 1.4}, {"start": 17 * H, "end": 19 * H,
                                                         "factor": 1.4}]
     assert dp.full.traffic.to_list() == dp.problem.traffic.to_list()
+
+
+def test_a_long_route_saves_the_driver_s_rest_and_passes_the_validator(sessions, world):
+    stock_up(sessions, world)
+    order(sessions, "O-1", "SH-P001", {"C00002": 5})
+    order(sessions, "O-2", "SH-P002", {"C00002": 5})
+    # Two and a half hours at each point: the route is longer than four hours.
+    for code in ("SH-P001", "SH-P002"):
+        set_point(sessions, world, code, service_minutes=150, window_end=time(12))
+    result = plan(sessions, world)
+    assert result["unassigned"] == 0
+    with transaction(sessions) as s:
+        route = s.get(RoutePlan, result["plan_id"]).routes[0]
+        assert route.end_s - route.departure_s > 4 * H
+        assert route.rest["end"] - route.rest["start"] == 30 * 60
+        assert route.rest["start"] - route.departure_s <= 4 * H
+    assert check_saved_plans(sessions) == 1
