@@ -226,6 +226,10 @@ class Vehicle:
     cost_per_km: float = 1.0
     speed_factor: float = 1.0
     kind: str = ""
+    # Second (and later) trips: times of day from which the vehicle, back at its depot and
+    # reloaded, may go out again. Each trip is back before the next one starts; the first
+    # runs from the shift's start, the last to its end (a morning and a midday wave).
+    waves: list[int] = field(default_factory=list)
 
     def compartment(self, temperature: str) -> Compartment | None:
         return next((c for c in self.compartments if c.temperature == temperature), None)
@@ -236,7 +240,7 @@ class Vehicle:
                 "shift_start": self.shift_start, "shift_end": self.shift_end,
                 "max_duration_s": self.max_duration_s, "fixed_cost": self.fixed_cost,
                 "cost_per_km": self.cost_per_km, "speed_factor": self.speed_factor,
-                "kind": self.kind}
+                "kind": self.kind, "waves": list(self.waves)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], path: str = "vehicle") -> Vehicle:
@@ -248,7 +252,14 @@ class Vehicle:
                    max_duration_s=None if md is None else parse_clock(md,
                                                                       f"{path}.max_duration_s"),
                    fixed_cost=d.get("fixed_cost", 0.0), cost_per_km=d.get("cost_per_km", 1.0),
-                   speed_factor=d.get("speed_factor", 1.0), kind=str(d.get("kind", "")))
+                   speed_factor=d.get("speed_factor", 1.0), kind=str(d.get("kind", "")),
+                   waves=[parse_clock(w, f"{path}.waves[{i}]")
+                          for i, w in enumerate(d.get("waves") or [])])
+
+    def trips(self) -> list[tuple[int, int]]:
+        """(start, end) of each trip the vehicle may make in its shift."""
+        edges = [self.shift_start, *self.waves, self.shift_end]
+        return list(itertools.pairwise(edges))
 
 
 @dataclass
@@ -474,6 +485,9 @@ class Problem:
                 err(f"{p}.max_duration_s", "must be positive")
             if v.speed_factor <= 0:
                 err(f"{p}.speed_factor", "must be positive")
+            if any(b <= a for a, b in v.trips()):
+                err(f"{p}.waves", "trips start in order, after the shift starts and before it "
+                                  "ends")
             if v.cost_per_km < 0 or v.fixed_cost < 0:
                 err(f"{p}.cost_per_km", "costs must not be negative")
             seen: set[str] = set()
@@ -559,6 +573,7 @@ class Route:
     stops: list[Visit]
     # The driver's rest: {"stop": id of the stop where it is taken, "start", "end"}.
     rest: dict[str, Any] | None = None
+    trip: int = 1  # the vehicle's first, second... trip of the day
 
     def to_dict(self) -> dict[str, Any]:
         d = {"vehicle": self.vehicle, "depot": self.depot, "start": self.start,
@@ -568,6 +583,8 @@ class Route:
              "stops": [v.to_dict() for v in self.stops]}
         if self.rest is not None:
             d["rest"] = dict(self.rest)
+        if self.trip != 1:
+            d["trip"] = self.trip
         return d
 
     @classmethod
@@ -577,7 +594,7 @@ class Route:
                    duration_s=d["duration_s"], cost=d["cost"],
                    load=_loads_from_dict(d.get("load")),
                    stops=[Visit.from_dict(v) for v in d.get("stops", [])],
-                   rest=d.get("rest"))
+                   rest=d.get("rest"), trip=d.get("trip", 1))
 
 
 @dataclass

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from . import diagnose
+from . import diagnose, trips
 from .improve import RuinRecreate
 from .insertion import Inserter, no_plan_in_time
 from .matrix import GreatCircleProvider, Matrices, MatrixProvider, build_matrices, distance_units
@@ -116,6 +116,10 @@ def solve(problem: Problem, options: SolveOptions | None = None,
     options.validate()
     progress = progress or _quiet
     problem.validate()
+    if trips.has_trips(problem):
+        per_trip, origin = trips.expand(problem)
+        return trips.merge(problem, solve(per_trip, options, progress, provider, matrices),
+                           origin)
     t0 = time.monotonic()
     progress(0.0, "computing travel matrices")
     if matrices is None:

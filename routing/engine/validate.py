@@ -14,6 +14,7 @@ place, through the day's traffic profile, without rounding.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 from .diagnose import REASONS
@@ -41,6 +42,12 @@ def validate(problem: Problem, solution: Solution,
     total_km = 0.0
     total_cost = 0.0
     traffic = problem.traffic
+    # A vehicle's fixed cost is paid on its first route of the day (second trips).
+    first_route: dict[str, int] = {}
+    for r_i, route in enumerate(solution.routes):
+        if route.vehicle not in first_route or (
+                route.departure < solution.routes[first_route[route.vehicle]].departure):
+            first_route[route.vehicle] = r_i
 
     for r_i, route in enumerate(solution.routes):
         where = f"route {r_i} ({route.vehicle})"
@@ -168,15 +175,23 @@ def validate(problem: Problem, solution: Solution,
         km = metres / 1000
         if abs(route.distance_km - km) > KM_TOL + 1e-6 * km:
             out.append(f"{where}: reports {route.distance_km:.3f} km, actual {km:.3f} km")
-        cost = v.fixed_cost + v.cost_per_km * km
+        cost = (v.fixed_cost if first_route[route.vehicle] == r_i else 0.0) + v.cost_per_km * km
         if abs(route.cost - cost) > 0.01 + 1e-6 * cost:
             out.append(f"{where}: reports cost {route.cost:.2f}, actual {cost:.2f}")
         total_km += km
         total_cost += cost
 
     for vid, n in used.items():
-        if n > 1:
-            out.append(f"vehicle {vid} is used by {n} routes")
+        v = vehicles.get(vid)
+        allowed = len(v.trips()) if v is not None else 1
+        if n > allowed:
+            out.append(f"vehicle {vid} is used by {n} routes"
+                       + (f", it may make {allowed} trips" if allowed > 1 else ""))
+        mine = sorted((r for r in solution.routes if r.vehicle == vid), key=lambda r: r.start)
+        for a, b in itertools.pairwise(mine):
+            if b.start < a.end - TIME_TOL_S:
+                out.append(f"vehicle {vid}: a trip starts loading at {b.start}, before its "
+                           f"previous trip is back at {a.end}")
     unassigned = Counter(u.stop for u in solution.unassigned)
     for u in solution.unassigned:
         if u.stop not in stops:
