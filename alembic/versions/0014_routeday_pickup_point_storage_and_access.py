@@ -1,5 +1,5 @@
 """cold storage and vehicle access at pickup points; pickups on route stops;
-drivers' rest on routes
+drivers' rest on routes; vehicles' second trips
 
 Revision ID: 0014_routeday
 Revises: 0013
@@ -29,9 +29,12 @@ def upgrade() -> None:
     op.add_column("route_stop", sa.Column("picked_up", sa.JSON(), nullable=True))
     # Where and when the driver rests on a long route.
     op.add_column("route", sa.Column("rest", sa.JSON(), nullable=True))
+    # Second trips: times from which a vehicle may go out again after reloading.
+    op.add_column("vehicle", sa.Column("waves", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("vehicle", "waves")
     op.drop_column("route", "rest")
     op.drop_column("route_stop", "picked_up")
     op.drop_column("pickup_point", "vehicle_kinds")

@@ -89,6 +89,9 @@ class VehicleSchema(BaseSchema):
     shift_end = fields.Time()
     max_route_minutes = fields.Integer()
     active = fields.Boolean()
+    waves = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "times of day (HH:MM) from which the vehicle may go out again on a "
+                       "second trip after reloading; null: one trip"})
 
     def _compartments(self, v) -> list[dict]:
         out = []

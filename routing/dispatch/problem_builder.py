@@ -188,7 +188,8 @@ def vehicle_for(v: Vehicle, depot: str) -> PlanVehicle:
     return PlanVehicle(id=v.code, depot=depot, compartments=compartments,
                        shift_start=seconds(v.shift_start), shift_end=seconds(v.shift_end),
                        max_duration_s=v.max_route_minutes * 60, fixed_cost=v.fixed_cost,
-                       cost_per_km=v.cost_per_km, speed_factor=v.speed_factor, kind=v.kind)
+                       cost_per_km=v.cost_per_km, speed_factor=v.speed_factor, kind=v.kind,
+                       waves=[parse_clock(w, f"vehicle {v.code} waves") for w in v.waves or []])
 
 
 def current_plan(session: Session, warehouse_id: int, day: date) -> RoutePlan | None:

@@ -12,7 +12,7 @@ from routing.dispatch.models import RoutePlan
 from routing.dispatch.problem_builder import PickupLoad
 from tests.integration.test_dispatch import DAY, check_saved_plans, order, plan, stock_up
 from wms.db import transaction
-from wms.models import PickupPoint
+from wms.models import PickupPoint, Vehicle
 
 H = 3600
 
@@ -137,4 +137,22 @@ def test_a_long_route_saves_the_driver_s_rest_and_passes_the_validator(sessions,
         assert route.end_s - route.departure_s > 4 * H
         assert route.rest["end"] - route.rest["start"] == 30 * 60
         assert route.rest["start"] - route.departure_s <= 4 * H
+    assert check_saved_plans(sessions) == 1
+
+
+def test_a_truck_with_a_midday_wave_makes_two_trips_saved_as_two_routes(sessions, world):
+    stock_up(sessions, world)
+    order(sessions, "O-1", "SH-P001", {"C00002": 5})
+    order(sessions, "O-2", "SH-P002", {"C00002": 5})
+    set_point(sessions, world, "SH-P002", window_start=time(11), window_end=time(12))
+    with transaction(sessions) as s:
+        s.get(Vehicle, world.vehicles["SH1-T01"]).waves = ["10:00"]
+    result = plan(sessions, world)
+    assert (result["routes"], result["unassigned"]) == (2, 0)
+    with transaction(sessions) as s:
+        routes = sorted(s.get(RoutePlan, result["plan_id"]).routes, key=lambda r: r.start_s)
+        assert [r.vehicle.code for r in routes] == ["SH1-T01", "SH1-T01"]
+        assert routes[1].start_s >= routes[0].end_s
+        assert [st.pickup_point.code for r in routes for st in r.stops] == ["SH-P001",
+                                                                            "SH-P002"]
     assert check_saved_plans(sessions) == 1

@@ -139,6 +139,8 @@ class Vehicle(Base):
     max_route_minutes: Mapped[int] = mapped_column(Integer, default=480)
     speed_factor: Mapped[float] = mapped_column(Float, default=1.0)
     active: Mapped[bool] = mapped_column(default=True)
+    # Times of day ("HH:MM") from which the vehicle may go out on a second (third...) trip.
+    waves: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
     warehouse: Mapped[Warehouse] = relationship()
     location: Mapped[Location] = relationship()
