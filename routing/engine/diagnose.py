@@ -64,10 +64,15 @@ def precheck(problem: Problem, timer: RouteTimer) -> tuple[list[list[int]], dict
     unassigned: dict[int, Unassigned] = {}
     # Vehicles with the same depot, shift and speed time a lone stop identically.
     signature = [(v.depot, v.shift_start, v.shift_end, v.max_duration_s, v.speed_factor,
-                  tuple((c.temperature, c.crates, c.kg) for c in v.compartments))
+                  tuple((c.temperature, c.crates, c.kg) for c in v.compartments),
+                  v.id if v.on_road else None)
                  for v in problem.vehicles]
     for si, stop in enumerate(problem.stops):
-        comp = [vi for vi, v in enumerate(problem.vehicles) if compatible(stop, v)]
+        # Goods already on a vehicle (a day under way) can only be brought by it.
+        # A vehicle on the road can only deliver what it has on board.
+        comp = [vi for vi, v in enumerate(problem.vehicles) if compatible(stop, v)
+                and (stop.on_vehicle is None or v.id == stop.on_vehicle)
+                and (v.on_road is None or v.id == stop.on_vehicle or not stop.classes)]
         if not comp:
             unassigned[si] = Unassigned(
                 stop.id, NO_COMPATIBLE_VEHICLE,

@@ -92,11 +92,11 @@ class Inserter:
         v = self.problem.vehicles[vi]
         timer = self.timer
         tt = timer.travel(v.speed_factor)
-        d = timer.depot_node[v.depot]
+        d, o = timer.depot_node[v.depot], timer.origin(v)
         earliest, latest_back = timer.bounds(v)
         nodes = [timer.n_depots + s for s in r.stops]
         finish = [earliest]
-        t, prev = earliest, d
+        t, prev = earliest, o
         for s, node in zip(r.stops, nodes, strict=True):
             t = max(t + int(tt[prev, node]), int(self.windows[s, 0])) + int(self.service[s])
             finish.append(t)
@@ -110,7 +110,7 @@ class Inserter:
         latest.reverse()
         r.finish = np.asarray(finish, dtype=np.int64)
         r.latest = np.asarray(latest, dtype=np.int64)
-        r.prev_nodes = np.asarray([d, *nodes], dtype=np.int64)
+        r.prev_nodes = np.asarray([o, *nodes], dtype=np.int64)
         r.next_nodes = np.asarray([*nodes, d], dtype=np.int64)
         r.load = (self.demand[r.stops].sum(axis=0) if r.stops
                   else np.zeros(self.demand.shape[1], dtype=np.int64))
@@ -210,6 +210,7 @@ class Inserter:
     def _empty_signature(self, vi: int) -> tuple:
         v = self.problem.vehicles[vi]
         return (v.depot, v.shift_start, v.shift_end, v.max_duration_s, v.speed_factor,
+                v.id if v.on_road else None,
                 v.fixed_cost, v.cost_per_km, tuple(self.capacity[vi]))
 
     def insert(self, si: int, vi: int, pos: int) -> None:

@@ -127,6 +127,8 @@ class Stop:
     # Vehicle kinds allowed to call (a residential compound that lets vans in only);
     # None lets any vehicle call.
     vehicle_kinds: list[str] | None = None
+    # The vehicle its goods are already on (re-planning a day under way): only it serves it.
+    on_vehicle: str | None = None
 
     @property
     def crates(self) -> int:
@@ -171,6 +173,8 @@ class Stop:
             d["pickup"] = _loads_to_dict(self.pickup)
         if self.vehicle_kinds is not None:
             d["vehicle_kinds"] = list(self.vehicle_kinds)
+        if self.on_vehicle is not None:
+            d["on_vehicle"] = self.on_vehicle
         return d
 
     @classmethod
@@ -187,7 +191,8 @@ class Stop:
                    demand=_loads_from_dict(d.get("demand")),
                    drop_penalty=d.get("drop_penalty"),
                    pickup=_loads_from_dict(d.get("pickup")),
-                   vehicle_kinds=_kinds(d.get("vehicle_kinds"), f"{path}.vehicle_kinds"))
+                   vehicle_kinds=_kinds(d.get("vehicle_kinds"), f"{path}.vehicle_kinds"),
+                   on_vehicle=d.get("on_vehicle"))
 
 
 def _kinds(value: Any, path: str) -> list[str] | None:
@@ -215,6 +220,27 @@ class Compartment:
 
 
 @dataclass
+class OnRoad:
+    """A vehicle already out (re-planning from the live state): where it is, from when it
+    can drive on, and when it left its depot (the goods' cold-chain clocks run from then)."""
+
+    lat: float
+    lon: float
+    at: int
+    departed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lat": self.lat, "lon": self.lon, "at": self.at, "departed": self.departed}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None, path: str) -> OnRoad | None:
+        if d is None:
+            return None
+        return cls(lat=d["lat"], lon=d["lon"], at=parse_clock(d["at"], f"{path}.at"),
+                   departed=parse_clock(d["departed"], f"{path}.departed"))
+
+
+@dataclass
 class Vehicle:
     id: str
     depot: str
@@ -230,6 +256,7 @@ class Vehicle:
     # reloaded, may go out again. Each trip is back before the next one starts; the first
     # runs from the shift's start, the last to its end (a morning and a midday wave).
     waves: list[int] = field(default_factory=list)
+    on_road: OnRoad | None = None
 
     def compartment(self, temperature: str) -> Compartment | None:
         return next((c for c in self.compartments if c.temperature == temperature), None)
@@ -240,7 +267,8 @@ class Vehicle:
                 "shift_start": self.shift_start, "shift_end": self.shift_end,
                 "max_duration_s": self.max_duration_s, "fixed_cost": self.fixed_cost,
                 "cost_per_km": self.cost_per_km, "speed_factor": self.speed_factor,
-                "kind": self.kind, "waves": list(self.waves)}
+                "kind": self.kind, "waves": list(self.waves),
+                **({"on_road": self.on_road.to_dict()} if self.on_road else {})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], path: str = "vehicle") -> Vehicle:
@@ -254,7 +282,8 @@ class Vehicle:
                    fixed_cost=d.get("fixed_cost", 0.0), cost_per_km=d.get("cost_per_km", 1.0),
                    speed_factor=d.get("speed_factor", 1.0), kind=str(d.get("kind", "")),
                    waves=[parse_clock(w, f"{path}.waves[{i}]")
-                          for i, w in enumerate(d.get("waves") or [])])
+                          for i, w in enumerate(d.get("waves") or [])],
+                   on_road=OnRoad.from_dict(d.get("on_road"), f"{path}.on_road"))
 
     def trips(self) -> list[tuple[int, int]]:
         """(start, end) of each trip the vehicle may make in its shift."""
@@ -322,8 +351,10 @@ class Problem:
         return {d.id: d for d in self.depots}
 
     def points(self) -> list[tuple[float, float]]:
-        """Coordinates in matrix order: depots first, then stops."""
-        return [(d.lat, d.lon) for d in self.depots] + [(s.lat, s.lon) for s in self.stops]
+        """Coordinates in matrix order: depots first, then stops, then where the vehicles
+        already on the road are."""
+        return ([(d.lat, d.lon) for d in self.depots] + [(s.lat, s.lon) for s in self.stops]
+                + [(v.on_road.lat, v.on_road.lon) for v in self.vehicles if v.on_road])
 
     def cold_chain_limit(self, stop: Stop) -> int | None:
         """The tightest limit over the classes the stop receives, or None."""
@@ -473,6 +504,10 @@ class Problem:
             if s.drop_penalty is not None and s.drop_penalty < 0:
                 err(f"{p}.drop_penalty", "must not be negative")
         depot_ids = {d.id for d in self.depots}
+        vehicle_ids = {v.id for v in self.vehicles}
+        for i, s in enumerate(self.stops):
+            if s.on_vehicle is not None and s.on_vehicle not in vehicle_ids:
+                err(f"stops[{i}].on_vehicle", f"unknown vehicle {s.on_vehicle!r}")
         for i, v in enumerate(self.vehicles):
             p = f"vehicles[{i}]"
             if v.depot not in depot_ids:
@@ -485,6 +520,12 @@ class Problem:
                 err(f"{p}.max_duration_s", "must be positive")
             if v.speed_factor <= 0:
                 err(f"{p}.speed_factor", "must be positive")
+            if v.on_road is not None:
+                if v.waves:
+                    err(f"{p}.waves", "a vehicle on the road plans its current trip only")
+                if not v.on_road.departed <= v.on_road.at <= MAX_TIME_S:
+                    err(f"{p}.on_road.at", "it is on the road after it departed")
+                check_point(v.on_road, f"{p}.on_road")
             if any(b <= a for a, b in v.trips()):
                 err(f"{p}.waves", "trips start in order, after the shift starts and before it "
                                   "ends")

@@ -60,6 +60,12 @@ class RouteTimer:
         self.service = [s.service_s() for s in problem.stops]
         self.limits = [problem.cold_chain_limit(s) for s in problem.stops]
         self._travel: dict[float, np.ndarray] = {}
+        # Vehicles already on the road start where they are (matrix points after the stops).
+        self.origin_node: dict[str, int] = {}
+        for v in problem.vehicles:
+            if v.on_road is not None:
+                self.origin_node[v.id] = self.n_depots + len(problem.stops) + len(
+                    self.origin_node)
         # Loads as integer vectors: crates per class, then grams per class.
         self.delivery = load_vectors([s.demand for s in problem.stops])
         self.pickup = load_vectors([s.pickup for s in problem.stops])
@@ -113,10 +119,22 @@ class RouteTimer:
         return self.travel(speed_factor * slowest)
 
     def bounds(self, v: Vehicle) -> tuple[int, int]:
-        """Earliest departure (after loading) and latest return for a vehicle."""
+        """Earliest departure (after loading; for a vehicle on the road, when it can drive
+        on) and latest return for a vehicle."""
         depot = self.problem.depot(v.depot)
+        if v.on_road is not None:
+            return v.on_road.at, min(v.shift_end, depot.close)
         earliest = max(v.shift_start, depot.open) + depot.loading_s
         return earliest, min(v.shift_end, depot.close)
+
+    def origin(self, v: Vehicle) -> int:
+        """The matrix node a vehicle's route starts from."""
+        return self.origin_node.get(v.id, self.depot_node[v.depot])
+
+    def clock_from(self, v: Vehicle, departure: int) -> int:
+        """When the goods' cold-chain clocks started: the vehicle's departure, or for one
+        already on the road, when it first left its depot."""
+        return v.on_road.departed if v.on_road is not None else departure
 
     def schedule(self, v: Vehicle, stops: list[int]) -> Schedule | Infeasible:
         """Latest-departure schedule for ``stops`` (indices into problem.stops) on ``v``."""
@@ -128,7 +146,7 @@ class RouteTimer:
         if problem.traffic:
             return self._schedule_in_traffic(v, stops)
         tt = self.travel(v.speed_factor)
-        d = self.depot_node[v.depot]
+        d, o = self.depot_node[v.depot], self.origin(v)
         earliest, latest_back = self.bounds(v)
         nodes = [self.n_depots + s for s in stops]
         windows = [problem.stops[s].window for s in stops]
@@ -137,7 +155,7 @@ class RouteTimer:
         # Forward pass from the earliest departure: can the order be driven at all? Also
         # find the departure after which leaving later no longer shortens any stop's time
         # on board: each stop's start minus its waiting-free driving time from the depot.
-        t, prev, driving, needed = earliest, d, 0, earliest
+        t, prev, driving, needed = earliest, o, 0, earliest
         for k, node in enumerate(nodes):
             arrive = t + int(tt[prev, node])
             driving += int(tt[prev, node])
@@ -159,12 +177,13 @@ class RouteTimer:
         for k in range(len(nodes) - 1, -1, -1):
             z = min(windows[k][1], z - int(tt[nodes[k], nxt]) - service[k])
             nxt = nodes[k]
-        latest_departure = z - int(tt[d, nxt]) if nodes else earliest
+        latest_departure = z - int(tt[o, nxt]) if nodes else earliest
         # Leaving any later than needed would only eat into the drivers' slack for delays.
-        departure = min(latest_departure, needed)
+        # A vehicle on the road drives on at once: its goods' clocks are running.
+        departure = earliest if v.on_road else min(latest_departure, needed)
 
         arrivals, starts, ends = [], [], []
-        t, prev = departure, d
+        t, prev = departure, o
         for k, node in enumerate(nodes):
             arrive = t + int(tt[prev, node])
             start = max(arrive, windows[k][0])
@@ -186,7 +205,8 @@ class RouteTimer:
                 return rested
             sched = rested
         loading = problem.depot(v.depot).loading_s
-        departure, starts, back = sched.departure, sched.starts, sched.back
+        starts, back = sched.starts, sched.back
+        departure = self.clock_from(v, sched.departure)
         if v.max_duration_s is not None and back - departure + loading > v.max_duration_s:
             return Infeasible("max_duration", len(stops) - 1 if stops else None,
                               f"takes {back - departure + loading} s including loading, more "
@@ -237,7 +257,7 @@ class RouteTimer:
         d = self.depot_node[v.depot]
         _, latest_back = self.bounds(v)
         arrivals, starts, ends = [], [], []
-        t, prev = departure, d
+        t, prev = departure, self.origin(v)
         for k, s in enumerate(stops):
             node = self.n_depots + s
             arrive = traffic.arrive_s(t, int(tt[prev, node]))
@@ -275,7 +295,7 @@ class RouteTimer:
                 driving + first.arrivals[k] - first.ends[k - 1])
             needed = max(needed, first.starts[k] - driving)
             driving += self.service[s]
-        lo, hi = earliest, max(earliest, needed)
+        lo, hi = earliest, earliest if v.on_road else max(earliest, needed)
         best = first
         while lo < hi:
             mid = (lo + hi + 1) // 2

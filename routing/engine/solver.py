@@ -229,7 +229,7 @@ def _plan_cost(problem: Problem, timer: RouteTimer,
     for vi, seq in sequences.items():
         v = problem.vehicles[vi]
         node = timer.depot_node[v.depot]
-        path = [node] + [timer.n_depots + s for s in seq] + [node]
+        path = [timer.origin(v)] + [timer.n_depots + s for s in seq] + [node]
         metres = float(sum(timer.matrices.distance_m[a, b] for a, b in itertools.pairwise(path)))
         cost += v.fixed_cost + v.cost_per_km * metres / 1000
     missing = 0
@@ -252,8 +252,14 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
     used_depots = sorted({timer.depot_node[v.depot] for v in vehicles})
     points = used_depots + [timer.n_depots + si for si in servable]
     node_of_depot = {p: i for i, p in enumerate(used_depots)}
-    starts = [node_of_depot[timer.depot_node[v.depot]] for v in vehicles]
-    manager = pywrapcp.RoutingIndexManager(len(points), nv, starts, starts)
+    ends = [node_of_depot[timer.depot_node[v.depot]] for v in vehicles]
+    starts = list(ends)
+    for vi, v in enumerate(vehicles):
+        if v.on_road is not None:  # it drives on from where it is
+            starts[vi] = len(points)
+            points.append(timer.origin(v))
+    n_extra = len(points) - len(used_depots) - len(servable)
+    manager = pywrapcp.RoutingIndexManager(len(points), nv, starts, ends)
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
     pts = np.asarray(points)
@@ -274,7 +280,7 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[v.cost_per_km], vi)
 
     service = np.zeros(len(points), dtype=np.int64)
-    service[n_dep:] = [timer.service[si] for si in servable]
+    service[n_dep:n_dep + len(servable)] = [timer.service[si] for si in servable]
     time_cb: dict[float, int] = {}
     time_eval = []
     for v in vehicles:
@@ -291,11 +297,13 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
         tdim.CumulVar(manager.NodeToIndex(n_dep + k)).SetRange(a, b)
     for vi, v in enumerate(vehicles):
         earliest, latest = timer.bounds(v)
-        tdim.CumulVar(routing.Start(vi)).SetRange(earliest, max(earliest, latest))
+        tdim.CumulVar(routing.Start(vi)).SetRange(
+            earliest, earliest if v.on_road else max(earliest, latest))
         tdim.CumulVar(routing.End(vi)).SetRange(earliest, max(earliest, latest))
         if v.max_duration_s is not None:
             loading = problem.depot(v.depot).loading_s
-            tdim.SetSpanUpperBoundForVehicle(max(0, v.max_duration_s - loading), vi)
+            out = 0 if v.on_road is None else v.on_road.at - v.on_road.departed
+            tdim.SetSpanUpperBoundForVehicle(max(0, v.max_duration_s - loading - out), vi)
     rule = problem.rest
     if rule is not None:
         # One optional rest per vehicle; the distance rule makes it required on a route
@@ -322,13 +330,15 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
             caps = [int(timer.capacity(v)[col]) for v in vehicles]
             delivered = None
             if dem.any():
-                cb = routing.RegisterUnaryTransitVector([0] * n_dep + [int(x) for x in dem])
+                cb = routing.RegisterUnaryTransitVector(
+                    [0] * n_dep + [int(x) for x in dem] + [0] * n_extra)
                 routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"{cls}_{unit}")
                 delivered = routing.GetDimensionOrDie(f"{cls}_{unit}")
             if not pick.any():
                 continue
             cb = routing.RegisterUnaryTransitVector(
-                [0] * n_dep + [int(p) - int(d) for p, d in zip(pick, dem, strict=True)])
+                [0] * n_dep + [int(p) - int(d) for p, d in zip(pick, dem, strict=True)]
+                + [0] * n_extra)
             routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, f"{cls}_{unit}_aboard")
             aboard = routing.GetDimensionOrDie(f"{cls}_{unit}_aboard")
             for vi in range(nv):
@@ -361,11 +371,14 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
             continue
         for vi in ok:
             earliest, _ = timer.bounds(vehicles[vi])
-            if stop.window[1] - earliest <= lim:
+            # On the road, the clock started at the first departure, before the restart.
+            clock = timer.clock_from(vehicles[vi], earliest)
+            if stop.window[1] - clock <= lim:
                 continue  # cannot bind: even the earliest departure keeps within the limit
             served_by = solver.IsEqualCstVar(routing.VehicleVar(index), vi)
             within = solver.IsLessOrEqualCstVar(
-                tdim.CumulVar(index) - tdim.CumulVar(routing.Start(vi)), lim)
+                tdim.CumulVar(index) - tdim.CumulVar(routing.Start(vi)), lim - (earliest - clock)
+                if vehicles[vi].on_road else lim)
             solver.Add(served_by <= within)
             cold_pairs += 1
 
@@ -556,7 +569,8 @@ def _assemble(problem: Problem, timer: RouteTimer, sequences: dict[int, list[int
         kept_by_vehicle[vi] = kept
         v = problem.vehicles[vi]
         node = timer.depot_node[v.depot]
-        path = [node] + [timer.n_depots + s for s in kept] + [node]
+        path = [timer.origin(v)] + [timer.n_depots + s for s in kept] + [node]
+        clock = timer.clock_from(v, sched.departure)
         metres = float(sum(timer.matrices.distance_m[a, b] for a, b in itertools.pairwise(path)))
         load = {c: ClassLoad(0, 0.0) for c in TEMPERATURE_CLASSES if v.compartment(c)}
         visits = []
@@ -570,18 +584,20 @@ def _assemble(problem: Problem, timer: RouteTimer, sequences: dict[int, list[int
                 load[c].crates += q.crates
                 load[c].kg += q.kg
             visits.append(Visit(stop.id, sched.arrivals[k], sched.starts[k], sched.ends[k],
-                                sched.starts[k] - sched.departure, delivered, picked))
+                                sched.starts[k] - clock, delivered, picked))
             served.add(si)
         loading = problem.depot(v.depot).loading_s
+        # A vehicle on the road loaded before it first left; its day counts from then.
+        start = clock - loading if v.on_road is None else sched.departure
         km = metres / 1000
         rest = None
         if sched.rest is not None and problem.rest is not None:
             at, begins = sched.rest
             rest = {"stop": problem.stops[kept[at]].id, "start": begins,
                     "end": begins + problem.rest.length_s}
-        routes.append(Route(vehicle=v.id, depot=v.depot, start=sched.departure - loading,
+        routes.append(Route(vehicle=v.id, depot=v.depot, start=start,
                             departure=sched.departure, end=sched.back, distance_km=km,
-                            duration_s=sched.back - sched.departure + loading,
+                            duration_s=sched.back - clock + loading,
                             cost=v.fixed_cost + v.cost_per_km * km, load=load, stops=visits,
                             rest=rest))
     out = dict(unassigned)

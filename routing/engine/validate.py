@@ -42,6 +42,8 @@ def validate(problem: Problem, solution: Solution,
     total_km = 0.0
     total_cost = 0.0
     traffic = problem.traffic
+    n_points = len(problem.depots) + len(problem.stops)
+    origins = {v.id: n_points + k for k, v in enumerate(w for w in problem.vehicles if w.on_road)}
     # A vehicle's fixed cost is paid on its first route of the day (second trips).
     first_route: dict[str, int] = {}
     for r_i, route in enumerate(solution.routes):
@@ -64,13 +66,26 @@ def validate(problem: Problem, solution: Solution,
         f = v.speed_factor
         earliest = max(v.shift_start, depot.open) + depot.loading_s
         latest_back = min(v.shift_end, depot.close)
-        if route.departure < earliest - TIME_TOL_S:
-            out.append(f"{where}: departs at {route.departure}, before shift/depot opening plus "
-                       f"loading ({earliest})")
-        if route.start != route.departure - depot.loading_s:
-            out.append(f"{where}: loading start {route.start} does not match departure "
-                       f"{route.departure} minus loading {depot.loading_s}")
-        prev_node, prev_time = d_node, route.departure
+        on_road = v.on_road
+        clock = route.departure if on_road is None else on_road.departed
+        if on_road is not None:
+            # Re-planned under way: it drives on from where it is, not before it can.
+            if route.departure < on_road.at - TIME_TOL_S:
+                out.append(f"{where}: drives on at {route.departure}, before it can "
+                           f"({on_road.at})")
+            if route.start != route.departure:
+                out.append(f"{where}: start {route.start} is not when it drives on "
+                           f"({route.departure})")
+            prev_node = origins[v.id]
+        else:
+            if route.departure < earliest - TIME_TOL_S:
+                out.append(f"{where}: departs at {route.departure}, before shift/depot opening "
+                           f"plus loading ({earliest})")
+            if route.start != route.departure - depot.loading_s:
+                out.append(f"{where}: loading start {route.start} does not match departure "
+                           f"{route.departure} minus loading {depot.loading_s}")
+            prev_node = d_node
+        prev_time = route.departure
         metres = 0.0
         loads: dict[str, list[float]] = {}
         legs = _legs(problem, route, stops)
@@ -87,6 +102,8 @@ def validate(problem: Problem, solution: Solution,
                 out.append(f"{vw}: unknown stop")
                 continue
             node, stop = stops[visit.stop]
+            if stop.on_vehicle is not None and stop.on_vehicle != v.id:
+                out.append(f"{vw}: its goods are on {stop.on_vehicle}, not on this vehicle")
             served[visit.stop] += 1
             travel = traffic.arrive(prev_time, float(matrices.time_s[prev_node, node]) * f
                                     ) - prev_time
@@ -107,7 +124,7 @@ def validate(problem: Problem, solution: Solution,
             if visit.departure < visit.service_start + service - TIME_TOL_S:
                 out.append(f"{vw}: leaves at {visit.departure}, service of {service:.0f} s "
                            f"started at {visit.service_start}")
-            elapsed = visit.service_start - route.departure
+            elapsed = visit.service_start - clock
             if abs(visit.since_departure_s - elapsed) > TIME_TOL_S:
                 out.append(f"{vw}: reports {visit.since_departure_s} s since departure, "
                            f"actual {elapsed}")
@@ -155,7 +172,7 @@ def validate(problem: Problem, solution: Solution,
             out.append(f"{where}: back at {route.end}, after shift end/depot closing "
                        f"{latest_back}")
         out.extend(_rest_problems(problem, route, stops, where))
-        duration = route.end - route.departure + depot.loading_s
+        duration = route.end - clock + depot.loading_s
         if v.max_duration_s is not None and duration > v.max_duration_s + TIME_TOL_S:
             out.append(f"{where}: takes {duration} s, maximum is {v.max_duration_s} s")
         if abs(route.duration_s - duration) > TIME_TOL_S:
