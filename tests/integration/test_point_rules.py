@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import time
 
-from routing.dispatch import problem_builder
+from routing.dispatch import manifests, problem_builder
 from routing.dispatch.models import RoutePlan
 from routing.dispatch.problem_builder import PickupLoad
 from tests.integration.test_dispatch import DAY, check_saved_plans, order, plan, stock_up
@@ -110,6 +110,11 @@ def test_goods_to_bring_back_ride_on_the_delivery_or_on_a_stop_of_their_own(
         picked = {st.stop_key: st.picked_up for st in route.stops}
     assert picked == {"SH-P001": {"chilled": {"crates": 2, "kg": 6.0}},
                       "SH-P002/return": {"frozen": {"crates": 1, "kg": 4.0}}}
+    with transaction(sessions) as s:
+        route = s.get(RoutePlan, result["plan_id"]).routes[0]
+        sheet = manifests.manifest(s, route)
+    assert {st["stop_key"]: st["collect"] for st in sheet["stops"]} == {
+        "SH-P001": {"chilled": 2}, "SH-P002/return": {"frozen": 1}}
     assert check_saved_plans(sessions) == 1
 
 
@@ -137,6 +142,9 @@ def test_a_long_route_saves_the_driver_s_rest_and_passes_the_validator(sessions,
         assert route.end_s - route.departure_s > 4 * H
         assert route.rest["end"] - route.rest["start"] == 30 * 60
         assert route.rest["start"] - route.departure_s <= 4 * H
+        sheet = manifests.manifest(s, route)
+        assert sheet["rest"]["stop_key"] == route.rest["stop"]
+        assert sheet["rest"]["from"] == manifests.clock(route.rest["start"])
     assert check_saved_plans(sessions) == 1
 
 
