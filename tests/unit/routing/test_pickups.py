@@ -17,6 +17,8 @@ from routing.engine.schedule import Infeasible, RouteTimer
 from routing.engine.solver import SolveOptions, _optimise, plan_from_sequences, solve
 from routing.engine.validate import validate
 
+from .test_unassigned_truth import insertable
+
 H = 3600
 
 
@@ -214,3 +216,15 @@ def test_a_full_compartment_on_the_way_back_is_the_reason_given():
     assert validate(problem, solution) == []
     [miss] = solution.unassigned
     assert miss.reason == COMPARTMENT_FULL and "ambient" in miss.message
+
+
+@settings(max_examples=15, deadline=None)
+@given(pickup_days())
+def test_no_stop_left_out_of_a_pickup_day_fits_into_its_plan(day):
+    problem, _ = day
+    solution = solve(problem, SolveOptions(time_limit_s=0.5))
+    assert validate(problem, solution) == []
+    for u in solution.unassigned:
+        if u.reason == "no_plan_in_time":
+            continue  # the machine was too busy to try it: no claim about room is made
+        assert insertable(problem, solution, u.stop) == [], u
