@@ -63,23 +63,29 @@ def precheck(problem: Problem, timer: RouteTimer) -> tuple[list[list[int]], dict
     allowed: list[list[int]] = []
     unassigned: dict[int, Unassigned] = {}
     # Vehicles with the same depot, shift and speed time a lone stop identically.
+    # (Compartments do not matter: a stop that passed ``fits`` fits on every leg alone.)
     signature = [(v.depot, v.shift_start, v.shift_end, v.max_duration_s, v.speed_factor,
-                  tuple((c.temperature, c.crates, c.kg) for c in v.compartments),
                   v.id if v.on_road else None)
                  for v in problem.vehicles]
+    carried = [frozenset(c.temperature for c in v.compartments) for v in problem.vehicles]
+    live = any(v.on_road for v in problem.vehicles) or any(s.on_vehicle for s in problem.stops)
     for si, stop in enumerate(problem.stops):
-        # Goods already on a vehicle (a day under way) can only be brought by it.
-        # A vehicle on the road can only deliver what it has on board.
-        comp = [vi for vi, v in enumerate(problem.vehicles) if compatible(stop, v)
-                and (stop.on_vehicle is None or v.id == stop.on_vehicle)
-                and (v.on_road is None or v.id == stop.on_vehicle or not stop.classes)]
+        need = set(stop.carried_classes)
+        comp = [vi for vi, classes in enumerate(carried) if need <= classes]
+        if live:
+            # Goods already on a vehicle (a day under way) can only be brought by it, and a
+            # vehicle on the road can only deliver what it has on board.
+            comp = [vi for vi in comp if (stop.on_vehicle in (None, problem.vehicles[vi].id))
+                    and (problem.vehicles[vi].on_road is None
+                         or problem.vehicles[vi].id == stop.on_vehicle or not stop.classes)]
         if not comp:
             unassigned[si] = Unassigned(
                 stop.id, NO_COMPATIBLE_VEHICLE,
                 f"no vehicle has compartments for {', '.join(stop.carried_classes)}")
             allowed.append([])
             continue
-        let_in = [vi for vi in comp if admitted(stop, problem.vehicles[vi])]
+        let_in = (comp if stop.vehicle_kinds is None
+                  else [vi for vi in comp if admitted(stop, problem.vehicles[vi])])
         if not let_in:
             kinds = ", ".join(stop.vehicle_kinds or []) or "none"
             unassigned[si] = Unassigned(

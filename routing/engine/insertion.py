@@ -66,6 +66,7 @@ class Inserter:
         # Demand and capacity as integer vectors: crates, then grams, per temperature class.
         self.demand = timer.delivery
         self.pickup = timer.pickup
+        self.has_pickups = timer.has_pickups
         self.capacity = np.array([timer.capacity(v) for v in problem.vehicles],
                                  dtype=np.int64).reshape(nv, -1)
         self.dist = timer.matrices.distance_m
@@ -114,16 +115,16 @@ class Inserter:
         r.next_nodes = np.asarray([*nodes, d], dtype=np.int64)
         r.load = (self.demand[r.stops].sum(axis=0) if r.stops
                   else np.zeros(self.demand.shape[1], dtype=np.int64))
-        r.picked = (self.pickup[r.stops].sum(axis=0) if r.stops
-                    else np.zeros(self.pickup.shape[1], dtype=np.int64))
         if timer.has_pickups:
+            r.picked = (self.pickup[r.stops].sum(axis=0) if r.stops
+                        else np.zeros(self.pickup.shape[1], dtype=np.int64))
             profile = timer.load_profile(r.stops)
             r.before_max = np.maximum.accumulate(profile, axis=0)
             r.after_max = np.maximum.accumulate(profile[::-1], axis=0)[::-1]
 
     def _room(self, vi: int, si: int) -> np.ndarray | None:
         """Positions where the loads fit, on pickup days; None when any position does."""
-        if not self.timer.has_pickups:
+        if not self.has_pickups:
             return None
         r, cap = self.routes[vi], self.capacity[vi]
         return (np.all(r.before_max + self.demand[si] <= cap, axis=1)
@@ -132,7 +133,10 @@ class Inserter:
     def _over(self, vi: int, si: int) -> np.ndarray:
         """Units that overflow in every position (by the whole route's load)."""
         r, cap = self.routes[vi], self.capacity[vi]
-        over = (r.load + self.demand[si] > cap) | (r.picked + self.pickup[si] > cap)
+        over = r.load + self.demand[si] > cap
+        if not self.has_pickups:
+            return over
+        over |= r.picked + self.pickup[si] > cap
         room = self._room(vi, si)
         if room is not None and not room.any() and not over.any():
             worst = np.maximum(r.before_max[-1] + self.demand[si],
@@ -190,8 +194,8 @@ class Inserter:
                 if sig in seen_empty:
                     continue  # an identical idle vehicle was already tried
                 seen_empty.add(sig)
-            if (np.any(r.load + self.demand[si] > self.capacity[vi])
-                    or np.any(r.picked + self.pickup[si] > self.capacity[vi])):
+            if np.any(r.load + self.demand[si] > self.capacity[vi]) or (
+                    self.has_pickups and np.any(r.picked + self.pickup[si] > self.capacity[vi])):
                 continue
             pos, added, rule = self._positions(vi, si)
             if rule is not None:

@@ -47,9 +47,11 @@ class TrafficProfile:
         spans = sorted((p.start + k * DAY_S, p.end + k * DAY_S, p.factor)
                        for k in (0, 1) for p in self.periods if p.end > p.start)
         self._spans = spans
+        # Asked on every route timed: worked out once (the periods are fixed once built).
+        self._slows = any(p.factor != 1.0 and p.end > p.start for p in self.periods)
 
     def __bool__(self) -> bool:
-        return any(p.factor != 1.0 and p.end > p.start for p in self.periods)
+        return self._slows
 
     @property
     def max_factor(self) -> float:
