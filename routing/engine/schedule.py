@@ -297,6 +297,13 @@ class RouteTimer:
             driving += self.service[s]
         lo, hi = earliest, earliest if v.on_road else max(earliest, needed)
         best = first
+        if hi > lo:
+            # Most orders can leave as late as without traffic: one drive instead of a search.
+            got = self._drive(v, stops, hi)
+            if not isinstance(got, Infeasible):
+                lo, best = hi, got
+            else:
+                hi -= 1
         while lo < hi:
             mid = (lo + hi + 1) // 2
             got = self._drive(v, stops, mid)
