@@ -210,6 +210,10 @@ CODE_WORDS = {
     "time_window_unreachable": _n("time window unreachable"),
     "cold_chain_unreachable": _n("cold chain unreachable"), "no_room": _n("no room"),
     "not_worth_serving": _n("not worth serving"),
+    "compartment_full": _n("compartment full"), "shift_exceeded": _n("shift exceeded"),
+    "no_plan_in_time": _n("no plan within the time limit"),
+    "left_out": _n("left out of the given routes"),
+    "access": _n("no admitted vehicle"), "no_cold_storage": _n("no cold storage"),
     # suppliers
     "farm_base": _n("farm base"), "importer": _n("importer"), "wholesaler": _n("wholesaler"),
     # roles

@@ -204,6 +204,11 @@ def _pickup_points(session: Session, rng: random.Random,
                 collection_opens=time(10, 0), collection_closes=time(21, 0),
                 leader_name=leader, leader_phone=f"1{rng.randint(3, 9)}{rng.randint(0, 9)}"
                                                  f"{rng.randint(10000000, 99999999)}",
+                # Every fifth point has no freezer: its frozen goods arrive shortly before
+                # collection opens. Not drawn from ``rng``, so the rest of the demo data
+                # stays as it was.
+                freezer_crates=0 if n % 5 == 0 else (4, 6, 10)[n % 3],
+                fridge_crates=(6, 10, 16)[n % 3],
             )
             session.add(point)
             out.append(point)

@@ -60,6 +60,13 @@ class PickupPointSchema(BaseSchema):
     leader_name = fields.String()
     leader_phone = fields.String()
     active = fields.Boolean()
+    freezer_crates = fields.Integer(allow_none=True, metadata={
+        "description": "crates of frozen goods the point can keep; 0 none, null not stated"})
+    fridge_crates = fields.Integer(allow_none=True, metadata={
+        "description": "crates of chilled goods the point can keep; 0 none, null not stated"})
+    vehicle_kinds = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "vehicle kinds let in (e.g. vans only in a residential compound); "
+                       "null: any"})
 
 
 class CompartmentSchema(BaseSchema):
@@ -82,6 +89,9 @@ class VehicleSchema(BaseSchema):
     shift_end = fields.Time()
     max_route_minutes = fields.Integer()
     active = fields.Boolean()
+    waves = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "times of day (HH:MM) from which the vehicle may go out again on a "
+                       "second trip after reloading; null: one trip"})
 
     def _compartments(self, v) -> list[dict]:
         out = []

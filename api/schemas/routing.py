@@ -189,6 +189,8 @@ class ManifestSchema(BaseSchema):
     distance_km = fields.Float()
     loads = fields.Dict()
     stops = fields.List(fields.Dict())
+    rest = fields.Dict(allow_none=True, metadata={
+        "description": "the driver's rest: stop_key, from and to (HH:MM); null: none"})
     loading_list = fields.List(fields.Dict())
 
 

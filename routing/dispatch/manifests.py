@@ -104,6 +104,8 @@ def manifest(session: Session, route: Route) -> dict[str, Any]:
             "minutes_since_departure": round(stop.since_departure_s / 60),
             "leader": {"name": point.leader_name, "phone": point.leader_phone},
             "crates": {c: v["crates"] for c, v in stop.delivered.items()},
+            # Crates to take back on board there (returns, empty crates), per class.
+            "collect": {c: v["crates"] for c, v in (stop.picked_up or {}).items()},
             "status": stop.status.value, "lines": lines})
     loading: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for stop in reversed(stops):
@@ -125,6 +127,9 @@ def manifest(session: Session, route: Route) -> dict[str, Any]:
         "loading_starts": clock(route.start_s), "departure": clock(route.departure_s),
         "return": clock(route.end_s), "distance_km": round(route.distance_km, 1),
         "loads": route.loads, "stops": stops,
+        "rest": None if not route.rest else {
+            "stop_key": route.rest["stop"], "from": clock(route.rest["start"]),
+            "to": clock(route.rest["end"])},
         "loading_list": [{"temp_class": c, "compartment": compartments.get(c),
                           "items": loading[c]} for c in CLASS_ORDER if loading.get(c)],
     }

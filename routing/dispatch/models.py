@@ -109,6 +109,8 @@ class Route(Base):
     duration_s: Mapped[int] = mapped_column(Integer)
     cost: Mapped[float] = mapped_column(Float)
     loads: Mapped[dict[str, Any]] = mapped_column(JSON)  # class -> {"crates", "kg"}
+    # The driver's rest: {"stop": stop key, "start", "end"} in seconds of the day.
+    rest: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[RouteStatus] = mapped_column(
         str_enum(RouteStatus, "route_status"), default=RouteStatus.PLANNED)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -154,6 +156,8 @@ class RouteStop(Base):
     departure_s: Mapped[int] = mapped_column(Integer)
     since_departure_s: Mapped[int] = mapped_column(Integer)
     delivered: Mapped[dict[str, Any]] = mapped_column(JSON)  # class -> {"crates", "kg"}
+    # What the driver collects there (returns, empty crates): class -> {"crates", "kg"}.
+    picked_up: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[StopStatus] = mapped_column(
         str_enum(StopStatus, "route_stop_status"), default=StopStatus.PENDING)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -73,7 +73,8 @@ def as_plan_route(route: Route) -> PlanRoute:
         departure=route.departure_s, end=route.end_s, distance_km=route.distance_km,
         duration_s=route.duration_s, cost=route.cost, load=_loads(route.loads),
         stops=[Visit(s.stop_key, s.arrival_s, s.service_start_s, s.departure_s,
-                     s.since_departure_s, _loads(s.delivered)) for s in route.stops])
+                     s.since_departure_s, _loads(s.delivered), _loads(s.picked_up or {}))
+               for s in route.stops], rest=route.rest)
 
 
 def stored_solution(plan: RoutePlan) -> Solution:
@@ -118,12 +119,18 @@ def plan_day(factory: sessionmaker[Session], warehouse_id: int, day: date, *,
     else:
         solution = _nothing_to_optimise(problem)
     say(96, "checking the plan")
-    full = Solution(routes=carried + solution.routes, unassigned=solution.unassigned,
+    # Goods refused before planning (no cold storage at the point in time) join the
+    # solver's unassigned stops, with their own reason.
+    unassigned = solution.unassigned + day_problem.refused
+    status = solution.status
+    if day_problem.refused and status == "ok":
+        status = "partial"
+    full = Solution(routes=carried + solution.routes, unassigned=unassigned,
                     total_cost=solution.total_cost + sum(r.cost for r in carried),
                     total_distance_km=solution.total_distance_km
                     + sum(r.distance_km for r in carried),
                     vehicles_used=solution.vehicles_used + len(carried),
-                    status=solution.status, stats=dict(solution.stats))
+                    status=status, stats=dict(solution.stats))
     violations = validate(day_problem.full, full)
     if violations:
         raise InvalidPlan(violations)
@@ -200,7 +207,7 @@ def _save(session: Session, day_problem: problem_builder.DayProblem, solution: S
                       start_s=planned.start, departure_s=planned.departure, end_s=planned.end,
                       distance_km=planned.distance_km, duration_s=planned.duration_s,
                       cost=planned.cost, loads=_loads_json(planned.load),
-                      status=RouteStatus.PLANNED)
+                      rest=planned.rest, status=RouteStatus.PLANNED)
         session.add(route)
         session.flush()
         session.add(RoutePlanRoute(plan_id=plan.id, route_id=route.id, position=position))
@@ -210,7 +217,8 @@ def _save(session: Session, day_problem: problem_builder.DayProblem, solution: S
                              arrival_s=visit.arrival, service_start_s=visit.service_start,
                              departure_s=visit.departure,
                              since_departure_s=visit.since_departure_s,
-                             delivered=_loads_json(visit.delivered))
+                             delivered=_loads_json(visit.delivered),
+                             picked_up=_loads_json(visit.picked_up) or None)
             session.add(stop)
             session.flush()
             for line in day_problem.stop_lines[visit.stop]:
@@ -223,7 +231,8 @@ def _save(session: Session, day_problem: problem_builder.DayProblem, solution: S
         session.add(UnassignedStop(plan_id=plan.id, stop_key=u.stop,
                                    pickup_point_id=day_problem.stop_points[u.stop],
                                    reason=u.reason, message=u.message,
-                                   demand=_loads_json(stops[u.stop].demand)))
+                                   demand=_loads_json(stops[u.stop].demand
+                                                      or stops[u.stop].pickup)))
     session.flush()
     return plan
 

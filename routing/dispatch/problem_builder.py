@@ -13,6 +13,18 @@ of classes that some vehicle carries together; two vehicles then call at the sam
 Routes that have started (see :mod:`routing.dispatch`) keep their vehicle and stops: both
 are left out of the problem to solve, and put back into the full problem that a saved plan
 is checked against.
+
+A pickup point's cold storage (freezer and fridge crates) decides when frozen and chilled
+goods may arrive: if the point can keep them, any time in its delivery window; if not (or
+not all of them), no earlier than ``hold_without_storage_minutes`` before collection opens,
+so they wait in the shop no longer than the rules allow. The stop's window is tightened to
+that; when the tightened window is empty, the class's goods are refused before planning and
+reported per order with the reason ``no_cold_storage``. A point may let in only some kinds
+of vehicle (a residential compound: vans only); the stop says so and the planner keeps to it.
+
+Goods to bring back from a pickup point (uncollected orders, empty crates) are pickups: they
+ride on the stop that delivers to the point when a vehicle can carry both, else on a stop
+of their own at the point.
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from routing.dispatch import point_rules
 from routing.dispatch.models import PlanStatus, Route, RoutePlan, RouteStop, RouteStopLine
 from routing.engine.model import (
     TEMPERATURE_CLASSES,
@@ -36,9 +49,14 @@ from routing.engine.model import (
     Depot,
     MatrixSettings,
     Problem,
+    ProblemError,
+    RestRule,
     Stop,
+    Unassigned,
+    parse_clock,
 )
 from routing.engine.model import Vehicle as PlanVehicle
+from routing.engine.traffic import RushHour, TrafficProfile
 from wms.models import (
     CustomerOrder,
     Location,
@@ -62,6 +80,15 @@ DONE = (OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.COLLECTED)
 class DispatchRules:
     cold_chain_max_s: dict[str, int]
     service_per_crate_s: float = 0.0
+    # Longest wait at a pickup point without room in its freezer/fridge, per class, before
+    # collection opens; a class missing here must be kept cold at the point.
+    hold_without_storage_s: dict[str, int] = field(default_factory=dict)
+    rest: RestRule | None = None
+    # Rush hours per city ("default" for cities not named).
+    rush_hours: dict[str, tuple[RushHour, ...]] = field(default_factory=dict)
+
+    def traffic(self, city: str) -> TrafficProfile:
+        return TrafficProfile(list(self.rush_hours.get(city, self.rush_hours.get("default", ()))))
 
 
 @lru_cache(maxsize=4)
@@ -74,8 +101,34 @@ def load_rules(path: str | None = None) -> DispatchRules:
     unknown = set(limits) - set(TEMPERATURE_CLASSES)
     if unknown:
         raise ValueError(f"dispatch rules name unknown temperature classes: {sorted(unknown)}")
+    hold = {c: int(m * 60) for c, m in raw.get("hold_without_storage_minutes", {}).items()
+            if m is not None}
+    unknown = set(hold) - {"frozen", "chilled"}
+    if unknown:
+        raise ValueError(f"hold_without_storage_minutes names classes without cold storage: "
+                         f"{sorted(unknown)}")
+    rush = {city: tuple(RushHour(parse_clock(p["start"]), parse_clock(p["end"]),
+                                 float(p["factor"])) for p in periods)
+            for city, periods in raw.get("rush_hours", {}).items()}
+    for city, periods in rush.items():
+        # The planner's own check of periods and factors, with the city named.
+        try:
+            Problem([], [], [], traffic=TrafficProfile(list(periods))).validate()
+        except ProblemError as e:
+            bad = [x for x in e.errors if x["path"].startswith("traffic")]
+            if bad:
+                raise ValueError(f"dispatch rules, rush hours of {city}: {bad}") from e
     return DispatchRules(cold_chain_max_s=limits,
-                         service_per_crate_s=float(raw.get("service_per_crate_s", 0)))
+                         service_per_crate_s=float(raw.get("service_per_crate_s", 0)),
+                         hold_without_storage_s=hold, rush_hours=rush,
+                         rest=_rest_rule(raw.get("driver_rest")))
+
+
+def _rest_rule(raw: dict | None) -> RestRule | None:
+    if not raw:
+        return None
+    return RestRule(length_s=int(raw["length_minutes"] * 60),
+                    max_stretch_s=int(raw["max_stretch_minutes"] * 60))
 
 
 @dataclass(frozen=True)
@@ -87,6 +140,17 @@ class StopLine:
     product_id: int
     temp_class: str
     quantity: int
+
+
+@dataclass(frozen=True)
+class PickupLoad:
+    """Goods to collect at a pickup point and bring back to the warehouse."""
+
+    pickup_point_id: int
+    temp_class: str
+    crates: int
+    kg: float
+    ref: int | None = None  # the return request it comes from
 
 
 @dataclass
@@ -102,6 +166,9 @@ class DayProblem:
     stop_lines: dict[str, list[StopLine]] = field(default_factory=dict)
     vehicle_ids: dict[str, int] = field(default_factory=dict)  # code -> id
     locked_route_ids: list[int] = field(default_factory=list)
+    stop_pickups: dict[str, list[PickupLoad]] = field(default_factory=dict)
+    # Stops refused before planning (in ``full`` only), with their reasons.
+    refused: list[Unassigned] = field(default_factory=list)
 
 
 def seconds(t: time) -> int:
@@ -121,7 +188,8 @@ def vehicle_for(v: Vehicle, depot: str) -> PlanVehicle:
     return PlanVehicle(id=v.code, depot=depot, compartments=compartments,
                        shift_start=seconds(v.shift_start), shift_end=seconds(v.shift_end),
                        max_duration_s=v.max_route_minutes * 60, fixed_cost=v.fixed_cost,
-                       cost_per_km=v.cost_per_km, speed_factor=v.speed_factor)
+                       cost_per_km=v.cost_per_km, speed_factor=v.speed_factor, kind=v.kind,
+                       waves=[parse_clock(w, f"vehicle {v.code} waves") for w in v.waves or []])
 
 
 def current_plan(session: Session, warehouse_id: int, day: date) -> RoutePlan | None:
@@ -193,9 +261,40 @@ def _locked_part(session: Session, routes: list[Route], warehouse_id: int, day: 
     return vehicles, stops, lines
 
 
+def _demand(lines: list[tuple[StopLine, int, float]], group: list[str]) -> dict[str, ClassLoad]:
+    demand: dict[str, ClassLoad] = {}
+    for c in group:
+        of_c = [(ln, pc, kg) for ln, pc, kg in lines if ln.temp_class == c]
+        crates = math.ceil(sum(ln.quantity / pc for ln, pc, _ in of_c) - 1e-9)
+        weight = round(sum(ln.quantity * kg for ln, _, kg in of_c), 3)
+        demand[c] = ClassLoad(crates=crates, kg=weight)
+    return demand
+
+
+def _stop(stop_id: str, point: PickupPoint, rules: DispatchRules,
+          demand: dict[str, ClassLoad], window: tuple[int, int] | None = None) -> Stop:
+    return Stop(id=stop_id, lat=point.lat, lon=point.lon,
+                window=window or (seconds(point.window_start), seconds(point.window_end)),
+                service_fixed_s=point.service_minutes * 60,
+                service_per_crate_s=rules.service_per_crate_s, demand=demand,
+                vehicle_kinds=None if point.vehicle_kinds is None else list(point.vehicle_kinds))
+
+
+def pending_pickups(session: Session, warehouse_id: int) -> list[PickupLoad]:
+    """Open requests to bring goods back from the warehouse's pickup points.
+
+    The record of goods left at a pickup point to be returned is kept by the pickup point's
+    day (``return_request``); until it exists there is nothing to collect.
+    """
+    return []
+
+
 def build(session: Session, warehouse_id: int, day: date, *,
-          settings: Settings | None = None, rules: DispatchRules | None = None) -> DayProblem:
-    """The day's problem for a warehouse, leaving out routes that have started."""
+          settings: Settings | None = None, rules: DispatchRules | None = None,
+          pickups: list[PickupLoad] | None = None) -> DayProblem:
+    """The day's problem for a warehouse, leaving out routes that have started.
+
+    ``pickups`` are the goods to bring back; by default the open return requests."""
     settings = settings or Settings.from_env()
     rules = rules or load_rules()
     warehouse = session.get(Warehouse, warehouse_id)
@@ -215,42 +314,83 @@ def build(session: Session, warehouse_id: int, day: date, *,
     per_point: dict[int, list[tuple[StopLine, int, float]]] = {}
     for point_id, line, per_crate, kg in _demand_lines(session, warehouse_id, day, held_lines):
         per_point.setdefault(point_id, []).append((line, per_crate, kg))
+    returns = pending_pickups(session, warehouse_id) if pickups is None else pickups
+    per_point_back: dict[int, list[PickupLoad]] = {}
+    for load in returns:
+        per_point_back.setdefault(load.pickup_point_id, []).append(load)
     points = {p.id: p for p in session.scalars(
-        select(PickupPoint).where(PickupPoint.id.in_(list(per_point))))}
+        select(PickupPoint).where(PickupPoint.id.in_([*per_point, *per_point_back])))}
     fleet = [frozenset(c.temperature for c in v.compartments) for v in vehicles]
+    kinds = [v.kind for v in vehicles]
 
     out = DayProblem(warehouse_id=warehouse_id, day=day, problem=None, full=None,  # type: ignore[arg-type]
                      vehicle_ids={v.code: v.id for v in fleet_rows},
                      locked_route_ids=[r.id for r in locked])
+
+    def new_id(base: str) -> str:
+        stop_id, n = base, 1
+        while stop_id in taken_ids:
+            n += 1
+            stop_id = f"{base}#{n}"
+        taken_ids.add(stop_id)
+        return stop_id
+
     stops: list[Stop] = []
-    for point_id in sorted(per_point, key=lambda pid: points[pid].code):
-        point, lines = points[point_id], per_point[point_id]
+    refused_stops: list[Stop] = []
+    for point_id in sorted(points, key=lambda pid: points[pid].code):
+        point, lines = points[point_id], per_point.get(point_id, [])
+        let_in = point_rules.admitted_fleet(point, fleet, kinds)
         classes = [c for c in TEMPERATURE_CLASSES if any(ln.temp_class == c for ln, _, _ in lines)]
-        groups = class_groups(classes, fleet)
+        groups = class_groups(classes, let_in) if classes else []
+        mine_stops: list[Stop] = []
         for group in groups:
-            stop_id = point.code if len(groups) == 1 else f"{point.code}/{'+'.join(group)}"
-            n = 1
-            while stop_id in taken_ids:
-                n += 1
-                stop_id = f"{stop_id.split('#')[0]}#{n}"
-            taken_ids.add(stop_id)
-            demand: dict[str, ClassLoad] = {}
+            base = point.code if len(groups) == 1 else f"{point.code}/{'+'.join(group)}"
             mine = [(ln, per_crate, kg) for ln, per_crate, kg in lines if ln.temp_class in group]
-            for c in group:
-                of_c = [(ln, pc, kg) for ln, pc, kg in mine if ln.temp_class == c]
-                crates = math.ceil(sum(ln.quantity / pc for ln, pc, _ in of_c) - 1e-9)
-                weight = round(sum(ln.quantity * kg for ln, _, kg in of_c), 3)
-                demand[c] = ClassLoad(crates=crates, kg=weight)
-            stops.append(Stop(id=stop_id, lat=point.lat, lon=point.lon,
-                              window=(seconds(point.window_start), seconds(point.window_end)),
-                              service_fixed_s=point.service_minutes * 60,
-                              service_per_crate_s=rules.service_per_crate_s, demand=demand))
+            demand = _demand(mine, group)
+            verdict = point_rules.cold_window(point, demand, rules.hold_without_storage_s)
+            if verdict.refused:
+                gone = [c for c in group if c in verdict.refused]
+                stop_id = new_id(f"{base}/{'+'.join(gone)}" if gone != group else base)
+                refused_stops.append(_stop(stop_id, point, rules, {c: demand.pop(c)
+                                                                    for c in gone}))
+                lost = [ln for ln, _, _ in mine if ln.temp_class in gone]
+                out.refused.append(point_rules.refusal(stop_id, verdict,
+                                                       [ln.order_id for ln in lost]))
+                out.stop_points[stop_id] = point_id
+                out.stop_lines[stop_id] = lost
+                mine = [(ln, pc, kg) for ln, pc, kg in mine if ln.temp_class not in gone]
+                if not demand:
+                    continue
+                base = f"{base}/{'+'.join(c for c in group if c not in gone)}"
+            stop_id = new_id(base)
+            stop = _stop(stop_id, point, rules, demand, window=verdict.window)
+            stops.append(stop)
+            mine_stops.append(stop)
             out.stop_points[stop_id] = point_id
             out.stop_lines[stop_id] = [ln for ln, _, _ in mine]
+        for load in per_point_back.get(point_id, []):
+            # On a stop that delivers to the point, when some vehicle let in carries both.
+            host = next((st for st in mine_stops
+                         if any({*st.carried_classes, load.temp_class} <= carried
+                                for carried in let_in)), None)
+            if host is None:
+                host = _stop(new_id(f"{point.code}/return"), point, rules, {})
+                stops.append(host)
+                mine_stops.append(host)
+                out.stop_points[host.id] = point_id
+                out.stop_lines[host.id] = []
+            got = host.pickup.setdefault(load.temp_class, ClassLoad(0, 0.0))
+            got.crates += load.crates
+            got.kg = round(got.kg + load.kg, 3)
+            out.stop_pickups.setdefault(host.id, []).append(load)
     matrix = MatrixSettings(circuity=settings.road_circuity, speed_kmh=settings.truck_speed_kmh)
     name = f"{warehouse.code} {day.isoformat()}"
+    traffic = rules.traffic(warehouse.city)
     out.problem = Problem(depots=[depot], stops=stops, vehicles=vehicles,
-                          cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name)
-    out.full = Problem(depots=[depot], stops=held_stops + stops, vehicles=held_vehicles + vehicles,
-                       cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name)
+                          cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name,
+                          traffic=traffic, rest=rules.rest)
+    out.full = Problem(depots=[depot], stops=held_stops + stops + refused_stops,
+                       vehicles=held_vehicles + vehicles,
+                       cold_chain_max_s=dict(rules.cold_chain_max_s), matrix=matrix, name=name,
+                       traffic=traffic, rest=rules.rest)
     return out

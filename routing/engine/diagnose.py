@@ -21,25 +21,40 @@ NOT_WORTH_SERVING = "not_worth_serving"
 COMPARTMENT_FULL = "compartment_full"
 SHIFT_EXCEEDED = "shift_exceeded"
 NO_PLAN_IN_TIME = "no_plan_in_time"
+ACCESS = "access"  # the stop lets in no kind of vehicle that could serve it
+# Decided when the day's problem is built: the pickup point cannot keep the goods cold and
+# its window closes before they may arrive without storage.
+NO_COLD_STORAGE = "no_cold_storage"
 LEFT_OUT = "left_out"  # routes given by hand (plan_from_sequences) that skip a stop
 # Plans saved before stops were re-tried against the final plan carry this reason.
 NO_ROOM = "no_room"
 
-REASONS = (NO_COMPATIBLE_VEHICLE, OVER_CAPACITY, WINDOW_UNREACHABLE, COLD_CHAIN_UNREACHABLE,
-           COMPARTMENT_FULL, SHIFT_EXCEEDED, NO_PLAN_IN_TIME, NOT_WORTH_SERVING, LEFT_OUT, NO_ROOM)
+REASONS = (NO_COMPATIBLE_VEHICLE, ACCESS, OVER_CAPACITY, WINDOW_UNREACHABLE, COLD_CHAIN_UNREACHABLE,
+           COMPARTMENT_FULL, SHIFT_EXCEEDED, NO_PLAN_IN_TIME, NOT_WORTH_SERVING, LEFT_OUT, NO_ROOM,
+           NO_COLD_STORAGE)
 
 
 def compatible(stop: Stop, v: Vehicle) -> bool:
-    """Every temperature class the stop receives rides in a compartment of that class."""
-    return all(v.compartment(c) is not None for c in stop.classes)
+    """Every temperature class the stop receives or sends back rides in a compartment of
+    that class."""
+    return all(v.compartment(c) is not None for c in stop.carried_classes)
+
+
+def admitted(stop: Stop, v: Vehicle) -> bool:
+    """The stop lets this kind of vehicle in."""
+    return stop.vehicle_kinds is None or v.kind in stop.vehicle_kinds
 
 
 def fits(stop: Stop, v: Vehicle) -> bool:
-    for c in stop.classes:
-        comp = v.compartment(c)
-        load = stop.demand[c]
-        if comp is None or load.crates > comp.crates or load.kg > comp.kg + 1e-9:
-            return False
+    """Alone on the vehicle, the stop's deliveries fit on leaving and its pickups on the way
+    back."""
+    for loads in (stop.demand, stop.pickup):
+        for c, load in loads.items():
+            if not (load.crates or load.kg):
+                continue
+            comp = v.compartment(c)
+            if comp is None or load.crates > comp.crates or load.kg > comp.kg + 1e-9:
+                return False
     return True
 
 
@@ -48,16 +63,38 @@ def precheck(problem: Problem, timer: RouteTimer) -> tuple[list[list[int]], dict
     allowed: list[list[int]] = []
     unassigned: dict[int, Unassigned] = {}
     # Vehicles with the same depot, shift and speed time a lone stop identically.
-    signature = [(v.depot, v.shift_start, v.shift_end, v.max_duration_s, v.speed_factor)
+    # (Compartments do not matter: a stop that passed ``fits`` fits on every leg alone.)
+    signature = [(v.depot, v.shift_start, v.shift_end, v.max_duration_s, v.speed_factor,
+                  v.id if v.on_road else None)
                  for v in problem.vehicles]
+    carried = [frozenset(c.temperature for c in v.compartments) for v in problem.vehicles]
+    live = any(v.on_road for v in problem.vehicles) or any(s.on_vehicle for s in problem.stops)
     for si, stop in enumerate(problem.stops):
-        comp = [vi for vi, v in enumerate(problem.vehicles) if compatible(stop, v)]
+        need = set(stop.carried_classes)
+        comp = [vi for vi, classes in enumerate(carried) if need <= classes]
+        if live:
+            # Goods already on a vehicle (a day under way) can only be brought by it, and a
+            # vehicle on the road can only deliver what it has on board.
+            comp = [vi for vi in comp if (stop.on_vehicle in (None, problem.vehicles[vi].id))
+                    and (problem.vehicles[vi].on_road is None
+                         or problem.vehicles[vi].id == stop.on_vehicle or not stop.classes)]
         if not comp:
             unassigned[si] = Unassigned(
                 stop.id, NO_COMPATIBLE_VEHICLE,
-                f"no vehicle has compartments for {', '.join(stop.classes)}")
+                f"no vehicle has compartments for {', '.join(stop.carried_classes)}")
             allowed.append([])
             continue
+        let_in = (comp if stop.vehicle_kinds is None
+                  else [vi for vi in comp if admitted(stop, problem.vehicles[vi])])
+        if not let_in:
+            kinds = ", ".join(stop.vehicle_kinds or []) or "none"
+            unassigned[si] = Unassigned(
+                stop.id, ACCESS,
+                f"the stop admits only vehicles of kind {kinds}; no such vehicle has "
+                f"compartments for {', '.join(stop.carried_classes)}")
+            allowed.append([])
+            continue
+        comp = let_in
         roomy = [vi for vi in comp if fits(stop, problem.vehicles[vi])]
         if not roomy:
             unassigned[si] = Unassigned(

@@ -6,13 +6,17 @@ serve it. A vectorised window check over all positions of a route comes first; i
 for time windows and the shift and only rules positions out, so the schedule is run for the
 few positions that remain, cheapest first.
 
+With pickups on the day, each position also passes a load check: inserting a stop adds its
+delivery to the load on every leg before it and its pickup to every leg after, so a position
+fits when the heaviest leg before it plus the delivery, and the heaviest leg after it plus
+the pickup, stay within the compartments (running maxima of the route's load profile).
+
 The same search answers why a stop fits nowhere: for each vehicle that could serve it
 alone, whether its compartment is full or which timing rule every position breaks.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,10 +30,9 @@ from .diagnose import (
     SHIFT_EXCEEDED,
     WINDOW_UNREACHABLE,
 )
-from .model import TEMPERATURE_CLASSES, ClassLoad, Problem, Unassigned
+from .model import TEMPERATURE_CLASSES, Problem, Unassigned
 from .schedule import Infeasible, RouteTimer
 
-KG_SCALE = 1000
 # How many positions that pass the window check are timed in full before giving up on a
 # vehicle; the window check is exact apart from cold chain and maximum duration, so a
 # position it lets through almost always fits.
@@ -42,7 +45,10 @@ class RouteState:
     """One vehicle's stops with the figures the window check needs."""
 
     stops: list[int] = field(default_factory=list)
-    load: np.ndarray | None = None  # crates and grams per class, in _UNITS order
+    load: np.ndarray | None = None  # deliveries: crates and grams per class
+    picked: np.ndarray | None = None  # pickups, the same units
+    before_max: np.ndarray | None = None  # heaviest load up to each leg (pickup days)
+    after_max: np.ndarray | None = None  # heaviest load from each leg on (pickup days)
     finish: np.ndarray | None = None  # earliest departure from depot, then from each stop
     latest: np.ndarray | None = None  # latest arrival at each stop, then at the depot
     prev_nodes: np.ndarray | None = None
@@ -58,18 +64,11 @@ class Inserter:
         self.allowed = allowed
         nv = len(problem.vehicles)
         # Demand and capacity as integer vectors: crates, then grams, per temperature class.
-        self.demand = np.array([
-            [s.demand.get(c, ClassLoad()).crates for c in TEMPERATURE_CLASSES]
-            + [math.ceil(s.demand.get(c, ClassLoad()).kg * KG_SCALE - 1e-6)
-               for c in TEMPERATURE_CLASSES] for s in problem.stops], dtype=np.int64
-        ).reshape(len(problem.stops), 2 * len(TEMPERATURE_CLASSES))
-        caps = []
-        for v in problem.vehicles:
-            comps = [v.compartment(c) for c in TEMPERATURE_CLASSES]
-            caps.append([0 if c is None else c.crates for c in comps]
-                        + [0 if c is None else math.floor(c.kg * KG_SCALE + 1e-6)
-                           for c in comps])
-        self.capacity = np.array(caps, dtype=np.int64).reshape(nv, -1)
+        self.demand = timer.delivery
+        self.pickup = timer.pickup
+        self.has_pickups = timer.has_pickups
+        self.capacity = np.array([timer.capacity(v) for v in problem.vehicles],
+                                 dtype=np.int64).reshape(nv, -1)
         self.dist = timer.matrices.distance_m
         self.km_cost = [v.cost_per_km / 1000 for v in problem.vehicles]
         self.windows = np.array([s.window for s in problem.stops],
@@ -94,11 +93,11 @@ class Inserter:
         v = self.problem.vehicles[vi]
         timer = self.timer
         tt = timer.travel(v.speed_factor)
-        d = timer.depot_node[v.depot]
+        d, o = timer.depot_node[v.depot], timer.origin(v)
         earliest, latest_back = timer.bounds(v)
         nodes = [timer.n_depots + s for s in r.stops]
         finish = [earliest]
-        t, prev = earliest, d
+        t, prev = earliest, o
         for s, node in zip(r.stops, nodes, strict=True):
             t = max(t + int(tt[prev, node]), int(self.windows[s, 0])) + int(self.service[s])
             finish.append(t)
@@ -112,10 +111,45 @@ class Inserter:
         latest.reverse()
         r.finish = np.asarray(finish, dtype=np.int64)
         r.latest = np.asarray(latest, dtype=np.int64)
-        r.prev_nodes = np.asarray([d, *nodes], dtype=np.int64)
+        r.prev_nodes = np.asarray([o, *nodes], dtype=np.int64)
         r.next_nodes = np.asarray([*nodes, d], dtype=np.int64)
         r.load = (self.demand[r.stops].sum(axis=0) if r.stops
                   else np.zeros(self.demand.shape[1], dtype=np.int64))
+        if timer.has_pickups:
+            r.picked = (self.pickup[r.stops].sum(axis=0) if r.stops
+                        else np.zeros(self.pickup.shape[1], dtype=np.int64))
+            profile = timer.load_profile(r.stops)
+            r.before_max = np.maximum.accumulate(profile, axis=0)
+            r.after_max = np.maximum.accumulate(profile[::-1], axis=0)[::-1]
+
+    def _room(self, vi: int, si: int) -> np.ndarray | None:
+        """Positions where the loads fit, on pickup days; None when any position does."""
+        if not self.has_pickups:
+            return None
+        r, cap = self.routes[vi], self.capacity[vi]
+        return (np.all(r.before_max + self.demand[si] <= cap, axis=1)
+                & np.all(r.after_max + self.pickup[si] <= cap, axis=1))
+
+    def _over(self, vi: int, si: int) -> np.ndarray:
+        """Units that overflow in every position (by the whole route's load)."""
+        r, cap = self.routes[vi], self.capacity[vi]
+        over = r.load + self.demand[si] > cap
+        if not self.has_pickups:
+            return over
+        over |= r.picked + self.pickup[si] > cap
+        room = self._room(vi, si)
+        if room is not None and not room.any() and not over.any():
+            worst = np.maximum(r.before_max[-1] + self.demand[si],
+                               r.after_max[0] + self.pickup[si])
+            over = worst > cap
+        return over
+
+    def _full_units(self, vi: int, si: int) -> np.ndarray:
+        """The units to name as full when no position has room for the stop."""
+        over = self._over(vi, si)
+        if not over.any():
+            over = (self.demand[si] > 0) | (self.pickup[si] > 0)
+        return over
 
     # -- insertion ----------------------------------------------------------------------
 
@@ -130,6 +164,11 @@ class Inserter:
         start = np.maximum(r.finish + tt[r.prev_nodes, node], a)
         in_window = start <= b
         ok = in_window & (start + self.service[si] + tt[node, r.next_nodes] <= r.latest)
+        room = self._room(vi, si)
+        if room is not None:
+            if ok.any() and not (ok & room).any():
+                return np.flatnonzero(room), np.flatnonzero(room), COMPARTMENT_FULL
+            ok &= room
         pos = np.flatnonzero(ok)
         if not len(pos):
             # Returning late is a shift problem; arriving late at this or another stop is
@@ -155,9 +194,12 @@ class Inserter:
                 if sig in seen_empty:
                     continue  # an identical idle vehicle was already tried
                 seen_empty.add(sig)
-            if np.any(r.load + self.demand[si] > self.capacity[vi]):
+            if np.any(r.load + self.demand[si] > self.capacity[vi]) or (
+                    self.has_pickups and np.any(r.picked + self.pickup[si] > self.capacity[vi])):
                 continue
-            pos, added, _ = self._positions(vi, si)
+            pos, added, rule = self._positions(vi, si)
+            if rule is not None:
+                continue
             v = self.problem.vehicles[vi]
             for k in range(min(len(pos), MAX_TRIES_PER_VEHICLE)):
                 if best is not None and added[k] >= best[0]:
@@ -172,6 +214,7 @@ class Inserter:
     def _empty_signature(self, vi: int) -> tuple:
         v = self.problem.vehicles[vi]
         return (v.depot, v.shift_start, v.shift_end, v.max_duration_s, v.speed_factor,
+                v.id if v.on_road else None,
                 v.fixed_cost, v.cost_per_km, tuple(self.capacity[vi]))
 
     def insert(self, si: int, vi: int, pos: int) -> None:
@@ -208,13 +251,19 @@ class Inserter:
         for vi in self.allowed[si]:
             v = self.problem.vehicles[vi]
             r = self.routes[vi]
-            over = r.load + self.demand[si] > self.capacity[vi]
+            over = self._over(vi, si)
             pos, _, rule = self._positions(vi, si)
-            if rule is None:
+            if rule == COMPARTMENT_FULL:
+                # Every position the timing allows overflows a compartment.
+                rule, over = None, self._full_units(vi, si)
+            elif rule is None:
                 for p in pos[:MAX_TRIES_PER_VEHICLE]:
                     res = self.timer.schedule(v, r.stops[:int(p)] + [si] + r.stops[int(p):])
                     if not isinstance(res, Infeasible):
                         rule = None
+                        break
+                    if res.reason == "capacity":
+                        rule, over = None, self._full_units(vi, si)
                         break
                     rule = {"cold_chain": COLD_CHAIN_UNREACHABLE,
                             "time_window": WINDOW_UNREACHABLE}.get(res.reason, SHIFT_EXCEEDED)

@@ -12,10 +12,13 @@ classes alone would make a 100-line module and leave the problem at about 400.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from .traffic import RushHour, TrafficProfile
 
 TEMPERATURE_CLASSES = ("frozen", "chilled", "ambient")
 DAY_S = 86_400
@@ -105,6 +108,11 @@ class Stop:
 
     ``None`` means the planner treats the stop as required: leaving it out costs far more
     than any route, so it is only dropped when it cannot fit at all.
+
+    ``pickup`` is what the vehicle collects there (goods returned from a pickup point, empty
+    returnable crates), per temperature class; it rides back to the depot in the
+    compartment of its class. A vehicle leaves with every delivery of its route on board,
+    so after each stop it carries what is still to deliver plus what it has collected.
     """
 
     id: str
@@ -115,10 +123,32 @@ class Stop:
     service_per_crate_s: float = 0.0
     demand: dict[str, ClassLoad] = field(default_factory=dict)
     drop_penalty: float | None = None
+    pickup: dict[str, ClassLoad] = field(default_factory=dict)
+    # Vehicle kinds allowed to call (a residential compound that lets vans in only);
+    # None lets any vehicle call.
+    vehicle_kinds: list[str] | None = None
+    # The vehicle its goods are already on (re-planning a day under way): only it serves it.
+    on_vehicle: str | None = None
 
     @property
     def crates(self) -> int:
         return sum(d.crates for d in self.demand.values())
+
+    @property
+    def pickup_crates(self) -> int:
+        return sum(d.crates for d in self.pickup.values())
+
+    @property
+    def pickup_classes(self) -> list[str]:
+        """Temperature classes this stop sends back."""
+        return [c for c in TEMPERATURE_CLASSES
+                if c in self.pickup and (self.pickup[c].crates > 0 or self.pickup[c].kg > 0)]
+
+    @property
+    def carried_classes(self) -> list[str]:
+        """Classes that need a compartment on the vehicle serving this stop."""
+        both = set(self.classes) | set(self.pickup_classes)
+        return [c for c in TEMPERATURE_CLASSES if c in both]
 
     @property
     def classes(self) -> list[str]:
@@ -128,8 +158,9 @@ class Stop:
 
     def service_s(self) -> int:
         # Rounded up: a schedule must never assume less time at the door than needed.
-        return math.ceil(self.service_fixed_s + self.service_per_crate_s * self.crates
-                             - 1e-9)
+        # Crates collected are handled at the door like crates delivered.
+        handled = self.crates + self.pickup_crates
+        return math.ceil(self.service_fixed_s + self.service_per_crate_s * handled - 1e-9)
 
     def to_dict(self) -> dict[str, Any]:
         d = {"id": self.id, "lat": self.lat, "lon": self.lon, "window": list(self.window),
@@ -138,6 +169,12 @@ class Stop:
              "demand": _loads_to_dict(self.demand)}
         if self.drop_penalty is not None:
             d["drop_penalty"] = self.drop_penalty
+        if self.pickup:
+            d["pickup"] = _loads_to_dict(self.pickup)
+        if self.vehicle_kinds is not None:
+            d["vehicle_kinds"] = list(self.vehicle_kinds)
+        if self.on_vehicle is not None:
+            d["on_vehicle"] = self.on_vehicle
         return d
 
     @classmethod
@@ -152,7 +189,18 @@ class Stop:
                                                f"{path}.service_fixed_s"),
                    service_per_crate_s=d.get("service_per_crate_s", 0.0),
                    demand=_loads_from_dict(d.get("demand")),
-                   drop_penalty=d.get("drop_penalty"))
+                   drop_penalty=d.get("drop_penalty"),
+                   pickup=_loads_from_dict(d.get("pickup")),
+                   vehicle_kinds=_kinds(d.get("vehicle_kinds"), f"{path}.vehicle_kinds"),
+                   on_vehicle=d.get("on_vehicle"))
+
+
+def _kinds(value: Any, path: str) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise ProblemError([{"path": path, "message": "expected a list of vehicle kinds"}])
+    return list(value)
 
 
 @dataclass
@@ -172,6 +220,27 @@ class Compartment:
 
 
 @dataclass
+class OnRoad:
+    """A vehicle already out (re-planning from the live state): where it is, from when it
+    can drive on, and when it left its depot (the goods' cold-chain clocks run from then)."""
+
+    lat: float
+    lon: float
+    at: int
+    departed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lat": self.lat, "lon": self.lon, "at": self.at, "departed": self.departed}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None, path: str) -> OnRoad | None:
+        if d is None:
+            return None
+        return cls(lat=d["lat"], lon=d["lon"], at=parse_clock(d["at"], f"{path}.at"),
+                   departed=parse_clock(d["departed"], f"{path}.departed"))
+
+
+@dataclass
 class Vehicle:
     id: str
     depot: str
@@ -182,6 +251,12 @@ class Vehicle:
     fixed_cost: float = 0.0
     cost_per_km: float = 1.0
     speed_factor: float = 1.0
+    kind: str = ""
+    # Second (and later) trips: times of day from which the vehicle, back at its depot and
+    # reloaded, may go out again. Each trip is back before the next one starts; the first
+    # runs from the shift's start, the last to its end (a morning and a midday wave).
+    waves: list[int] = field(default_factory=list)
+    on_road: OnRoad | None = None
 
     def compartment(self, temperature: str) -> Compartment | None:
         return next((c for c in self.compartments if c.temperature == temperature), None)
@@ -191,7 +266,9 @@ class Vehicle:
                 "compartments": [c.to_dict() for c in self.compartments],
                 "shift_start": self.shift_start, "shift_end": self.shift_end,
                 "max_duration_s": self.max_duration_s, "fixed_cost": self.fixed_cost,
-                "cost_per_km": self.cost_per_km, "speed_factor": self.speed_factor}
+                "cost_per_km": self.cost_per_km, "speed_factor": self.speed_factor,
+                "kind": self.kind, "waves": list(self.waves),
+                **({"on_road": self.on_road.to_dict()} if self.on_road else {})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], path: str = "vehicle") -> Vehicle:
@@ -203,7 +280,15 @@ class Vehicle:
                    max_duration_s=None if md is None else parse_clock(md,
                                                                       f"{path}.max_duration_s"),
                    fixed_cost=d.get("fixed_cost", 0.0), cost_per_km=d.get("cost_per_km", 1.0),
-                   speed_factor=d.get("speed_factor", 1.0))
+                   speed_factor=d.get("speed_factor", 1.0), kind=str(d.get("kind", "")),
+                   waves=[parse_clock(w, f"{path}.waves[{i}]")
+                          for i, w in enumerate(d.get("waves") or [])],
+                   on_road=OnRoad.from_dict(d.get("on_road"), f"{path}.on_road"))
+
+    def trips(self) -> list[tuple[int, int]]:
+        """(start, end) of each trip the vehicle may make in its shift."""
+        edges = [self.shift_start, *self.waves, self.shift_end]
+        return list(itertools.pairwise(edges))
 
 
 @dataclass
@@ -223,6 +308,28 @@ class MatrixSettings:
 
 
 @dataclass
+class RestRule:
+    """Drivers' rest: no stretch of a route (from leaving the depot, or the end of a rest, to
+    the next rest or the return) longer than ``max_stretch_s`` without a rest of
+    ``length_s``. A route no longer than ``max_stretch_s`` needs none; a longer one rests
+    once, at a stop (while waiting for its window, or after its service)."""
+
+    length_s: int = 1800
+    max_stretch_s: int = 4 * 3600
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"length_s": self.length_s, "max_stretch_s": self.max_stretch_s}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> RestRule | None:
+        if not d:
+            return None
+        return cls(length_s=parse_clock(d.get("length_s", 1800), "rest.length_s"),
+                   max_stretch_s=parse_clock(d.get("max_stretch_s", 4 * 3600),
+                                             "rest.max_stretch_s"))
+
+
+@dataclass
 class Problem:
     """One delivery day. ``cold_chain_max_s`` maps a temperature class to the longest time
     allowed between the vehicle leaving its depot and the start of service at a stop."""
@@ -233,6 +340,9 @@ class Problem:
     cold_chain_max_s: dict[str, int] = field(default_factory=dict)
     matrix: MatrixSettings = field(default_factory=MatrixSettings)
     name: str = ""
+    # Rush hours: travel slower by time of day (see :mod:`routing.engine.traffic`).
+    traffic: TrafficProfile = field(default_factory=TrafficProfile)
+    rest: RestRule | None = None
 
     def depot(self, depot_id: str) -> Depot:
         return self._depot_index()[depot_id]
@@ -241,8 +351,10 @@ class Problem:
         return {d.id: d for d in self.depots}
 
     def points(self) -> list[tuple[float, float]]:
-        """Coordinates in matrix order: depots first, then stops."""
-        return [(d.lat, d.lon) for d in self.depots] + [(s.lat, s.lon) for s in self.stops]
+        """Coordinates in matrix order: depots first, then stops, then where the vehicles
+        already on the road are."""
+        return ([(d.lat, d.lon) for d in self.depots] + [(s.lat, s.lon) for s in self.stops]
+                + [(v.on_road.lat, v.on_road.lon) for v in self.vehicles if v.on_road])
 
     def cold_chain_limit(self, stop: Stop) -> int | None:
         """The tightest limit over the classes the stop receives, or None."""
@@ -254,7 +366,8 @@ class Problem:
                 "stops": [s.to_dict() for s in self.stops],
                 "vehicles": [v.to_dict() for v in self.vehicles],
                 "cold_chain": {"max_time_s": dict(self.cold_chain_max_s)},
-                "matrix": self.matrix.to_dict()}
+                "matrix": self.matrix.to_dict(), "traffic": self.traffic.to_list(),
+                "rest": None if self.rest is None else self.rest.to_dict()}
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -291,10 +404,29 @@ class Problem:
                 cold[k] = parse_clock(v, f"cold_chain.max_time_s.{k}")
             except ProblemError as e:
                 errors.extend(e.errors)
+        rush = []
+        for i, item in enumerate(d.get("traffic") or []):
+            path = f"traffic[{i}]"
+            try:
+                rush.append(RushHour(parse_clock(item["start"], f"{path}.start"),
+                                     parse_clock(item["end"], f"{path}.end"),
+                                     float(item["factor"])))
+            except ProblemError as e:
+                errors.extend(e.errors)
+            except KeyError as e:
+                errors.append({"path": f"{path}.{e.args[0]}", "message": "missing field"})
+            except (TypeError, ValueError) as e:
+                errors.append({"path": path, "message": str(e)})
+        rest = None
+        try:
+            rest = RestRule.from_dict(d.get("rest"))
+        except ProblemError as e:
+            errors.extend(e.errors)
         if errors:
             raise ProblemError(errors)
         problem = cls(depots=depots, stops=stops, vehicles=vehicles, cold_chain_max_s=cold,
-                      matrix=MatrixSettings.from_dict(d.get("matrix")), name=d.get("name", ""))
+                      matrix=MatrixSettings.from_dict(d.get("matrix")), name=d.get("name", ""),
+                      traffic=TrafficProfile(rush), rest=rest)
         problem.validate()
         return problem
 
@@ -360,16 +492,22 @@ class Problem:
                 err(f"{p}.window", f"closes ({b}) before it opens ({a})")
             if s.service_fixed_s < 0 or s.service_per_crate_s < 0:
                 err(f"{p}.service_fixed_s", "service times must not be negative")
-            for c, load in s.demand.items():
-                if c not in TEMPERATURE_CLASSES:
-                    err(f"{p}.demand.{c}", f"unknown temperature class; use {TEMPERATURE_CLASSES}")
-                if not isinstance(load.crates, int) or load.crates < 0:
-                    err(f"{p}.demand.{c}.crates", "expected a non-negative integer")
-                if not isinstance(load.kg, int | float) or load.kg < 0:
-                    err(f"{p}.demand.{c}.kg", "expected a non-negative number")
+            for part, loads in (("demand", s.demand), ("pickup", s.pickup)):
+                for c, load in loads.items():
+                    if c not in TEMPERATURE_CLASSES:
+                        err(f"{p}.{part}.{c}",
+                            f"unknown temperature class; use {TEMPERATURE_CLASSES}")
+                    if not isinstance(load.crates, int) or load.crates < 0:
+                        err(f"{p}.{part}.{c}.crates", "expected a non-negative integer")
+                    if not isinstance(load.kg, int | float) or load.kg < 0:
+                        err(f"{p}.{part}.{c}.kg", "expected a non-negative number")
             if s.drop_penalty is not None and s.drop_penalty < 0:
                 err(f"{p}.drop_penalty", "must not be negative")
         depot_ids = {d.id for d in self.depots}
+        vehicle_ids = {v.id for v in self.vehicles}
+        for i, s in enumerate(self.stops):
+            if s.on_vehicle is not None and s.on_vehicle not in vehicle_ids:
+                err(f"stops[{i}].on_vehicle", f"unknown vehicle {s.on_vehicle!r}")
         for i, v in enumerate(self.vehicles):
             p = f"vehicles[{i}]"
             if v.depot not in depot_ids:
@@ -382,6 +520,15 @@ class Problem:
                 err(f"{p}.max_duration_s", "must be positive")
             if v.speed_factor <= 0:
                 err(f"{p}.speed_factor", "must be positive")
+            if v.on_road is not None:
+                if v.waves:
+                    err(f"{p}.waves", "a vehicle on the road plans its current trip only")
+                if not v.on_road.departed <= v.on_road.at <= MAX_TIME_S:
+                    err(f"{p}.on_road.at", "it is on the road after it departed")
+                check_point(v.on_road, f"{p}.on_road")
+            if any(b <= a for a, b in v.trips()):
+                err(f"{p}.waves", "trips start in order, after the shift starts and before it "
+                                  "ends")
             if v.cost_per_km < 0 or v.fixed_cost < 0:
                 err(f"{p}.cost_per_km", "costs must not be negative")
             seen: set[str] = set()
@@ -404,6 +551,22 @@ class Problem:
             err("matrix.circuity", "roads are never shorter than the great circle; use >= 1")
         if self.matrix.speed_kmh <= 0:
             err("matrix.speed_kmh", "must be positive")
+        spans = sorted(self.traffic.periods, key=lambda r: r.start)
+        for i, r in enumerate(self.traffic.periods):
+            p = f"traffic[{i}]"
+            if not 0 <= r.start < r.end <= DAY_S:
+                err(p, f"a period runs from start to a later end within the day, got "
+                       f"{r.start}..{r.end}")
+            if not math.isfinite(r.factor) or r.factor < 1.0:
+                err(f"{p}.factor", "must be at least 1 (1.4: 40 % slower than free flow)")
+        for a, b in itertools.pairwise(spans):
+            if b.start < a.end:
+                err("traffic", f"periods overlap at {format_clock(b.start)}")
+        if self.rest is not None:
+            if self.rest.length_s <= 0:
+                err("rest.length_s", "must be positive")
+            if self.rest.max_stretch_s <= 0:
+                err("rest.max_stretch_s", "must be positive")
         if errors:
             raise ProblemError(errors)
 
@@ -416,17 +579,22 @@ class Visit:
     departure: int
     since_departure_s: int
     delivered: dict[str, ClassLoad]
+    picked_up: dict[str, ClassLoad] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"stop": self.stop, "arrival": self.arrival, "service_start": self.service_start,
-                "departure": self.departure, "since_departure_s": self.since_departure_s,
-                "delivered": _loads_to_dict(self.delivered)}
+        d = {"stop": self.stop, "arrival": self.arrival, "service_start": self.service_start,
+             "departure": self.departure, "since_departure_s": self.since_departure_s,
+             "delivered": _loads_to_dict(self.delivered)}
+        if self.picked_up:
+            d["picked_up"] = _loads_to_dict(self.picked_up)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Visit:
         return cls(stop=d["stop"], arrival=d["arrival"], service_start=d["service_start"],
                    departure=d["departure"], since_departure_s=d["since_departure_s"],
-                   delivered=_loads_from_dict(d.get("delivered")))
+                   delivered=_loads_from_dict(d.get("delivered")),
+                   picked_up=_loads_from_dict(d.get("picked_up")))
 
 
 @dataclass
@@ -444,13 +612,21 @@ class Route:
     cost: float
     load: dict[str, ClassLoad]
     stops: list[Visit]
+    # The driver's rest: {"stop": id of the stop where it is taken, "start", "end"}.
+    rest: dict[str, Any] | None = None
+    trip: int = 1  # the vehicle's first, second... trip of the day
 
     def to_dict(self) -> dict[str, Any]:
-        return {"vehicle": self.vehicle, "depot": self.depot, "start": self.start,
-                "departure": self.departure, "end": self.end,
-                "distance_km": round(self.distance_km, 3), "duration_s": self.duration_s,
-                "cost": round(self.cost, 2), "load": _loads_to_dict(self.load),
-                "stops": [v.to_dict() for v in self.stops]}
+        d = {"vehicle": self.vehicle, "depot": self.depot, "start": self.start,
+             "departure": self.departure, "end": self.end,
+             "distance_km": round(self.distance_km, 3), "duration_s": self.duration_s,
+             "cost": round(self.cost, 2), "load": _loads_to_dict(self.load),
+             "stops": [v.to_dict() for v in self.stops]}
+        if self.rest is not None:
+            d["rest"] = dict(self.rest)
+        if self.trip != 1:
+            d["trip"] = self.trip
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Route:
@@ -458,7 +634,8 @@ class Route:
                    departure=d["departure"], end=d["end"], distance_km=d["distance_km"],
                    duration_s=d["duration_s"], cost=d["cost"],
                    load=_loads_from_dict(d.get("load")),
-                   stops=[Visit.from_dict(v) for v in d.get("stops", [])])
+                   stops=[Visit.from_dict(v) for v in d.get("stops", [])],
+                   rest=d.get("rest"), trip=d.get("trip", 1))
 
 
 @dataclass

@@ -14,7 +14,6 @@ and node numbering; split apart, each piece would have to re-derive them.
 from __future__ import annotations
 
 import itertools
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from . import diagnose
+from . import diagnose, trips
 from .improve import RuinRecreate
 from .insertion import Inserter, no_plan_in_time
 from .matrix import GreatCircleProvider, Matrices, MatrixProvider, build_matrices, distance_units
@@ -117,6 +116,10 @@ def solve(problem: Problem, options: SolveOptions | None = None,
     options.validate()
     progress = progress or _quiet
     problem.validate()
+    if trips.has_trips(problem):
+        per_trip, origin = trips.expand(problem)
+        return trips.merge(problem, solve(per_trip, options, progress, provider, matrices),
+                           origin)
     t0 = time.monotonic()
     progress(0.0, "computing travel matrices")
     if matrices is None:
@@ -226,7 +229,7 @@ def _plan_cost(problem: Problem, timer: RouteTimer,
     for vi, seq in sequences.items():
         v = problem.vehicles[vi]
         node = timer.depot_node[v.depot]
-        path = [node] + [timer.n_depots + s for s in seq] + [node]
+        path = [timer.origin(v)] + [timer.n_depots + s for s in seq] + [node]
         metres = float(sum(timer.matrices.distance_m[a, b] for a, b in itertools.pairwise(path)))
         cost += v.fixed_cost + v.cost_per_km * metres / 1000
     missing = 0
@@ -249,8 +252,14 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
     used_depots = sorted({timer.depot_node[v.depot] for v in vehicles})
     points = used_depots + [timer.n_depots + si for si in servable]
     node_of_depot = {p: i for i, p in enumerate(used_depots)}
-    starts = [node_of_depot[timer.depot_node[v.depot]] for v in vehicles]
-    manager = pywrapcp.RoutingIndexManager(len(points), nv, starts, starts)
+    ends = [node_of_depot[timer.depot_node[v.depot]] for v in vehicles]
+    starts = list(ends)
+    for vi, v in enumerate(vehicles):
+        if v.on_road is not None:  # it drives on from where it is
+            starts[vi] = len(points)
+            points.append(timer.origin(v))
+    n_extra = len(points) - len(used_depots) - len(servable)
+    manager = pywrapcp.RoutingIndexManager(len(points), nv, starts, ends)
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
     pts = np.asarray(points)
@@ -271,12 +280,14 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[v.cost_per_km], vi)
 
     service = np.zeros(len(points), dtype=np.int64)
-    service[n_dep:] = [timer.service[si] for si in servable]
+    service[n_dep:n_dep + len(servable)] = [timer.service[si] for si in servable]
     time_cb: dict[float, int] = {}
     time_eval = []
     for v in vehicles:
         if v.speed_factor not in time_cb:
-            tt = timer.travel(v.speed_factor)[np.ix_(pts, pts)] + service[:, None]
+            # With rush hours, a bound no leg exceeds at any time of day; the schedule re-times
+            # the routes exactly (routing.engine.traffic).
+            tt = timer.travel_bound(v.speed_factor)[np.ix_(pts, pts)] + service[:, None]
             time_cb[v.speed_factor] = routing.RegisterTransitMatrix(tt.tolist())
         time_eval.append(time_cb[v.speed_factor])
     routing.AddDimensionWithVehicleTransits(time_eval, MAX_TIME_S, MAX_TIME_S, False, "time")
@@ -286,28 +297,56 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
         tdim.CumulVar(manager.NodeToIndex(n_dep + k)).SetRange(a, b)
     for vi, v in enumerate(vehicles):
         earliest, latest = timer.bounds(v)
-        tdim.CumulVar(routing.Start(vi)).SetRange(earliest, max(earliest, latest))
+        tdim.CumulVar(routing.Start(vi)).SetRange(
+            earliest, earliest if v.on_road else max(earliest, latest))
         tdim.CumulVar(routing.End(vi)).SetRange(earliest, max(earliest, latest))
         if v.max_duration_s is not None:
             loading = problem.depot(v.depot).loading_s
-            tdim.SetSpanUpperBoundForVehicle(max(0, v.max_duration_s - loading), vi)
+            out = 0 if v.on_road is None else v.on_road.at - v.on_road.departed
+            tdim.SetSpanUpperBoundForVehicle(max(0, v.max_duration_s - loading - out), vi)
+    rule = problem.rest
+    if rule is not None:
+        # One optional rest per vehicle; the distance rule makes it required on a route
+        # longer than the stretch allowed, and the rest may not overlap a stop's service.
+        visits = [int(x) for x in service]
+        for vi, v in enumerate(vehicles):
+            earliest, latest = timer.bounds(v)
+            rest = solver.FixedDurationIntervalVar(earliest, max(earliest, latest),
+                                                   rule.length_s, True, f"rest {v.id}")
+            tdim.SetBreakIntervalsOfVehicle([rest], vi, visits)
+            tdim.SetBreakDistanceDurationOfVehicle(rule.max_stretch_s, rule.length_s, vi)
 
-    # Capacities: one dimension per temperature class in crates and one in grams.
-    for cls in TEMPERATURE_CLASSES:
-        crates = [problem.stops[si].demand.get(cls, ClassLoad()).crates for si in servable]
-        grams = [math.ceil(problem.stops[si].demand.get(cls, ClassLoad()).kg * KG_SCALE - 1e-6)
-                 for si in servable]
-        for unit, dem, cap_of in (
-                ("crates", crates, lambda c: c.crates),
-                ("kg", grams, lambda c: math.floor(c.kg * KG_SCALE + 1e-6))):
-            if not any(dem):
+    # Capacities: one dimension per temperature class in crates and one in grams, counting
+    # deliveries. A class with pickups adds an on-board dimension: it starts at everything
+    # the route delivers (the delivery dimension's value at the route's end) and changes by
+    # pickup minus delivery at each stop, so its bounds hold the load on every leg.
+    rows = np.asarray(servable, dtype=np.int64)
+    deliveries, pickups = timer.delivery[rows], timer.pickup[rows]
+    n_cls = len(TEMPERATURE_CLASSES)
+    for ci, cls in enumerate(TEMPERATURE_CLASSES):
+        for ui, unit in enumerate(("crates", "kg")):
+            col = ui * n_cls + ci
+            dem, pick = deliveries[:, col], pickups[:, col]
+            caps = [int(timer.capacity(v)[col]) for v in vehicles]
+            delivered = None
+            if dem.any():
+                cb = routing.RegisterUnaryTransitVector(
+                    [0] * n_dep + [int(x) for x in dem] + [0] * n_extra)
+                routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"{cls}_{unit}")
+                delivered = routing.GetDimensionOrDie(f"{cls}_{unit}")
+            if not pick.any():
                 continue
-            cb = routing.RegisterUnaryTransitVector([0] * n_dep + [int(x) for x in dem])
-            caps = []
-            for v in vehicles:
-                comp = v.compartment(cls)
-                caps.append(0 if comp is None else int(cap_of(comp)))
-            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"{cls}_{unit}")
+            cb = routing.RegisterUnaryTransitVector(
+                [0] * n_dep + [int(p) - int(d) for p, d in zip(pick, dem, strict=True)]
+                + [0] * n_extra)
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, f"{cls}_{unit}_aboard")
+            aboard = routing.GetDimensionOrDie(f"{cls}_{unit}_aboard")
+            for vi in range(nv):
+                if delivered is None:
+                    aboard.CumulVar(routing.Start(vi)).SetValue(0)
+                else:
+                    solver.Add(aboard.CumulVar(routing.Start(vi))
+                               == delivered.CumulVar(routing.End(vi)))
 
     max_arc = int(max(_max_arc_cost(dist, vehicles), 1))
     max_fixed = max(round(v.fixed_cost * COST_SCALE) for v in vehicles)
@@ -319,6 +358,9 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
         ok = set(allowed[si])
         banned = [vi for vi in range(nv) if vi not in ok]
         if banned:
+            # Compartments, access (vans only) and reach, decided per stop before the search.
+            # Removing values is SetAllowedVehiclesForIndex's effect; this release's Python
+            # binding of it does not accept a list.
             routing.VehicleVar(index).RemoveValues(banned)
         stop = problem.stops[si]
         penalty = (required_penalty if stop.drop_penalty is None
@@ -329,11 +371,14 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
             continue
         for vi in ok:
             earliest, _ = timer.bounds(vehicles[vi])
-            if stop.window[1] - earliest <= lim:
+            # On the road, the clock started at the first departure, before the restart.
+            clock = timer.clock_from(vehicles[vi], earliest)
+            if stop.window[1] - clock <= lim:
                 continue  # cannot bind: even the earliest departure keeps within the limit
             served_by = solver.IsEqualCstVar(routing.VehicleVar(index), vi)
             within = solver.IsLessOrEqualCstVar(
-                tdim.CumulVar(index) - tdim.CumulVar(routing.Start(vi)), lim)
+                tdim.CumulVar(index) - tdim.CumulVar(routing.Start(vi)), lim - (earliest - clock)
+                if vehicles[vi].on_road else lim)
             solver.Add(served_by <= within)
             cold_pairs += 1
 
@@ -524,7 +569,8 @@ def _assemble(problem: Problem, timer: RouteTimer, sequences: dict[int, list[int
         kept_by_vehicle[vi] = kept
         v = problem.vehicles[vi]
         node = timer.depot_node[v.depot]
-        path = [node] + [timer.n_depots + s for s in kept] + [node]
+        path = [timer.origin(v)] + [timer.n_depots + s for s in kept] + [node]
+        clock = timer.clock_from(v, sched.departure)
         metres = float(sum(timer.matrices.distance_m[a, b] for a, b in itertools.pairwise(path)))
         load = {c: ClassLoad(0, 0.0) for c in TEMPERATURE_CLASSES if v.compartment(c)}
         visits = []
@@ -532,18 +578,28 @@ def _assemble(problem: Problem, timer: RouteTimer, sequences: dict[int, list[int
             stop = problem.stops[si]
             delivered = {c: ClassLoad(stop.demand[c].crates, stop.demand[c].kg)
                          for c in stop.classes}
+            picked = {c: ClassLoad(stop.pickup[c].crates, stop.pickup[c].kg)
+                      for c in stop.pickup_classes}
             for c, q in delivered.items():
                 load[c].crates += q.crates
                 load[c].kg += q.kg
             visits.append(Visit(stop.id, sched.arrivals[k], sched.starts[k], sched.ends[k],
-                                sched.starts[k] - sched.departure, delivered))
+                                sched.starts[k] - clock, delivered, picked))
             served.add(si)
         loading = problem.depot(v.depot).loading_s
+        # A vehicle on the road loaded before it first left; its day counts from then.
+        start = clock - loading if v.on_road is None else sched.departure
         km = metres / 1000
-        routes.append(Route(vehicle=v.id, depot=v.depot, start=sched.departure - loading,
+        rest = None
+        if sched.rest is not None and problem.rest is not None:
+            at, begins = sched.rest
+            rest = {"stop": problem.stops[kept[at]].id, "start": begins,
+                    "end": begins + problem.rest.length_s}
+        routes.append(Route(vehicle=v.id, depot=v.depot, start=start,
                             departure=sched.departure, end=sched.back, distance_km=km,
-                            duration_s=sched.back - sched.departure + loading,
-                            cost=v.fixed_cost + v.cost_per_km * km, load=load, stops=visits))
+                            duration_s=sched.back - clock + loading,
+                            cost=v.fixed_cost + v.cost_per_km * km, load=load, stops=visits,
+                            rest=rest))
     out = dict(unassigned)
     cut = [si for si in range(len(problem.stops)) if si not in served and si not in out]
     if cut:

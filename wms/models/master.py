@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     Float,
@@ -93,9 +94,19 @@ class PickupPoint(Base):
     leader_name: Mapped[str] = mapped_column(String(60))
     leader_phone: Mapped[str] = mapped_column(String(30))
     active: Mapped[bool] = mapped_column(default=True)
+    # Cold storage at the point, in crates; 0 means none, None means not stated (planning
+    # then assumes the goods can be kept).
+    freezer_crates: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fridge_crates: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Vehicle kinds let in (a residential compound: vans only); None lets any vehicle in.
+    vehicle_kinds: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
     warehouse: Mapped[Warehouse] = relationship()
     location: Mapped[Location] = relationship()
+
+    def storage_crates(self, temp_class: str) -> int | None:
+        """Crates of ``temp_class`` goods the point can keep cold (None: not stated)."""
+        return {"frozen": self.freezer_crates, "chilled": self.fridge_crates}.get(temp_class)
 
     __table_args__ = (
         CheckConstraint("window_start < window_end", name="window_order"),
@@ -128,6 +139,8 @@ class Vehicle(Base):
     max_route_minutes: Mapped[int] = mapped_column(Integer, default=480)
     speed_factor: Mapped[float] = mapped_column(Float, default=1.0)
     active: Mapped[bool] = mapped_column(default=True)
+    # Times of day ("HH:MM") from which the vehicle may go out on a second (third...) trip.
+    waves: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
     warehouse: Mapped[Warehouse] = relationship()
     location: Mapped[Location] = relationship()
