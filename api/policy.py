@@ -89,6 +89,8 @@ RULES: dict[str, Rule] = {
                        "status of jobs you started or of your warehouse"),
     "users.manage": _rule((), A, "users: create, list, disable, set passwords"),
     "checks.run": _rule((), A, "master-data checks, alert escalation"),
+    "outbox.manage": _rule((), A, "webhook subscriptions for order events, their dead "
+                                  "letters and replays"),
     "catalog.read": _rule((STAFF, DISPATCHER, BUYER), A, "products and suppliers"),
     "catalog.write": _rule((BUYER,), A, "add products"),
     "warehouses.read": _rule((STAFF, DISPATCHER, BUYER), W,

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from wms import allocation, move_rules
+from wms import allocation, move_rules, outbox
 from wms.db import transaction
 from wms.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wms.lot_state import lot_status
@@ -103,6 +103,10 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
                               product_id=products[ln["sku"]].id, quantity=ln["quantity"],
                               allocated=0, handed_over=0))
     session.flush()
+    outbox.emit(session, order, outbox.ACCEPTED, {
+        "pickup_point": point.code,
+        "lines": [{"line": i, "sku": ln["sku"], "quantity": ln["quantity"]}
+                  for i, ln in enumerate(data["lines"], start=1)]})
     return order
 
 
@@ -156,6 +160,7 @@ def allocate_order(session: Session, order_id: int, *,
     if order is None:
         raise NotFound(f"no order with id {order_id}")
     if order.status in OPEN:
+        before = order.status
         # Lines in product order: every allocation then locks balances in one order (a
         # product's rows before the next product's), so two orders listing the same
         # products in opposite order queue instead of deadlocking.
@@ -172,7 +177,20 @@ def allocate_order(session: Session, order_id: int, *,
                 lot, loc = objects[(cand.lot_id, cand.location_id)]
                 reserve(session, line, lot, loc, qty)
         refresh_status(session, order)
+        _emit_short(session, order, before)
     return report(session, order)
+
+
+def _emit_short(session: Session, order: CustomerOrder, before: OrderStatus) -> None:
+    """Tell the storefront what stays on backorder: when the order is first allocated
+    (a change to ``partial`` says so itself) and nothing could be reserved at all."""
+    if order.status != OrderStatus.PLACED or before != OrderStatus.PLACED:
+        return
+    if any(e.kind == outbox.SHORT for e in outbox.events_of(session, order.external_ref)):
+        return
+    outbox.emit(session, order, outbox.SHORT, {
+        "backorder": [{"line": ln.line_no, "sku": ln.product.sku, "units": ln.backorder}
+                      for ln in order.lines if ln.backorder > 0]})
 
 
 def report(session: Session, order: CustomerOrder) -> OrderReport:
@@ -242,6 +260,7 @@ def cancel_order(session: Session, ref: str) -> CustomerOrder:
         unreserve(session, row)
     order.status = OrderStatus.CANCELLED
     session.flush()
+    outbox.emit(session, order, outbox.CANCELLED)
     return order
 
 

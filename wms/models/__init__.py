@@ -24,6 +24,12 @@ from wms.models.master import (
     Warehouse,
 )
 from wms.models.orders import CustomerOrder, OrderLine, OrderStatus, Reservation
+from wms.models.outbox import (
+    DeliveryStatus,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from wms.models.purchasing import (
     AsnPallet,
     PoReceipt,
@@ -42,6 +48,7 @@ __all__ = [
     "AuthFailure",
     "Base",
     "CustomerOrder",
+    "DeliveryStatus",
     "IdempotencyKey",
     "Job",
     "JobStatus",
@@ -55,6 +62,7 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "Origin",
+    "OutboxEvent",
     "PickupPoint",
     "PoReceipt",
     "PoRejection",
@@ -76,4 +84,6 @@ __all__ = [
     "Vehicle",
     "Warehouse",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
