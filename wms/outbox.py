@@ -3,7 +3,7 @@ written in the same transaction as the change, for the storefront's webhooks.
 
 ``emit(session, order, kind, payload)`` is the one way in. It numbers the event per order
 (``sequence`` 1, 2, ...) under the order's row lock and creates one pending delivery per
-active subscription that wants the kind. Nothing is sent here: a change that is rolled
+subscription that wants the kind. Nothing is sent here: a change that is rolled
 back takes its events with it, and a committed one is sent afterwards by
 ``wms.outbox_delivery`` (an rq job with Redis, else a thread of the web process or inline),
 at least once, in order per order.
@@ -84,11 +84,10 @@ def emit(session: Session, order: CustomerOrder, kind: str,
                         payload=_jsonable(body), created_at=utcnow())
     session.add(event)
     session.flush()
-    for sub in session.scalars(select(WebhookSubscription)
-                               .where(WebhookSubscription.active.is_(True))
-                               .order_by(WebhookSubscription.id)):
+    # A subscription switched off gets its deliveries too: they wait until it is back.
+    for sub in session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)):
         if not sub.kinds or kind in sub.kinds:
-            session.info[EMITTED] = True
+            session.info[EMITTED] = session.info.get(EMITTED, False) or sub.active
             session.add(WebhookDelivery(event_id=event.id, subscription_id=sub.id,
                                         order_ref=event.order_ref, sequence=event.sequence,
                                         status=DeliveryStatus.PENDING, attempts=0,

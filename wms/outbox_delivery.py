@@ -257,8 +257,8 @@ class Dispatcher:
         from wms.redis_client import redis_connection
 
         Queue(self.queue_name, connection=redis_connection(self.redis_url or "")).enqueue(
-            drain_job, self.database_url, self.linger_s, job_timeout=int(self.linger_s) + 120,
-            result_ttl=600, failure_ttl=86400)
+            drain_job, self.database_url, self.redis_url, self.linger_s,
+            job_timeout=int(self.linger_s) + 120, result_ttl=600, failure_ttl=86400)
 
     def _in_thread(self) -> None:
         with self._lock:
@@ -295,28 +295,27 @@ class Dispatcher:
             session.info.pop(outbox.EMITTED, None)
 
 
-def drain_job(database_url: str, linger_s: float = 300.0) -> dict[str, Any]:
+def drain_job(database_url: str, redis_url: str, linger_s: float = 300.0
+              ) -> dict[str, Any]:
     """Entry point for rq workers; a Redis lock keeps one drain at a time per database,
     and the holder re-checks after letting go, so a kick it raced with is not lost."""
-    from rq import get_current_connection
-
+    from wms.redis_client import redis_connection
     from wms.settings import Settings
 
     policy = Policy.from_settings(Settings.from_env())
     engine = make_engine(database_url)
     factory = make_session_factory(engine)
-    conn = get_current_connection()
+    conn = redis_connection(redis_url)
     key = f"wms:outbox:drain:{database_url.rsplit('/', 1)[-1]}"
     total = PassResult()
     try:
         while True:
-            if conn is not None and not conn.set(key, "1", nx=True, ex=int(linger_s) + 120):
+            if not conn.set(key, "1", nx=True, ex=int(linger_s) + 120):
                 return {"skipped": "another drain is running"}
             try:
                 one = drain(factory, policy=policy, linger_s=linger_s)
             finally:
-                if conn is not None:
-                    conn.delete(key)
+                conn.delete(key)
             total.delivered += one.delivered
             total.failed += one.failed
             total.dead += one.dead
