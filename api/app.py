@@ -28,6 +28,7 @@ _SETTINGS_KEYS = {
     "WMS_SCAN_SEPARATOR": "scan_separator",
     "WMS_READING_MAX_SKEW_MIN": "reading_max_skew_min",
     "WMS_PO_OVER_RECEIPT_PCT": "po_over_receipt_pct",
+    "WMS_ORDER_CUTOFF": "order_cutoff",
     "WMS_OUTBOX_MAX_ATTEMPTS": "outbox_max_attempts",
     "WMS_OUTBOX_BACKOFF_S": "outbox_backoff_s",
 }
@@ -93,6 +94,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         policy=outbox_delivery.Policy.from_settings(settings))
     dispatcher.watch(app.extensions["wms"].sessions)
     app.extensions["wms-outbox"] = dispatcher
+    if settings.outbox_mode == "thread":
+        dispatcher.kick()  # what waited while no process ran (the demo's first events)
 
     i18n.init_app(app)
     api = errors.ProblemApi(app)

@@ -162,7 +162,10 @@ def deliver_due(factory: sessionmaker[Session], *, policy: Policy = Policy(),
             now = utcnow()
             batch = sendable(_waiting(session, now))
         progressed = False
+        down: set[int] = set()
         for item in batch:
+            if item.subscription_id in down:
+                continue
             claim = _claim(factory, item.id, now, policy)
             if claim is None:
                 continue
@@ -172,6 +175,9 @@ def deliver_due(factory: sessionmaker[Session], *, policy: Policy = Policy(),
                 error = None if 200 <= status < 300 else f"HTTP {status}"
             except OSError as exc:
                 error = f"{type(exc).__name__}: {exc}"
+                # Nobody answers there: the subscription's other orders wait for the next
+                # pass instead of each knocking at a closed door now.
+                down.add(item.subscription_id)
             _record(factory, item.id, error, policy, result)
             progressed = progressed or error is None
         if not progressed:

@@ -1,4 +1,5 @@
-"""transactional outbox of order events, webhook subscriptions and deliveries
+"""transactional outbox of order events, webhook subscriptions and deliveries; order
+cut-off per warehouse; customer reference, masked contact and cut-off facts per order
 
 Revision ID: 0014_outbox
 Revises: 0013
@@ -18,6 +19,17 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("warehouse", sa.Column("order_cutoff", sa.Time(), nullable=False,
+                                         server_default="23:00:00"))
+    op.add_column("warehouse", sa.Column("cutoff_days_before", sa.Integer(), nullable=False,
+                                         server_default="1"))
+    op.add_column("customer_order", sa.Column("requested_date", sa.Date(), nullable=True))
+    op.add_column("customer_order", sa.Column("moved_by_cutoff", sa.Boolean(), nullable=False,
+                                              server_default=sa.false()))
+    op.add_column("customer_order", sa.Column("customer_ref", sa.String(length=64),
+                                              nullable=False, server_default=""))
+    op.add_column("customer_order", sa.Column("customer_contact", sa.String(length=20),
+                                              nullable=False, server_default=""))
     op.create_table(
         "outbox_event",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -84,3 +96,10 @@ def downgrade() -> None:
     op.drop_table("webhook_delivery")
     op.drop_table("webhook_subscription")
     op.drop_table("outbox_event")
+    with op.batch_alter_table("customer_order") as batch:
+        for column in ("customer_contact", "customer_ref", "moved_by_cutoff",
+                       "requested_date"):
+            batch.drop_column(column)
+    with op.batch_alter_table("warehouse") as batch:
+        batch.drop_column("cutoff_days_before")
+        batch.drop_column("order_cutoff")

@@ -35,6 +35,7 @@ def demo_load(seed: int, json_tokens: bool) -> None:
     with click.progressbar(length=100, label="temperature loggers", file=sys.stderr) as bar:
         summary["counts"].update(load_sensors(factory, seed=seed,
                                               progress=bar_stepper(bar, 100)))
+    _demo_webhook(factory)
     day = _demo_day(factory, seed)
     if json_tokens:
         click.echo(json.dumps({**summary["tokens"], "driver_with_route": day["driver"]},
@@ -52,6 +53,24 @@ def demo_load(seed: int, json_tokens: bool) -> None:
         click.echo(f"\nprintable manifest: /manifests/{driver['route_id']} "
                    f"(signed in as {driver['username']})")
     click.echo(f"web pages: /signin as any of these users, password {demo_data.DEMO_PASSWORD!r}")
+    click.echo(f"order events: webhook {DEMO_WEBHOOK_URL} ('wms outbox receiver' logs them "
+               "to instance/webhooks.log)")
+
+
+# The demo storefront: ``wms outbox receiver`` listens here with this secret by default.
+DEMO_WEBHOOK_URL = "http://127.0.0.1:8765/webhooks"
+DEMO_WEBHOOK_SECRET = "coldchain-demo-webhook"
+
+
+def _demo_webhook(factory) -> None:
+    """Subscribe the demo receiver before today's orders are placed, so their events wait
+    for it in the outbox."""
+    from wms import outbox
+    from wms.db import transaction
+
+    with transaction(factory) as session:
+        outbox.create_subscription(session, name="demo-storefront", url=DEMO_WEBHOOK_URL,
+                                   secret=DEMO_WEBHOOK_SECRET)
 
 
 def _demo_day(factory, seed: int) -> dict:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
 
+from api.i18n import tr
 from api.schemas.common import BaseSchema
+from wms import orders
 from wms.allocation import STRATEGIES
+from wms.i18n import N_
 from wms.models import LotStatus, MoveKind, OrderStatus
 from wms.scanning import API_ACTIONS
 
@@ -250,6 +253,14 @@ class OrderInSchema(BaseSchema):
     delivery_date = fields.Date(required=True)
     lines = fields.List(fields.Nested(OrderLineInSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_ORDER_LINES))
+    customer_ref = fields.String(validate=validate.Length(max=64),
+                                 metadata={"description": "the storefront's customer id"})
+    contact_phone = fields.String(
+        validate=[validate.Length(max=20),
+                  validate.Regexp(r"^\+?[0-9 \-]*$",
+                                  error=N_("digits only, e.g. 13812345678"))],
+        load_only=True,
+        metadata={"description": "only a masked form is kept (138****5678)"})
 
 
 class OrderLineSchema(BaseSchema):
@@ -267,6 +278,12 @@ class OrderSchema(BaseSchema):
     pickup_point = fields.Function(lambda o: o.pickup_point.code)
     warehouse = fields.Function(lambda o: o.pickup_point.warehouse.code)
     delivery_date = fields.Date()
+    requested_date = fields.Date(allow_none=True)
+    moved_by_cutoff = fields.Boolean()
+    cutoff_message = fields.Function(lambda o: tr(orders.cutoff_note(o)), allow_none=True,
+                                     metadata={"description": "why the date moved, if it did"})
+    customer_ref = fields.String()
+    customer_contact = fields.String(metadata={"description": "masked phone"})
     status = fields.String()
     created_at = fields.DateTime()
     lines = fields.List(fields.Nested(OrderLineSchema))
@@ -333,10 +350,21 @@ class OrderImportSchema(BaseSchema):
                        "quantity; one row per order line"})
 
 
+class MovedByCutoffSchema(BaseSchema):
+    line = fields.String()
+    order = fields.String()
+    requested_date = fields.Date()
+    delivery_date = fields.Date()
+    message = fields.String()
+
+
 class OrderImportResultSchema(BaseSchema):
     imported = fields.Integer(metadata={"description": "orders placed"})
     lines = fields.Integer(metadata={"description": "order lines placed"})
     orders = fields.List(fields.String(), metadata={"description": "their references"})
+    moved_by_cutoff = fields.List(fields.Nested(MovedByCutoffSchema),
+                                  metadata={"description": "orders after their date's "
+                                                           "cut-off, by file line"})
 
 
 class PickListQuerySchema(BaseSchema):

@@ -61,6 +61,7 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
                "shelf_life_days": 5, "ref_temp_c": 4, "q10": 2}
     G, P, U, D = "GET", "POST", "PUT", "DELETE"
     PUT = U
+    PATCH = "PATCH"
     return {
         # no sign-in
         (G, "/static/<path:filename>"): Case("/static/app.css"),
@@ -104,6 +105,16 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (D, "/api/tokens/<int:token_id>"): Case(f"/api/tokens/{i['spare_token']}"),
         (G, "/api/jobs/<job_id>"): Case(f"/api/jobs/{i['job']}", names=True),
         (P, "/api/checks"): Case("/api/checks"),
+        # order events to the storefront
+        (G, "/api/webhooks"): Case("/api/webhooks"),
+        (P, "/api/webhooks"): Case("/api/webhooks", json={
+            "name": f"matrix-{uuid.uuid4().hex[:8]}", "url": "http://127.0.0.1:9/hooks",
+            "secret": "s", "active": False}),
+        (PATCH, "/api/webhooks/<int:sub_id>"): Case(f"/api/webhooks/{i['webhook']}",
+                                                    json={"active": False}),
+        (G, "/api/orders/<ref>/events"): Case(f"/api/orders/{i['to_pick']}/events"),
+        (G, "/api/outbox/dead-letters"): Case("/api/outbox/dead-letters"),
+        (P, "/api/outbox/replay"): Case("/api/outbox/replay", json={}),
         # warehouses and catalogue
         (G, "/api/warehouses"): Case("/api/warehouses"),
         (G, "/api/warehouses/<code>"): Case(f"/api/warehouses/{HOME}"),

@@ -42,6 +42,10 @@ class Warehouse(Base):
     opens_at: Mapped[time] = mapped_column(Time, default=time(3, 0))
     closes_at: Mapped[time] = mapped_column(Time, default=time(22, 0))
     loading_minutes: Mapped[int] = mapped_column(Integer, default=20)
+    # Orders for a delivery date are taken until this local time, so many days before it.
+    order_cutoff: Mapped[time] = mapped_column(Time, default=time(23, 0),
+                                               server_default="23:00:00")
+    cutoff_days_before: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (
         CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
