@@ -128,6 +128,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         reading_voids,
         routes,
         scans,
+        sorting,
         stock,
         trace,
         warehouses,
@@ -135,7 +136,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
-                   coldchain, reading_voids, routes, trace, purchasing, outbox):
+                   coldchain, reading_voids, routes, trace, purchasing, outbox, sorting):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     # The pages people sign in to; their JavaScript calls the API above.

@@ -114,6 +114,9 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
                                                     json={"active": False}),
         (G, "/api/orders/<ref>/events"): Case(f"/api/orders/{i['to_pick']}/events"),
         (G, "/api/outbox/dead-letters"): Case("/api/outbox/dead-letters"),
+        (G, "/api/sorting-lists"): Case("/api/sorting-lists", names=True,
+                                        query={"warehouse": HOME, "date": day}),
+        (G, "/sorting-labels"): Case("/sorting-labels", query={"date": day}, **page),
         (P, "/api/outbox/replay"): Case("/api/outbox/replay", json={}),
         # warehouses and catalogue
         (G, "/api/warehouses"): Case("/api/warehouses"),
