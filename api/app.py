@@ -118,6 +118,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         accounts,
         catalog,
         coldchain,
+        enterprise,
         health,
         jobs,
         moves,
@@ -136,7 +137,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
-                   coldchain, reading_voids, routes, trace, purchasing, outbox, sorting):
+                   coldchain, reading_voids, routes, trace, purchasing, outbox, sorting,
+                   enterprise):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     # The pages people sign in to; their JavaScript calls the API above.

@@ -102,6 +102,8 @@ RULES: dict[str, Rule] = {
     "lots.scrap": _rule((STAFF,), W, "scrap units where they are, with a witness"),
     "orders.read": _rule((STAFF, DISPATCHER), W, "orders and their allocation"),
     "orders.write": _rule((STAFF, DISPATCHER), W, "place, allocate and cancel orders"),
+    "enterprise.write": _rule((DISPATCHER,), W,
+                              "add enterprise customers and their delivery addresses"),
     "orders.deliver": _rule((STAFF, DRIVER), R, "load and deliver orders"),
     "orders.handover": _rule((STAFF, DISPATCHER, DRIVER), R,
                              "hand orders over to residents"),

@@ -1,5 +1,6 @@
 """transactional outbox of order events, webhook subscriptions and deliveries; order
-cut-off per warehouse; customer reference, masked contact and cut-off facts per order
+cut-off per warehouse; customer reference, masked contact and cut-off facts per order;
+enterprise customers as delivery points of kind enterprise
 
 Revision ID: 0014_outbox
 Revises: 0013
@@ -19,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("pickup_point", sa.Column("kind", sa.String(length=16), nullable=False,
+                                            server_default="community"))
     op.add_column("warehouse", sa.Column("order_cutoff", sa.Time(), nullable=False,
                                          server_default="23:00:00"))
     op.add_column("warehouse", sa.Column("cutoff_days_before", sa.Integer(), nullable=False,
@@ -100,6 +103,8 @@ def downgrade() -> None:
         for column in ("customer_contact", "customer_ref", "moved_by_cutoff",
                        "requested_date"):
             batch.drop_column(column)
+    with op.batch_alter_table("pickup_point") as batch:
+        batch.drop_column("kind")
     with op.batch_alter_table("warehouse") as batch:
         batch.drop_column("cutoff_days_before")
         batch.drop_column("order_cutoff")

@@ -60,6 +60,7 @@ class PickupPointSchema(BaseSchema):
     leader_name = fields.String()
     leader_phone = fields.String()
     active = fields.Boolean()
+    kind = fields.String(metadata={"description": "community, or enterprise (企业购)"})
 
 
 class CompartmentSchema(BaseSchema):

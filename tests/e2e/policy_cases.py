@@ -114,6 +114,11 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
                                                     json={"active": False}),
         (G, "/api/orders/<ref>/events"): Case(f"/api/orders/{i['to_pick']}/events"),
         (G, "/api/outbox/dead-letters"): Case("/api/outbox/dead-letters"),
+        (G, "/api/enterprise-customers"): Case("/api/enterprise-customers"),
+        (P, "/api/enterprise-customers"): Case("/api/enterprise-customers", names=True, json={
+            "code": f"SH-E{uuid.uuid4().hex[:6]}", "name": "Matrix Co.", "warehouse": HOME,
+            "address": "1 Matrix Road", "lat": 31.2, "lon": 121.4, "window_start": "09:00",
+            "window_end": "11:00", "contact_name": "Zhao Lei", "contact_phone": "13900000000"}),
         (G, "/api/sorting-lists"): Case("/api/sorting-lists", names=True,
                                         query={"warehouse": HOME, "date": day}),
         (G, "/sorting-labels"): Case("/sorting-labels", query={"date": day}, **page),

@@ -76,7 +76,12 @@ class Location(Base):
 
 
 class PickupPoint(Base):
-    """A community collection point: a shop or a compound's shelf run by a group leader."""
+    """A community collection point: a shop or a compound's shelf run by a group leader.
+
+    ``kind`` ``enterprise`` is a business customer's own delivery address (企业购): planned
+    and delivered as a stop like any point, its orders are the company's, and ``leader_*``
+    is the person who receives the goods there.
+    """
 
     __tablename__ = "pickup_point"
 
@@ -97,6 +102,8 @@ class PickupPoint(Base):
     leader_name: Mapped[str] = mapped_column(String(60))
     leader_phone: Mapped[str] = mapped_column(String(30))
     active: Mapped[bool] = mapped_column(default=True)
+    kind: Mapped[str] = mapped_column(String(16), default="community",
+                                      server_default="community")
 
     warehouse: Mapped[Warehouse] = relationship()
     location: Mapped[Location] = relationship()
