@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
 
-from api.i18n import tr
 from api.schemas.common import BaseSchema
-from wms import orders
+from api.schemas.customers import CustomerInSchema, CustomerOutSchema, MovedByCutoffSchema
 from wms.allocation import STRATEGIES
-from wms.i18n import N_
 from wms.models import LotStatus, MoveKind, OrderStatus
 from wms.scanning import API_ACTIONS
 
@@ -247,20 +245,12 @@ class OrderLineInSchema(BaseSchema):
     quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
 
 
-class OrderInSchema(BaseSchema):
+class OrderInSchema(CustomerInSchema):
     external_ref = fields.String(required=True, validate=validate.Length(1, 64))
     pickup_point = fields.String(required=True)
     delivery_date = fields.Date(required=True)
     lines = fields.List(fields.Nested(OrderLineInSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_ORDER_LINES))
-    customer_ref = fields.String(validate=validate.Length(max=64),
-                                 metadata={"description": "the storefront's customer id"})
-    contact_phone = fields.String(
-        validate=[validate.Length(max=20),
-                  validate.Regexp(r"^\+?[0-9 \-]*$",
-                                  error=N_("digits only, e.g. 13812345678"))],
-        load_only=True,
-        metadata={"description": "only a masked form is kept (138****5678)"})
 
 
 class OrderLineSchema(BaseSchema):
@@ -272,18 +262,12 @@ class OrderLineSchema(BaseSchema):
     backorder = fields.Integer()
 
 
-class OrderSchema(BaseSchema):
+class OrderSchema(CustomerOutSchema):
     id = fields.Integer()
     external_ref = fields.String()
     pickup_point = fields.Function(lambda o: o.pickup_point.code)
     warehouse = fields.Function(lambda o: o.pickup_point.warehouse.code)
     delivery_date = fields.Date()
-    requested_date = fields.Date(allow_none=True)
-    moved_by_cutoff = fields.Boolean()
-    cutoff_message = fields.Function(lambda o: tr(orders.cutoff_note(o)), allow_none=True,
-                                     metadata={"description": "why the date moved, if it did"})
-    customer_ref = fields.String()
-    customer_contact = fields.String(metadata={"description": "masked phone"})
     status = fields.String()
     created_at = fields.DateTime()
     lines = fields.List(fields.Nested(OrderLineSchema))
@@ -348,14 +332,6 @@ class OrderImportSchema(BaseSchema):
         "type": "string", "format": "binary",
         "description": "CSV with the header external_ref,pickup_point,delivery_date,sku,"
                        "quantity; one row per order line"})
-
-
-class MovedByCutoffSchema(BaseSchema):
-    line = fields.String()
-    order = fields.String()
-    requested_date = fields.Date()
-    delivery_date = fields.Date()
-    message = fields.String()
 
 
 class OrderImportResultSchema(BaseSchema):
