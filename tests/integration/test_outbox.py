@@ -173,3 +173,28 @@ def test_two_workers_draining_at_once_never_send_an_event_out_of_order(sessions,
     finally:
         receiver.shutdown()
         receiver.server_close()
+
+
+def test_out_for_delivery_carries_the_published_routes_eta(sessions, world):
+    import routing.dispatch.order_events  # noqa: F401  (registers the ETA, as the app does)
+    from routing.dispatch import plans
+    from routing.dispatch.models import Route
+    from tests.integration.test_dispatch import DAY as PLAN_DAY
+    from tests.integration.test_dispatch import _start_route, order, plan, stock_up
+
+    stock_up(sessions, world)
+    order(sessions, "ETA-1", "SH-P001", {"C00002": 5})
+    planned = plan(sessions, world)
+    with transaction(sessions) as s:
+        plans.publish(s, planned["plan_id"], actor_id=None)
+        route_id = s.scalars(select(Route.id)).one()
+    _start_route(sessions, world, route_id)
+    with sessions() as s:
+        event = s.scalar(select(OutboxEvent).where(OutboxEvent.kind == "out_for_delivery"))
+        route = s.get(Route, route_id)
+        stop = route.stops[0]
+        hh, mm = divmod(stop.service_start_s // 60, 60)
+        assert event.payload["route_id"] == route_id
+        assert event.payload["stop"] == stop.seq
+        assert event.payload["eta"].startswith(f"{PLAN_DAY.isoformat()}T{hh:02d}:{mm:02d}")
+        assert event.payload["eta"].endswith("+08:00")
