@@ -21,7 +21,9 @@ demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/wms demo load
 	@echo "serving on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/api/docs)"
-	$(BIN)/wms serve --host 127.0.0.1 --port 8000
+	@echo "order events to the demo storefront are logged in instance/webhooks.log"
+	$(BIN)/wms outbox receiver --log instance/webhooks.log & receiver=$$!; \
+	    trap 'kill $$receiver' EXIT; $(BIN)/wms serve --host 127.0.0.1 --port 8000
 
 ## test: lint and run the whole suite (PostgreSQL and Redis tests skip when absent, fail under CI=true)
 test: $(STAMP)

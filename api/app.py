@@ -13,6 +13,7 @@ from api import credentials, errors, i18n, policy, request_limits, web
 from api.auth import guard_request
 from api.iso_json import IsoJSONProvider
 from api.runtime import Runtime, close_db
+from wms import outbox_delivery
 from wms.db import make_engine, make_session_factory
 from wms.settings import INSTANCE_DIR, Settings, load_or_create_secret
 
@@ -27,6 +28,9 @@ _SETTINGS_KEYS = {
     "WMS_SCAN_SEPARATOR": "scan_separator",
     "WMS_READING_MAX_SKEW_MIN": "reading_max_skew_min",
     "WMS_PO_OVER_RECEIPT_PCT": "po_over_receipt_pct",
+    "WMS_ORDER_CUTOFF": "order_cutoff",
+    "WMS_OUTBOX_MAX_ATTEMPTS": "outbox_max_attempts",
+    "WMS_OUTBOX_BACKOFF_S": "outbox_backoff_s",
 }
 
 
@@ -83,6 +87,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     engine = make_engine(settings.database_url)
     app.extensions["wms"] = Runtime(settings, engine, make_session_factory(engine))
+    dispatcher = outbox_delivery.Dispatcher(
+        factory=app.extensions["wms"].sessions, mode=settings.outbox_mode,
+        database_url=engine.url.render_as_string(hide_password=False),
+        redis_url=settings.redis_url, queue_name=settings.queue_name,
+        policy=outbox_delivery.Policy.from_settings(settings))
+    dispatcher.watch(app.extensions["wms"].sessions)
+    app.extensions["wms-outbox"] = dispatcher
+    if settings.outbox_mode == "thread":
+        dispatcher.kick()  # what waited while no process ran (the demo's first events)
 
     i18n.init_app(app)
     api = errors.ProblemApi(app)
@@ -100,20 +113,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Registers the "lsfo" allocation strategy before any request can ask for it.
     import coldchain.monitoring.allocation
+    import routing.dispatch.order_events  # noqa: F401  (the ETA of out-for-delivery events)
     from api.blueprints import (
         accounts,
         catalog,
         coldchain,
+        enterprise,
         health,
         jobs,
         leader,
         moves,
         orders,
+        outbox,
         picking,
         purchasing,
         reading_voids,
         routes,
         scans,
+        sorting,
         stock,
         trace,
         warehouses,
@@ -121,7 +138,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
-                   coldchain, reading_voids, routes, trace, purchasing, leader):
+                   coldchain, reading_voids, routes, trace, purchasing, leader, outbox,
+                   sorting, enterprise):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     # The pages people sign in to; their JavaScript calls the API above.

@@ -93,6 +93,8 @@ RULES: dict[str, Rule] = {
                        "status of jobs you started or of your warehouse"),
     "users.manage": _rule((), A, "users: create, list, disable, set passwords"),
     "checks.run": _rule((), A, "master-data checks, alert escalation"),
+    "outbox.manage": _rule((), A, "webhook subscriptions for order events, their dead "
+                                  "letters and replays"),
     "catalog.read": _rule((STAFF, DISPATCHER, BUYER), A, "products and suppliers"),
     "catalog.write": _rule((BUYER,), A, "add products"),
     "warehouses.read": _rule((STAFF, DISPATCHER, BUYER), W,
@@ -104,6 +106,8 @@ RULES: dict[str, Rule] = {
     "lots.scrap": _rule((STAFF,), W, "scrap units where they are, with a witness"),
     "orders.read": _rule((STAFF, DISPATCHER), W, "orders and their allocation"),
     "orders.write": _rule((STAFF, DISPATCHER), W, "place, allocate and cancel orders"),
+    "enterprise.write": _rule((DISPATCHER,), W,
+                              "add enterprise customers and their delivery addresses"),
     "orders.deliver": _rule((STAFF, DRIVER), R, "load and deliver orders"),
     "orders.handover": _rule((STAFF, DISPATCHER, DRIVER), R,
                              "hand orders over to residents"),

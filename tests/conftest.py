@@ -29,6 +29,8 @@ from wms.models import Base
 # The suite reads jobs' results from the answer that started them; the tests of background
 # threads ask for WMS_JOBS=thread themselves.
 os.environ.setdefault("WMS_JOBS", "inline")
+# Tests place orders for today and tomorrow at any hour; the cut-off tests switch it on.
+os.environ.setdefault("WMS_ORDER_CUTOFF", "off")
 
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 PG_ADMIN_URL = os.environ.get(

@@ -163,6 +163,9 @@ class ApiClient:
     def delete(self, url: str, **kw: Any):
         return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
 
+    def patch(self, url: str, **kw: Any):
+        return self.client.patch(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
 
 # --- stock -------------------------------------------------------------------------------
 

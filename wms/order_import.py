@@ -138,9 +138,12 @@ def _values(row: list[str], col: dict[str, int]) -> tuple[str, str, date, str, i
 
 
 def import_orders(session: Session, data: bytes, *, actor_id: int | None,
-                  warehouse_ids: set[int] | None) -> list[CustomerOrder]:
+                  warehouse_ids: set[int] | None,
+                  moved: list[tuple[int, CustomerOrder]] | None = None,
+                  enforce_cutoff: bool = False) -> list[CustomerOrder]:
     """Place every order of the file in the caller's transaction, or raise naming the lines
-    that are wrong (the caller rolls back)."""
+    that are wrong (the caller rolls back). Orders that missed their date's cut-off are
+    added to ``moved`` with the file line they start on."""
     orders, errors = parse(data)
     refs = [o.ref for o in orders]
     existing = set(session.scalars(select(CustomerOrder.external_ref)
@@ -159,7 +162,9 @@ def import_orders(session: Session, data: bytes, *, actor_id: int | None,
             placed.append(place_order(session, {
                 "external_ref": order.ref, "pickup_point": order.pickup_point,
                 "delivery_date": order.delivery_date, "lines": order.lines},
-                actor_id=actor_id, warehouse_ids=warehouse_ids))
+                actor_id=actor_id, warehouse_ids=warehouse_ids, enforce_cutoff=enforce_cutoff))
+            if placed[-1].moved_by_cutoff and moved is not None:
+                moved.append((order.first_line, placed[-1]))
         except ValidationFailed as exc:
             for key, messages in exc.errors.items():
                 errors.setdefault(f"line {_line_of(order, key)}", []).extend(messages)

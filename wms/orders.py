@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from wms import allocation, move_rules, pickup_codes
+from wms import allocation, move_rules, outbox, pickup_codes
+from wms.cutoff import Cutoff
 from wms.db import transaction
 from wms.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wms.i18n import N_, Msg
 from wms.lot_state import lot_status
 from wms.models import (
     CustomerOrder,
@@ -33,7 +36,9 @@ from wms.models import (
     Product,
     Reservation,
     StockBalance,
+    Warehouse,
 )
+from wms.models.base import utcnow
 from wms.reservations import refresh_status, reserve, unreserve
 
 # Stock in these places is not for allocation: quarantined, or already on its way.
@@ -63,8 +68,16 @@ class OrderReport:
 
 
 def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
-                warehouse_ids: set[int] | None = None) -> CustomerOrder:
-    """Validate and store an order; errors name the field (``lines[2].sku``)."""
+                warehouse_ids: set[int] | None = None, now: datetime | None = None,
+                enforce_cutoff: bool = False) -> CustomerOrder:
+    """Validate and store an order; errors name the field (``lines[2].sku``).
+
+    With ``enforce_cutoff`` (orders arriving from the storefront and dispatchers, not the
+    demo's or a backfill's), an order placed at or after the cut-off of the date it asks
+    for (the warehouse's, ``wms.cutoff``) goes out on the first date it still makes:
+    ``delivery_date`` is that date, ``requested_date`` the one asked, ``moved_by_cutoff``
+    true. Only a masked form of ``contact_phone`` is kept (``customer_contact``).
+    """
     errors: dict[str, Any] = {}
     point = session.scalar(select(PickupPoint).where(PickupPoint.code == data["pickup_point"]))
     if point is None:
@@ -93,9 +106,19 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
             CustomerOrder.external_ref == data["external_ref"])) is not None:
         raise Conflict(f"order {data['external_ref']} already exists", field="external_ref")
     assert point is not None
+    placed_at = now or utcnow()
+    requested = data["delivery_date"]
+    day = requested
+    if enforce_cutoff:
+        day = cutoff_of(point.warehouse).delivery_date(
+            requested, placed_at.astimezone(ZoneInfo(point.warehouse.timezone)))
     order = CustomerOrder(external_ref=data["external_ref"], pickup_point_id=point.id,
-                          warehouse_id=point.warehouse_id, delivery_date=data["delivery_date"],
-                          status=OrderStatus.PLACED, created_by=actor_id)
+                          warehouse_id=point.warehouse_id, delivery_date=day,
+                          requested_date=requested, moved_by_cutoff=day != requested,
+                          customer_ref=data.get("customer_ref") or "",
+                          customer_contact=mask_phone(data.get("contact_phone") or ""),
+                          status=OrderStatus.PLACED, created_by=actor_id,
+                          created_at=placed_at)
     session.add(order)
     session.flush()
     for i, ln in enumerate(data["lines"], start=1):
@@ -104,7 +127,38 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
                               allocated=0, handed_over=0))
     session.flush()
     pickup_codes.issue(session, order)
+    outbox.emit(session, order, outbox.ACCEPTED, {
+        "pickup_point": point.code,
+        "lines": [{"line": i, "sku": ln["sku"], "quantity": ln["quantity"]}
+                  for i, ln in enumerate(data["lines"], start=1)]})
+    if order.moved_by_cutoff:
+        outbox.emit(session, order, outbox.MOVED_BY_CUTOFF, {
+            "requested_date": requested, "delivery_date": day,
+            "cutoff": cutoff_of(point.warehouse).deadline(requested).isoformat()})
     return order
+
+
+def cutoff_of(warehouse: Warehouse) -> Cutoff:
+    return Cutoff(at=warehouse.order_cutoff, days_before=warehouse.cutoff_days_before)
+
+
+def cutoff_note(order: CustomerOrder) -> Msg | None:
+    """What to tell whoever placed an order that missed its date's cut-off."""
+    if not order.moved_by_cutoff or order.requested_date is None:
+        return None
+    deadline = cutoff_of(order.pickup_point.warehouse).deadline(order.requested_date)
+    return N_("placed after the cut-off for {requested} ({deadline}): it goes out on {day}",
+              requested=order.requested_date.isoformat(),
+              deadline=deadline.strftime("%Y-%m-%d %H:%M"), day=order.delivery_date.isoformat())
+
+
+def mask_phone(phone: str) -> str:
+    """The first three and last four digits of a phone number (138****5678): enough for a
+    group leader to tell two residents apart, useless to anyone who copies the list."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
 def get_order(session: Session, ref: str, *, lock: bool = False) -> CustomerOrder:
@@ -157,6 +211,7 @@ def allocate_order(session: Session, order_id: int, *,
     if order is None:
         raise NotFound(f"no order with id {order_id}")
     if order.status in OPEN:
+        before = order.status
         # Lines in product order: every allocation then locks balances in one order (a
         # product's rows before the next product's), so two orders listing the same
         # products in opposite order queue instead of deadlocking.
@@ -173,7 +228,20 @@ def allocate_order(session: Session, order_id: int, *,
                 lot, loc = objects[(cand.lot_id, cand.location_id)]
                 reserve(session, line, lot, loc, qty)
         refresh_status(session, order)
+        _emit_short(session, order, before)
     return report(session, order)
+
+
+def _emit_short(session: Session, order: CustomerOrder, before: OrderStatus) -> None:
+    """Tell the storefront what stays on backorder: when the order is first allocated
+    (a change to ``partial`` says so itself) and nothing could be reserved at all."""
+    if order.status != OrderStatus.PLACED or before != OrderStatus.PLACED:
+        return
+    if any(e.kind == outbox.SHORT for e in outbox.events_of(session, order.external_ref)):
+        return
+    outbox.emit(session, order, outbox.SHORT, {
+        "backorder": [{"line": ln.line_no, "sku": ln.product.sku, "units": ln.backorder}
+                      for ln in order.lines if ln.backorder > 0]})
 
 
 def report(session: Session, order: CustomerOrder) -> OrderReport:
@@ -243,6 +311,7 @@ def cancel_order(session: Session, ref: str) -> CustomerOrder:
         unreserve(session, row)
     order.status = OrderStatus.CANCELLED
     session.flush()
+    outbox.emit(session, order, outbox.CANCELLED)
     return order
 
 

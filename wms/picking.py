@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wms import outbox
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.lot_state import check_step
 from wms.models import (
@@ -221,10 +222,18 @@ def handover(session: Session, order_id: int, *, actor_id: int | None,
         # Every line is checked before any leaves stock, so a refusal names the first bad
         # lot and hands over nothing.
         check_step(session, row.lot, row.location, Step.HANDOVER)
+    units: dict[int, int] = {}
     for row, qty in taken:
+        units[row.order_line_id] = units.get(row.order_line_id, 0) + qty
         moves.append(consume_reserved(session, row, actor_id=actor_id, quantity=qty,
                                       idempotency_key=idempotency_key))
     refresh_status(session, order)
+    if units:
+        outbox.emit(session, order, outbox.COLLECTED, {
+            "partial": order.status != OrderStatus.COLLECTED,
+            "lines": [{"line": ln.line_no, "sku": ln.product.sku, "units": units[ln.id],
+                       "collected": ln.handed_over, "quantity": ln.quantity}
+                      for ln in order.lines if ln.id in units]})
     return moves
 
 

@@ -17,16 +17,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms import trace
+from wms import outbox, trace
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.ledger import record_move
 from wms.models import (
+    CustomerOrder,
     Location,
     LocationKind,
     Lot,
     LotRecall,
     LotStatus,
     MoveKind,
+    OrderStatus,
+    Reservation,
     StockBalance,
     StockMove,
 )
@@ -107,6 +110,7 @@ def recall_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | No
     record = LotRecall(lot_id=lot.id, reason=reason.strip(), previous_status=lot.status,
                        recalled_by=actor_id, recalled_at=utcnow(), release_reason="")
     session.add(record)
+    affected = _orders_with_lot(session, lot.id)
     lot.status, lot.status_reason = LotStatus.RECALLED, f"recalled: {reason.strip()}"
     released = release_reservations(session, lot.id, None)
     moves = []
@@ -123,9 +127,24 @@ def recall_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | No
                                  from_location=bal.location, to_location=quarantine,
                                  actor_id=actor_id, reason=f"recall: {reason.strip()}"))
     session.flush()
+    for order in affected:
+        outbox.emit(session, order, outbox.RECALLED, {
+            "lot": lot.lot_code, "sku": lot.product.sku, "reason": reason.strip()})
     out = report(session, lot.id, recall=record)
     out.created, out.moves, out.released_reservations = True, moves, released
     return out
+
+
+def _orders_with_lot(session: Session, lot_id: int) -> list[CustomerOrder]:
+    """Every customer order that holds or received units of the lot: the storefront tells
+    each of their residents."""
+    reserved = select(Reservation.order_id).where(Reservation.lot_id == lot_id)
+    moved = select(StockMove.order_id).where(StockMove.lot_id == lot_id,
+                                             StockMove.order_id.is_not(None))
+    ids = set(session.scalars(reserved)) | set(session.scalars(moved))
+    return list(session.scalars(select(CustomerOrder).where(
+        CustomerOrder.id.in_(ids), CustomerOrder.status != OrderStatus.CANCELLED)
+        .order_by(CustomerOrder.id)))
 
 
 def release_recall(session: Session, lot_id: int, reason: str, *, actor_id: int | None

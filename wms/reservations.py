@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wms import outbox
 from wms.ledger import change_reserved, record_move
 from wms.models import (
     CustomerOrder,
@@ -123,6 +124,7 @@ def refresh_status(session: Session, order: CustomerOrder) -> OrderStatus:
     """Derive the order's status from its lines and where its reserved units are."""
     if order.status == OrderStatus.CANCELLED:
         return order.status
+    before = order.status
     session.flush()
     lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)).all()
     kinds = session.scalars(
@@ -146,4 +148,5 @@ def refresh_status(session: Session, order: CustomerOrder) -> OrderStatus:
     else:
         status = OrderStatus.PLACED
     order.status = status
+    outbox.emit_status_change(session, order, before)
     return status

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms import move_rules
+from wms import move_rules, outbox
 from wms.errors import Conflict, ValidationFailed
 from wms.ledger import InsufficientStock, balance, record_move
 from wms.lot_state import lot_status
@@ -43,7 +43,8 @@ def quarantine_for(session: Session, warehouse_id: int, temp: TempClass) -> Loca
     return found
 
 
-def _free_units(session: Session, lot: Lot, location: Location, quantity: int) -> None:
+def _free_units(session: Session, lot: Lot, location: Location, quantity: int
+                ) -> list[CustomerOrder]:
     """Make ``quantity`` units at ``location`` free to move, giving up the reservations of
     a lot that may no longer be handed over."""
     on_hand, reserved = balance(session, location.id, lot.id)
@@ -52,7 +53,7 @@ def _free_units(session: Session, lot: Lot, location: Location, quantity: int) -
                                 lot_code=lot.lot_code, location_code=location.code)
     need = quantity - (on_hand - reserved)
     if need <= 0:
-        return
+        return []
     if move_rules.allowed(lot_status(session, lot, location), move_rules.Step.HANDOVER):
         raise Conflict(f"{reserved} of the {on_hand} units of lot {lot.lot_code} at "
                        f"{location.code} are still to be delivered for orders; only "
@@ -76,6 +77,7 @@ def _free_units(session: Session, lot: Lot, location: Location, quantity: int) -
         need -= take
     for order in orders:
         refresh_status(session, order)
+    return list(orders)
 
 
 def _lot(session: Session, lot_id: int) -> Lot:
@@ -95,11 +97,15 @@ def return_units(session: Session, lot_id: int, quantity: int, from_location: Lo
             f"{from_location.code} is not a truck or a pickup point; goods inside the "
             "warehouse go to quarantine by a move scan"]})
     dest = quarantine_for(session, from_location.warehouse_id, lot.product.temp_class)
-    _free_units(session, lot, from_location, quantity)
-    return record_move(session, kind=MoveKind.RETURN, lot=lot, quantity=quantity,
+    given_up = _free_units(session, lot, from_location, quantity)
+    move = record_move(session, kind=MoveKind.RETURN, lot=lot, quantity=quantity,
                        from_location=from_location, to_location=dest, actor_id=actor_id,
                        reason=reason.strip() or f"returned from {from_location.code}",
                        route_id=route_id, idempotency_key=idempotency_key)
+    for order in given_up:
+        outbox.emit(session, order, outbox.RETURNED, {
+            "lot": lot.lot_code, "sku": lot.product.sku, "from": from_location.code})
+    return move
 
 
 def scrap_units(session: Session, lot_id: int, quantity: int, location: Location, *,

@@ -57,6 +57,12 @@ class Settings:
     reading_max_skew_min: float = 10.0
     # How far past a purchase order line's quantity a receipt may go (weighed goods vary).
     po_over_receipt_pct: float = 5.0
+    # Webhook delivery of order events: attempts before the dead-letter list, and the
+    # first retry delay (doubling each time, at most ten minutes).
+    # Orders placed through the API after their date's cut-off move to the next date.
+    order_cutoff: bool = True
+    outbox_max_attempts: int = 8
+    outbox_backoff_s: float = 2.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -79,12 +85,22 @@ class Settings:
                                                cls.reading_max_skew_min),
             "po_over_receipt_pct": _env_float("WMS_PO_OVER_RECEIPT_PCT",
                                               cls.po_over_receipt_pct),
+            "order_cutoff": (os.environ.get("WMS_ORDER_CUTOFF") or "on").lower()
+            not in ("off", "0", "false", "no"),
+            "outbox_max_attempts": _env_int("WMS_OUTBOX_MAX_ATTEMPTS",
+                                            cls.outbox_max_attempts),
+            "outbox_backoff_s": _env_float("WMS_OUTBOX_BACKOFF_S", cls.outbox_backoff_s),
         }
         values.update(overrides)
         if values["job_mode"] not in ("thread", "inline"):
             # Refused when the app starts, not at the first job a person requests.
             raise ValueError(f"WMS_JOBS must be thread or inline, not {values['job_mode']!r}")
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def outbox_mode(self) -> str:
+        """Who sends webhook events: rq workers with Redis, else as jobs run here."""
+        return "rq" if self.redis_url else self.job_mode
 
     @property
     def scan_bounds(self) -> Plausible:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from api import policy
 from api.auth import current_user
+from api.i18n import tr
 from api.lookups import one_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
 from api.parsing import FormWithFilesParser
@@ -66,10 +67,13 @@ class Orders(MethodView):
     @blp.arguments(OrderInSchema)
     @blp.response(201, OrderSchema)
     def post(self, data: dict):
-        """Place an order for a pickup point; the external reference is unique."""
+        """Place an order for a pickup point; the external reference is unique. An order
+        after its date's cut-off goes out on the next date it makes: the answer says so
+        (``moved_by_cutoff``, ``requested_date``, ``cutoff_message``)."""
         user = current_user()
         order = orders.place_order(db(), data, actor_id=user.id,
-                                   warehouse_ids=scope.visible_warehouse_ids(user))
+                                   warehouse_ids=scope.visible_warehouse_ids(user),
+                                   enforce_cutoff=runtime().settings.order_cutoff)
         db().commit()
         return order
 
@@ -87,11 +91,18 @@ class OrderImport(MethodView):
         if upload is None:
             raise ValidationFailed({"file": ["attach the CSV file as form field 'file'"]})
         user = current_user()
+        moved: list = []
         placed = order_import.import_orders(db(), upload.read(), actor_id=user.id,
-                                            warehouse_ids=scope.visible_warehouse_ids(user))
+                                            warehouse_ids=scope.visible_warehouse_ids(user),
+                                            moved=moved,
+                                            enforce_cutoff=runtime().settings.order_cutoff)
         db().commit()
         return {"imported": len(placed), "lines": sum(len(o.lines) for o in placed),
-                "orders": [o.external_ref for o in placed]}
+                "orders": [o.external_ref for o in placed],
+                "moved_by_cutoff": [
+                    {"line": f"line {line}", "order": o.external_ref,
+                     "requested_date": o.requested_date, "delivery_date": o.delivery_date,
+                     "message": tr(orders.cutoff_note(o))} for line, o in moved]}
 
 
 @blp.route("/orders/<ref>")

@@ -7,8 +7,9 @@ keep exit code 1.
 
 ``database`` (db), ``accounts`` (users, tokens), ``demo``, ``inventory`` (check, stock,
 orders), ``routes`` (solve and check from the engine, plan from the database),
-``coldchain`` (readings, escalate), ``jobs`` (sweep), ``policy`` (the role table) and
-``servers`` (serve, worker).
+``coldchain`` (readings, escalate), ``jobs`` (sweep), ``policy`` (the role table),
+``outbox`` (webhook subscriptions, delivery, dead letters, replay, the demo receiver)
+and ``servers`` (serve, worker).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from api.cli.database import db
 from api.cli.demo import demo
 from api.cli.inventory import check, orders, stock
 from api.cli.jobs import jobs
+from api.cli.outbox import outbox_cli
 from api.cli.policy import policy_cli
 from api.cli.purchasing import purchase_orders
 from api.cli.routes import routes_cli
@@ -70,3 +72,4 @@ main.add_command(readings)
 main.add_command(escalate)
 main.add_command(policy_cli, "policy")
 main.add_command(purchase_orders)
+main.add_command(outbox_cli, "outbox")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate
 
 from api.schemas.common import BaseSchema
+from api.schemas.customers import CustomerInSchema, CustomerOutSchema, MovedByCutoffSchema
 from wms.allocation import STRATEGIES
 from wms.models import LotStatus, MoveKind, OrderStatus
 from wms.scanning import API_ACTIONS
@@ -244,7 +245,7 @@ class OrderLineInSchema(BaseSchema):
     quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
 
 
-class OrderInSchema(BaseSchema):
+class OrderInSchema(CustomerInSchema):
     external_ref = fields.String(required=True, validate=validate.Length(1, 64))
     pickup_point = fields.String(required=True)
     delivery_date = fields.Date(required=True)
@@ -261,7 +262,7 @@ class OrderLineSchema(BaseSchema):
     backorder = fields.Integer()
 
 
-class OrderSchema(BaseSchema):
+class OrderSchema(CustomerOutSchema):
     id = fields.Integer()
     external_ref = fields.String()
     pickup_point = fields.Function(lambda o: o.pickup_point.code)
@@ -340,6 +341,9 @@ class OrderImportResultSchema(BaseSchema):
     imported = fields.Integer(metadata={"description": "orders placed"})
     lines = fields.Integer(metadata={"description": "order lines placed"})
     orders = fields.List(fields.String(), metadata={"description": "their references"})
+    moved_by_cutoff = fields.List(fields.Nested(MovedByCutoffSchema),
+                                  metadata={"description": "orders after their date's "
+                                                           "cut-off, by file line"})
 
 
 class PickListQuerySchema(BaseSchema):

@@ -68,6 +68,8 @@ class PickupPointSchema(BaseSchema):
         "description": "vehicle kinds let in (e.g. vans only in a residential compound); "
                        "null: any"})
 
+    kind = fields.String(metadata={"description": "community, or enterprise (企业购)"})
+
 
 class CompartmentSchema(BaseSchema):
     temp_class = fields.String()

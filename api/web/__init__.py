@@ -25,7 +25,8 @@ def _flag(value: object) -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the pages and harden the session cookie they sign people in with."""
-    # records, floor, holds and purchasing add their pages to the views blueprint.
+    # records, floor, holds, leader, purchasing and sorting add their pages to the views
+    # blueprint.
     from api.web import (  # noqa: F401
         floor,
         holds,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
         purchasing,
         records,
         session_auth,
+        sorting,
         views,
     )
 

@@ -63,6 +63,7 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
     on_day = {"date": day}
     G, P, U, D = "GET", "POST", "PUT", "DELETE"
     PUT = U
+    PATCH = "PATCH"
     return {
         # no sign-in
         (G, "/static/<path:filename>"): Case("/static/app.css"),
@@ -106,6 +107,24 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (D, "/api/tokens/<int:token_id>"): Case(f"/api/tokens/{i['spare_token']}"),
         (G, "/api/jobs/<job_id>"): Case(f"/api/jobs/{i['job']}", names=True),
         (P, "/api/checks"): Case("/api/checks"),
+        # order events to the storefront
+        (G, "/api/webhooks"): Case("/api/webhooks"),
+        (P, "/api/webhooks"): Case("/api/webhooks", json={
+            "name": f"matrix-{uuid.uuid4().hex[:8]}", "url": "http://127.0.0.1:9/hooks",
+            "secret": "s", "active": False}),
+        (PATCH, "/api/webhooks/<int:sub_id>"): Case(f"/api/webhooks/{i['webhook']}",
+                                                    json={"active": False}),
+        (G, "/api/orders/<ref>/events"): Case(f"/api/orders/{i['to_pick']}/events"),
+        (G, "/api/outbox/dead-letters"): Case("/api/outbox/dead-letters"),
+        (G, "/api/enterprise-customers"): Case("/api/enterprise-customers"),
+        (P, "/api/enterprise-customers"): Case("/api/enterprise-customers", names=True, json={
+            "code": f"SH-E{uuid.uuid4().hex[:6]}", "name": "Matrix Co.", "warehouse": HOME,
+            "address": "1 Matrix Road", "lat": 31.2, "lon": 121.4, "window_start": "09:00",
+            "window_end": "11:00", "contact_name": "Zhao Lei", "contact_phone": "13900000000"}),
+        (G, "/api/sorting-lists"): Case("/api/sorting-lists", names=True,
+                                        query={"warehouse": HOME, "date": day}),
+        (G, "/sorting-labels"): Case("/sorting-labels", query={"date": day}, **page),
+        (P, "/api/outbox/replay"): Case("/api/outbox/replay", json={}),
         # warehouses and catalogue
         (G, "/api/warehouses"): Case("/api/warehouses"),
         (G, "/api/warehouses/<code>"): Case(f"/api/warehouses/{HOME}"),

@@ -267,6 +267,9 @@ def _morning(app, demo: Demo) -> None:
           json={"reason": "supplier recall notice"})
     ids["spare_token"] = _call(client, staff, "POST", "/api/tokens", status=201,
                                json={"name": "spare"})["id"]
+    ids["webhook"] = _call(client, P["admin"], "POST", "/api/webhooks", status=201, json={
+        "name": "matrix-shop", "url": "http://127.0.0.1:9/hooks", "secret": "s",
+        "active": False})["id"]
     ids["spare_user"] = _call(client, P["admin"], "POST", "/api/users", status=201,
                               json={"username": "matrix-spare", "role": "buyer",
                                     "password": "spare-password-1"})["id"]

@@ -34,6 +34,12 @@ from wms.models.master import (
     Warehouse,
 )
 from wms.models.orders import CustomerOrder, OrderLine, OrderStatus, Reservation
+from wms.models.outbox import (
+    DeliveryStatus,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from wms.models.purchasing import (
     AsnPallet,
     PoReceipt,
@@ -52,6 +58,7 @@ __all__ = [
     "AuthFailure",
     "Base",
     "CustomerOrder",
+    "DeliveryStatus",
     "IdempotencyKey",
     "Job",
     "JobStatus",
@@ -68,6 +75,8 @@ __all__ = [
     "Origin",
     "PickupCode",
     "PickupCount",
+
+    "OutboxEvent",
     "PickupPoint",
     "PickupReceipt",
     "PickupReceiptLine",
@@ -94,4 +103,6 @@ __all__ = [
     "Vehicle",
     "Warehouse",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

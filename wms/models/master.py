@@ -43,6 +43,10 @@ class Warehouse(Base):
     opens_at: Mapped[time] = mapped_column(Time, default=time(3, 0))
     closes_at: Mapped[time] = mapped_column(Time, default=time(22, 0))
     loading_minutes: Mapped[int] = mapped_column(Integer, default=20)
+    # Orders for a delivery date are taken until this local time, so many days before it.
+    order_cutoff: Mapped[time] = mapped_column(Time, default=time(23, 0),
+                                               server_default="23:00:00")
+    cutoff_days_before: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (
         CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
@@ -73,7 +77,12 @@ class Location(Base):
 
 
 class PickupPoint(Base):
-    """A community collection point: a shop or a compound's shelf run by a group leader."""
+    """A community collection point: a shop or a compound's shelf run by a group leader.
+
+    ``kind`` ``enterprise`` is a business customer's own delivery address (企业购): planned
+    and delivered as a stop like any point, its orders are the company's, and ``leader_*``
+    is the person who receives the goods there.
+    """
 
     __tablename__ = "pickup_point"
 
@@ -100,6 +109,9 @@ class PickupPoint(Base):
     fridge_crates: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Vehicle kinds let in (a residential compound: vans only); None lets any vehicle in.
     vehicle_kinds: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+
+    kind: Mapped[str] = mapped_column(String(16), default="community",
+                                      server_default="community")
 
     warehouse: Mapped[Warehouse] = relationship()
     location: Mapped[Location] = relationship()

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -40,6 +41,14 @@ class CustomerOrder(Base):
     # The serving warehouse, copied from the pickup point when the order is placed.
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
     delivery_date: Mapped[date] = mapped_column(Date)
+    # The date the customer asked for; differs from ``delivery_date`` when the order came
+    # after that date's cut-off (``moved_by_cutoff``).
+    requested_date: Mapped[date | None] = mapped_column(Date)
+    moved_by_cutoff: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The storefront's customer, and a masked phone (138****5678) for the group leader to
+    # tell residents apart: never the whole number (see README, "Customer orders").
+    customer_ref: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    customer_contact: Mapped[str] = mapped_column(String(20), default="", server_default="")
     status: Mapped[OrderStatus] = mapped_column(
         str_enum(OrderStatus, "order_status"), default=OrderStatus.PLACED
     )
