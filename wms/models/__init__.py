@@ -73,10 +73,9 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "Origin",
+    "OutboxEvent",
     "PickupCode",
     "PickupCount",
-
-    "OutboxEvent",
     "PickupPoint",
     "PickupReceipt",
     "PickupReceiptLine",
