@@ -6,6 +6,10 @@ Every change of stock is a ledger move out of the pickup point's location: a han
 the resident, a scrap for a write-off. Goods marked for return stay where they are, free of
 their order, with a ``return_request`` that the dispatcher's next plan turns into a pickup.
 These functions work in the caller's transaction.
+
+Longer than 400 lines because the handover, what is left, write-offs, returns and the count
+are one day at one pickup point, reading the same reservations: split, each part would
+repeat the others' queries.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wms import picking, pickup_codes
+from wms import outbox, picking, pickup_codes
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.i18n import N_
 from wms.ledger import record_move
@@ -236,6 +240,7 @@ def write_off(session: Session, point: PickupPoint, day: date,
             witnessed_by=witnessed_by, order_id=entry.order.id, order_line_id=entry.line.id,
             idempotency_key=idempotency_key))
         orders[entry.order.id] = entry.order
+        _uncollected(session, entry, qty, "written_off", reason)
     _settle(session, orders.values())
     return moves
 
@@ -261,9 +266,19 @@ def request_return(session: Session, point: PickupPoint, day: date,
         session.add(request)
         made.append(request)
         orders[entry.order.id] = entry.order
+        _uncollected(session, entry, qty, "returned_to_warehouse", request.reason)
     session.flush()
     _settle(session, orders.values())
     return made
+
+
+def _uncollected(session: Session, entry: Left, quantity: int, disposition: str,
+                 reason: str) -> None:
+    """Tell the storefront that a resident did not collect these units, and what became
+    of them, in the same transaction as the move."""
+    outbox.emit(session, entry.order, outbox.UNCOLLECTED, {
+        "line": entry.line.line_no, "sku": entry.lot.product.sku, "units": quantity,
+        "disposition": disposition, "reason": reason.strip()})
 
 
 def _settle(session: Session, orders) -> None:

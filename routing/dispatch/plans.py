@@ -17,7 +17,7 @@ import time
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,7 +38,7 @@ from routing.engine.solver import SolveOptions, solve
 from routing.engine.validate import validate
 from wms.db import transaction
 from wms.errors import Conflict, NotFound, ValidationFailed
-from wms.models import Role, User, Vehicle, Warehouse
+from wms.models import ReturnRequest, ReturnRequestStatus, Role, User, Vehicle, Warehouse
 from wms.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -226,6 +226,7 @@ def _save(session: Session, day_problem: problem_builder.DayProblem, solution: S
                                           order_line_id=line.order_line_id,
                                           product_id=line.product_id,
                                           temp_class=line.temp_class, quantity=line.quantity))
+    _mark_planned(session, day_problem, new_routes)
     stops = {s.id: s for s in day_problem.full.stops}
     for u in solution.unassigned:
         session.add(UnassignedStop(plan_id=plan.id, stop_key=u.stop,
@@ -235,6 +236,16 @@ def _save(session: Session, day_problem: problem_builder.DayProblem, solution: S
                                                       or stops[u.stop].pickup)))
     session.flush()
     return plan
+
+
+def _mark_planned(session: Session, day_problem, routes) -> None:
+    """Return requests whose pickup is on one of the plan's routes read ``planned``."""
+    refs = [load.ref for planned in routes for visit in planned.stops
+            for load in day_problem.stop_pickups.get(visit.stop, []) if load.ref is not None]
+    if refs:
+        session.execute(update(ReturnRequest).where(
+            ReturnRequest.id.in_(refs), ReturnRequest.status == ReturnRequestStatus.OPEN)
+            .values(status=ReturnRequestStatus.PLANNED))
 
 
 def _default_drivers(session: Session, warehouse_id: int) -> dict[int, int]:

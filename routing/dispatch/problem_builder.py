@@ -66,6 +66,8 @@ from wms.models import (
     PickupPoint,
     Product,
     Reservation,
+    ReturnRequest,
+    ReturnRequestStatus,
     Vehicle,
     Warehouse,
 )
@@ -281,12 +283,20 @@ def _stop(stop_id: str, point: PickupPoint, rules: DispatchRules,
 
 
 def pending_pickups(session: Session, warehouse_id: int) -> list[PickupLoad]:
-    """Open requests to bring goods back from the warehouse's pickup points.
-
-    The record of goods left at a pickup point to be returned is kept by the pickup point's
-    day (``return_request``); until it exists there is nothing to collect.
-    """
-    return []
+    """Goods group leaders sent back (``return_request``) that are not back yet: each is a
+    pickup at its point on the next plan, in whole crates of its product. A request stays
+    pending while it is only planned, so a new plan version still fetches it."""
+    rows = session.execute(
+        select(ReturnRequest, Product.units_per_crate, Product.unit_weight_kg)
+        .join(Product, Product.id == ReturnRequest.product_id)
+        .where(ReturnRequest.warehouse_id == warehouse_id,
+               ReturnRequest.status.in_([ReturnRequestStatus.OPEN,
+                                         ReturnRequestStatus.PLANNED]))
+        .order_by(ReturnRequest.id)).all()
+    return [PickupLoad(pickup_point_id=req.pickup_point_id, temp_class=str(req.temp_class),
+                       crates=math.ceil(req.quantity / per_crate),
+                       kg=round(req.quantity * kg, 3), ref=req.id)
+            for req, per_crate, kg in rows]
 
 
 def build(session: Session, warehouse_id: int, day: date, *,

@@ -12,7 +12,15 @@ from routing.dispatch.deliveries import vehicle_location_ids
 from routing.dispatch.models import Route
 from routing.dispatch.plans import route_for_update
 from wms.errors import ValidationFailed
-from wms.models import Location, StockBalance, StockMove
+from wms.models import (
+    Location,
+    LocationKind,
+    PickupPoint,
+    ReturnRequest,
+    ReturnRequestStatus,
+    StockBalance,
+    StockMove,
+)
 from wms.returns import return_units
 
 
@@ -64,4 +72,21 @@ def return_from_route(session: Session, route_id: int, lines: list[dict[str, Any
         except ValidationFailed as exc:
             raise ValidationFailed({f"{where}.{k}": v for k, v in exc.errors.items()}
                                    ) from exc
+        if src.kind == LocationKind.PICKUP_POINT:
+            _requests_back(session, src, line["lot_id"], line["quantity"])
     return moves
+
+
+def _requests_back(session: Session, place: Location, lot_id: int, quantity: int) -> None:
+    """Return requests at the pickup point for the lot, oldest first, read ``returned`` as
+    far as the units brought back cover them; later plans no longer fetch them."""
+    pending = session.scalars(select(ReturnRequest).join(
+        PickupPoint, PickupPoint.id == ReturnRequest.pickup_point_id).where(
+        PickupPoint.location_id == place.id, ReturnRequest.lot_id == lot_id,
+        ReturnRequest.status.in_([ReturnRequestStatus.OPEN, ReturnRequestStatus.PLANNED]))
+        .order_by(ReturnRequest.id)).all()
+    for request in pending:
+        if quantity < request.quantity:
+            break
+        quantity -= request.quantity
+        request.status = ReturnRequestStatus.RETURNED
