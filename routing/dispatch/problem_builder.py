@@ -25,6 +25,9 @@ of vehicle (a residential compound: vans only); the stop says so and the planner
 Goods to bring back from a pickup point (uncollected orders, empty crates) are pickups: they
 ride on the stop that delivers to the point when a vehicle can carry both, else on a stop
 of their own at the point.
+
+Longer than 400 lines because demand, cold storage, vehicle access and pickups shape the
+same stops: each rule needs the others' view of a point's classes and fleet.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@
 ``tests/e2e/policy_demo.py``. ``expected`` derives what each principal must get from
 ``api.policy.RULES`` and a case's path object or named object, so the policy table and
 the matrix cannot drift apart.
+
+Longer than 400 lines because it is one table, a case per operation: read together, a
+missing or odd case shows.
 """
 
 from __future__ import annotations
