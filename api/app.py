@@ -14,6 +14,7 @@ from api.auth import guard_request
 from api.iso_json import IsoJSONProvider
 from api.runtime import Runtime, close_db
 from wms.db import make_engine, make_session_factory
+from wms.document_store import store_from_setting
 from wms.settings import INSTANCE_DIR, Settings, load_or_create_secret
 
 SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
@@ -27,6 +28,7 @@ _SETTINGS_KEYS = {
     "WMS_SCAN_SEPARATOR": "scan_separator",
     "WMS_READING_MAX_SKEW_MIN": "reading_max_skew_min",
     "WMS_PO_OVER_RECEIPT_PCT": "po_over_receipt_pct",
+    "WMS_DOCUMENT_STORE": "document_store",
 }
 
 
@@ -83,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     engine = make_engine(settings.database_url)
     app.extensions["wms"] = Runtime(settings, engine, make_session_factory(engine))
+    app.extensions["wms-documents"] = store_from_setting(settings.document_store, instance_dir)
 
     i18n.init_app(app)
     api = errors.ProblemApi(app)
@@ -104,6 +107,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         accounts,
         catalog,
         coldchain,
+        documents,
         health,
         jobs,
         moves,
@@ -120,7 +124,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
-                   coldchain, reading_voids, routes, trace, purchasing):
+                   coldchain, reading_voids, routes, trace, purchasing, documents):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     # The pages people sign in to; their JavaScript calls the API above.

@@ -57,6 +57,8 @@ class Settings:
     reading_max_skew_min: float = 10.0
     # How far past a purchase order line's quantity a receipt may go (weighed goods vary).
     po_over_receipt_pct: float = 5.0
+    # Where certificate files are kept: a directory; unset, ``instance/documents/``.
+    document_store: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -79,6 +81,7 @@ class Settings:
                                                cls.reading_max_skew_min),
             "po_over_receipt_pct": _env_float("WMS_PO_OVER_RECEIPT_PCT",
                                               cls.po_over_receipt_pct),
+            "document_store": os.environ.get("WMS_DOCUMENT_STORE") or None,
         }
         values.update(overrides)
         if values["job_mode"] not in ("thread", "inline"):

@@ -2,6 +2,7 @@
 
 from wms.models.auth import ApiToken, AuthFailure, ThrottleScope, User, WebSession
 from wms.models.base import Base
+from wms.models.documents import Document, DocumentKind
 from wms.models.enums import (
     JobStatus,
     KineticsModel,
@@ -42,6 +43,8 @@ __all__ = [
     "AuthFailure",
     "Base",
     "CustomerOrder",
+    "Document",
+    "DocumentKind",
     "IdempotencyKey",
     "Job",
     "JobStatus",
