@@ -267,6 +267,8 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         # pages
         (G, "/purchasing"): Case("/purchasing", **page),
         (G, "/purchasing/<ref>"): Case(f"/purchasing/{i['po_sent']}", **page),
+        (G, "/purchasing/scorecard"): Case("/purchasing/scorecard", **page),
+        (G, "/purchasing/scorecard.csv"): Case("/purchasing/scorecard.csv", **page),
         (G, "/scan"): Case("/scan", **page),
         (G, "/pick-lists"): Case("/pick-lists", query={"date": day}, **page),
         (G, "/loading"): Case("/loading", query={"date": day}, **page),
