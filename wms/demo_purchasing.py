@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms.db import transaction
+from wms.demo_documents import load_documents
 from wms.gtin import check_digit
 from wms.models import (
     AsnPallet,
@@ -67,12 +68,16 @@ def load_purchase_orders(factory: sessionmaker[Session], seed: int = 7) -> dict[
         counts = {"purchase orders": len(deliveries), "late": 0, "closed short": 0,
                   "with a pallet rejected for temperature": 0}
         rejected_one = False
+        # Each supplier keeps time and quantities its own way: the scorecard tells them apart.
+        suppliers = sorted({key[1] for key in deliveries})
+        late_p = {sid: rng.choice((0.0, 0.05, 0.15, 0.3, 0.6)) for sid in suppliers}
+        short_p = {sid: rng.choice((0.0, 0.05, 0.2, 0.4)) for sid in suppliers}
         for n, ((wh_id, supplier_id, day), got) in enumerate(sorted(
                 deliveries.items(), key=lambda kv: (kv[0][0], str(kv[0][2]), kv[0][1]))):
             wh = warehouses[wh_id]
             tz = ZoneInfo(wh.timezone)
             first = min(m.created_at for m, _ in got)
-            late = rng.random() < 0.2
+            late = rng.random() < late_p[supplier_id]
             # A window the first truck missed by 30-150 minutes, or one it kept.
             end = (first.astimezone(tz) - timedelta(minutes=rng.randint(30, 150)) if late
                    else first.astimezone(tz) + timedelta(minutes=rng.randint(20, 90)))
@@ -91,7 +96,7 @@ def load_purchase_orders(factory: sessionmaker[Session], seed: int = 7) -> dict[
             s.add(po)
             s.flush()
             counts["late"] += po.first_receipt_at > po.due_at
-            short = rng.random() < 0.2
+            short = rng.random() < short_p[supplier_id]
             for line_no, (move, lot) in enumerate(got, start=1):
                 origin = rng.choice(origins[supplier_id]) if origins[supplier_id] else None
                 missing = rng.randint(1, 3) * 5 if short and line_no == 1 else 0
@@ -120,6 +125,7 @@ def load_purchase_orders(factory: sessionmaker[Session], seed: int = 7) -> dict[
                 rejected_one = True
                 counts["with a pallet rejected for temperature"] += 1
         counts.update(_open_orders(s, rng, warehouses, buyer))
+        counts.update(load_documents(s, rng))
     return {(k if k == "purchase orders" else f"purchase orders {k}"): v
             for k, v in counts.items()}
 

@@ -100,16 +100,21 @@ class DocumentFile(MethodView):
     @blp.doc(responses={"200": FILE_RESPONSE})
     def get(self, document_id: int):
         """Download the file as it was uploaded."""
-        doc = db().get(Document, document_id)
-        if doc is None:
-            raise NotFound(N_("no document with id={id}", id=document_id))
-        try:
-            content = _store().get(doc.sha256)
-        except FileNotFoundError:
-            raise NotFound(N_("the file of document {id} is not in the document store",
-                              id=document_id)) from None
-        ascii_name = doc.filename.encode("ascii", "replace").decode().replace("?", "_")
-        return Response(content, mimetype=doc.content_type, headers={
-            "Content-Disposition": f'attachment; filename="{ascii_name}"; '
-                                   f"filename*=UTF-8''{quote(doc.filename)}",
-            "X-Content-Type-Options": "nosniff"})
+        return file_response(document_id)
+
+
+def file_response(document_id: int) -> Response:
+    """The document's file with its type and a download name (the API and the page)."""
+    doc = db().get(Document, document_id)
+    if doc is None:
+        raise NotFound(N_("no document with id={id}", id=document_id))
+    try:
+        content = _store().get(doc.sha256)
+    except FileNotFoundError:
+        raise NotFound(N_("the file of document {id} is not in the document store",
+                          id=document_id)) from None
+    ascii_name = doc.filename.encode("ascii", "replace").decode().replace("?", "_")
+    return Response(content, mimetype=doc.content_type, headers={
+        "Content-Disposition": f'attachment; filename="{ascii_name}"; '
+                               f"filename*=UTF-8''{quote(doc.filename)}",
+        "X-Content-Type-Options": "nosniff"})

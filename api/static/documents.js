@@ -28,7 +28,7 @@
           <td data-label="${esc(t("Valid"))}">${esc(d.valid_from)} – ${esc(d.valid_to || t("no end"))}</td>
           <td data-label="${esc(t("Result"))}">${d.kind === "pesticide_residue"
             ? `${esc(d.analyte)} ${esc(num(d.result))} / ${esc(num(d.limit))} ${esc(d.unit)} <span class="badge ${d.passed ? "good" : "bad"}">${esc(d.passed ? t("pass") : t("fail"))}</span>` : "—"}</td>
-          <td data-label="${esc(t("File"))}"><a href="${esc(d.url)}" download="${esc(d.filename)}" data-document="${d.id}">${esc(d.filename)}</a> <span class="muted small">${esc(when(d.uploaded_at))}</span></td></tr>`).join("")}</tbody></table></div>`
+          <td data-label="${esc(t("File"))}"><a href="/documents/${d.id}/file" download="${esc(d.filename)}" data-document="${d.id}">${esc(d.filename)}</a> <span class="muted small">${esc(when(d.uploaded_at))}</span></td></tr>`).join("")}</tbody></table></div>`
       : `<p class="muted">${esc(t("No certificate or lab result for this lot or its supplier."))}</p>`;
     card.hidden = false;
   }

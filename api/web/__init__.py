@@ -25,8 +25,16 @@ def _flag(value: object) -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the pages and harden the session cookie they sign people in with."""
-    # records, floor, holds and purchasing add their pages to the views blueprint.
-    from api.web import floor, holds, purchasing, records, session_auth, views  # noqa: F401
+    # records, floor, holds, purchasing and documents add their pages to the views blueprint.
+    from api.web import (  # noqa: F401
+        documents,
+        floor,
+        holds,
+        purchasing,
+        records,
+        session_auth,
+        views,
+    )
 
     # The session cookie is the pages' credential: never readable by scripts, and not
     # sent along with cross-site POSTs (the CSRF token guards the rest).

@@ -268,6 +268,8 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (G, "/purchasing"): Case("/purchasing", **page),
         (G, "/purchasing/<ref>"): Case(f"/purchasing/{i['po_sent']}", **page),
         (G, "/purchasing/scorecard"): Case("/purchasing/scorecard", **page),
+        (G, "/documents/<int:document_id>/file"): Case(f"/documents/{i['document']}/file",
+                                                       **page),
         (G, "/purchasing/scorecard.csv"): Case("/purchasing/scorecard.csv", **page),
         (G, "/scan"): Case("/scan", **page),
         (G, "/pick-lists"): Case("/pick-lists", query={"date": day}, **page),
