@@ -99,6 +99,15 @@ def remaining_at(times: np.ndarray, temps: np.ndarray, kinetics: Kinetics,
     return assess(times[keep], temps[keep], kinetics, end=at).remaining_days
 
 
+def nominal_remaining(kinetics: Kinetics, born: int | None, at: int) -> float:
+    """Days left at ``at`` of goods that aged at the reference temperature since ``born``
+    (epoch seconds; None: not known, so nothing is counted as used)."""
+    if born is None or born >= at:
+        return kinetics.shelf_life_days
+    return assess(np.array([born]), np.array([kinetics.ref_temp_c]), kinetics,
+                  end=at).remaining_days
+
+
 def weighted_mean(values: Iterable[tuple[float, float]]) -> float | None:
     """Mean of (value, weight) pairs; None without weight."""
     total = weight = 0.0

@@ -317,12 +317,16 @@ def _lots_part(row: ScoreRow, members: list[Lot], by_kind: dict[int, dict[MoveKi
         handed = handovers.get(lot.id, [])
         row.units_handed_over += sum(q for q, _ in handed)
         arrived = lot.received_at or lot.created_at
-        real = history(session, lot.id, now=max([now, *(at for _, at in handed)]))
         kinetics = Kinetics.of(lot.product)
         # The ledger's receipt is when the goods came; the lot row may be written later.
         came = receipts.get(lot.id, arrived)
-        left = scores.remaining_at(real.times, real.temps, kinetics, int(came.timestamp()))
-        at_receipt.append((kinetics.shelf_life_days if left is None else left, 1.0))
+        # Before its receipt a lot was in no place of ours: its history up to then is the
+        # nominal ageing from harvest or production (lot_history does the same), so only
+        # lots handed over need their measured history read.
+        left = scores.nominal_remaining(kinetics, _born(lot), int(came.timestamp()))
+        at_receipt.append((left, 1.0))
+        if handed:
+            real = history(session, lot.id, now=max([now, *(at for _, at in handed)]))
         for qty, at in handed:
             then = scores.remaining_at(real.times, real.temps, kinetics, int(at.timestamp()))
             if then is not None:
@@ -344,6 +348,11 @@ def _lots_part(row: ScoreRow, members: list[Lot], by_kind: dict[int, dict[MoveKi
     row.remaining_share_at_handover = _share(share_handover)
     row.label_days_at_receipt = scores.weighted_mean(label_receipt)
     row.label_days_at_handover = scores.weighted_mean(label_handover)
+
+
+def _born(lot: Lot) -> int | None:
+    day = lot.harvest_date or lot.production_date
+    return int(datetime.combine(day, time(0), tzinfo=UTC).timestamp()) if day else None
 
 
 def _share(pairs: list[tuple[float, float]]) -> float | None:

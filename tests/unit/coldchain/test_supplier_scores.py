@@ -76,3 +76,13 @@ def test_remaining_at_reads_the_history_up_to_that_moment_only():
 def test_weighted_mean_weights_by_units():
     assert scores.weighted_mean([(4.0, 10), (1.0, 30)]) == 1.75
     assert scores.weighted_mean([]) is None
+
+
+def test_nominal_ageing_before_receipt_counts_days_at_the_reference_temperature():
+    day = 86400
+    assert scores.nominal_remaining(KIN, 0, 3 * day) == pytest.approx(7.0)
+    assert scores.nominal_remaining(KIN, 0, 12 * day) == 0.0
+    assert scores.nominal_remaining(KIN, None, 3 * day) == 10
+    # The same as a history of one reading at the reference temperature.
+    assert scores.nominal_remaining(KIN, 0, 2 * day) == scores.remaining_at(
+        np.array([0]), np.array([4.0]), KIN, 2 * day)
