@@ -19,7 +19,7 @@ from datetime import datetime
 
 import numpy as np
 
-from coldchain.analysis.shelf_life import Kinetics, assess
+from coldchain.analysis.shelf_life import DAY_S, Kinetics, assess
 
 IN_FULL_TOLERANCE_PCT = 2.0
 
@@ -104,8 +104,8 @@ def nominal_remaining(kinetics: Kinetics, born: int | None, at: int) -> float:
     (epoch seconds; None: not known, so nothing is counted as used)."""
     if born is None or born >= at:
         return kinetics.shelf_life_days
-    return assess(np.array([born]), np.array([kinetics.ref_temp_c]), kinetics,
-                  end=at).remaining_days
+    # At the reference temperature the relative rate is 1: a day of age is a day of life.
+    return max(0.0, kinetics.shelf_life_days - (at - born) / DAY_S)
 
 
 def weighted_mean(values: Iterable[tuple[float, float]]) -> float | None:
