@@ -15,7 +15,8 @@ from sqlalchemy import select
 from tests.browser.conftest import PASSWORD, Pages, _tab
 from wms.pdf import text_pdf
 
-pytestmark = pytest.mark.timeout(600)
+# The first test waits for the demo to be built (several minutes on a busy machine).
+pytestmark = pytest.mark.timeout(1800)
 
 WORDS = {
     "en": {"purchasing": "Purchasing", "scorecard": "Supplier scorecard", "sent": "sent",
