@@ -94,7 +94,7 @@ def load_documents(s: Session, rng: random.Random, store: DocumentStore | None =
 
 
 def _missing_certificate(s: Session, today: date) -> int:
-    """An order expecting an organic certificate, received today without one."""
+    """An order expecting an organic certificate, received in full today without one."""
     wh = s.scalar(select(Warehouse).where(Warehouse.code == HOME))
     sup = s.scalar(select(Supplier).where(Supplier.code == MISSING_FROM))
     product = s.scalar(select(Product).where(Product.temp_class == TempClass.CHILLED,
@@ -111,7 +111,9 @@ def _missing_certificate(s: Session, today: date) -> int:
                        note="demo: the buyer asked for the organic certificate")
     s.add(po)
     s.flush()
-    s.add(PurchaseOrderLine(order_id=po.id, line_no=1, product_id=product.id, quantity=200,
+    # The whole quantity comes: the order is received, not left open for other receipts
+    # of bok choy to be matched against (and quarantined with it).
+    s.add(PurchaseOrderLine(order_id=po.id, line_no=1, product_id=product.id, quantity=120,
                             unit_price=Decimal("2.80"), currency="CNY",
                             harvest_date=today - timedelta(days=1),
                             certifications="GAP, organic"))
