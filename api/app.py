@@ -15,6 +15,7 @@ from api.iso_json import IsoJSONProvider
 from api.runtime import Runtime, close_db
 from wms import outbox_delivery
 from wms.db import make_engine, make_session_factory
+from wms.document_store import store_from_setting
 from wms.settings import INSTANCE_DIR, Settings, load_or_create_secret
 
 SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
@@ -31,6 +32,8 @@ _SETTINGS_KEYS = {
     "WMS_ORDER_CUTOFF": "order_cutoff",
     "WMS_OUTBOX_MAX_ATTEMPTS": "outbox_max_attempts",
     "WMS_OUTBOX_BACKOFF_S": "outbox_backoff_s",
+
+    "WMS_DOCUMENT_STORE": "document_store",
 }
 
 
@@ -97,6 +100,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if settings.outbox_mode == "thread":
         dispatcher.kick()  # what waited while no process ran (the demo's first events)
 
+    app.extensions["wms-documents"] = store_from_setting(settings.document_store, instance_dir)
+
     i18n.init_app(app)
     api = errors.ProblemApi(app)
     app.extensions["wms-api"] = api
@@ -118,6 +123,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         accounts,
         catalog,
         coldchain,
+        documents,
         enterprise,
         health,
         jobs,
@@ -139,7 +145,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
                    coldchain, reading_voids, routes, trace, purchasing, leader, outbox,
-                   sorting, enterprise):
+                   sorting, enterprise, documents):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     # The pages people sign in to; their JavaScript calls the API above.

@@ -43,6 +43,7 @@ from wms.errors import Forbidden
 from wms.i18n import N_
 from wms.models import (
     CustomerOrder,
+    Document,
     Job,
     LeaderPickupPoint,
     Location,
@@ -139,6 +140,11 @@ RULES: dict[str, Rule] = {
     "sourcing.read": _rule((STAFF, BUYER), W, "purchase orders and shipping notices"),
     "sourcing.write": _rule((BUYER,), W, "place, send, cancel, close purchase orders; ASNs"),
     "sourcing.reject": _rule((STAFF,), W, "reject goods of a purchase order at the dock"),
+    "documents.read": _rule((STAFF, BUYER), W,
+                            "certificates and lab results of lots; download them"),
+    "documents.write": _rule((STAFF, BUYER), W, "attach certificates and lab results to lots"),
+    "supplier_documents.read": _rule((BUYER,), A, "suppliers' certificates"),
+    "supplier_documents.write": _rule((BUYER,), A, "attach certificates to suppliers"),
     "page.scan": _rule((STAFF,), W, "the scanning station"),
     "page.picking": _rule((STAFF,), W, "the pick and sorting list, the loading dock"),
     "page.holds": _rule((STAFF,), W, "the page of held, quarantined and recalled lots"),
@@ -309,11 +315,20 @@ OWNERS: dict[str, Callable[[Any], set[int] | None]] = {
     "user": lambda user_id: _one(select(User.warehouse_id).where(User.id == user_id)),
     "purchase_order": lambda ref: _one(select(PurchaseOrder.warehouse_id).where(
         PurchaseOrder.ref == ref)),
+    "document": lambda doc_id: _document_warehouses(doc_id),
 }
 OWNER_ARGS = {"lot": "lot_id", "order": "ref", "move": "move_id", "sensor": "serial",
               "alert": "alert_id", "plan": "plan_id", "route": "route_id", "job": "job_id",
               "warehouse": "code", "location": "code", "pickup_point": "code",
-              "user": "user_id", "purchase_order": "ref"}
+              "user": "user_id", "purchase_order": "ref", "document": "document_id"}
+
+
+def _document_warehouses(doc_id: int) -> set[int] | None:
+    """A lot's document: the lot's warehouses. A supplier's: none (buyers and admins)."""
+    found = db().execute(select(Document.lot_id).where(Document.id == doc_id)).first()
+    if found is None:
+        return None
+    return _lot_warehouses(found[0]) if found[0] is not None else set()
 
 
 def _exists_lot(lot_id: int) -> bool:
@@ -344,7 +359,8 @@ OBJECT_NAMES = {"resource": N_("resource"), "lot": N_("lot"), "order": N_("order
                 "move": N_("move"), "sensor": N_("sensor"), "alert": N_("alert"),
                 "plan": N_("plan"), "route plan": N_("route plan"), "route": N_("route"),
                 "job": N_("job"), "warehouse": N_("warehouse"), "location": N_("location"),
-                "pickup point": N_("pickup point"), "vehicle": N_("vehicle")}
+                "pickup point": N_("pickup point"), "vehicle": N_("vehicle"),
+                "document": N_("document")}
 
 
 def require_warehouses(user: User, owners: set[int], *, write: bool,

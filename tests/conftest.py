@@ -132,11 +132,11 @@ def queue_name() -> str:
 
 
 @pytest.fixture
-def app(database_url: str, world: factories.World):
+def app(database_url: str, world: factories.World, tmp_path: Path):
     from api.app import create_app
 
     return create_app({"TESTING": True, "WMS_DATABASE_URL": database_url,
-                       "WMS_REDIS_URL": ""})
+                       "WMS_REDIS_URL": "", "WMS_DOCUMENT_STORE": str(tmp_path / "documents")})
 
 
 @pytest.fixture

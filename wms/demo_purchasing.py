@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms.db import transaction
+from wms.demo_documents import load_documents
 from wms.gtin import check_digit
 from wms.models import (
     AsnPallet,
@@ -29,6 +30,7 @@ from wms.models import (
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
+    ReceiptProbe,
     RejectionReason,
     StockMove,
     TempClass,
@@ -67,12 +69,17 @@ def load_purchase_orders(factory: sessionmaker[Session], seed: int = 7) -> dict[
         counts = {"purchase orders": len(deliveries), "late": 0, "closed short": 0,
                   "with a pallet rejected for temperature": 0}
         rejected_one = False
+        # Each supplier keeps time and quantities its own way: the scorecard tells them apart.
+        suppliers = sorted({key[1] for key in deliveries})
+        late_p = {sid: rng.choice((0.0, 0.05, 0.15, 0.3, 0.6)) for sid in suppliers}
+        short_p = {sid: rng.choice((0.0, 0.05, 0.2, 0.4)) for sid in suppliers}
+        warm_c = {sid: rng.choice((0.0, 0.5, 1.0, 2.0)) for sid in suppliers}
         for n, ((wh_id, supplier_id, day), got) in enumerate(sorted(
                 deliveries.items(), key=lambda kv: (kv[0][0], str(kv[0][2]), kv[0][1]))):
             wh = warehouses[wh_id]
             tz = ZoneInfo(wh.timezone)
             first = min(m.created_at for m, _ in got)
-            late = rng.random() < 0.2
+            late = rng.random() < late_p[supplier_id]
             # A window the first truck missed by 30-150 minutes, or one it kept.
             end = (first.astimezone(tz) - timedelta(minutes=rng.randint(30, 150)) if late
                    else first.astimezone(tz) + timedelta(minutes=rng.randint(20, 90)))
@@ -91,7 +98,7 @@ def load_purchase_orders(factory: sessionmaker[Session], seed: int = 7) -> dict[
             s.add(po)
             s.flush()
             counts["late"] += po.first_receipt_at > po.due_at
-            short = rng.random() < 0.2
+            short = rng.random() < short_p[supplier_id]
             for line_no, (move, lot) in enumerate(got, start=1):
                 origin = rng.choice(origins[supplier_id]) if origins[supplier_id] else None
                 missing = rng.randint(1, 3) * 5 if short and line_no == 1 else 0
@@ -107,6 +114,7 @@ def load_purchase_orders(factory: sessionmaker[Session], seed: int = 7) -> dict[
                 s.flush()
                 s.add(PoReceipt(line_id=line.id, move_id=move.id, quantity=move.quantity,
                                 received_at=move.created_at))
+                s.add(_probe(move, lot, warm_c[supplier_id], buyer, rng))
                 lot.purchase_order, lot.origin_id = ref, line.origin_id
                 lot.harvest_date, lot.certifications = line.harvest_date, line.certifications
                 lot.buyer_id = buyer
@@ -120,8 +128,25 @@ def load_purchase_orders(factory: sessionmaker[Session], seed: int = 7) -> dict[
                 rejected_one = True
                 counts["with a pallet rejected for temperature"] += 1
         counts.update(_open_orders(s, rng, warehouses, buyer))
+        counts.update(load_documents(s, rng))
     return {(k if k == "purchase orders" else f"purchase orders {k}"): v
             for k, v in counts.items()}
+
+
+# The probe at the dock: a class's usual core temperature, what the supplier's trucks add,
+# and the spread of a hand probe; these pallets were accepted, so under the class's limit.
+PROBE_USUAL = {TempClass.FROZEN: -19.0, TempClass.CHILLED: 2.5, TempClass.AMBIENT: 18.0}
+PROBE_LIMIT = {TempClass.FROZEN: -15.0, TempClass.CHILLED: 5.0, TempClass.AMBIENT: 30.0}
+
+
+def _probe(move: StockMove, lot: Lot, warm: float, who: int | None,
+           rng: random.Random) -> ReceiptProbe:
+    temp_class = lot.product.temp_class
+    limit = PROBE_LIMIT[temp_class]
+    temp = min(limit - 0.1, PROBE_USUAL[temp_class] + warm + rng.gauss(0, 0.7))
+    return ReceiptProbe(move_id=move.id, lot_id=lot.id, probe_temp_c=round(temp, 1),
+                        limit_c=limit, outcome="accepted", measured_by=who,
+                        measured_at=move.created_at)
 
 
 def _reject_warm_pallet(s: Session, po: PurchaseOrder, product: Product, at: datetime,

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from wms import picking, po_receiving, purchasing, receipt_probe
+from wms import picking, po_receiving, purchasing, receipt_certificates, receipt_probe
 from wms.errors import Conflict, Forbidden, ValidationFailed
 from wms.gs1 import ScanData, ScanError, parse_scan
 from wms.i18n import N_
@@ -318,6 +318,10 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
     if warm:
         assert plan.dst is not None and plan.probe is not None
         plan.dst = receipt_probe.quarantine_for(session, plan.dst, plan.product, plan.probe)
+    lacking = _lacking_certificates(session, plan) if plan.action == "receive" else []
+    if lacking:
+        assert plan.dst is not None
+        plan.dst = receipt_certificates.quarantine_for(session, plan.dst, plan.product, lacking)
     lot, created = plan.lot, False
     if lot is None:
         lot, created = _new_lot(session, plan)
@@ -351,12 +355,25 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
         assert plan.quantity is not None
         po_receiving.record_receipt(session, plan.po, lot=lot, move=moves[0],
                                   quantity=plan.quantity, sscc=plan.data.sscc)
+    if lacking:
+        held, why = receipt_certificates.hold(session, lot, lacking, moves[0], actor_id)
+        moves.extend(held)
+        plan.hints.append(why)
     if plan.probe is not None and plan.action == "receive":
         held, hint = receipt_probe.keep(session, plan.probe, lot, moves[0], actor_id)
         moves.extend(held)
         plan.hints.extend([hint] if hint else [])
     return ScanOutcome(plan=plan, moves=moves, lot_created=created,
                        warnings=take_warnings(session))
+
+
+def _lacking_certificates(session: Session, plan: ScanPlan) -> list:
+    assert plan.dst is not None
+    supplier = plan.supplier or (plan.lot.supplier if plan.lot is not None else None)
+    return receipt_certificates.lacking(
+        session, product=plan.product, lot=plan.lot,
+        expected=plan.po.line.certifications if plan.po is not None else None,
+        supplier_id=supplier.id if supplier is not None else None, on=_today(plan.dst))
 
 
 def _lot_insert(insert):

@@ -63,6 +63,9 @@ class Settings:
     order_cutoff: bool = True
     outbox_max_attempts: int = 8
     outbox_backoff_s: float = 2.0
+
+    # Where certificate files are kept: a directory; unset, ``instance/documents/``.
+    document_store: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -90,6 +93,8 @@ class Settings:
             "outbox_max_attempts": _env_int("WMS_OUTBOX_MAX_ATTEMPTS",
                                             cls.outbox_max_attempts),
             "outbox_backoff_s": _env_float("WMS_OUTBOX_BACKOFF_S", cls.outbox_backoff_s),
+
+            "document_store": os.environ.get("WMS_DOCUMENT_STORE") or None,
         }
         values.update(overrides)
         if values["job_mode"] not in ("thread", "inline"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms import move_rules
+from wms import certificates, move_rules
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.i18n import N_
 from wms.ledger import balance, record_move
@@ -214,6 +214,8 @@ def release_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | N
     move_rules.check(lot.status, move_rules.Step.RELEASE, lot=lot.lot_code,
                      reason=lot.status_reason)
     balances = _balances(session, lot.id, {LocationKind.QUARANTINE}, warehouse_ids)
+    certificates.check_release(session, lot, balances[0].location.warehouse.timezone
+                               if balances else "Asia/Shanghai")
     use_by = lot.expiry_date or lot.best_before
     if balances:
         # Released, the lot would be past its date: the rule refuses that as expired.

@@ -218,10 +218,30 @@ class ScoreRowSchema(BaseSchema):
     supplier_name = fields.String(allow_none=True)
     origin = fields.String(allow_none=True)
     origin_name = fields.String(allow_none=True)
+    po_lines = fields.Integer(metadata={"description": "purchase order lines due and over"})
+    on_time_share = fields.Float(allow_none=True, metadata={
+        "description": "lines whose order's first goods came by the window's end"})
+    in_full_share = fields.Float(allow_none=True, metadata={
+        "description": "lines received at least the quantity ordered less 2 %"})
+    otif_share = fields.Float(allow_none=True, metadata={"description": "both"})
+    units_ordered = fields.Integer()
+    units_rejected = fields.Integer()
+    rejected_share = fields.Float(metadata={
+        "description": "units refused at the dock / units delivered (received + refused)"})
+    rejected_damaged_share = fields.Float()
+    rejected_temperature_share = fields.Float()
+    rejected_quality_share = fields.Float()
+    rejected_wrong_product_share = fields.Float()
+    probes = fields.Integer(metadata={"description": "probe readings at receipt"})
+    probe_mean_c = fields.Float(allow_none=True)
+    probe_max_c = fields.Float(allow_none=True)
+    probe_out_of_range_share = fields.Float(allow_none=True, metadata={
+        "description": "share above the class's limit (refused warm pallets included)"})
     lots = fields.Integer()
     quantity_received = fields.Integer()
     lots_held = fields.Integer()
     held_share = fields.Float()
+    recalls = fields.Integer()
     units_scrapped = fields.Integer()
     lots_spoiled = fields.Integer()
     loss_share = fields.Float()
@@ -229,10 +249,16 @@ class ScoreRowSchema(BaseSchema):
     lots_with_excursions = fields.Integer()
     excursions_per_lot = fields.Float()
     units_handed_over = fields.Integer()
-    remaining_days_at_receipt = fields.Float(allow_none=True)
+    remaining_days_at_receipt = fields.Float(allow_none=True, metadata={
+        "description": "days at the reference temperature, from temperature history"})
     remaining_share_at_receipt = fields.Float(allow_none=True)
-    remaining_days_at_handover = fields.Float(allow_none=True)
+    remaining_days_at_handover = fields.Float(allow_none=True, metadata={
+        "description": "days at the reference temperature, from temperature history, "
+                       "weighted by units"})
     remaining_share_at_handover = fields.Float(allow_none=True)
+    label_days_at_receipt = fields.Float(allow_none=True, metadata={
+        "description": "days to the label's expiry date, for comparison"})
+    label_days_at_handover = fields.Float(allow_none=True)
 
 
 class ScorecardSchema(BaseSchema):

@@ -186,6 +186,7 @@
     if (!facts.ok) { flash($("search-flash"), "bad", t("Cannot open the lot"), problemLines(facts.data)); return; }
     renderFacts(facts.data);
     renderRecall(facts.data);
+    document.dispatchEvent(new CustomEvent("wms:lot-opened", { detail: facts.data }));
     if (trace.ok) renderTrace(trace.data);
     if (temp.ok) renderTemperature(temp.data, facts.data.product.temp_class);
     else { $("temp-chart").innerHTML = `<p class="flash bad">${problemLines(temp.data).map(esc).join("<br>")}</p>`; $("temp-card").hidden = false; }

@@ -25,9 +25,10 @@ def _flag(value: object) -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the pages and harden the session cookie they sign people in with."""
-    # records, floor, holds, leader, purchasing and sorting add their pages to the views
-    # blueprint.
+    # records, floor, holds, leader, purchasing, documents and sorting add their pages to
+    # the views blueprint.
     from api.web import (  # noqa: F401
+        documents,
         floor,
         holds,
         leader,

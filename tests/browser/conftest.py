@@ -62,7 +62,9 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory, playwright_api) -> d
     """A SQLite file filled by ``wms demo load``, and the demo's day and routed driver."""
     path = tmp_path_factory.mktemp("browser") / "demo.db"
     url = f"sqlite:///{path}"
-    env = {**os.environ, "WMS_DATABASE_URL": url, "WMS_REDIS_URL": "", "TZ": TIMEZONE}
+    documents = str(path.parent / "documents")
+    env = {**os.environ, "WMS_DATABASE_URL": url, "WMS_REDIS_URL": "", "TZ": TIMEZONE,
+           "WMS_DOCUMENT_STORE": documents}
     wms = Path(sys.executable).with_name("wms")
     done = subprocess.run([str(wms), "demo", "load"], env=env, capture_output=True, text=True,
                           timeout=900)
@@ -77,7 +79,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory, playwright_api) -> d
                                 .where(Route.delivery_date >= date.today())
                                 .order_by(Route.delivery_date, Route.id)).first()
         assert route is not None, "the demo published no route with a driver"
-        info = {"url": url, "day": route.delivery_date.isoformat(),
+        info = {"url": url, "day": route.delivery_date.isoformat(), "documents": documents,
                 "driver": route.driver.username, "route_id": route.id}
     engine.dispose()
     return info
@@ -91,7 +93,8 @@ def base_url(demo_database: dict) -> Iterator[str]:
 
     # Jobs as a real installation without Redis runs them: in a thread, progress polled.
     app = create_app({"WMS_DATABASE_URL": demo_database["url"], "WMS_REDIS_URL": "",
-                      "WMS_JOBS": "thread", "SECRET_KEY": os.urandom(16).hex()})
+                      "WMS_JOBS": "thread", "SECRET_KEY": os.urandom(16).hex(),
+                      "WMS_DOCUMENT_STORE": demo_database["documents"]})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -23,6 +23,7 @@ from api import policy
 from api.web.session_auth import CSRF_FIELD
 from tests.e2e.policy_demo import HOME, Demo, Principal
 from wms.models import Role
+from wms.pdf import text_pdf
 
 # --- the cases ---------------------------------------------------------------------------
 
@@ -64,6 +65,10 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
                "shelf_life_days": 5, "ref_temp_c": 4, "q10": 2}
     point = f"/api/pickup-points/{i['leader_point']}"
     on_day = {"date": day}
+
+    certificate = {"file": lambda: (io.BytesIO(text_pdf(["Organic certificate"])), "c.pdf"),
+                   "kind": "organic", "issuer": "China Organic Food Certification Center",
+                   "number": f"MATRIX-{uuid.uuid4().hex[:8]}", "valid_from": "2026-01-01"}
     G, P, U, D = "GET", "POST", "PUT", "DELETE"
     PUT = U
     PATCH = "PATCH"
@@ -254,6 +259,15 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (G, "/api/exports/epcis"): Case("/api/exports/epcis", query={"lot": lot}),
         (G, "/api/suppliers/scorecard"): Case("/api/suppliers/scorecard"),
         (G, "/api/suppliers/scorecard.csv"): Case("/api/suppliers/scorecard.csv"),
+        # certificates and lab results
+        (G, "/api/lots/<int:lot_id>/documents"): Case(f"/api/lots/{lot}/documents"),
+        (P, "/api/lots/<int:lot_id>/documents"): Case(
+            f"/api/lots/{lot}/documents", ok=(201,), form=certificate),
+        (G, "/api/suppliers/<code>/documents"): Case("/api/suppliers/SUP-SDV/documents"),
+        (P, "/api/suppliers/<code>/documents"): Case(
+            "/api/suppliers/SUP-SDV/documents", ok=(201,), form=certificate),
+        (G, "/api/documents/<int:document_id>/file"): Case(
+            f"/api/documents/{i['document']}/file"),
         # purchasing
         (G, "/api/purchase-orders"): Case("/api/purchase-orders"),
         (P, "/api/purchase-orders"): Case("/api/purchase-orders", names=True, json={
@@ -278,6 +292,10 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         # pages
         (G, "/purchasing"): Case("/purchasing", **page),
         (G, "/purchasing/<ref>"): Case(f"/purchasing/{i['po_sent']}", **page),
+        (G, "/purchasing/scorecard"): Case("/purchasing/scorecard", **page),
+        (G, "/documents/<int:document_id>/file"): Case(f"/documents/{i['document']}/file",
+                                                       **page),
+        (G, "/purchasing/scorecard.csv"): Case("/purchasing/scorecard.csv", **page),
         (G, "/scan"): Case("/scan", **page),
         (G, "/pick-lists"): Case("/pick-lists", query={"date": day}, **page),
         (G, "/loading"): Case("/loading", query={"date": day}, **page),
@@ -385,7 +403,8 @@ def request(client, p: Principal, method: str, case: Case):
 STATE_TABLES = ("stock_move", "customer_order", "reading", "alert", "route_plan", "api_token",
                 "job", "app_user", "sensor_attachment", "lot_recall", "stop_delivery",
                 "sensor_calibration", "receipt_probe", "purchase_order", "asn_pallet",
-                "po_rejection", "pickup_receipt", "pickup_count", "return_request")
+                "po_rejection", "pickup_receipt", "pickup_count", "return_request",
+                "document")
 STATUS_TABLES = ("alert", "lot", "customer_order", "route_plan", "route", "route_stop")
 
 

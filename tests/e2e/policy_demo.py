@@ -9,7 +9,9 @@ delivered, a draft plan, a recall...).
 
 from __future__ import annotations
 
+import io
 import secrets
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,6 +45,7 @@ from wms.models import (
     User,
     Warehouse,
 )
+from wms.pdf import text_pdf
 
 HOME = "SH1"  # every object the cases name is Shanghai's
 AWAY = "BJ1"
@@ -88,8 +91,14 @@ class Demo:
     build_s: float = 0.0
 
 
+# Certificate files of the demo and of every copy of it: the store is content-addressed,
+# so copies sharing it see the files the demo's documents name.
+DOCUMENTS = tempfile.mkdtemp(prefix="policy-documents-")
+
+
 def app_for(url: str):
-    return create_app({"TESTING": True, "WMS_DATABASE_URL": url, "WMS_REDIS_URL": ""})
+    return create_app({"TESTING": True, "WMS_DATABASE_URL": url, "WMS_REDIS_URL": "",
+                       "WMS_DOCUMENT_STORE": DOCUMENTS})
 
 
 def dispose(app) -> None:
@@ -278,6 +287,12 @@ def _morning(app, demo: Demo) -> None:
                                        "password": "spare-password-1"})["id"]
     _call(client, P["admin"], "POST", f"/api/users/{ids['disabled_user']}/disable",
           status=200)
+    ids["document"] = _call(
+        client, buyer, "POST", f"/api/lots/{ids['lot']}/documents", status=201,
+        content_type="multipart/form-data", data={
+            "file": (io.BytesIO(text_pdf(["Inspection certificate"])), "inspection.pdf"),
+            "kind": "inspection", "issuer": "Shanghai Customs", "number": "MATRIX-INSP-1",
+            "valid_from": day})["id"]
     _held_on_truck(app, client, demo)
     with app.app_context(), transaction(app.extensions["wms"].sessions) as s:
         ids["staff_user"] = accounts.user_by_name(s, staff.username).id

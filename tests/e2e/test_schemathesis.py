@@ -43,7 +43,8 @@ def _serve():
     migrations.upgrade(engine)
     world = factories.build_world(make_session_factory(engine))
     engine.dispose()
-    app = create_app({"TESTING": True, "WMS_DATABASE_URL": url, "WMS_REDIS_URL": ""})
+    app = create_app({"TESTING": True, "WMS_DATABASE_URL": url, "WMS_REDIS_URL": "",
+                      "WMS_DOCUMENT_STORE": str(folder / "documents")})
     return app, world.tokens["admin"]
 
 

@@ -6,9 +6,10 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
-from coldchain.monitoring import sensors
+from coldchain.monitoring import lot_history, sensors
 from coldchain.monitoring.ingest import Row, ingest
 from coldchain.monitoring.models import Finding, FindingKind
 from tests.e2e.test_trace_api import _day, _ok
@@ -115,9 +116,15 @@ def test_scorecard_per_supplier_and_origin(api, world, sessions, monkeypatch):
             StockMove.lot_id == lot.id, StockMove.kind == MoveKind.HANDOVER)).all()
     assert (farm["lots"], farm["quantity_received"], farm["units_handed_over"]) == (1, 30, 12)
     assert (farm["excursions"], farm["excursions_per_lot"]) == (1, 1.0)
-    assert farm["remaining_days_at_receipt"] == to_expiry
-    assert farm["remaining_share_at_receipt"] == round(to_expiry / 7, 4)
-    assert farm["remaining_days_at_handover"] == (lot.expiry_date - handed[0].date()).days
+    assert farm["label_days_at_receipt"] == to_expiry
+    assert farm["label_days_at_handover"] == (lot.expiry_date - handed[0].date()).days
+    # From the temperature history: the warm truck took shelf life the label still shows.
+    with sessions() as s:
+        real = lot_history.history(s, ids["L-A"])
+    assert farm["remaining_days_at_handover"] < farm["remaining_days_at_receipt"] <= 7
+    assert farm["remaining_days_at_handover"] >= real.remaining_days - 0.01
+    assert farm["remaining_share_at_receipt"] == pytest.approx(
+        farm["remaining_days_at_receipt"] / 7, abs=1e-3)
     assert farm["lots_held"] == 0 and rows[("SUP-1", None)]["excursions"] == 0
 
     _ok(api.as_("buyer").post(f"/api/lots/{ids['L-B']}/recall",

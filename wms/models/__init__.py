@@ -2,6 +2,7 @@
 
 from wms.models.auth import ApiToken, AuthFailure, ThrottleScope, User, WebSession
 from wms.models.base import Base
+from wms.models.documents import Document, DocumentKind
 from wms.models.enums import (
     JobStatus,
     KineticsModel,
@@ -59,6 +60,9 @@ __all__ = [
     "Base",
     "CustomerOrder",
     "DeliveryStatus",
+
+    "Document",
+    "DocumentKind",
     "IdempotencyKey",
     "Job",
     "JobStatus",

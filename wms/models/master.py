@@ -227,6 +227,10 @@ class Product(Base):
     q10: Mapped[float | None] = mapped_column(Float)
     activation_energy_kj: Mapped[float | None] = mapped_column(Float)
     tmin_c: Mapped[float | None] = mapped_column(Float)
+    # Kinds of certificate (``DocumentKind``, comma-separated) a lot must have, on itself
+    # or its supplier, valid on the day it is received; without one it goes to quarantine.
+    required_certificates: Mapped[str] = mapped_column(String(120), default="",
+                                                       server_default="")
     active: Mapped[bool] = mapped_column(default=True)
 
     __table_args__ = (
