@@ -111,6 +111,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         picking,
         purchasing,
         reading_voids,
+        repacks,
         routes,
         scans,
         stock,
@@ -120,7 +121,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
-                   coldchain, reading_voids, routes, trace, purchasing):
+                   coldchain, reading_voids, routes, trace, purchasing, repacks):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     # The pages people sign in to; their JavaScript calls the API above.

@@ -47,6 +47,7 @@ from wms.models import (
     Lot,
     PickupPoint,
     PurchaseOrder,
+    Repack,
     Role,
     StockBalance,
     StockMove,
@@ -96,6 +97,7 @@ RULES: dict[str, Rule] = {
     "lots.read": _rule((STAFF, DISPATCHER, BUYER), W, "lots and where they are"),
     "stock.read": _rule((STAFF, DISPATCHER, BUYER), W, "stock balances and moves"),
     "stock.move": _rule((STAFF,), W, "scans, reversals of moves, picking"),
+    "stock.repack": _rule((STAFF,), W, "repack lots into consumer packs, with their lineage"),
     "lots.hold": _rule((STAFF, BUYER), W, "hold and release lots and their reservations"),
     "lots.scrap": _rule((STAFF,), W, "scrap units where they are, with a witness"),
     "orders.read": _rule((STAFF, DISPATCHER), W, "orders and their allocation"),
@@ -291,11 +293,14 @@ OWNERS: dict[str, Callable[[Any], set[int] | None]] = {
     "user": lambda user_id: _one(select(User.warehouse_id).where(User.id == user_id)),
     "purchase_order": lambda ref: _one(select(PurchaseOrder.warehouse_id).where(
         PurchaseOrder.ref == ref)),
+    "repack": lambda repack_id: _one(select(Repack.warehouse_id).where(
+        Repack.id == repack_id)),
 }
 OWNER_ARGS = {"lot": "lot_id", "order": "ref", "move": "move_id", "sensor": "serial",
               "alert": "alert_id", "plan": "plan_id", "route": "route_id", "job": "job_id",
               "warehouse": "code", "location": "code", "pickup_point": "code",
-              "user": "user_id", "purchase_order": "ref"}
+              "user": "user_id", "purchase_order": "ref",
+              "repack": "repack_id"}
 
 
 def _exists_lot(lot_id: int) -> bool:
@@ -319,7 +324,8 @@ def _check_owner(user: User, scope: Scope, kind: str, key: Any, *, write: bool) 
 OBJECT_NAMES = {"resource": N_("resource"), "lot": N_("lot"), "order": N_("order"),
                 "move": N_("move"), "sensor": N_("sensor"), "alert": N_("alert"),
                 "plan": N_("plan"), "route plan": N_("route plan"), "route": N_("route"),
-                "job": N_("job"), "warehouse": N_("warehouse"), "location": N_("location"),
+                "job": N_("job"), "repack": N_("repack"), "warehouse": N_("warehouse"),
+                "location": N_("location"),
                 "pickup point": N_("pickup point"), "vehicle": N_("vehicle")}
 
 

@@ -57,6 +57,8 @@ class Settings:
     reading_max_skew_min: float = 10.0
     # How far past a purchase order line's quantity a receipt may go (weighed goods vary).
     po_over_receipt_pct: float = 5.0
+    # A repack that loses a larger share of the input weight than this needs a reason.
+    repack_max_loss_pct: float = 15.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -79,6 +81,8 @@ class Settings:
                                                cls.reading_max_skew_min),
             "po_over_receipt_pct": _env_float("WMS_PO_OVER_RECEIPT_PCT",
                                               cls.po_over_receipt_pct),
+            "repack_max_loss_pct": _env_float("WMS_REPACK_MAX_LOSS_PCT",
+                                              cls.repack_max_loss_pct),
         }
         values.update(overrides)
         if values["job_mode"] not in ("thread", "inline"):

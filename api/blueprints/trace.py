@@ -44,7 +44,7 @@ from api.schemas.trace import (
 from coldchain.monitoring import scorecard
 from coldchain.monitoring.lot_history import history
 from coldchain.monitoring.models import SensorAttachment
-from wms import recall, trace
+from wms import lineage, recall, trace
 from wms.exports import CriticalEvent, critical_events, epcis, fsma
 from wms.models import (
     Location,
@@ -72,6 +72,8 @@ class LotFacts(MethodView):
         out = trace.facts(db(), lot_id)
         current = recall.open_recall(db(), lot_id)
         out["recall"] = _record(current) if current else None
+        out["lineage"] = {"inputs": lineage.inputs(db(), lot_id),
+                          "outputs": lineage.outputs(db(), lot_id)}
         return _jsonable(out)
 
 
@@ -140,6 +142,8 @@ class ForwardTrace(MethodView):
             "moves": fw.moves, "orders": _jsonable(fw.orders),
             "vehicles": _jsonable(fw.vehicles), "routes": fw.routes,
             "pickup_points": fw.pickup_points, "temperature": _exposure(lot_id),
+            "lineage": _jsonable({"inputs": lineage.inputs(session, lot_id),
+                                  "outputs": lineage.reached(session, lot_id)}),
         }
 
 

@@ -35,6 +35,7 @@ from wms.models.purchasing import (
 )
 from wms.models.recall import LotRecall
 from wms.models.receiving import ReceiptProbe
+from wms.models.repack import LotLineage, Repack, RepackKind, RepackLine
 
 __all__ = [
     "ApiToken",
@@ -49,6 +50,7 @@ __all__ = [
     "Location",
     "LocationKind",
     "Lot",
+    "LotLineage",
     "LotRecall",
     "LotStatus",
     "MoveKind",
@@ -64,6 +66,9 @@ __all__ = [
     "PurchaseOrderLine",
     "ReceiptProbe",
     "RejectionReason",
+    "Repack",
+    "RepackKind",
+    "RepackLine",
     "Reservation",
     "Role",
     "StockBalance",
