@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from coldchain.monitoring.lot_history import history
+from wms.models import Lot
 from wms.models.base import utcnow
 
 
@@ -22,6 +23,8 @@ def life_until(session: Session, lot_ids: Iterable[int], timezone: str,
     today = now.astimezone(ZoneInfo(timezone)).date()
     out = {}
     for lot_id in lot_ids:
+        if session.get(Lot, lot_id) is None:
+            continue  # the repack names it by its field (404)
         found = history(session, lot_id, now=now)
         if any(s.readings for s in found.stints):
             out[lot_id] = today + timedelta(days=max(0, floor(found.remaining_days)))
