@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests.factories import product, receive
 from wms.db import transaction
 from wms.ledger import verify
-from wms.models import LotLineage, MoveKind, Origin, StockMove, Supplier, TempClass
+from wms.models import LotLineage, MoveKind, Origin, StockMove, TempClass
 
 BIN = "SH1-C-A01-01"
 SOON = date.today() + timedelta(days=6)
