@@ -25,6 +25,7 @@ from api.cli.inventory import check, orders, stock
 from api.cli.jobs import jobs
 from api.cli.policy import policy_cli
 from api.cli.purchasing import purchase_orders
+from api.cli.repack import repack
 from api.cli.routes import routes_cli
 from api.cli.servers import serve, worker
 from wms.errors import DomainError
@@ -70,3 +71,4 @@ main.add_command(readings)
 main.add_command(escalate)
 main.add_command(policy_cli, "policy")
 main.add_command(purchase_orders)
+main.add_command(repack)
