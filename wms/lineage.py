@@ -120,3 +120,9 @@ def reached(session: Session, lot_id: int) -> list[dict[str, Any]]:
                     "on_hand": fw.quantities.on_hand,
                     "handed_over": fw.quantities.handed_over})
     return out
+
+
+def both(session: Session, lot_id: int, *, with_places: bool = False) -> dict[str, Any]:
+    """Inputs and outputs of the lot; ``with_places`` adds where each output's units went."""
+    return {"inputs": inputs(session, lot_id),
+            "outputs": reached(session, lot_id) if with_places else outputs(session, lot_id)}

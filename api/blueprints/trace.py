@@ -72,8 +72,7 @@ class LotFacts(MethodView):
         out = trace.facts(db(), lot_id)
         current = recall.open_recall(db(), lot_id)
         out["recall"] = _record(current) if current else None
-        out["lineage"] = {"inputs": lineage.inputs(db(), lot_id),
-                          "outputs": lineage.outputs(db(), lot_id)}
+        out["lineage"] = lineage.both(db(), lot_id)
         return _jsonable(out)
 
 
@@ -142,8 +141,7 @@ class ForwardTrace(MethodView):
             "moves": fw.moves, "orders": _jsonable(fw.orders),
             "vehicles": _jsonable(fw.vehicles), "routes": fw.routes,
             "pickup_points": fw.pickup_points, "temperature": _exposure(lot_id),
-            "lineage": _jsonable({"inputs": lineage.inputs(session, lot_id),
-                                  "outputs": lineage.reached(session, lot_id)}),
+            "lineage": _jsonable(lineage.both(session, lot_id, with_places=True)),
         }
 
 
