@@ -90,6 +90,6 @@ def mass_balance(input_kg: Decimal, output_kg: Decimal, *, max_loss_pct: float,
             output=str(found.output_kg), input=str(found.input_kg))]})
     if found.loss_pct > max_loss_pct and not loss_reason.strip():
         raise ValidationFailed({"loss_reason": [N_(
-            "{loss} % of the weight was lost (more than {most} %): say why",
+            "the loss is {loss} per cent of the weight, more than {most} per cent: say why",
             loss=f"{found.loss_pct:g}", most=f"{max_loss_pct:g}")]})
     return found
