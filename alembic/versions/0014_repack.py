@@ -118,7 +118,7 @@ def upgrade() -> None:
                                 name=op.f("fk_lot_lineage_repack_id_repack")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lot_lineage")),
         sa.UniqueConstraint("repack_id", "input_lot_id", "output_lot_id",
-                            name=op.f("uq_lot_lineage_repack_id")),
+                            name=op.f("uq_lot_lineage_repack_id_input_lot_id_output_lot_id")),
     )
     op.create_index(op.f("ix_lot_lineage_repack_id"), "lot_lineage", ["repack_id"])
     op.create_index(op.f("ix_lot_lineage_input_lot_id"), "lot_lineage", ["input_lot_id"])
