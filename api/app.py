@@ -134,6 +134,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         picking,
         purchasing,
         reading_voids,
+        repacks,
         routes,
         scans,
         sorting,
@@ -145,7 +146,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     for module in (accounts, warehouses, catalog, jobs, scans, moves, stock, orders, picking,
                    coldchain, reading_voids, routes, trace, purchasing, leader, outbox,
-                   sorting, enterprise, documents):
+                   sorting, enterprise, documents, repacks):
         api.register_blueprint(module.blp)
     app.register_blueprint(routes.pages)
     # The pages people sign in to; their JavaScript calls the API above.

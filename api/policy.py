@@ -50,6 +50,7 @@ from wms.models import (
     Lot,
     PickupPoint,
     PurchaseOrder,
+    Repack,
     Role,
     StockBalance,
     StockMove,
@@ -103,6 +104,7 @@ RULES: dict[str, Rule] = {
     "lots.read": _rule((STAFF, DISPATCHER, BUYER), W, "lots and where they are"),
     "stock.read": _rule((STAFF, DISPATCHER, BUYER), W, "stock balances and moves"),
     "stock.move": _rule((STAFF,), W, "scans, reversals of moves, picking"),
+    "stock.repack": _rule((STAFF,), W, "repack lots into consumer packs, with their lineage"),
     "lots.hold": _rule((STAFF, BUYER), W, "hold and release lots and their reservations"),
     "lots.scrap": _rule((STAFF,), W, "scrap units where they are, with a witness"),
     "orders.read": _rule((STAFF, DISPATCHER), W, "orders and their allocation"),
@@ -316,11 +318,15 @@ OWNERS: dict[str, Callable[[Any], set[int] | None]] = {
     "purchase_order": lambda ref: _one(select(PurchaseOrder.warehouse_id).where(
         PurchaseOrder.ref == ref)),
     "document": lambda doc_id: _document_warehouses(doc_id),
+
+    "repack": lambda repack_id: _one(select(Repack.warehouse_id).where(
+        Repack.id == repack_id)),
 }
 OWNER_ARGS = {"lot": "lot_id", "order": "ref", "move": "move_id", "sensor": "serial",
               "alert": "alert_id", "plan": "plan_id", "route": "route_id", "job": "job_id",
               "warehouse": "code", "location": "code", "pickup_point": "code",
-              "user": "user_id", "purchase_order": "ref", "document": "document_id"}
+              "user": "user_id", "purchase_order": "ref", "document": "document_id",
+              "repack": "repack_id"}
 
 
 def _document_warehouses(doc_id: int) -> set[int] | None:
@@ -329,6 +335,7 @@ def _document_warehouses(doc_id: int) -> set[int] | None:
     if found is None:
         return None
     return _lot_warehouses(found[0]) if found[0] is not None else set()
+
 
 
 def _exists_lot(lot_id: int) -> bool:
@@ -358,9 +365,9 @@ def _check_owner(user: User, scope: Scope, kind: str, key: Any, *, write: bool) 
 OBJECT_NAMES = {"resource": N_("resource"), "lot": N_("lot"), "order": N_("order"),
                 "move": N_("move"), "sensor": N_("sensor"), "alert": N_("alert"),
                 "plan": N_("plan"), "route plan": N_("route plan"), "route": N_("route"),
-                "job": N_("job"), "warehouse": N_("warehouse"), "location": N_("location"),
-                "pickup point": N_("pickup point"), "vehicle": N_("vehicle"),
-                "document": N_("document")}
+                "job": N_("job"), "repack": N_("repack"), "warehouse": N_("warehouse"),
+                "location": N_("location"), "pickup point": N_("pickup point"),
+                "vehicle": N_("vehicle"), "document": N_("document")}
 
 
 def require_warehouses(user: User, owners: set[int], *, write: bool,

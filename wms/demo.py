@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from wms import accounts
 from wms.db import transaction
 from wms.demo_purchasing import load_purchase_orders
+from wms.demo_repack import load_repacks
 from wms.gtin import make_gtin13
 from wms.models import (
     KineticsModel,
@@ -100,6 +101,7 @@ def load(factory: sessionmaker[Session], *, seed: int = 7,
     counts.update(load_stock(factory, seed))
     say(96, "purchase orders")
     counts.update(load_purchase_orders(factory, seed))
+    counts.update(load_repacks(factory))
     say(100, "done")
     return {"counts": counts, "tokens": tokens}
 

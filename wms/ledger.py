@@ -51,6 +51,8 @@ ENDS: dict[MoveKind, tuple[bool, bool] | None] = {
     MoveKind.HOLD: (True, True),
     MoveKind.RELEASE: (True, True),
     MoveKind.RETURN: (True, True),
+    MoveKind.REPACK_CONSUME: (True, False),
+    MoveKind.REPACK_PRODUCE: (False, True),
 }
 NEEDS_REASON = frozenset({MoveKind.ADJUST, MoveKind.SCRAP, MoveKind.HOLD})
 class InsufficientStock(Conflict):

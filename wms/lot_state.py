@@ -15,7 +15,8 @@ Step = move_rules.Step
 _STEPS = {MoveKind.PICK: Step.PICK, MoveKind.LOAD: Step.LOAD, MoveKind.DELIVER: Step.DELIVER,
           MoveKind.HANDOVER: Step.HANDOVER, MoveKind.SCRAP: Step.SCRAP,
           MoveKind.ADJUST: Step.CORRECT, MoveKind.RELEASE: Step.RELEASE,
-          MoveKind.RETURN: Step.RETURN}
+          MoveKind.RETURN: Step.RETURN, MoveKind.REPACK_CONSUME: Step.REPACK,
+          MoveKind.REPACK_PRODUCE: Step.REPACK}
 
 
 def step_of(kind: MoveKind, src: Location | None, dst: Location | None) -> move_rules.Step:

@@ -32,6 +32,7 @@ class Step(enum.StrEnum):
     RETURN = "return"
     SCRAP = "scrap"
     RELEASE = "release"
+    REPACK = "repack"  # consumed by a repack, or produced by one
     CORRECT = "correct"  # counts, and reversals of moves with one end
 
 
@@ -52,6 +53,7 @@ _ADVICE = {
     Step.HANDOVER: "do not hand it over; return it to the warehouse",
     Step.TRANSFER: "it may only go into a quarantine location, come back to the warehouse "
                    "or be scrapped",
+    Step.REPACK: "do not repack it; move it to quarantine or scrap it",
 }
 
 

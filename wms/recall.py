@@ -7,6 +7,12 @@ are released; units on a truck or at a pickup point stay where they are, still r
 for their orders, but the lot's status forbids delivering and handing them over
 (``wms.move_rules``) until they are returned (``wms.returns``) or scrapped there.
 Recalling a recalled lot changes nothing. Releasing a recall is its own recorded decision.
+
+A recall follows the lot's lineage: every lot repacked from it (and on from those) is
+recalled with it, in the same transaction, with a reason that names the input lot, so the
+bags made of a recalled case are blocked wherever they are and the report lists their
+pickup points (``derived_lots``). Releasing the input's recall does not release them:
+each output lot's recall is released on its own decision, once someone has checked it.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms import outbox, trace
+from wms import lineage, outbox, trace
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.ledger import record_move
 from wms.models import (
@@ -47,6 +53,7 @@ class RecallReport:
     moves: list[StockMove] = field(default_factory=list)
     released_reservations: int = 0
     forward: trace.Forward | None = None
+    derived: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Pickup points, orders and quantities already handed over, what is still in
@@ -74,6 +81,7 @@ class RecallReport:
             "pickup_points": fw.pickup_points,
             "orders": [o for o in fw.orders if o["loaded"] or o["delivered"]
                        or o["handed_over"]],
+            "derived_lots": self.derived,
         }
 
 
@@ -100,9 +108,23 @@ def recalls(session: Session, lot_id: int) -> list[LotRecall]:
 
 def recall_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None
                ) -> RecallReport:
-    """Recall a lot, in the caller's transaction. A second recall returns the first."""
+    """Recall a lot and every lot made of it, in the caller's transaction. A second
+    recall returns the first."""
     if not (reason or "").strip():
         raise ValidationFailed({"reason": ["say why the lot is recalled"]})
+    out = _recall_one(session, lot_id, reason, actor_id=actor_id)
+    code = out.lot.lot_code
+    for derived_id in lineage.descendant_ids(session, lot_id):
+        _recall_one(session, derived_id, f"made from recalled lot {code}: {reason.strip()}",
+                    actor_id=actor_id)
+    if out.created:
+        session.flush()
+        out.derived = lineage.reached(session, lot_id)
+    return out
+
+
+def _recall_one(session: Session, lot_id: int, reason: str, *, actor_id: int | None
+                ) -> RecallReport:
     lot = _locked_lot(session, lot_id)
     current = open_recall(session, lot.id)
     if lot.status == LotStatus.RECALLED and current is not None:
@@ -180,7 +202,8 @@ def report(session: Session, lot_id: int, *, recall: LotRecall | None = None) ->
     if recall is None:
         found = recalls(session, lot_id)
         recall = found[-1] if found else None
-    return RecallReport(lot=lot, recall=recall, forward=trace.forward(session, lot_id))
+    return RecallReport(lot=lot, recall=recall, forward=trace.forward(session, lot_id),
+                        derived=lineage.reached(session, lot_id))
 
 
 def _balances(session: Session, lot_id: int) -> list[StockBalance]:

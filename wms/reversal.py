@@ -23,6 +23,9 @@ NOT_REVERSIBLE = {
     MoveKind.REVERSAL: "a reversal cannot itself be reversed; record a new move instead",
     MoveKind.HOLD: "a hold is undone by releasing the lot (POST /api/lots/<id>/release)",
     MoveKind.RELEASE: "a release is undone by holding the lot again",
+    # One half of a repack alone would break its mass balance and the lots' lineage.
+    MoveKind.REPACK_CONSUME: "a repack is undone by a count of its lots, not move by move",
+    MoveKind.REPACK_PRODUCE: "a repack is undone by a count of its lots, not move by move",
 }
 
 

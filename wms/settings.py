@@ -66,6 +66,9 @@ class Settings:
 
     # Where certificate files are kept: a directory; unset, ``instance/documents/``.
     document_store: str | None = None
+
+    # A repack that loses a larger share of the input weight than this needs a reason.
+    repack_max_loss_pct: float = 15.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -95,6 +98,9 @@ class Settings:
             "outbox_backoff_s": _env_float("WMS_OUTBOX_BACKOFF_S", cls.outbox_backoff_s),
 
             "document_store": os.environ.get("WMS_DOCUMENT_STORE") or None,
+
+            "repack_max_loss_pct": _env_float("WMS_REPACK_MAX_LOSS_PCT",
+                                              cls.repack_max_loss_pct),
         }
         values.update(overrides)
         if values["job_mode"] not in ("thread", "inline"):

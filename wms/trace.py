@@ -100,6 +100,8 @@ class Quantities:
     scrapped: int = 0
     delivered: int = 0
     handed_over: int = 0
+    repacked_out: int = 0  # consumed by repacks (the goods went into other lots)
+    repacked_in: int = 0  # produced by a repack (this lot was made of others)
     on_hand: int = 0
     in_warehouse: int = 0
     in_quarantine: int = 0
@@ -108,9 +110,10 @@ class Quantities:
 
     @property
     def balanced(self) -> bool:
-        """Everything that came in is either still here or left by handover or scrap."""
-        came = self.received + self.adjusted_in
-        left = self.handed_over + self.scrapped + self.adjusted_out
+        """Everything that came in is either still here or left by handover, scrap or
+        repacking."""
+        came = self.received + self.adjusted_in + self.repacked_in
+        left = self.handed_over + self.scrapped + self.adjusted_out + self.repacked_out
         return came - left == self.on_hand
 
     def as_dict(self) -> dict[str, Any]:
@@ -224,6 +227,10 @@ def quantities(moves: list[TraceMove]) -> tuple[Quantities, dict[int, int], dict
             q.delivered += m.quantity
         elif m.kind == MoveKind.HANDOVER:
             q.handed_over += m.quantity
+        elif m.kind == MoveKind.REPACK_CONSUME:
+            q.repacked_out += m.quantity
+        elif m.kind == MoveKind.REPACK_PRODUCE:
+            q.repacked_in += m.quantity
     for loc_id, n in here.items():
         if n <= 0:
             continue

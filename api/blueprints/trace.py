@@ -44,7 +44,7 @@ from api.schemas.trace import (
 from coldchain.monitoring import scorecard
 from coldchain.monitoring.lot_history import history
 from coldchain.monitoring.models import SensorAttachment
-from wms import recall, trace
+from wms import lineage, recall, trace
 from wms.exports import CriticalEvent, critical_events, epcis, fsma
 from wms.models import (
     Location,
@@ -72,6 +72,7 @@ class LotFacts(MethodView):
         out = trace.facts(db(), lot_id)
         current = recall.open_recall(db(), lot_id)
         out["recall"] = _record(current) if current else None
+        out["lineage"] = lineage.both(db(), lot_id)
         return _jsonable(out)
 
 
@@ -140,6 +141,7 @@ class ForwardTrace(MethodView):
             "moves": fw.moves, "orders": _jsonable(fw.orders),
             "vehicles": _jsonable(fw.vehicles), "routes": fw.routes,
             "pickup_points": fw.pickup_points, "temperature": _exposure(lot_id),
+            "lineage": _jsonable(lineage.both(session, lot_id, with_places=True)),
         }
 
 

@@ -27,6 +27,7 @@ from api.cli.jobs import jobs
 from api.cli.outbox import outbox_cli
 from api.cli.policy import policy_cli
 from api.cli.purchasing import purchase_orders
+from api.cli.repack import repack
 from api.cli.routes import routes_cli
 from api.cli.servers import serve, worker
 from wms.errors import DomainError
@@ -73,3 +74,5 @@ main.add_command(escalate)
 main.add_command(policy_cli, "policy")
 main.add_command(purchase_orders)
 main.add_command(outbox_cli, "outbox")
+
+main.add_command(repack)

@@ -164,6 +164,16 @@ class ForwardSchema(BaseSchema):
     routes = fields.List(fields.Dict())
     pickup_points = fields.List(fields.Dict())
     temperature = fields.Dict(allow_none=True)
+    lineage = fields.Nested(lambda: LineageSchema(), metadata={
+        "description": "lots this one was repacked from, and lots made of it with the "
+                       "pickup points and orders they reached"})
+
+
+class LineageSchema(BaseSchema):
+    inputs = fields.List(fields.Dict(), metadata={
+        "description": "input lots (nearest first) with supplier, origin, purchase order"})
+    outputs = fields.List(fields.Dict(), metadata={
+        "description": "output lots (nearest first) with their pickup points and orders"})
 
 
 class BackwardSchema(BaseSchema):
@@ -211,6 +221,9 @@ class RecallReportSchema(BaseSchema):
         "description": "units still on trucks and at pickup points, per location"})
     returned = fields.Integer(metadata={"description": "units brought back by return moves"})
     returns = fields.List(fields.Dict())
+    derived_lots = fields.List(fields.Dict(), metadata={
+        "description": "lots repacked from this one, recalled with it: status, pickup "
+                       "points and orders they reached"})
 
 
 class ScoreRowSchema(BaseSchema):
@@ -283,6 +296,7 @@ class LotFactsSchema(BaseSchema):
     recall = fields.Nested(RecallRecordSchema, allow_none=True)
     receipt_probes = fields.List(fields.Dict(), metadata={
         "description": "probe temperatures taken at receipt, with the outcome"})
+    lineage = fields.Nested(lambda: LineageSchema())
 
 
 CSV = {"type": "string", "description": "comma-separated, with a header row"}

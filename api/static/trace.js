@@ -69,6 +69,18 @@
 
   const th = (text, cls = "") => `<th${cls ? ` class="${cls}"` : ""}>${esc(t(text))}</th>`;
 
+  // Repacks: the lots this one was made of (back to their purchase order and farm), and
+  // the lots made of it with the pickup points they reached.
+  function lineage(lin) {
+    if (!lin || !(lin.inputs?.length || lin.outputs?.length)) return "";
+    const made = (lin.inputs || []).map((i) => `<li>${esc(t("Made from lot {lot} ({sku}) in repack {ref}; purchase order {po}",
+      { lot: i.lot_code, sku: i.sku, ref: i.repack, po: i.purchase_order || "—" }))}</li>`);
+    const into = (lin.outputs || []).map((o) => `<li>${esc(t("Repacked into lot {lot} ({sku}): {n} units in repack {ref}; reached {points}",
+      { lot: o.lot_code, sku: o.sku, n: num(o.quantity), ref: o.repack,
+        points: (o.pickup_points || []).map((pp) => pp.pickup_point).join(", ") || "—" }))}</li>`);
+    return `<h3>${esc(t("Lineage"))}</h3><ul class="lineage">${[...made, ...into].join("")}</ul>`;
+  }
+
   function renderTrace(tr) {
     const chips = [];
     const n = (list) => ({ n: num(list.length) });
@@ -79,7 +91,7 @@
                 location: esc(t("Location")), where: esc(t("Where")), onHand: esc(t("On hand")) };
     $("reached").innerHTML = `<p>${esc(chips.length ? t("Reached {places}.", { places: chips.join(", ") }) : t("Not shipped yet: still in the warehouse."))}</p>` +
       (tr.pickup_points?.length ? `<div class="table-wrap"><table class="stack-sm"><thead><tr>${th("Pickup point")}${th("Delivered", "num")}${th("Handed over", "num")}${th("There now", "num")}</tr></thead><tbody>${
-        tr.pickup_points.map((pp) => `<tr><td data-label="${L.pp}">${esc(pp.code)} ${esc(pp.name || "")}</td><td class="num" data-label="${L.delivered}">${esc(num(pp.delivered ?? ""))}</td><td class="num" data-label="${L.handed}">${esc(num(pp.handed_over ?? ""))}</td><td class="num" data-label="${L.now}">${esc(num(pp.on_hand ?? ""))}</td></tr>`).join("")}</tbody></table></div>` : "");
+        tr.pickup_points.map((pp) => `<tr><td data-label="${L.pp}">${esc(pp.code)} ${esc(pp.name || "")}</td><td class="num" data-label="${L.delivered}">${esc(num(pp.delivered ?? ""))}</td><td class="num" data-label="${L.handed}">${esc(num(pp.handed_over ?? ""))}</td><td class="num" data-label="${L.now}">${esc(num(pp.on_hand ?? ""))}</td></tr>`).join("")}</tbody></table></div>` : "") + lineage(tr.lineage);
     $("moves").innerHTML = (tr.moves || []).map((m) => `
       <li><b>${esc(label(m.kind))}</b> ${esc(num(m.quantity))} · ${esc(when(m.at))}${m.stands === false ? ` <span class="badge warn">${esc(t("reversed"))}</span>` : ""}<br>
         <span class="muted">${place(m.from)} → ${place(m.to)}${m.order ? ` · ${esc(t("order {ref}", { ref: m.order }))}` : ""}${m.route_id ? ` · ${esc(t("route {id}", { id: m.route_id }))}` : ""}</span></li>`).join("");

@@ -156,6 +156,10 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (P, "/api/moves/<int:move_id>/reverse"): Case(
             f"/api/moves/{i['move']}/reverse", json={"reason": "scanned twice"},
             idempotent=True),
+        (P, "/api/repacks"): Case("/api/repacks", idempotent=True, names=True, json={
+            "location": i["lot_at"], "inputs": [{"lot_id": lot, "quantity": 1}],
+            "outputs": [{"sku": i["sku"], "lot_code": "MATRIX-RP", "quantity": 1}]}),
+        (G, "/api/repacks/<int:repack_id>"): Case(f"/api/repacks/{i['repack']}"),
         (G, "/api/stock"): Case("/api/stock"),
         (G, "/api/lots/<int:lot_id>/locations"): Case(f"/api/lots/{lot}/locations"),
         (P, "/api/lots/<int:lot_id>/hold"): Case(f"/api/lots/{lot}/hold",
@@ -404,7 +408,7 @@ STATE_TABLES = ("stock_move", "customer_order", "reading", "alert", "route_plan"
                 "job", "app_user", "sensor_attachment", "lot_recall", "stop_delivery",
                 "sensor_calibration", "receipt_probe", "purchase_order", "asn_pallet",
                 "po_rejection", "pickup_receipt", "pickup_count", "return_request",
-                "document")
+                "document", "repack", "lot_lineage")
 STATUS_TABLES = ("alert", "lot", "customer_order", "route_plan", "route", "route_stop")
 
 

@@ -369,7 +369,15 @@ def _lots_and_moves(session) -> dict[str, Any]:
     waiting = session.scalar(select(func.count()).select_from(Alert).where(
         Alert.parent_id == alert, Alert.status != "resolved"))
     lot = session.get(Lot, free[0])
-    return {"lot": free[0], "recalled_lot": free[1], "held_lot": held, "move": receipt,
+    lot_at = session.scalar(select(Location.code).join(
+        StockBalance, StockBalance.location_id == Location.id)
+        .where(StockBalance.lot_id == free[0], StockBalance.on_hand > 0))
+    from wms.models import Repack
+
+    repack = session.scalar(select(Repack.id).where(Repack.warehouse_id == home)
+                            .order_by(Repack.id))
+    return {"lot": free[0], "lot_at": lot_at, "repack": repack,
+            "recalled_lot": free[1], "held_lot": held, "move": receipt,
             "alert": alert, "alert_action": "release" if waiting else "close",
             "lot_code": lot.lot_code, "sku": lot.product.sku, "gtin": lot.product.gtin}
 

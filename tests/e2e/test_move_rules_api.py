@@ -215,10 +215,18 @@ def _correct(c, status):
     return lambda: c.scan(action="count", location=BIN, quantity=8)
 
 
+def _repack(c, status):
+    c.force(status)
+    return lambda: c.api.as_("staff").post("/api/repacks", headers=key(), json={
+        "location": BIN, "inputs": [{"lot_id": c.lot_id, "quantity": 5}],
+        "outputs": [{"sku": c.sku, "lot_code": f"{c.code}-R", "quantity": 5}]})
+
+
 ATTEMPTS = {Step.RECEIVE: _receive, Step.ALLOCATE: _allocate, Step.PICK: _pick,
             Step.LOAD: _load, Step.DELIVER: _deliver, Step.HANDOVER: _handover,
             Step.TRANSFER: _transfer, Step.QUARANTINE: _quarantine, Step.RETURN: _return,
-            Step.SCRAP: _scrap, Step.RELEASE: _release, Step.CORRECT: _correct}
+            Step.SCRAP: _scrap, Step.RELEASE: _release, Step.CORRECT: _correct,
+            Step.REPACK: _repack}
 
 
 def test_every_step_has_an_attempt():

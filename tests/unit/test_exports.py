@@ -134,3 +134,85 @@ def test_fsma_spreadsheet_has_one_row_per_event_sorted_by_lot_then_time():
     assert (first["Quantity"], first["Unit of Measure"]) == ("12", "each")
     assert rows[2]["Immediate Subsequent Recipient Location Description"] == (
         "Point SH-P001, 1 Test Road")
+
+
+WAREHOUSE_GLN = "6901234000017"
+
+
+def repack_day() -> list[CriticalEvent]:
+    """A case lot received, held for a check and released, two of its cases repacked into
+    bags (our warehouse assigns the bags' lot code), and a damaged bag scrapped."""
+    dc = Party("warehouse", "SH1", "Shanghai DC", "1 Cold Road, Shanghai", WAREHOUSE_GLN)
+    ours = dict(where=dc, source=dc, destination=dc, read_point="SH1-C-A01-01",
+                read_point_gln=WAREHOUSE_GLN, read_point_extension="SH1-C-A01-01")
+    bag = dict(lot_id=2, lot_code="RP-SH1-000001-1", sku="C00010", gtin="06901234000107",
+               product="Bok choy 500 g bag", tlc_source=dc, reference_type="Repack record",
+               reference_number="RP-SH1-000001", repack_id=1, repack_ref="RP-SH1-000001")
+    return [
+        event(1, "receiving", T0, farm=FARM, read_point_gln=WAREHOUSE_GLN,
+              read_point_extension="SH1-REC", where=dc, destination=dc),
+        event(2, "hold", T0 + timedelta(hours=1), **ours),
+        event(3, "release", T0 + timedelta(hours=2), **ours),
+        event(4, "transformation_input", T0 + timedelta(hours=3), quantity=2,
+              repack_id=1, repack_ref="RP-SH1-000001", reference_type="Repack record",
+              reference_number="RP-SH1-000001", **ours),
+        event(5, "transformation_output", T0 + timedelta(hours=3), quantity=38, farm=FARM,
+              expiry_date=date(2025, 3, 5), **bag, **{k: v for k, v in ours.items()}),
+        event(6, "destroy", T0 + timedelta(hours=5), quantity=1,
+              **{k: v for k, v in bag.items() if k not in ("repack_id", "repack_ref")},
+              **ours),
+        event(7, "recall", T0 + timedelta(hours=6), **ours),
+    ]
+
+
+def test_epcis_repack_is_one_transformation_event_with_lot_master_data_and_sglns():
+    doc = epcis.document(repack_day(), base_uri="https://wms.example.com/", created_at=T0)
+    assert sorted(VALIDATOR.iter_errors(doc), key=str) == []
+    events = doc["epcisBody"]["eventList"]
+    assert [(e["type"], e.get("bizStep"), e.get("disposition")) for e in events] == [
+        ("ObjectEvent", "receiving", "in_progress"),
+        ("ObjectEvent", "holding", "non_conformant"),
+        ("ObjectEvent", "inspecting", "conformant"),
+        ("TransformationEvent", "repackaging", "in_progress"),
+        ("ObjectEvent", "destroying", "destroyed"),
+        ("ObjectEvent", "holding", "recalled")]
+    received, transformed = events[0], events[3]
+    assert received["action"] == "ADD"
+    assert received["ilmd"]["cbvmda:itemExpirationDate"] == "2025-03-06"
+    assert received["ilmd"]["cbvmda:harvestStartDate"] == "2025-02-27"
+    assert received["ilmd"]["cbvmda:countryOfOrigin"] == "CN"
+    assert received["ilmd"]["cbvmda:farmList"][0]["cbvmda:farmID"].endswith("/origin/ORG-1")
+    assert {e["action"] for e in events if e["type"] == "ObjectEvent"} - {"ADD"} == {"OBSERVE"}
+    assert received["readPoint"]["id"] == "urn:epc:id:sgln:6901234.00001.SH1-REC"
+    assert received["bizLocation"]["id"] == "urn:epc:id:sgln:6901234.00001.0"
+    assert transformed["inputQuantityList"] == [
+        {"epcClass": "urn:epc:class:lgtin:6901234.000002.L%2FA%201", "quantity": 2}]
+    assert transformed["outputQuantityList"] == [
+        {"epcClass": "urn:epc:class:lgtin:6901234.000010.RP-SH1-000001-1", "quantity": 38}]
+    assert transformed["ilmd"]["cbvmda:itemExpirationDate"] == "2025-03-05"
+    assert transformed["transformationID"].endswith("/repack/RP-SH1-000001")
+    assert len({e["eventID"] for e in events}) == len(events)
+
+
+def test_sgln_splits_the_gln_at_the_company_prefix():
+    assert epcis.sgln("6901234000017") == "urn:epc:id:sgln:6901234.00001.0"
+    assert epcis.sgln("6901234000017", "A 1", 9) == "urn:epc:id:sgln:690123400.001.A%201"
+    with pytest.raises(ValueError):
+        epcis.sgln("690123400001")
+
+
+def test_fsma_shows_transformation_rows_and_country_names_but_no_holds():
+    rows = list(csv.DictReader(io.StringIO(fsma.to_csv(repack_day()))))
+    assert [(r["Traceability Lot Code"], r["Critical Tracking Event"]) for r in rows] == [
+        ("L/A 1", "Receiving"), ("L/A 1", "Transformation (input)"),
+        ("RP-SH1-000001-1", "Transformation (output)")]
+    assert {r["Country of Origin"] for r in rows} == {"China"}
+    out = rows[2]
+    assert out["Traceability Lot Code Source Location Description"] == (
+        "Shanghai DC, 1 Cold Road, Shanghai")
+    assert (out["Reference Document Type"], out["Reference Document Number"]) == (
+        "Repack record", "RP-SH1-000001")
+    assert rows[1]["Traceability Lot Code Source Location Description"] == (
+        "Test greenhouse, Shandong, CN")
+    packed = fsma.to_csv([event(5, "initial_packing", T0, lot_code="P-1")])
+    assert "Initial Packing" in packed

@@ -27,6 +27,7 @@ EXPECTED = {
     Step.RETURN: "yyyyyy",
     Step.SCRAP: "yyyyyy",
     Step.RELEASE: ".yyy..",
+    Step.REPACK: "y.....",
     Step.CORRECT: "yyyyyy",
 }
 COLUMNS = [S.AVAILABLE, S.HOLD, S.QUARANTINE, S.RECALLED, S.SPOILED, S.EXPIRED]

@@ -1,16 +1,24 @@
 """Critical tracking events from the ledger, for traceability exports (FSMA 204, EPCIS).
 
-Four kinds of move are events another business or an authority cares about:
+These kinds of move are events another business or an authority cares about:
 
 - ``receipt`` → *receiving*: the lot arrives from its supplier at a warehouse;
 - ``load`` → *shipping*: it leaves the warehouse on one of our trucks for a pickup point;
 - ``deliver`` → *delivery*: it is unloaded at the pickup point (received there);
-- ``handover`` → *handover*: residents collect it (it leaves the chain).
+- ``handover`` → *handover*: residents collect it (it leaves the chain);
+- ``repack_consume`` / ``repack_produce`` → *transformation* (input and output): a repack
+  turns input lots into new lots with their own code; a repack of kind
+  ``initial_packing`` (a raw commodity packed for the first time) makes *initial
+  packing* events of its outputs instead;
+- ``hold`` (to quarantine, or by a recall), ``release`` and ``scrap`` → *hold*,
+  *recall*, *release* and *destroy*: what EPCIS reports with a disposition (FSMA 204
+  does not ask for them, so the spreadsheet leaves them out).
 
-Moves inside a warehouse (put away, pick, hold) are not events of this kind, and the
-warehouse transforms nothing (no repacking or processing), so there are no transformation
-events. A reversed move and its reversal are both left out: the export shows what stands.
-Each event carries the key data elements both formats need.
+Moves inside a warehouse (put away, pick) are not events of this kind. A reversed move
+and its reversal are both left out: the export shows what stands. Each event carries the
+key data elements both formats need. The traceability lot code source is where the lot
+code was assigned: the farm or base of a received lot (else its supplier), our warehouse
+for a lot we repacked or packed. Country codes become ISO 3166 names (``wms.countries``).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wms import countries
 from wms.models import (
     CustomerOrder,
     Location,
@@ -30,6 +39,9 @@ from wms.models import (
     Origin,
     PickupPoint,
     Product,
+    Repack,
+    RepackKind,
+    RepackLine,
     StockMove,
     Supplier,
     User,
@@ -38,7 +50,13 @@ from wms.models import (
 from wms.trace import places
 
 CTE = {MoveKind.RECEIPT: "receiving", MoveKind.LOAD: "shipping",
-       MoveKind.DELIVER: "delivery", MoveKind.HANDOVER: "handover"}
+       MoveKind.DELIVER: "delivery", MoveKind.HANDOVER: "handover",
+       MoveKind.REPACK_CONSUME: "transformation_input",
+       MoveKind.REPACK_PRODUCE: "transformation_output",
+       MoveKind.HOLD: "hold", MoveKind.RELEASE: "release", MoveKind.SCRAP: "destroy"}
+# The events FSMA 204 lists as critical tracking events; the others are for EPCIS only.
+FSMA_CTES = frozenset({"receiving", "shipping", "delivery", "handover",
+                       "transformation_input", "transformation_output", "initial_packing"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +67,7 @@ class Party:
     code: str
     name: str
     address: str = ""
+    gln: str | None = None
 
     @property
     def description(self) -> str:
@@ -83,10 +102,37 @@ class CriticalEvent:
     vehicle: str | None
     route_id: int | None
     actor: str | None
+    farm: Party | None = None  # the origin (farm, base) of the goods, for lot master data
+    repack_id: int | None = None  # the repack a transformation or packing event belongs to
+    repack_ref: str | None = None
+    reason: str = ""
+    # The read point's GS1 location: its own GLN, else its warehouse's with its code as
+    # the extension; None when no GLN is configured.
+    read_point_gln: str | None = None
+    read_point_extension: str = "0"
 
     @property
     def local_time(self) -> datetime:
         return self.at.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def country_name(self) -> str:
+        return countries.name(self.country_of_origin)
+
+
+def _repacks(session: Session, move_ids: list[int], lot_ids: set[int]
+             ) -> tuple[dict[int, Repack], dict[int, Repack]]:
+    """The repack of each repack move, and the repack that made each lot made here."""
+    if not move_ids and not lot_ids:
+        return {}, {}
+    rows = session.execute(
+        select(RepackLine.move_id, RepackLine.lot_id, RepackLine.role, Repack)
+        .join(Repack, Repack.id == RepackLine.repack_id)
+        .where(RepackLine.move_id.in_(move_ids) | (RepackLine.lot_id.in_(lot_ids)
+                                                  & (RepackLine.role == "output")))).all()
+    by_move = {r[0]: r[3] for r in rows}
+    made = {r[1]: r[3] for r in rows if r[2] == "output"}
+    return by_move, made
 
 
 def critical_events(session: Session, *, lot_id: int | None = None,
@@ -125,61 +171,110 @@ def critical_events(session: Session, *, lot_id: int | None = None,
     loc_ids = ({r[0].from_location_id for r in rows} | {r[0].to_location_id for r in rows}) - {None}
     located = places(session, loc_ids)  # type: ignore[arg-type]
     warehouses = {w.id: w for w in session.scalars(select(Warehouse))}
-    loc_warehouse = dict(session.execute(select(Location.id, Location.warehouse_id)
-                                         .where(Location.id.in_(loc_ids))).all())
+    loc_rows = {row.id: row for row in session.scalars(
+        select(Location).where(Location.id.in_(loc_ids)))}
     point_ids = {r[5] for r in rows if r[5]}
     points = {p.id: p for p in session.scalars(
         select(PickupPoint).where(PickupPoint.id.in_(point_ids)))} if point_ids else {}
+    point_glns = dict(session.execute(select(PickupPoint.id, Location.gln).join(
+        Location, Location.id == PickupPoint.location_id)
+        .where(PickupPoint.id.in_(point_ids))).all()) if point_ids else {}
     suppliers = _by_id(session, Supplier, {r[1].supplier_id for r in rows})
     origins = _by_id(session, Origin, {r[1].origin_id for r in rows})
+    by_move, made_here = _repacks(
+        session, [r[0].id for r in rows if r[0].kind in (MoveKind.REPACK_CONSUME,
+                                                         MoveKind.REPACK_PRODUCE)],
+        {r[1].id for r in rows})
     out = []
     for move, lot, product, actor, order_ref, point_id in rows:
-        home = warehouses[loc_warehouse[move.from_location_id or move.to_location_id]]
+        home_loc = loc_rows[move.from_location_id or move.to_location_id]
+        home = warehouses[home_loc.warehouse_id]
         if not _within(move.created_at, home.timezone, start, end):
             continue
-        dc = Party("warehouse", home.code, home.name, f"{home.address}, {home.city}".strip(", "))
+        dc = _warehouse(home)
         point = points.get(point_id) if point_id else None
-        pp = (Party("pickup_point", point.code, point.name, point.address) if point
+        pp = (Party("pickup_point", point.code, point.name, point.address,
+                    point_glns.get(point.id)) if point
               else Party("pickup_point", "", "pickup point"))
         src_place = located.get(move.from_location_id) if move.from_location_id else None
         dst_place = located.get(move.to_location_id) if move.to_location_id else None
         vehicle = ((dst_place.vehicle if dst_place else None)
                    or (src_place.vehicle if src_place else None))
         supplier, origin = suppliers.get(lot.supplier_id), origins.get(lot.origin_id)
-        grower = _grower(supplier, origin)
+        made = made_here.get(lot.id)
+        tlc = (_warehouse(warehouses[made.warehouse_id]) if made is not None
+               else _grower(supplier, origin))
         truck = Party("vehicle", vehicle or "", f"vehicle {vehicle}" if vehicle else "vehicle")
         consumer = Party("consumer", order_ref or "", f"residents collecting order {order_ref}"
                          if order_ref else "residents")
+        cte = CTE[move.kind]
+        repack = by_move.get(move.id)
+        ref = ("Move record", f"MOVE-{move.id}")
+        where, source, dest = dc, dc, dc
         if move.kind == MoveKind.RECEIPT:
-            where, source, dest = dc, _seller(supplier, origin), dc
+            source = _seller(supplier, origin)
             ref = (("Purchase order", lot.purchase_order) if lot.purchase_order
                    else ("Receiving record", f"MOVE-{move.id}"))
         elif move.kind == MoveKind.LOAD:
-            where, source, dest = dc, dc, pp
+            dest = pp
             ref = ("Customer order", order_ref or f"MOVE-{move.id}")
         elif move.kind == MoveKind.DELIVER:
             where, source, dest = pp, truck, pp
             ref = ("Customer order", order_ref or f"MOVE-{move.id}")
-        else:
+        elif move.kind == MoveKind.HANDOVER:
             where, source, dest = pp, pp, consumer
             ref = ("Customer order", order_ref or f"MOVE-{move.id}")
+        elif repack is not None:
+            ref = ("Repack record", repack.ref)
+            if (move.kind == MoveKind.REPACK_PRODUCE
+                    and repack.kind == RepackKind.INITIAL_PACKING):
+                cte = "initial_packing"
+        elif move.kind == MoveKind.HOLD and move.reason.startswith("recall"):
+            cte = "recall"
+        read_loc = _read_location(move, loc_rows)
+        gln, extension = _gln_of(read_loc, home)
         out.append(CriticalEvent(
-            move_id=move.id, cte=CTE[move.kind], at=move.created_at, timezone=home.timezone,
+            move_id=move.id, cte=cte, at=move.created_at, timezone=home.timezone,
             lot_id=lot.id, lot_code=lot.lot_code, sku=product.sku, gtin=product.gtin,
             product=product.name, unit=product.unit, quantity=move.quantity, where=where,
-            source=source, destination=dest, tlc_source=grower, reference_type=ref[0],
+            source=source, destination=dest, tlc_source=tlc, reference_type=ref[0],
             reference_number=ref[1], read_point=_read_point(move, src_place, dst_place),
             harvest_date=lot.harvest_date,
             production_date=lot.production_date, expiry_date=lot.expiry_date or lot.best_before,
             country_of_origin=lot.country_of_origin or (origin.country if origin else ""),
-            order=order_ref, vehicle=vehicle, route_id=move.route_id, actor=actor))
+            order=order_ref, vehicle=vehicle, route_id=move.route_id, actor=actor,
+            farm=_grower(None, origin) if origin is not None else None,
+            repack_id=repack.id if repack else None, repack_ref=repack.ref if repack else None,
+            reason=move.reason, read_point_gln=gln, read_point_extension=extension))
     return out
 
 
+def _warehouse(home: Warehouse) -> Party:
+    return Party("warehouse", home.code, home.name,
+                 ", ".join(p for p in (home.address, home.city) if p), home.gln)
+
+
+def _read_location(move: StockMove, loc_rows: dict[int, Location]) -> Location:
+    arriving = move.kind in (MoveKind.RECEIPT, MoveKind.DELIVER, MoveKind.REPACK_PRODUCE)
+    loc_id = (move.to_location_id if arriving else move.from_location_id) or (
+        move.to_location_id or move.from_location_id)
+    return loc_rows[loc_id]
+
+
+def _gln_of(loc: Location, home: Warehouse) -> tuple[str | None, str]:
+    if loc.gln:
+        return loc.gln, "0"
+    if home.gln:
+        return home.gln, loc.code
+    return None, "0"
+
+
 def _read_point(move: StockMove, src, dst) -> str:
-    """Receipts and deliveries are seen where the goods arrive; loads and handovers where
-    they leave."""
-    place = dst if move.kind in (MoveKind.RECEIPT, MoveKind.DELIVER) else src
+    """Receipts, deliveries and repack outputs are seen where the goods arrive; the
+    others where they leave."""
+    arriving = move.kind in (MoveKind.RECEIPT, MoveKind.DELIVER, MoveKind.REPACK_PRODUCE)
+    place = dst if arriving else src
+    place = place or dst or src
     return place.code if place is not None else ""
 
 
@@ -199,12 +294,13 @@ def _seller(supplier: Supplier | None, origin: Origin | None) -> Party:
     if supplier is None:
         return Party("supplier", "", "unknown supplier")
     return Party("supplier", supplier.code, supplier.name,
-                 f"{supplier.region}, {supplier.country}")
+                 f"{supplier.region}, {countries.name(supplier.country)}")
 
 
 def _grower(supplier: Supplier | None, origin: Origin | None) -> Party:
     """Where the traceability lot code was assigned: the farm or base the lot comes from,
     else its supplier (an importer or wholesaler labels the lot)."""
     if origin is not None:
-        return Party("origin", origin.code, origin.name, f"{origin.region}, {origin.country}")
+        return Party("origin", origin.code, origin.name,
+                     f"{origin.region}, {countries.name(origin.country)}")
     return _seller(supplier, None)

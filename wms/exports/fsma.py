@@ -8,6 +8,12 @@ product description, quantity and unit of measure, the location of the event, th
 immediate previous source and the immediate subsequent recipient, the date, and the
 reference document type and number; then what helps a recall (harvest date, origin
 country, vehicle, route, who recorded it).
+
+A repack is a transformation (§ 1.1350): one row per input lot consumed ("Transformation
+(input)", with its own lot code and source) and one per new lot made ("Transformation
+(output)", whose lot code source is our warehouse); its reference document is the repack
+record. Lots we pack for the first time are "Initial Packing" (§ 1.1330). Holds, releases
+and scrapping are not critical tracking events and stay out. Countries are ISO 3166 names.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-from wms.exports import CriticalEvent
+from wms.exports import FSMA_CTES, CriticalEvent
 
 COLUMNS = (
     "Traceability Lot Code",
@@ -43,7 +49,9 @@ COLUMNS = (
     "Event ID",
 )
 CTE_NAMES = {"receiving": "Receiving", "shipping": "Shipping", "delivery": "Receiving",
-             "handover": "Sale to consumer"}
+             "handover": "Sale to consumer", "transformation_input": "Transformation (input)",
+             "transformation_output": "Transformation (output)",
+             "initial_packing": "Initial Packing"}
 
 
 def row(event: CriticalEvent) -> list[str]:
@@ -57,7 +65,7 @@ def row(event: CriticalEvent) -> list[str]:
         event.where.description, event.source.description, event.destination.description,
         event.reference_type, event.reference_number,
         _day(event.harvest_date), _day(event.production_date), _day(event.expiry_date),
-        event.country_of_origin, event.vehicle or "",
+        event.country_name, event.vehicle or "",
         "" if event.route_id is None else str(event.route_id), event.actor or "",
         str(event.move_id),
     ]
@@ -68,7 +76,8 @@ def to_csv(events: Iterable[CriticalEvent]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for event in sorted(events, key=lambda e: (e.lot_code, e.sku, e.at, e.move_id)):
+    kept = (e for e in events if e.cte in FSMA_CTES)
+    for event in sorted(kept, key=lambda e: (e.lot_code, e.sku, e.at, e.move_id)):
         writer.writerow(row(event))
     return out.getvalue()
 

@@ -52,6 +52,7 @@ from wms.models.purchasing import (
 )
 from wms.models.recall import LotRecall
 from wms.models.receiving import ReceiptProbe
+from wms.models.repack import LotLineage, Repack, RepackKind, RepackLine
 
 __all__ = [
     "ApiToken",
@@ -71,6 +72,7 @@ __all__ = [
     "Location",
     "LocationKind",
     "Lot",
+    "LotLineage",
     "LotRecall",
     "LotStatus",
     "MoveKind",
@@ -92,6 +94,9 @@ __all__ = [
     "ReceiptProbe",
     "ReceiptState",
     "RejectionReason",
+    "Repack",
+    "RepackKind",
+    "RepackLine",
     "Reservation",
     "ReturnRequest",
     "ReturnRequestStatus",

@@ -43,6 +43,9 @@ class MoveKind(enum.StrEnum):
     RELEASE = "release"
     REVERSAL = "reversal"
     RETURN = "return"
+    # A repack takes units of its input lots out of stock and puts the output lots in.
+    REPACK_CONSUME = "repack_consume"
+    REPACK_PRODUCE = "repack_produce"
 
 
 class StockMove(Base):

@@ -48,6 +48,9 @@ class Warehouse(Base):
                                                server_default="23:00:00")
     cutoff_days_before: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
+    # GS1 Global Location Number, once GS1 China has assigned one (EPCIS names it by SGLN).
+    gln: Mapped[str | None] = mapped_column(String(13))
+
     __table_args__ = (
         CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
         CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
@@ -71,6 +74,9 @@ class Location(Base):
     kind: Mapped[LocationKind] = mapped_column(str_enum(LocationKind, "location_kind"))
     temp_zone: Mapped[TempClass | None] = mapped_column(str_enum(TempClass, "location_temp"))
     active: Mapped[bool] = mapped_column(default=True)
+    # A GLN of the place itself (a dock door, a pickup point's shop); without one, EPCIS
+    # names it by its warehouse's GLN with the location code as extension.
+    gln: Mapped[str | None] = mapped_column(String(13))
 
     warehouse: Mapped[Warehouse] = relationship()
     parent: Mapped[Location | None] = relationship(remote_side="Location.id")
