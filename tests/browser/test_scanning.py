@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from tests.browser.conftest import PASSWORD, TIMEZONE, Pages
 
-pytestmark = pytest.mark.timeout(300)
+# The first test also waits for the demo to be built (minutes on a busy machine).
+pytestmark = pytest.mark.timeout(900)
 
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-GB", "zh": "zh-CN"}
