@@ -20,7 +20,7 @@
   const parsed = Object.fromEntries([...document.querySelectorAll("#parsed dd")].map((d) => [d.dataset.k, d]));
   const { api, newKey, problemLines, esc, t, label, num, productName, clock } = WMS;
   const queue = ScanQueue(form.dataset.user);
-  const repeatWindow = Number(form.dataset.repeatWindow || 10);
+  const repeatWindowS = () => Number(form.dataset.repeatWindow || 10);
   const queueBox = document.getElementById("queue");
   const queueCount = document.getElementById("queue-count");
   const retryButton = document.getElementById("retry");
@@ -165,7 +165,7 @@
 
   function queued(item) {
     queue.push(item);
-    queue.remember(signature(item.body), repeatWindow);
+    queue.remember(signature(item.body), repeatWindowS());
     showQueue();
     setPending(null);
     setResult("queued", t("Kept on this device"), [t("Your session has ended: sign in again."),
@@ -185,7 +185,7 @@
     // Hints and warnings are for reading beside the result, never inside the green box.
     showHints([...(r.warnings || []), ...(r.hints || [])]);
     logScan("ok", `<b>${esc(label(r.action))}</b> ${esc(num(r.quantity ?? moved))} × ${esc(r.product.sku)} ${esc(productName(r.product))} <span class="muted">${esc(t("lot {lot}", { lot: r.lot.lot_code }))}</span>`, places[0]);
-    queue.remember(signature(item.body), repeatWindow);
+    queue.remember(signature(item.body), repeatWindowS());
   }
 
   /* Preview, then record one scan with the key it got when it was scanned. */
@@ -234,7 +234,7 @@
   function scanned(code) {
     if (!code) return;
     const item = { key: newKey(), body: body(code), at: Date.now() };
-    const ago = queue.seenAgo(signature(item.body), repeatWindow);
+    const ago = queue.seenAgo(signature(item.body), repeatWindowS());
     if (ago !== null) {
       ScanFeedback.signal("refused");
       setResult("warn", t("Same label again?"), [t("This label was scanned {s} s ago for the same action and place. Record it again only if it is another unit.", { s: num(ago) })]);
