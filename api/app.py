@@ -27,6 +27,7 @@ _SETTINGS_KEYS = {
     "WMS_QUEUE": "queue_name",
     "WMS_JOBS": "job_mode",
     "WMS_SCAN_SEPARATOR": "scan_separator",
+    "WMS_SCAN_REPEAT_WINDOW_S": "scan_repeat_window_s",
     "WMS_READING_MAX_SKEW_MIN": "reading_max_skew_min",
     "WMS_PO_OVER_RECEIPT_PCT": "po_over_receipt_pct",
     "WMS_ORDER_CUTOFF": "order_cutoff",

@@ -16,7 +16,13 @@ from api import policy
 from api.credentials import bearer_user
 from api.errors import problem
 from api.i18n import label
-from api.web.session_auth import LANDING, api_session_user, signed_in_user
+from api.web.session_auth import (
+    CSRF_HEADER,
+    LANDING,
+    SESSION_ENDED,
+    api_session_user,
+    signed_in_user,
+)
 from wms.errors import Forbidden
 from wms.i18n import N_
 from wms.models import User
@@ -85,7 +91,11 @@ def authenticate_api():
             g.user = user
             return None
         if why:
-            return _unauthorized(why)
+            return _unauthorized(why, sign_in=url_for("session_auth.signin"))
+        if request.headers.get(CSRF_HEADER):
+            # A page's own call whose session cookie is gone (cleared, or the browser
+            # restarted): the person signs in again; a token is no business of theirs.
+            return _unauthorized(SESSION_ENDED, sign_in=url_for("session_auth.signin"))
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return _unauthorized(N_("send an API token as 'Authorization: Bearer <token>'"))
@@ -96,6 +106,6 @@ def authenticate_api():
     return None
 
 
-def _unauthorized(detail: str):
-    return problem(401, N_("Unauthorized"), detail,
+def _unauthorized(detail: str, **extra: str):
+    return problem(401, N_("Unauthorized"), detail, **extra,
                    headers={"WWW-Authenticate": 'Bearer realm="coldchain-wms"'})

@@ -13,7 +13,7 @@ import csv
 import math
 import random
 from collections.abc import Callable
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +245,16 @@ def _import_country(row: dict[str, str]) -> str:
             "Chanthaburi": "TH"}.get(row["origin_region"], "CN")
 
 
+def gtin_of(item: int) -> str:
+    """The demo's GTIN-14 of its ``item``-th product (1, 2, ...)."""
+    return make_gtin13(f"{GS1_COMPANY_PREFIX}{item:05d}").zfill(14)
+
+
+def lot_code(warehouse: str, received: date, product_id: int, n: int) -> str:
+    """The demo's lot codes: warehouse, day of receipt, product and the lot's number."""
+    return f"{warehouse[:2]}{received:%y%m%d}{product_id:04d}{n}"
+
+
 def _products(session: Session, rng: random.Random,
               suppliers: dict[str, Supplier]) -> list[Product]:
     base = _rows("products.csv")
@@ -257,7 +267,7 @@ def _products(session: Session, rng: random.Random,
             factor = 2.0 if variant == "Family pack " else 1.0
             product = Product(
                 sku=f"{ZONE_CODES[TempClass(row['temp_class'])]}{item:05d}",
-                gtin=make_gtin13(f"{GS1_COMPANY_PREFIX}{item:05d}").zfill(14),
+                gtin=gtin_of(item),
                 name=f"{variant}{row['name']}".strip(),
                 name_zh=f"{VARIANTS_ZH[variant]}{row['name_zh']}",
                 category=row["category"], temp_class=TempClass(row["temp_class"]),
@@ -386,7 +396,7 @@ def load_stock(factory: sessionmaker[Session], seed: int = 7) -> dict[str, int]:
                         at = picked_up
                     received = at.astimezone(tz).date()
                     lot = Lot(product_id=product.id,
-                              lot_code=f"{wh.code[:2]}{received:%y%m%d}{product.id:04d}{n}",
+                              lot_code=lot_code(wh.code, received, product.id, n),
                               supplier_id=rng.choice(suppliers).id,
                               production_date=received - timedelta(days=1),
                               expiry_date=received + timedelta(days=life + rng.randint(0, 2)),

@@ -1,5 +1,8 @@
 """Reading what a handheld scanner sends: GS1 barcodes, GS1 Digital Link URIs and plain GTINs.
 
+Longer than 400 lines because the four input forms share one element-string reader and its
+error messages, and the glued-field hint reads lots with that same reader.
+
 `parse_scan` accepts the forms scanners and people actually produce:
 
 * GS1 element strings (GS1-128, GS1 DataMatrix, GS1 QR, DataBar) with ASCII 29 between
@@ -19,7 +22,9 @@ purchase order number (AI 400).
 Glued fields: a scanner that does not send the group separator makes a lot or serial number
 swallow every field after it. When the last field is a lot or serial whose tail reads as a
 complete run of fields starting with a date, a measure, a GTIN or an SSCC that is itself valid,
-the scan gets a hint for the person at the scanner. It is only ever a hint, never an error:
+the scan gets a hint for the person at the scanner; so does a lot ending in a count (AI 30 or
+37) right after a letter or a short run of digits, when the label has no count of its own
+(``10LOT-A13712``: lot ``LOT-A1``, count 12). It is only ever a hint, never an error:
 lot codes such as ``L17251231`` are legitimately made of digits that look like a date, and the
 printed label is the only authority on which reading is right.
 """
@@ -139,7 +144,7 @@ def parse_scan(text: str, separator: str = "|") -> ScanData:
             return _plain_gtin(text, data, symbology)
     else:
         elements = _read_element_string(data, config, separator)
-    hints = tuple(h for es in elements[-1:] if (h := _glued_hint(es, config, separator)))
+    hints = tuple(h for es in elements[-1:] if (h := _glued_hint(es, elements, config, separator)))
     return _scan_data(text, "gs1", symbology, elements, hints)
 
 
@@ -335,26 +340,64 @@ def _net_weight_kg(elements: list[GS1ElementString]) -> Decimal | None:
     return lb * LB_TO_KG if lb is not None else None
 
 
-def _glued_hint(es: GS1ElementString, config: ParseConfig, separator: str) -> str | None:
+def _glued_hint(es: GS1ElementString, elements: list[GS1ElementString], config: ParseConfig,
+                separator: str) -> str | None:
     if es.ai.ai not in ("10", "21"):
         return None
-    for start in range(1, len(es.value) - 1):
+    swallowed = _swallowed_fields(es.value, elements, config, separator)
+    if swallowed is None and not any(e.ai.ai in ("30", "37") for e in elements):
+        swallowed = _swallowed_count(es.value, config, separator)
+    if swallowed is None:
+        return None
+    found = ", ".join(f"{s.ai.ai} = {_label(s.ai)} {_shown(s)}" for s in swallowed)
+    return N_("the {label} {value} seems to contain other fields ({found}?); the "
+              "scanner may not be sending the group separator — set it to send "
+              "ASCII 29 or {separator}", label=_label(es.ai), value=repr(es.value),
+              found=found, separator=repr(separator))
+
+
+def _swallowed_fields(value: str, elements: list[GS1ElementString], config: ParseConfig,
+                      separator: str) -> list[GS1ElementString] | None:
+    carried = {e.ai.ai: e for e in elements[:-1]}
+    expiry = next((e.date for e in elements[:-1] if e.ai.ai in ("15", "17") and e.date), None)
+    for start in range(1, len(value) - 1):
         # Every field that stands out starts with eight digits (a two-digit AI and a date,
         # or the start of a GTIN, SSCC or measure): skip the parse everywhere else, which is
         # almost everywhere, since this runs on every scan that ends with a lot.
-        head = es.value[start:start + 8]
+        head = value[start:start + 8]
         if len(head) < 8 or not head.isdigit() or head[:2] not in _STANDS_OUT_PREFIXES:
             continue
         try:
-            swallowed = _read_element_string(es.value[start:], config, separator)
+            swallowed = _read_element_string(value[start:], config, separator)
         except ScanError:
             continue
-        if _stands_out(swallowed[0]):
-            found = ", ".join(f"{s.ai.ai} = {_label(s.ai)} {_shown(s)}" for s in swallowed)
-            return N_("the {label} {value} seems to contain other fields ({found}?); the "
-                      "scanner may not be sending the group separator — set it to send "
-                      "ASCII 29 or {separator}", label=_label(es.ai), value=repr(es.value),
-                      found=found, separator=repr(separator))
+        # A label carries each AI once: a "swallowed" AI the label already has is part of
+        # the lot. So is a production or pack date years before the label's own expiry
+        # (lots such as the demo's SH26111200100 hold their receipt date and a number).
+        if _stands_out(swallowed[0]) and not any(s.ai.ai in carried for s in swallowed) and (
+                expiry is None or swallowed[0].ai.ai not in ("11", "13")
+                or swallowed[0].date is None
+                or 0 <= (expiry - swallowed[0].date).days <= 3 * 366):
+            return swallowed
+    return None
+
+
+# A count glued to a lot (``LOT-A1`` + ``37`` ``12``): AI 30 or 37 and a count without a
+# leading zero at the very end, right after a letter or a short run of digits. A count has
+# no check digit, so a lot whose tail is a long number (a date, a product number, as the
+# demo's ``SH26120100370`` is) is read as one number, never as a lot and a count.
+_GLUED_COUNT = re.compile(r"(?<![0-9])[0-9]{0,2}(3[07][1-9][0-9]{0,7})")
+
+
+def _swallowed_count(value: str, config: ParseConfig, separator: str
+                     ) -> list[GS1ElementString] | None:
+    for match in _GLUED_COUNT.finditer(value):
+        if match.start() == 0 or match.end() != len(value) or value[:match.start(1)] == "":
+            continue
+        try:
+            return _read_element_string(match.group(1), config, separator)
+        except ScanError:
+            return None
     return None
 
 

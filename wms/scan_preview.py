@@ -24,6 +24,7 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
             if q is not None else
             N_("all reserved × {sku} lot {lot}", sku=product.sku, lot=plan.lot_code))
     refusal: str | None = None
+    fix: str | None = None  # the field that would let the scan through
     available: int | None = None
     if plan.src is not None and plan.lot is not None:
         on_hand, reserved = balance(session, plan.src.id, plan.lot.id)
@@ -48,7 +49,7 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
     if plan.dst is not None and plan.action in KIND and refusal is None:
         problem = temperature_problem(product, plan.dst)
         if problem and not plan.override_reason:
-            refusal = problem
+            refusal, fix = problem, "override_reason"
     if plan.po is not None and plan.action == "receive" and refusal is None and q is not None:
         try:
             check_over_receipt(plan.po.line, q, plan.over_receipt_pct)
@@ -78,5 +79,5 @@ def preview(session: Session, plan: ScanPlan) -> dict[str, Any]:
     else:
         would = N_("{action} {what} from {src} to {to}", action=ACTION_NAMES[plan.action],
                    what=what, src=src, to=dest)
-    return {"action": plan.action, "would": would, "refused": refusal,
+    return {"action": plan.action, "would": would, "refused": refusal, "refused_field": fix,
             "available": available, "plan": plan}

@@ -166,7 +166,8 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
                                                gtin=data.gtin)]})
     product, found_lot = rows[0][0], rows[0][1]
     locations = {row[2].code: row[2] for row in rows if row[2] is not None}
-    hints = list(data.hints)
+    # A lot this product already has is read right: its code only looks glued.
+    hints = [] if found_lot is not None and data.lot else list(data.hints)
     if data.is_content_gtin:
         hints.append(N_("this label names the goods inside a logistic unit (AI 02)"))
 
@@ -183,7 +184,12 @@ def plan_scan(session: Session, request: dict[str, Any], *, separator: str,
         if action != "pick" or request.get("to"):
             dst = _location(locations, request.get("to"), "to", warehouse_ids)
 
-    quantity = _quantity(action, data, given_quantity, bounds.max_count)
+    try:
+        quantity = _quantity(action, data, given_quantity, bounds.max_count)
+    except ValidationFailed as exc:
+        # A count glued into the lot is why the label seems to have none: say so there.
+        exc.errors = {k: [*v, *hints] for k, v in exc.errors.items()}
+        raise
     lot_code = _lot_code(data, request.get("lot"))
     lot = found_lot if lot_code else None
     plan = ScanPlan(action=action, data=data, product=product, lot=lot, lot_code=lot_code or "",

@@ -45,6 +45,8 @@ class Settings:
     job_mode: str = "thread"
     # Scanners that cannot send ASCII 29 are usually configured to send this instead.
     scan_separator: str = "|"
+    # The same label scanned again this soon waits for a confirmation on the scanning page.
+    scan_repeat_window_s: float = 10.0
     timezone: str = "Asia/Shanghai"
     road_circuity: float = 1.3
     truck_speed_kmh: float = 28.0
@@ -80,6 +82,8 @@ class Settings:
             "queue_name": os.environ.get("WMS_QUEUE") or cls.queue_name,
             "job_mode": os.environ.get("WMS_JOBS") or cls.job_mode,
             "scan_separator": os.environ.get("WMS_SCAN_SEPARATOR") or cls.scan_separator,
+            "scan_repeat_window_s": _env_float("WMS_SCAN_REPEAT_WINDOW_S",
+                                               cls.scan_repeat_window_s),
             "timezone": os.environ.get("WMS_TIMEZONE") or cls.timezone,
             "road_circuity": _env_float("WMS_ROAD_CIRCUITY", cls.road_circuity),
             "truck_speed_kmh": _env_float("WMS_TRUCK_SPEED_KMH", cls.truck_speed_kmh),

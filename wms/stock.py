@@ -51,7 +51,8 @@ def temperature_problem(product: Product, location: Location) -> str | None:
     zone = location.temp_zone or TempClass.AMBIENT
     if _WARMTH[zone] > _WARMTH[product.temp_class]:
         return N_("{sku} is {temp_class} goods and {location} is a {zone} location; put it "
-                  "in a {temp_class} location, or give an override_reason", sku=product.sku,
+                  "in a {temp_class} location, or say why it goes there on purpose",
+                  sku=product.sku,
                   temp_class=TEMP_CLASS_NAMES[product.temp_class], location=location.code,
                   zone=TEMP_CLASS_NAMES[zone])
     return None
@@ -61,7 +62,7 @@ def check_temperature(product: Product, location: Location, override_reason: str
                       ) -> None:
     problem = temperature_problem(product, location)
     if problem and not (override_reason or "").strip():
-        raise Conflict(problem, field="to", temp_class=product.temp_class.value,
+        raise Conflict(problem, field="override_reason", temp_class=product.temp_class.value,
                        location_zone=(location.temp_zone or TempClass.AMBIENT).value)
 
 

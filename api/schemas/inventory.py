@@ -145,6 +145,9 @@ class ScanPreviewSchema(BaseSchema):
     would = fields.String()
     refused = fields.String(allow_none=True,
                             metadata={"description": "why the scan would be refused, if so"})
+    refused_field = fields.String(allow_none=True, metadata={
+        "description": "the field that lets the scan through when filled in "
+                       "(override_reason), if there is one"})
     product = fields.Nested(ScanProductSchema)
     lot = fields.Nested(ScanLotSchema)
     lot_exists = fields.Boolean()

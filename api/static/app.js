@@ -36,6 +36,30 @@ const WMS = (() => {
 
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+  /* A page's session ended (signed out elsewhere, expired, cookie gone): say so once, in
+     words, with the way back to sign in and then to this very page. Pages listen for
+     "wms:session-ended" to keep what they could not send (the scanning station queues). */
+  let sessionEnded = false;
+  function signInUrl() {
+    return `/signin?next=${encodeURIComponent(location.pathname + location.search)}`;
+  }
+  function endSession() {
+    if (sessionEnded) return;
+    sessionEnded = true;
+    const box = document.createElement("div");
+    box.className = "session-ended";
+    box.setAttribute("role", "alert");
+    box.innerHTML = `<b>${esc(t("Your session has ended: sign in again."))}</b> ` +
+      `<a class="button primary" href="${esc(signInUrl())}">${esc(t("Sign in"))}</a>`;
+    document.querySelector("main")?.prepend(box);
+    document.dispatchEvent(new CustomEvent("wms:session-ended"));
+  }
+  function answered(status, data) {
+    if (status !== 401) return data;
+    endSession();
+    return { title: t("Your session has ended: sign in again."), detail: t("Your session has ended: sign in again."), status };
+  }
+
   /* One API call. Resolves to {ok, status, data, network}; never throws. With an
      idempotency key, a dropped connection is retried with the same key, so the server
      records the write once however many attempts reach it. */
@@ -53,8 +77,8 @@ const WMS = (() => {
         let data = null;
         const type = resp.headers.get("Content-Type") || "";
         if (type.includes("json")) data = await resp.json();
-        return { ok: resp.ok, status: resp.status, data, network: false,
-                 pages: resp.headers.get("X-Pagination") };
+        return { ok: resp.ok, status: resp.status, data: answered(resp.status, data), network: false,
+                 sessionEnded: resp.status === 401, pages: resp.headers.get("X-Pagination") };
       } catch (err) {
         if (opts.onRetry && i + 1 < attempts) opts.onRetry(i + 1);
         if (i + 1 < attempts) await sleep(600 * 2 ** i);
@@ -79,8 +103,9 @@ const WMS = (() => {
         headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
       });
       const type = resp.headers.get("Content-Type") || "";
-      return { ok: resp.ok, status: resp.status, network: false,
-               data: type.includes("json") ? await resp.json() : null };
+      const data = type.includes("json") ? await resp.json() : null;
+      return { ok: resp.ok, status: resp.status, network: false, sessionEnded: resp.status === 401,
+               data: answered(resp.status, data) };
     } catch (err) {
       return { ok: false, status: 0, network: true,
                data: { title: t("No connection"), detail: t("The server could not be reached. Check the network and try again.") } };
@@ -140,5 +165,6 @@ const WMS = (() => {
                    "#1d4ed8", "#0f766e", "#9d174d", "#4d7c0f", "#6d28d9", "#b45309"];
 
   return { csrf, api, upload, newKey, problemLines, esc, when, clock, day, hourMinute, flash,
-           sleep, PALETTE, t, label, num, productName, lang, zoneLabel };
+           sleep, PALETTE, t, label, num, productName, lang, zoneLabel, signInUrl,
+           sessionHasEnded: () => sessionEnded };
 })();

@@ -41,6 +41,8 @@ bp = Blueprint("session_auth", __name__)
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+# What a page's API call hears when its session is gone; the page sends the person to sign in.
+SESSION_ENDED = N_("the page session has expired; sign in again")
 
 # Where each role starts its day.
 LANDING = {
@@ -84,7 +86,7 @@ def api_session_user() -> tuple[User | None, str | None]:
         return None, None
     user = signed_in_user()
     if user is None:
-        return None, N_("the page session has expired; sign in again")
+        return None, SESSION_ENDED
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
         return None, N_("a request made with the page session must carry its {header} header",

@@ -174,7 +174,8 @@ def scan(user: User):
         .order_by(StockMove.id.desc()).limit(12)).all()
     return render_template("scan.html", user=user, title=_("Scanning station"), actions=ACTIONS,
                            locations=locations, recent=recent,
-                           separator=runtime().settings.scan_separator)
+                           separator=runtime().settings.scan_separator,
+                           repeat_window=runtime().settings.scan_repeat_window_s)
 
 
 # --- cold-chain alerts ----------------------------------------------------------------

@@ -88,7 +88,9 @@ def test_frozen_goods_into_a_chilled_bin_need_an_override_reason(api, world, ses
                 **{"from": "SH1-REC", "to": "SH1-C-A01-01"})
     refused = scan(api, **body)
     assert refused.status_code == 409
-    assert "frozen" in refused.json["detail"] and "override_reason" in refused.json["detail"]
+    # In the words of the person scanning; the problem names the field that lets it through.
+    assert "frozen" in refused.json["detail"] and "override_reason" not in refused.json["detail"]
+    assert refused.json["field"] == "override_reason"
     assert api.as_("admin").get("/api/moves", query_string={"kind": "putaway"}).json == []
     ok = scan(api, **body, override_reason="frozen room full; moving back within the hour")
     assert ok.status_code == 201
@@ -152,3 +154,33 @@ def test_schema_errors_name_the_field(api, world):
 def test_a_buyer_cannot_scan(api, world):
     assert scan(api, who="buyer", action="receive", location="SH1-REC",
                 barcode=label(world.gtins["F00001"], "B", SOON, 1)).status_code == 403
+
+
+def test_a_count_run_into_the_lot_asks_for_the_quantity_with_the_hint(api, world):
+    glued = f"01{world.gtins['A00003']}17{SOON:%y%m%d}|10LOT-A13712"
+    resp = scan(api, action="receive", location="SH1-REC", barcode=glued)
+    assert resp.status_code == 422
+    (needed, hint) = resp.json["errors"]["quantity"]
+    assert "enter the quantity" in needed
+    assert "37 = count '12'" in hint and "separator" in hint
+    assert nothing_written(api)
+
+
+def test_a_warmer_zone_refusal_names_the_field_that_lets_it_through(api, world, sessions):
+    receive(sessions, world, "F00001", "RF", "SH1-F-A01-01", 3)
+    body = {"action": "move", "barcode": label(world.gtins["F00001"], "RF"), "quantity": 1,
+            "from": "SH1-F-A01-01", "to": "SH1-C-A01-01"}
+    preview = api.as_("staff").post("/api/scans/preview", json=body)
+    assert preview.status_code == 200
+    assert preview.json["refused_field"] == "override_reason"
+    assert "override_reason" not in preview.json["refused"]
+    ok = api.as_("staff").post("/api/scans/preview", json={**body, "override_reason": "full"})
+    assert ok.json["refused"] is None and ok.json["refused_field"] is None
+
+
+def test_a_known_lot_is_never_hinted_as_glued(api, world, sessions):
+    receive(sessions, world, "A00003", "ABC12317251231", "SH1-REC", 3)
+    body = {"action": "count", "location": "SH1-REC", "quantity": 3,
+            "barcode": f"01{world.gtins['A00003']}10ABC12317251231"}
+    preview = api.as_("staff").post("/api/scans/preview", json=body)
+    assert preview.status_code == 200 and preview.json["hints"] == []

@@ -162,3 +162,27 @@ def test_the_session_cookie_is_secure_when_configured_or_over_https(
     cookie = resp.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert ("; Secure" in cookie) is secure
+
+
+# --- a page's API calls after its session ended ------------------------------------------
+
+@pytest.mark.parametrize("how", ["expired", "cookie gone"])
+def test_a_page_call_after_the_session_ended_is_told_to_sign_in_again(client, people, sessions,
+                                                                      how):
+    sign_in(client, "staff")
+    token = page_token(client)
+    if how == "expired":
+        with transaction(sessions) as db:
+            db.query(WebSession).delete()
+    else:
+        client.delete_cookie("session")
+    resp = client.post("/api/scans/preview", json={"action": "receive", "barcode": "x"},
+                       headers={"X-CSRF-Token": token})
+    assert resp.status_code == 401 and resp.content_type == "application/problem+json"
+    assert resp.json["detail"] == "the page session has expired; sign in again"
+    assert resp.json["sign_in"] == "/signin"
+    # A program without a token (nor a page cookie) still learns how to send one.
+    client.delete_cookie("session")
+    bare = client.post("/api/scans/preview", json={})
+    assert bare.status_code == 401 and "Bearer" in bare.json["detail"]
+    assert "sign_in" not in bare.json
