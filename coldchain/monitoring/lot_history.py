@@ -202,7 +202,7 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
     end = max(int(now.timestamp()), int(times[-1])) if times.size else None
     status = assess(times, temps, kinetics, end=end) if times.size else None
     excursions = _excursions_seen(session, found, now)
-    start = born or (found[0].start if found else None)
+    start = min((d for d in (born, found[0].start if found else None) if d), default=None)
     lot_s = max(0, int(now.timestamp()) - int(start.timestamp())) if start else 0
     measured_s = min(lot_s, union_length(pieces)) if lot_s else union_length(pieces)
     return LotHistory(
