@@ -57,6 +57,9 @@ class Settings:
     reading_max_skew_min: float = 10.0
     # How far past a purchase order line's quantity a receipt may go (weighed goods vary).
     po_over_receipt_pct: float = 5.0
+    # A tile server's URL template ({z}/{x}/{y}) drawn under the route map; None: the
+    # district outlines shipped with the app only (works offline).
+    map_tiles: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -79,6 +82,7 @@ class Settings:
                                                cls.reading_max_skew_min),
             "po_over_receipt_pct": _env_float("WMS_PO_OVER_RECEIPT_PCT",
                                               cls.po_over_receipt_pct),
+            "map_tiles": os.environ.get("WMS_MAP_TILES") or None,
         }
         values.update(overrides)
         if values["job_mode"] not in ("thread", "inline"):
