@@ -16,5 +16,6 @@ def spoken(minutes: float) -> Msg:
     if m < 60:
         return N_("{m} min", m=m)
     if m < 48 * 60:
-        return N_("{h} h {mm} min", h=m // 60, mm=f"{m % 60:02d}")
+        minutes_past = str(m % 60).zfill(2)
+        return N_("{h} h {mm} min", h=m // 60, mm=minutes_past)
     return N_("{d} d {h} h", d=m // 1440, h=(m % 1440) // 60)
