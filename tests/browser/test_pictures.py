@@ -12,7 +12,8 @@ import pytest
 
 from tests.browser.conftest import Pages
 
-pytestmark = pytest.mark.timeout(300)
+# The first test of a run also waits for the demo database to be built.
+pytestmark = pytest.mark.timeout(1200)
 
 WORDS = {
     "en": {"coverage": "Temperature measured for", "all": "All routes"},
