@@ -405,7 +405,7 @@ def _events(findings) -> list[dict]:
     merged = merge_events(Span(f.location.code, f.direction, int(f.start.timestamp()),
                                int(f.end.timestamp()) if f.end else None, f.peak_c,
                                f.severity, f.rule, f.sensor.serial) for f in findings)
-    stamp = lambda s: None if s is None else datetime.fromtimestamp(s, UTC)  # noqa: E731
+    stamp = lambda s: None if s is None else datetime.fromtimestamp(s, UTC).isoformat()  # noqa: E731
     return [{"location": e.place, "direction": e.direction, "start": stamp(e.start),
              "end": stamp(e.end), "duration_min": round(e.duration_s(now) / 60),
              "peak_c": e.peak_c, "severity": e.severity, "rules": list(e.rules),
