@@ -208,19 +208,28 @@
     const { W, H, xy } = view;
     const out = [`<rect width="${W}" height="${H}" fill="#f8fafc"/>`];
     if (tiles) out.push(...tileLayer(view));
-    out.push(...districtLayer(view, cityOf(depot.lat, depot.lon)));
+    const districts = districtLayer(view, cityOf(depot.lat, depot.lon));
+    out.push(...districts.filter((e) => e.startsWith("<path")));
     const d = xy([depot.lat, depot.lon]);
     visible.forEach(({ r, i }) => {
       const color = PALETTE[i % PALETTE.length];
       const path = [d, ...r.stops.filter((s) => geo.points[s.pickup_point]).map((s) => xy(geo.points[s.pickup_point])), d];
       out.push(`<polyline class="route-line" data-route="${i}" points="${path.map((p) => p.map((v) => v.toFixed(1)).join(",")).join(" ")}" fill="none" stroke="${color}" stroke-width="${only === null ? 2.6 : 3.4}" stroke-opacity=".9" stroke-linejoin="round"><title>${esc(r.vehicle)}</title></polyline>`);
     });
+    // Names over the lines, under the stops.
+    out.push(...districts.filter((e) => e.startsWith("<text")));
     const radius = 11;
     const items = [];
     visible.forEach(({ r, i }) => r.stops.forEach((s) => {
       const p = geo.points[s.pickup_point];
       if (p) items.push({ r, i, s, at: xy(p) });
     }));
+    /* A phone has no room for a hundred numbered markers: all routes at once are lines and
+       dots there, and a route picked in the legend shows its stop numbers. */
+    if (only === null && W < 560 && items.length > 30) {
+      items.forEach(({ r, i, s, at }) => out.push(`<g class="stop-dot" data-route="${i}"><circle cx="${at[0].toFixed(1)}" cy="${at[1].toFixed(1)}" r="4" fill="${PALETTE[i % PALETTE.length]}" stroke="#fff" stroke-width="1.2"/><title>${esc(t("{vehicle} stop {seq}: {name} · ETA {eta}", { vehicle: r.vehicle, seq: s.seq, name: s.name, eta: `${s.eta} ${WMS.zoneLabel}` }))}</title></g>`));
+      items.length = 0;
+    }
     const placed = placeMarkers(items, [[d[0], d[1], 14]], radius);
     placed.forEach(({ r, i, s, at, pos }) => {
       const color = PALETTE[i % PALETTE.length];

@@ -167,7 +167,7 @@
     for (let i = 0; i <= ticks; i++) {
       const at = t0 + (span * i) / ticks, d = new Date(at);
       // On the warehouse's clock; the zone is named under the chart.
-      const tick = span > 2 * 86400e3 ? `${day(d)} ${hourMinute(d)}` : hourMinute(d);
+      const tick = span > 20 * 3600e3 ? `${day(d)} ${hourMinute(d)}` : hourMinute(d);
       out.push(`<text class="x-tick" x="${x(at)}" y="${H - B + 16}" text-anchor="${i === 0 ? "start" : i === ticks ? "end" : "middle"}" font-size="${F}" fill="#475569">${esc(tick)}</text>`);
     }
     // Where the lot was: a bar per place under the axis.

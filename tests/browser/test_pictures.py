@@ -146,8 +146,10 @@ def test_the_route_map_has_districts_a_scale_and_routes_one_at_a_time(phone, dem
     assert page.locator("svg.map g.scale-bar").count() == 1
     assert re.search(r"\d+ (km|公里)", page.inner_text("svg.map g.scale-bar"))
     assert page.locator("svg.map polyline.route-line").count() == routes
+    # every stop of every route is on the map (as a dot when a phone has no room for numbers)
+    stops_all = page.locator("svg.map g.stop, svg.map g.stop-dot").count()
+    assert stops_all == page.locator(".route-card tbody tr").count()
     overlaps_all = _stop_overlaps(page)
-    size = drawn_px(page, "svg.map g.stop text")
     phone.shot(f"21-dispatch-map-phone-{lang}")
     # one route alone: only its line and its stops
     page.locator("#map-legend [data-show='1']").click()
@@ -159,11 +161,13 @@ def test_the_route_map_has_districts_a_scale_and_routes_one_at_a_time(phone, dem
     assert page.locator("svg.map g.stop:not([data-route='1'])").count() == 0
     assert page.locator("svg.map path.district").count() == 16
     overlaps_one = _stop_overlaps(page)
+    size = drawn_px(page, "svg.map g.stop text")
     phone.shot(f"22-dispatch-map-one-route-{lang}")
     page.get_by_role("button", name=WORDS[lang]["all"]).click()
     page.wait_for_selector("#map-legend [data-show='all'][aria-pressed=true]")
     assert page.locator("svg.map polyline.route-line").count() == routes
-    print(f"map [{lang}] on 390 px: {routes} routes, {districts} districts, stop numbers "
+    print(f"map [{lang}] on 390 px: {routes} routes, {stops_all} stops, {districts} districts, "
+          f"stop numbers "
           f"{size:.1f} px, overlapping stop markers: {overlaps_all} (all), {overlaps_one} "
           f"(one route)")
     assert size >= 11 and overlaps_all == 0 and overlaps_one == 0
