@@ -29,6 +29,27 @@ def use_language(tab: Pages, lang: str) -> None:
         tab.page.wait_for_selector(f"html[lang={html}]")
 
 
+@pytest.fixture
+def speak():
+    """``speak(tab, "zh")`` chooses the language; afterwards, pass or fail, each user is
+    back to the browser's language, so later tests read the pages in English."""
+    tabs: list[Pages] = []
+
+    def use(tab: Pages, lang: str) -> None:
+        tabs.append(tab)
+        use_language(tab, lang)
+    yield use
+    for tab in tabs:
+        done = tab.page.evaluate(
+            "WMS.api('PUT', '/api/me/language', { language: null }).then((r) => r.ok)")
+        if not done:
+            use_language(tab, "en")
+
+
+def svg_texts(page, selector: str) -> list[str]:
+    return page.eval_on_selector_all(selector, "els => els.map((e) => e.textContent)")
+
+
 def drawn_px(page, selector: str) -> float:
     """The smallest font size, in CSS pixels as shown, of the SVG texts ``selector``."""
     return page.evaluate("""(sel) => {
@@ -62,9 +83,9 @@ def _held_lot_with_an_excursion(tab: Pages) -> tuple[int, dict]:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_temperature_chart_reads_on_a_phone(phone, lang):
+def test_the_temperature_chart_reads_on_a_phone(phone, speak, lang):
     phone.sign_in("buyer")
-    use_language(phone, lang)
+    speak(phone, lang)
     page = phone.page
     lot_id, temp = _held_lot_with_an_excursion(phone)
     phone.goto(f"/trace?lot={lot_id}")
@@ -85,7 +106,7 @@ def test_the_temperature_chart_reads_on_a_phone(phone, lang):
     assert band["height"] > 0 and band["y"] >= plot["y"]
     # each excursion marked with its peak, and one table row per event
     assert page.locator("#temp-chart g.peak").count() == len(peaks)
-    shown_peaks = page.locator("#temp-chart g.peak text").all_inner_texts()
+    shown_peaks = svg_texts(page, "#temp-chart g.peak text")
     assert all("°C" in text for text in shown_peaks)
     rows = page.locator("#temp-excursions tbody tr")
     assert rows.count() == len(temp["events"])
@@ -103,7 +124,6 @@ def test_the_temperature_chart_reads_on_a_phone(phone, lang):
     assert size >= 11
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     phone.shot(f"20-trace-chart-phone-{lang}")
-    use_language(phone, "en")
 
 
 def _stop_overlaps(page) -> int:
@@ -128,23 +148,23 @@ def _stop_overlaps(page) -> int:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_route_map_has_districts_a_scale_and_routes_one_at_a_time(phone, demo_database,
-                                                                      lang):
+                                                                      speak, lang):
     phone.sign_in("dispatch-sh")
-    use_language(phone, lang)
+    speak(phone, lang)
     page = phone.page
     phone.goto(f"/dispatch?date={demo_database['day']}")
     page.wait_for_selector("svg.map path.district")
     routes = page.locator(".route-card").count()
     assert routes > 1
     districts = page.locator("svg.map path.district").count()
-    names = page.locator("svg.map text.district-name").all_inner_texts()
+    names = svg_texts(page, "svg.map text.district-name")
     assert districts == 16 and names  # Shanghai's sixteen districts, those in view named
     if lang == "zh":
         assert all(name.endswith("区") for name in names), names
     else:
         assert all(re.fullmatch(r"[A-Z][a-z']+", name) for name in names), names
     assert page.locator("svg.map g.scale-bar").count() == 1
-    assert re.search(r"\d+ (km|公里)", page.inner_text("svg.map g.scale-bar"))
+    assert re.search(r"\d+ (km|公里)", svg_texts(page, "svg.map g.scale-bar text")[0])
     assert page.locator("svg.map polyline.route-line").count() == routes
     # every stop of every route is on the map (as a dot when a phone has no room for numbers)
     stops_all = page.locator("svg.map g.stop, svg.map g.stop-dot").count()
@@ -171,7 +191,6 @@ def test_the_route_map_has_districts_a_scale_and_routes_one_at_a_time(phone, dem
           f"{size:.1f} px, overlapping stop markers: {overlaps_all} (all), {overlaps_one} "
           f"(one route)")
     assert size >= 11 and overlaps_all == 0 and overlaps_one == 0
-    use_language(phone, "en")
 
 
 @pytest.fixture
@@ -187,10 +206,10 @@ def new_york(browser, base_url, shots):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_a_browser_in_new_york_shows_the_warehouse_clock(new_york, lang):
+def test_a_browser_in_new_york_shows_the_warehouse_clock(new_york, speak, lang):
     tab = new_york
     tab.sign_in("staff-sh")
-    use_language(tab, lang)
+    speak(tab, lang)
     page = tab.page
     zone = "CST (Asia/Shanghai)" if lang == "en" else "中国标准时间"
     assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == \
@@ -213,13 +232,12 @@ def test_a_browser_in_new_york_shows_the_warehouse_clock(new_york, lang):
     assert not re.search(r"\d\d:\d\dZ\b", texts)
     assert re.search(r"\d\d:\d\d CST", texts) or not texts
     tab.shot(f"23-alerts-new-york-{lang}")
-    use_language(tab, "en")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_alerts_page_is_compact_on_a_phone(phone, lang):
+def test_the_alerts_page_is_compact_on_a_phone(phone, speak, lang):
     phone.sign_in("staff-sh")
-    use_language(phone, lang)
+    speak(phone, lang)
     page = phone.page
     phone.goto("/alerts")
     cards = page.locator("[data-alert]")
@@ -238,7 +256,6 @@ def test_the_alerts_page_is_compact_on_a_phone(phone, lang):
           f"({folded / n:.0f} px a card)")
     assert folded <= 170 * n + 700
     assert folded < unfolded
-    use_language(phone, "en")
 
 
 def test_the_alert_cards_stay_open_on_a_desktop(desktop):
