@@ -24,6 +24,7 @@ from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 
+from wms import durations
 from wms import i18n as domain_i18n
 
 LANGUAGES = {"zh": "中文", "en": "English"}
@@ -40,7 +41,7 @@ def init_app(app: Flask) -> None:
         languages=LANGUAGES, current_language=current_language, html_lang=html_lang,
         js_strings=js_strings, zone_label=zone_label, product_name=product_name, named=named,
         label=label)
-    app.jinja_env.filters.update(label=label)
+    app.jinja_env.filters.update(label=label, duration=duration)
 
 
 def select_language() -> str:
@@ -135,6 +136,11 @@ def clock(moment: datetime | None, tz: ZoneInfo, today: date | None = None) -> M
                            locale=get_locale())
     return Markup('<time datetime="{}">{} <span class="zone">{}</span></time>').format(
         local.isoformat(), shown, zone_label(tz, local))
+
+
+def duration(minutes: float | None) -> str:
+    """Minutes as the reader says them ("1 h 05 min", "1 小时 05 分钟")."""
+    return "" if minutes is None else tr(durations.spoken(minutes))
 
 
 # --- the strings page JavaScript shows ------------------------------------------------------

@@ -59,10 +59,10 @@ class Settings:
     reading_max_skew_min: float = 10.0
     # How far past a purchase order line's quantity a receipt may go (weighed goods vary).
     po_over_receipt_pct: float = 5.0
-    # Webhook delivery of order events: attempts before the dead-letter list, and the
-    # first retry delay (doubling each time, at most ten minutes).
     # Orders placed through the API after their date's cut-off move to the next date.
     order_cutoff: bool = True
+    # Webhook delivery of order events: attempts before the dead-letter list, and the
+    # first retry delay (doubling each time, at most ten minutes).
     outbox_max_attempts: int = 8
     outbox_backoff_s: float = 2.0
 
@@ -71,6 +71,10 @@ class Settings:
 
     # A repack that loses a larger share of the input weight than this needs a reason.
     repack_max_loss_pct: float = 15.0
+
+    # A tile server's URL template ({z}/{x}/{y}) drawn under the route map; None: the
+    # district outlines shipped with the app only (works offline).
+    map_tiles: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -105,6 +109,8 @@ class Settings:
 
             "repack_max_loss_pct": _env_float("WMS_REPACK_MAX_LOSS_PCT",
                                               cls.repack_max_loss_pct),
+
+            "map_tiles": os.environ.get("WMS_MAP_TILES") or None,
         }
         values.update(overrides)
         if values["job_mode"] not in ("thread", "inline"):

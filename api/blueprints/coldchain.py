@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Response, request
 from flask.views import MethodView
@@ -50,6 +50,7 @@ from api.schemas.coldchain import (
 )
 from api.schemas.records import DailyRecordQuerySchema, DailyRecordSchema
 from coldchain.analysis.downsample import chart_points
+from coldchain.analysis.events import Span, merge_events
 from coldchain.analysis.files import parse_logger_file
 from coldchain.analysis.readings.conventions import ParsedReadings, ReadingFormatError
 from coldchain.analysis.readings.json_batch import normalise_json
@@ -375,7 +376,10 @@ class LotTemperature(MethodView):
         codes = dict(db().execute(select(Location.id, Location.code).where(
             Location.id.in_({s.location_id for s in found.stints}
                             | {s.measured_by for s in found.stints if s.measured_by}))).all())
-        points = chart_points(found.times, found.temps, args["max_points"])
+        # The nominal point at the reference temperature before the first reading ages
+        # the shelf life; it is no reading and is not drawn.
+        first = 1 if found.unmeasured_days > 0 else 0
+        points = chart_points(found.times[first:], found.temps[first:], args["max_points"])
         flags = calibration.overdue_now(db(), set().union(*(s.sensor_ids for s in found.stints)),
                                         default_tz=runtime().settings.timezone)
         return {
@@ -391,8 +395,21 @@ class LotTemperature(MethodView):
                        for s in found.stints],
             "calibration_overdue": any(overdue for _, overdue in flags.values()),
             "excursions": FindingSchema(many=True).dump(found.excursions),
+            "events": _events(found.excursions),
             "points": points,
         }
+
+
+def _events(findings) -> list[dict]:
+    now = int(utcnow().timestamp())
+    merged = merge_events(Span(f.location.code, f.direction, int(f.start.timestamp()),
+                               int(f.end.timestamp()) if f.end else None, f.peak_c,
+                               f.severity, f.rule, f.sensor.serial) for f in findings)
+    stamp = lambda s: None if s is None else datetime.fromtimestamp(s, UTC).isoformat()  # noqa: E731
+    return [{"location": e.place, "direction": e.direction, "start": stamp(e.start),
+             "end": stamp(e.end), "duration_min": round(e.duration_s(now) / 60),
+             "peak_c": e.peak_c, "severity": e.severity, "rules": list(e.rules),
+             "sensors": list(e.sensors), "findings": e.findings} for e in merged]
 
 
 # --- calibration and the daily temperature record (GB 31605-2020) ---------------------

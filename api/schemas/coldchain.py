@@ -129,12 +129,30 @@ class EscalationSchema(BaseSchema):
         "description": "alerts raised for sensors whose calibration ran out"})
 
 
+class ExcursionEventSchema(BaseSchema):
+    location = fields.String()
+    direction = fields.String(metadata={"description": "hot or cold"})
+    start = fields.DateTime()
+    end = fields.DateTime(allow_none=True, metadata={"description": "null while it lasts"})
+    duration_min = fields.Integer(metadata={"description": "whole minutes, to now while it lasts"})
+    peak_c = fields.Float(allow_none=True)
+    severity = fields.String()
+    rules = fields.List(fields.String())
+    sensors = fields.List(fields.String())
+    findings = fields.Integer(metadata={
+        "description": "how many findings (per rule and sensor) it merges"})
+
+
 class LotTemperatureSchema(BaseSchema):
     lot = fields.Dict()
-    shelf_life = fields.Dict()
+    shelf_life = fields.Dict(metadata={"description": "used_fraction, remaining_days, "
+                                       "measured_h, lot_h, measured_share, ..."})
     mkt_c = fields.Float(allow_none=True)
     places = fields.List(fields.Dict())
     excursions = fields.List(fields.Nested("FindingSchema"))
+    events = fields.List(fields.Nested(ExcursionEventSchema), metadata={
+        "description": "the excursions as people count them: overlapping findings of one "
+                       "place (per rule, per sensor) merged into one event"})
     points = fields.List(fields.Tuple((fields.String(), fields.Float())))
     calibration_overdue = fields.Boolean(metadata={
         "description": "a sensor that measured the lot is past its calibration due date"})

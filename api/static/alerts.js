@@ -12,9 +12,15 @@
     release: t("Release this lot back to available stock?"),
   };
   const CONFIRM_LOTS = {
-    scrap: (n) => `Scrap every unit still in stock of the ${n} checked lots? This writes them off and cannot be undone.`,
-    release: (n) => `Release the ${n} checked lots back to available stock?`,
+    scrap: (n) => t("Scrap every unit still in stock of the {n} checked lots? This writes them off and cannot be undone.", { n }),
+    release: (n) => t("Release the {n} checked lots back to available stock?", { n }),
   };
+
+  /* On a phone the cards start folded: the excursion and its state show, the lots and the
+     buttons open on demand. A wide screen has room to show them all at once. */
+  if (window.matchMedia("(min-width: 760px)").matches) {
+    document.querySelectorAll("[data-more]").forEach((d) => (d.open = true));
+  }
 
   document.querySelectorAll("[data-alert]").forEach((item) => {
     const id = item.dataset.alert;

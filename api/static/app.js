@@ -153,6 +153,15 @@ const WMS = (() => {
   }
   const day = (d) => fmt({ month: "short", day: "numeric" }).format(d);
   const hourMinute = (d) => fmt({ hour: "2-digit", minute: "2-digit" }).format(d);
+  /* A length of time as people say it ("27 min", "1 h 05 min", "3 d 4 h"); the same
+     rule as durations.spoken on the server. */
+  function duration(minutes) {
+    if (minutes === null || minutes === undefined || isNaN(Number(minutes))) return "—";
+    const m = Math.max(0, Math.round(Number(minutes)));
+    if (m < 60) return t("{m} min", { m });
+    if (m < 48 * 60) return t("{h} h {mm} min", { h: Math.floor(m / 60), mm: String(m % 60).padStart(2, "0") });
+    return t("{d} d {h} h", { d: Math.floor(m / 1440), h: Math.floor((m % 1440) / 60) });
+  }
 
   function flash(el, kind, title, lines) {
     el.className = `flash ${kind}`;
@@ -165,6 +174,6 @@ const WMS = (() => {
                    "#1d4ed8", "#0f766e", "#9d174d", "#4d7c0f", "#6d28d9", "#b45309"];
 
   return { csrf, api, upload, newKey, problemLines, esc, when, clock, day, hourMinute, flash,
-           sleep, PALETTE, t, label, num, productName, lang, zoneLabel, signInUrl,
-           sessionHasEnded: () => sessionEnded };
+           sleep, PALETTE, t, label, num, productName, lang, zoneLabel, zone, duration,
+           signInUrl, sessionHasEnded: () => sessionEnded };
 })();

@@ -1,6 +1,7 @@
 /* Dispatcher console: allocate the day's orders, plan routes as a background job (its
-   progress polled from /api/jobs/<id>), and read a plan: a map drawn from the stops'
-   coordinates (SVG, no tile server), a table per route, the unassigned stops, publish. */
+   progress polled from /api/jobs/<id>), and read a plan: a map of the routes over the
+   city's districts (SVG; tiles only from a configured server), a table per route, the
+   unassigned stops, publish. */
 "use strict";
 
 (() => {
@@ -94,60 +95,172 @@
     $("job-message").textContent = `${label(job.status)} · ${num((job.progress || 0) / 100, { style: "percent" })} · ${job.message || ""}`;
   }
 
-  /* ---- the map ---- */
-  function project(points) {
-    const lats = points.map((p) => p[0]), lons = points.map((p) => p[1]);
-    const midLat = (Math.min(...lats) + Math.max(...lats)) / 2;
-    const k = Math.cos((midLat * Math.PI) / 180);
-    let x0 = Math.min(...lons) * k, x1 = Math.max(...lons) * k;
-    let y0 = Math.min(...lats), y1 = Math.max(...lats);
-    const padX = (x1 - x0 || 0.01) * 0.06, padY = (y1 - y0 || 0.01) * 0.06;
-    x0 -= padX; x1 += padX; y0 -= padY; y1 += padY;
-    const W = 960, H = Math.round(Math.min(640, Math.max(380, (W * (y1 - y0)) / (x1 - x0))));
+  /* ---- the map ----
+     Web Mercator, drawn at the width it is shown at so that stop numbers and district
+     names are real 12 px on a phone. Under the routes: the city's district outlines shipped
+     with the app (static/map/districts.json), and tiles only when a tile server is set
+     (WMS_MAP_TILES). The legend isolates one route at a time, or shows them all. */
+  const wrap = $("map-wrap");
+  const tiles = wrap?.dataset.tiles || "";
+  let base = null, shownPlan = null, only = null;
+  const baseReady = fetch(wrap?.dataset.base || "", { credentials: "same-origin" })
+    .then((r) => (r.ok ? r.json() : null)).then((d) => (base = d)).catch(() => null);
+
+  const R = 6371.0088;
+  const mx = (lon) => (lon * Math.PI) / 180;
+  const my = (lat) => Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+
+  function project(points, width) {
+    const xs = points.map((p) => mx(p[1])), ys = points.map((p) => my(p[0]));
+    let x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+    const pad = Math.max(x1 - x0, y1 - y0, 0.0004) * 0.08;
+    x0 -= pad; x1 += pad; y0 -= pad; y1 += pad;
+    const W = Math.max(300, Math.round(width));
+    const H = Math.round(Math.min(W < 560 ? 520 : 640, Math.max(W < 560 ? 340 : 380, (W * (y1 - y0)) / (x1 - x0))));
     const s = Math.min(W / (x1 - x0), H / (y1 - y0));
     const ox = (W - s * (x1 - x0)) / 2, oy = (H - s * (y1 - y0)) / 2;
-    return { W, H, xy: ([lat, lon]) => [ox + (lon * k - x0) * s, oy + (y1 - lat) * s] };
+    const midLat = (Math.min(...points.map((p) => p[0])) + Math.max(...points.map((p) => p[0]))) / 2;
+    return { W, H, s, x0, y1, ox, oy, kmPerPx: (R * Math.cos((midLat * Math.PI) / 180)) / s,
+             xy: ([lat, lon]) => [ox + (mx(lon) - x0) * s, oy + (y1 - my(lat)) * s] };
+  }
+
+  function cityOf(lat, lon) {
+    if (!base) return null;
+    return Object.values(base.cities).find((c) => lat >= c.bbox[0] && lat <= c.bbox[2] && lon >= c.bbox[1] && lon <= c.bbox[3]) || null;
+  }
+
+  function tileLayer(view) {
+    // The zoom whose tiles are closest to the map's own scale, stretched to fit exactly.
+    const z = Math.max(0, Math.min(19, Math.round(Math.log2((2 * Math.PI * view.s) / 256))));
+    const n = 2 ** z, size = (2 * Math.PI * view.s) / n;
+    const col = (x) => Math.floor(((view.x0 + x / view.s + Math.PI) / (2 * Math.PI)) * n);
+    const row = (y) => Math.floor(((Math.PI - (view.y1 - y / view.s)) / (2 * Math.PI)) * n);
+    const out = [];
+    for (let cx = col(-view.ox); cx <= col(view.W - view.ox); cx++) {
+      for (let cy = row(-view.oy); cy <= row(view.H - view.oy); cy++) {
+        if (cy < 0 || cy >= n) continue;
+        const px = view.ox + ((cx / n) * 2 * Math.PI - Math.PI - view.x0) * view.s;
+        const py = view.oy + (view.y1 - (Math.PI - (cy / n) * 2 * Math.PI)) * view.s;
+        const url = tiles.replace("{z}", z).replace("{x}", ((cx % n) + n) % n).replace("{y}", cy);
+        out.push(`<image class="tile" href="${esc(url)}" x="${px.toFixed(1)}" y="${py.toFixed(1)}" width="${size.toFixed(1)}" height="${size.toFixed(1)}" preserveAspectRatio="none"/>`);
+      }
+    }
+    return out;
+  }
+
+  function districtLayer(view, city) {
+    if (!city) return [];
+    const zh = WMS.lang === "zh";
+    const shapes = [], names = [];
+    city.districts.forEach((d) => {
+      const path = d.rings.map((ring) => "M" + ring.map(([lon, lat]) => view.xy([lat, lon]).map((v) => v.toFixed(1)).join(",")).join("L") + "Z").join("");
+      shapes.push(`<path class="district" d="${path}" fill="#eef2f7" stroke="#94a3b8" stroke-width="1" stroke-linejoin="round"/>`);
+      const [x, y] = view.xy(d.label);
+      if (x > 20 && x < view.W - 20 && y > 14 && y < view.H - 14) {
+        names.push(`<text class="district-name" x="${x.toFixed(1)}" y="${y.toFixed(1)}" text-anchor="middle" font-size="12" fill="#64748b" stroke="#fff" stroke-width="3" paint-order="stroke">${esc(zh ? d.zh : d.en)}</text>`);
+      }
+    });
+    return [...shapes, ...names];
+  }
+
+  function scaleBar(view) {
+    const maxKm = view.kmPerPx * Math.min(140, view.W / 3);
+    const nice = [0.5, 1, 2, 5, 10, 20, 50, 100].filter((k) => k <= maxKm).pop() || 0.5;
+    const px = nice / view.kmPerPx, x = 12, y = view.H - 14;
+    return `<g class="scale-bar" data-km="${nice}"><rect x="${x - 6}" y="${y - 20}" width="${px + 12}" height="28" rx="4" fill="#fff" fill-opacity=".85"/>` +
+      `<path d="M${x} ${y - 5}v5h${px.toFixed(1)}v-5" fill="none" stroke="#0f172a" stroke-width="2"/>` +
+      `<text x="${x + px / 2}" y="${y - 8}" text-anchor="middle" font-size="12" fill="#0f172a">${esc(t("{n} km", { n: num(nice) }))}</text></g>`;
+  }
+
+  /* Stop markers never cover one another or the warehouse: a marker that would lands on the
+     nearest free spot around its stop, with a thin line back to where the stop is. */
+  function placeMarkers(items, taken, radius) {
+    const gap = 2 * radius + 2;
+    const free = (x, y) => taken.every(([a, b, r]) => Math.hypot(a - x, b - y) >= r + radius + 2);
+    return items.map((it) => {
+      let [x, y] = it.at;
+      if (!free(x, y)) {
+        let found = null;
+        for (let ring = 1; ring < 8 && !found; ring++) {
+          for (let k = 0; k < 8 * ring && !found; k++) {
+            const a = (2 * Math.PI * k) / (8 * ring) - Math.PI / 2;
+            const cx = x + Math.cos(a) * gap * ring, cy = y + Math.sin(a) * gap * ring;
+            if (free(cx, cy)) found = [cx, cy];
+          }
+        }
+        if (found) [x, y] = found;
+      }
+      taken.push([x, y, radius]);
+      return { ...it, pos: [x, y] };
+    });
   }
 
   function drawMap(plan) {
+    shownPlan = plan;
+    const box = $("map");
+    const width = box.clientWidth || 960;
     const depot = geo.depot;
+    const visible = plan.routes.map((r, i) => ({ r, i })).filter(({ i }) => only === null || only === i);
     const all = [[depot.lat, depot.lon]];
-    plan.routes.forEach((r) => r.stops.forEach((s) => geo.points[s.pickup_point] && all.push(geo.points[s.pickup_point].slice(0, 2))));
-    plan.unassigned.forEach((u) => geo.points[u.pickup_point] && all.push(geo.points[u.pickup_point].slice(0, 2)));
-    const { W, H, xy } = project(all);
+    visible.forEach(({ r }) => r.stops.forEach((s) => geo.points[s.pickup_point] && all.push(geo.points[s.pickup_point].slice(0, 2))));
+    if (only === null) plan.unassigned.forEach((u) => geo.points[u.pickup_point] && all.push(geo.points[u.pickup_point].slice(0, 2)));
+    const view = project(all, width);
+    const { W, H, xy } = view;
     const out = [`<rect width="${W}" height="${H}" fill="#f8fafc"/>`];
-    // A light grid: about one line per kilometre-ish scale step, just to read distances.
-    for (let i = 1; i < 8; i++) out.push(`<line x1="${(W * i) / 8}" x2="${(W * i) / 8}" y1="0" y2="${H}" stroke="#eef2f7"/><line y1="${(H * i) / 8}" y2="${(H * i) / 8}" x1="0" x2="${W}" stroke="#eef2f7"/>`);
+    if (tiles) out.push(...tileLayer(view));
+    const districts = districtLayer(view, cityOf(depot.lat, depot.lon));
+    out.push(...districts.filter((e) => e.startsWith("<path")));
     const d = xy([depot.lat, depot.lon]);
-    plan.routes.forEach((r, i) => {
+    visible.forEach(({ r, i }) => {
       const color = PALETTE[i % PALETTE.length];
       const path = [d, ...r.stops.filter((s) => geo.points[s.pickup_point]).map((s) => xy(geo.points[s.pickup_point])), d];
-      out.push(`<polyline points="${path.map((p) => p.map((v) => v.toFixed(1)).join(",")).join(" ")}" fill="none" stroke="${color}" stroke-width="2.4" stroke-opacity=".85" stroke-linejoin="round"><title>${esc(r.vehicle)}</title></polyline>`);
+      out.push(`<polyline class="route-line" data-route="${i}" points="${path.map((p) => p.map((v) => v.toFixed(1)).join(",")).join(" ")}" fill="none" stroke="${color}" stroke-width="${only === null ? 2.6 : 3.4}" stroke-opacity=".9" stroke-linejoin="round"><title>${esc(r.vehicle)}</title></polyline>`);
     });
-    plan.routes.forEach((r, i) => {
+    // Names over the lines, under the stops.
+    out.push(...districts.filter((e) => e.startsWith("<text")));
+    const radius = 11;
+    const items = [];
+    visible.forEach(({ r, i }) => r.stops.forEach((s) => {
+      const p = geo.points[s.pickup_point];
+      if (p) items.push({ r, i, s, at: xy(p) });
+    }));
+    /* A phone has no room for a hundred numbered markers: all routes at once are lines and
+       dots there, and a route picked in the legend shows its stop numbers. */
+    if (only === null && W < 560 && items.length > 30) {
+      items.forEach(({ r, i, s, at }) => out.push(`<g class="stop-dot" data-route="${i}"><circle cx="${at[0].toFixed(1)}" cy="${at[1].toFixed(1)}" r="4" fill="${PALETTE[i % PALETTE.length]}" stroke="#fff" stroke-width="1.2"/><title>${esc(t("{vehicle} stop {seq}: {name} · ETA {eta}", { vehicle: r.vehicle, seq: s.seq, name: s.name, eta: `${s.eta} ${WMS.zoneLabel}` }))}</title></g>`));
+      items.length = 0;
+    }
+    const placed = placeMarkers(items, [[d[0], d[1], 14]], radius);
+    placed.forEach(({ r, i, s, at, pos }) => {
       const color = PALETTE[i % PALETTE.length];
-      r.stops.forEach((s) => {
-        const p = geo.points[s.pickup_point];
-        if (!p) return;
-        const [x, y] = xy(p);
-        out.push(`<g class="stop"><circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="8.5" fill="#fff" stroke="${color}" stroke-width="2.4"/>` +
-          `<text x="${x.toFixed(1)}" y="${(y + 3.6).toFixed(1)}" text-anchor="middle" font-size="10" font-weight="700" fill="${color}">${s.seq}</text>` +
-          `<title>${esc(t("{vehicle} stop {seq}: {name} · ETA {eta}", { vehicle: r.vehicle, seq: s.seq, name: s.name, eta: s.eta }))}</title></g>`);
-      });
+      const moved = Math.hypot(pos[0] - at[0], pos[1] - at[1]) > 0.5;
+      out.push(`<g class="stop" data-route="${i}">` +
+        (moved ? `<line x1="${at[0].toFixed(1)}" y1="${at[1].toFixed(1)}" x2="${pos[0].toFixed(1)}" y2="${pos[1].toFixed(1)}" stroke="${color}" stroke-width="1"/><circle cx="${at[0].toFixed(1)}" cy="${at[1].toFixed(1)}" r="2.5" fill="${color}"/>` : "") +
+        `<circle cx="${pos[0].toFixed(1)}" cy="${pos[1].toFixed(1)}" r="${radius}" fill="#fff" stroke="${color}" stroke-width="2.4"/>` +
+        `<text x="${pos[0].toFixed(1)}" y="${(pos[1] + 4.3).toFixed(1)}" text-anchor="middle" font-size="12" font-weight="700" fill="${color}">${s.seq}</text>` +
+        `<title>${esc(t("{vehicle} stop {seq}: {name} · ETA {eta}", { vehicle: r.vehicle, seq: s.seq, name: s.name, eta: `${s.eta} ${WMS.zoneLabel}` }))}</title></g>`);
     });
-    plan.unassigned.forEach((u) => {
+    if (only === null) plan.unassigned.forEach((u) => {
       const p = geo.points[u.pickup_point];
       if (!p) return;
       const [x, y] = xy(p);
-      out.push(`<g class="unassigned"><circle cx="${x}" cy="${y}" r="7" fill="#fff" stroke="#b91c1c" stroke-width="2" stroke-dasharray="3 2"/><path d="M${x - 3.5} ${y - 3.5}l7 7M${x + 3.5} ${y - 3.5}l-7 7" stroke="#b91c1c" stroke-width="2"/><title>${esc(u.pickup_point)}: ${esc(u.message || u.reason)}</title></g>`);
+      out.push(`<g class="unassigned"><circle cx="${x}" cy="${y}" r="8" fill="#fff" stroke="#b91c1c" stroke-width="2" stroke-dasharray="3 2"/><path d="M${x - 3.5} ${y - 3.5}l7 7M${x + 3.5} ${y - 3.5}l-7 7" stroke="#b91c1c" stroke-width="2"/><title>${esc(u.pickup_point)}: ${esc(u.message || u.reason)}</title></g>`);
     });
-    out.push(`<g class="depot"><rect x="${d[0] - 11}" y="${d[1] - 11}" width="22" height="22" rx="4" fill="#0f172a"/><path d="M${d[0] - 6} ${d[1] + 5}v-6l6-5 6 5v6z" fill="#fff"/><title>${esc(depot.name)}</title></g>`);
-    out.push(`<text x="${d[0] + 15}" y="${d[1] + 4}" font-size="12" font-weight="700" fill="#0f172a">${esc(depot.code)}</text>`);
-    $("map").innerHTML = `<svg class="map" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(t("Map of the planned routes"))}">${out.join("")}</svg>`;
-    $("map-legend").innerHTML = `<span>${swatch("#0f172a")}${esc(t("warehouse"))}</span>` +
-      plan.routes.map((r, i) => `<span>${swatch(PALETTE[i % PALETTE.length])}${esc(r.vehicle)} (${r.stops.length})</span>`).join("") +
-      (plan.unassigned.length ? `<span>${swatch("#b91c1c")}${esc(t("unassigned"))}</span>` : "");
+    out.push(`<g class="depot"><rect x="${d[0] - 12}" y="${d[1] - 12}" width="24" height="24" rx="4" fill="#0f172a"/><path d="M${d[0] - 6} ${d[1] + 5}v-6l6-5 6 5v6z" fill="#fff"/><title>${esc(depot.name)}</title></g>`);
+    out.push(`<text x="${d[0] + 16}" y="${d[1] - 6}" font-size="12" font-weight="700" fill="#0f172a" stroke="#fff" stroke-width="3" paint-order="stroke">${esc(depot.code)}</text>`);
+    out.push(scaleBar(view));
+    box.innerHTML = `<svg class="map" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(t("Map of the planned routes"))}">${out.join("")}</svg>`;
+    const btn = (i, text, color) => `<button type="button" class="small map-toggle" data-show="${i}" aria-pressed="${only === i || (i === "all" && only === null)}">${color ? swatch(color) : ""}${esc(text)}</button>`;
+    $("map-legend").innerHTML = btn("all", t("All routes")) +
+      plan.routes.map((r, i) => btn(i, `${r.vehicle} (${r.stops.length})`, PALETTE[i % PALETTE.length])).join("") +
+      `<span class="legend">${swatch("#0f172a")}${esc(t("warehouse"))}${plan.unassigned.length && only === null ? ` ${swatch("#b91c1c")}${esc(t("unassigned"))}` : ""}</span>`;
+    $("map-legend").querySelectorAll("[data-show]").forEach((b) => b.addEventListener("click", () => {
+      only = b.dataset.show === "all" ? null : Number(b.dataset.show);
+      drawMap(shownPlan);
+    }));
   }
+  let mapResize = null;
+  window.addEventListener("resize", () => { clearTimeout(mapResize); mapResize = setTimeout(() => shownPlan && drawMap(shownPlan), 150); });
 
   const swatch = (c) => `<svg class="swatch-svg" width="12" height="12" aria-hidden="true"><rect width="12" height="12" rx="2" fill="${c}"/></svg>`;
 
@@ -183,7 +296,7 @@
     return `<article class="route-card">
       <header><span class="swatch-svg">${swatch(color)}</span><b>${esc(r.vehicle)}</b>
         <span class="badge ${esc(r.status)}">${esc(label(r.status))}</span>
-        <span class="kpis"><span>${esc(t("driver {name}", { name: r.driver || "—" }))}</span><span>${esc(t("leaves {time}", { time: r.departure }))}</span><span>${esc(t("back {time}", { time: r.end }))}</span>
+        <span class="kpis"><span>${esc(t("driver {name}", { name: r.driver || "—" }))}</span><span>${esc(t("leaves {time}", { time: r.departure }))}</span><span>${esc(t("back {time}", { time: r.end }))}</span><span class="zone-note">${esc(t("times in {zone}", { zone: WMS.zoneLabel }))}</span>
         <span>${esc(t("{n} km", { n: num(r.distance_km, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) }))}</span><span>${esc(num(Math.round(r.cost), { style: "currency", currency: "CNY", maximumFractionDigits: 0 }))}</span><span>${loads(r.loads)}</span>
         ${isFinite(worst) ? `<span class="${worst < 20 ? "margin-low" : ""}">${esc(t("tightest margin {minutes}", { minutes: minutes(worst) }))}</span>` : ""}</span></header>
       <div class="table-wrap"><table class="stack-sm"><thead><tr><th class="num">#</th><th>${esc(t("Pickup point"))}</th><th>${esc(t("ETA"))}</th><th>${esc(t("Window"))}</th><th>${esc(t("Load"))}</th><th class="num">${esc(t("On board"))}</th><th class="num">${esc(t("Margin"))}</th></tr></thead>
@@ -200,7 +313,7 @@
     ].map(([v, l, low]) => `<div class="stat"><b class="${low ? "margin-low" : ""}">${esc(v)}</b><span>${esc(l)}</span></div>`).join("");
     $("publish").hidden = plan.status !== "draft";
     $("plan").hidden = false;
-    drawMap(plan);
+    baseReady.then(() => drawMap(plan));
     $("routes").innerHTML = plan.routes.map(routeCard).join("");
     $("unassigned-card").hidden = !plan.unassigned.length;
     $("unassigned").innerHTML = `<div class="table-wrap"><table class="stack-sm"><thead><tr><th>${esc(t("Pickup point"))}</th><th>${esc(t("Reason"))}</th><th>${esc(t("Demand"))}</th></tr></thead><tbody>${

@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { api, problemLines, esc, when, flash, t, label, num, productName, day, hourMinute, zoneLabel } = WMS;
+  const { api, problemLines, esc, when, flash, t, label, num, productName, day, hourMinute, zoneLabel, duration } = WMS;
   const root = document.getElementById("trace");
   const ranges = JSON.parse(root.dataset.ranges || "{}");
   const $ = (id) => document.getElementById(id);
@@ -114,79 +114,132 @@
     $("recall-card").hidden = false;
   }
 
-  /* ---- the temperature chart ---- */
-  function chart(data, temp_class) {
-    const pts = (data.points || []).map(([t, c]) => [Date.parse(t), c]).filter(([t]) => !isNaN(t));
-    const exc = data.excursions || [];
+  /* ---- the temperature chart ----
+     Drawn at the width it is shown at (not scaled down from a desktop drawing), so its
+     labels are real 12 px on a phone too. The y axis spans every reading, the allowed band
+     and every excursion's peak; a silence longer than a few sampling intervals breaks the
+     line instead of bridging it. */
+  const CHART_FONT = 12;
+
+  function segments(pts) {
+    const steps = pts.slice(1).map(([tt], i) => tt - pts[i][0]).filter((d) => d > 0).sort((a, b) => a - b);
+    const usual = steps.length ? steps[Math.floor(steps.length / 2)] : 0;
+    const out = [[]];
+    pts.forEach((p, i) => {
+      if (i && usual && p[0] - pts[i - 1][0] > 3 * usual && out[out.length - 1].length) out.push([]);
+      out[out.length - 1].push(p);
+    });
+    return out;
+  }
+
+  function chart(data, temp_class, width) {
+    const pts = (data.points || []).map(([tt, c]) => [Date.parse(tt), c]).filter(([tt]) => !isNaN(tt));
+    const events = data.events || [];
     const band = ranges[temp_class] || [null, null];
-    const W = 960, H = 300, L = 48, R = 14, T = 14, B = 42;
+    const phone = width < 560;
+    const W = Math.max(300, Math.round(width)), H = phone ? 260 : 300;
+    const L = 40, R = 12, T = 16, B = 46, F = CHART_FONT;
     if (!pts.length) return `<p class="muted">${esc(t("No readings cover the places this lot has been."))}</p>`;
-    const places = (data.places || []).map((p) => ({ ...p, a: Date.parse(p.from), b: p.to ? Date.parse(p.to) : Date.now() }));
+    const now = Date.now();
+    const places = (data.places || []).map((p) => ({ ...p, a: Date.parse(p.from), b: p.to ? Date.parse(p.to) : now }));
     let t0 = Math.min(pts[0][0], ...places.map((p) => p.a));
     let t1 = Math.max(pts[pts.length - 1][0], ...places.map((p) => p.b));
     if (t1 - t0 < 3600e3) { t0 -= 1800e3; t1 += 1800e3; }
-    const temps = pts.map(([, c]) => c).concat(band.filter((v) => v !== null));
-    let y0 = Math.floor(Math.min(...temps) - 1), y1 = Math.ceil(Math.max(...temps) + 1);
-    const x = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
+    const peaks = events.map((e) => e.peak_c).filter((v) => v !== null && v !== undefined);
+    const temps = pts.map(([, c]) => c).concat(band.filter((v) => v !== null), peaks);
+    const y0 = Math.floor(Math.min(...temps) - 1), y1 = Math.ceil(Math.max(...temps) + 1);
+    const x = (tt) => L + ((tt - t0) / (t1 - t0)) * (W - L - R);
     const y = (c) => T + (1 - (c - y0) / (y1 - y0)) * (H - T - B);
     const out = [];
     // Allowed band: an open end runs to the edge of the chart.
     const bandTop = band[1] === null ? y1 : band[1], bandLow = band[0] === null ? y0 : band[0];
     out.push(`<rect class="band" x="${L}" y="${y(bandTop)}" width="${W - L - R}" height="${Math.max(0, y(bandLow) - y(bandTop))}" fill="#dcfce7"/>`);
     for (const v of band) if (v !== null) out.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#16a34a" stroke-dasharray="5 4"/>`);
-    for (const e of exc) {
+    const marks = [];
+    for (const e of events) {
       const a = Math.max(t0, Date.parse(e.start)), b = Math.min(t1, e.end ? Date.parse(e.end) : t1);
-      out.push(`<rect class="excursion" x="${x(a)}" y="${T}" width="${Math.max(2, x(b) - x(a))}" height="${H - T - B}" fill="#dc2626" fill-opacity=".14"><title>${esc(t("{rule}: peak {peak} °C, {minutes} min", { rule: e.rule, peak: num(e.peak_c), minutes: num(e.duration_min) }))}</title></rect>`);
+      out.push(`<rect class="excursion" x="${x(a)}" y="${T}" width="${Math.max(2, x(b) - x(a))}" height="${H - T - B}" fill="#dc2626" fill-opacity=".14"><title>${esc(t("{place}: peak {peak} °C, {duration}", { place: e.location, peak: num(e.peak_c), duration: duration(e.duration_min) }))}</title></rect>`);
+      if (e.peak_c === null || e.peak_c === undefined) continue;
+      // The peak's own reading when the lot's readings hold it, else the event's middle.
+      const inside = pts.filter(([tt]) => tt >= a && tt <= b);
+      const at = inside.length ? inside.reduce((m, p) => (e.direction === "cold" ? p[1] < m[1] : p[1] > m[1]) ? p : m)[0] : (a + b) / 2;
+      const px = x(at), py = y(e.peak_c), up = e.direction !== "cold";
+      const ty = up ? Math.max(T + F, py - 8) : Math.min(H - B - 4, py + F + 6);
+      const anchor = px > W - R - 50 ? "end" : px < L + 50 ? "start" : "middle";
+      marks.push(`<g class="peak" data-peak="${e.peak_c}"><path d="M${px - 5},${py + (up ? -9 : 9)} L${px + 5},${py + (up ? -9 : 9)} L${px},${py} Z" fill="#b91c1c"/>` +
+        `<text x="${px}" y="${ty - (up ? 4 : -4)}" text-anchor="${anchor}" font-size="${F}" font-weight="600" fill="#991b1b">${esc(num(e.peak_c))} °C</text></g>`);
     }
-    // Axes and ticks.
-    const step = Math.max(1, Math.round((y1 - y0) / 6));
+    // Axes and ticks: about one every 40 px on the y axis, one every 110 px on the x axis.
+    const niceSteps = [1, 2, 5, 10, 20, 50];
+    const step = niceSteps.find((s) => (y1 - y0) / s <= Math.max(3, (H - T - B) / 40)) || 50;
     for (let c = Math.ceil(y0 / step) * step; c <= y1; c += step) {
-      out.push(`<line x1="${L}" x2="${W - R}" y1="${y(c)}" y2="${y(c)}" stroke="#e2e8f0"/><text x="${L - 6}" y="${y(c) + 4}" text-anchor="end" font-size="11" fill="#64748b">${c}°</text>`);
+      out.push(`<line x1="${L}" x2="${W - R}" y1="${y(c)}" y2="${y(c)}" stroke="#e2e8f0"/><text class="y-tick" x="${L - 5}" y="${y(c) + 4}" text-anchor="end" font-size="${F}" fill="#475569">${c}°</text>`);
     }
-    const span = t1 - t0, ticks = 6;
+    const span = t1 - t0, ticks = Math.max(2, Math.min(6, Math.floor((W - L - R) / 110)));
     for (let i = 0; i <= ticks; i++) {
       const at = t0 + (span * i) / ticks, d = new Date(at);
       // On the warehouse's clock; the zone is named under the chart.
-      const tick = span > 2 * 86400e3 ? `${day(d)} ${hourMinute(d)}` : hourMinute(d);
-      out.push(`<text x="${x(at)}" y="${H - B + 16}" text-anchor="${i === 0 ? "start" : i === ticks ? "end" : "middle"}" font-size="11" fill="#64748b">${esc(tick)}</text>`);
+      const tick = span > 20 * 3600e3 ? `${day(d)} ${hourMinute(d)}` : hourMinute(d);
+      out.push(`<text class="x-tick" x="${x(at)}" y="${H - B + 16}" text-anchor="${i === 0 ? "start" : i === ticks ? "end" : "middle"}" font-size="${F}" fill="#475569">${esc(tick)}</text>`);
     }
     // Where the lot was: a bar per place under the axis.
     places.forEach((p, i) => {
       const a = x(Math.max(t0, p.a)), b = x(Math.min(t1, p.b));
-      out.push(`<rect x="${a}" y="${H - B + 24}" width="${Math.max(1, b - a)}" height="10" rx="2" fill="${i % 2 ? "#94a3b8" : "#0e7490"}"><title>${esc(p.location)}</title></rect>`);
-      if (b - a > 70) out.push(`<text x="${a + 4}" y="${H - 1}" font-size="10" fill="#334155">${esc(p.location)}</text>`);
+      out.push(`<rect x="${a}" y="${H - B + 23}" width="${Math.max(1, b - a)}" height="8" rx="2" fill="${i % 2 ? "#94a3b8" : "#0e7490"}"><title>${esc(p.location)}</title></rect>`);
+      if (b - a > 9 * p.location.length) out.push(`<text x="${a + 3}" y="${H - 2}" font-size="${F - 1}" fill="#334155">${esc(p.location)}</text>`);
     });
-    const line = pts.map(([t, c]) => `${x(t).toFixed(1)},${y(c).toFixed(1)}`).join(" ");
-    out.push(`<polyline points="${line}" fill="none" stroke="#0f172a" stroke-width="1.6" stroke-linejoin="round"/>`);
-    if (pts.length < 40) pts.forEach(([t, c]) => out.push(`<circle cx="${x(t)}" cy="${y(c)}" r="2.5" fill="#0f172a"/>`));
+    for (const seg of segments(pts)) {
+      if (seg.length === 1) out.push(`<circle class="reading-dot" cx="${x(seg[0][0])}" cy="${y(seg[0][1])}" r="3" fill="#0f172a"/>`);
+      else out.push(`<polyline class="reading-line" points="${seg.map(([tt, c]) => `${x(tt).toFixed(1)},${y(c).toFixed(1)}`).join(" ")}" fill="none" stroke="#0f172a" stroke-width="1.6" stroke-linejoin="round"/>`);
+    }
+    out.push(...marks);
     out.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#cbd5e1"/>`);
-    return `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(t("Temperature history of the lot"))}">${out.join("")}</svg>`;
+    return `<svg class="chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" data-y-min="${y0}" data-y-max="${y1}" data-points="${pts.length}" role="img" aria-label="${esc(t("Temperature history of the lot"))}">${out.join("")}</svg>`;
   }
 
   function sw(color, opacity = 1) {
     return `<svg class="swatch-svg" width="12" height="12" aria-hidden="true"><rect width="12" height="12" rx="2" fill="${color}" fill-opacity="${opacity}"/></svg>`;
   }
 
+  let shown = null;  // what the chart draws, to draw it again at a new width
+
+  function drawChart() {
+    if (!shown) return;
+    const box = $("temp-chart");
+    box.innerHTML = chart(shown.data, shown.temp_class, box.clientWidth || 960);
+  }
+  let resizing = null;
+  window.addEventListener("resize", () => { clearTimeout(resizing); resizing = setTimeout(drawChart, 150); });
+
   function renderTemperature(data, temp_class) {
     const life = data.shelf_life || {};
     const band = ranges[temp_class] || [null, null];
     const bandText = band[0] === null ? `≤ ${band[1]} °C` : band[1] === null ? `≥ ${band[0]} °C` : t("{low} to {high} °C", { low: band[0], high: band[1] });
     const used = life.used_fraction !== undefined ? Math.round(life.used_fraction * 100) : null;
+    const events = data.events || [];
+    const share = life.measured_share ?? 0;
+    const hours = (h) => (h >= 72 ? t("{n} d", { n: num(Math.round(h / 24)) }) : t("{n} h", { n: num(Math.round(h)) }));
+    const partly = share < 0.995;
     $("temp-summary").innerHTML = [
       `<div class="stat"><b>${esc(bandText)}</b><span>${esc(t("allowed ({temp_class})", { temp_class: label(temp_class) }))}</span></div>`,
       `<div class="stat"><b>${esc(num(data.mkt_c ?? "—"))} °C</b><span>${esc(t("mean kinetic"))}</span></div>`,
-      `<div class="stat"><b class="${used !== null && used >= 90 ? "margin-low" : ""}">${used === null ? "—" : esc(num(used / 100, { style: "percent" }))}</b><span>${esc(t("shelf life used"))}</span></div>`,
+      `<div class="stat"><b class="${used !== null && used >= 90 ? "margin-low" : ""}">${used === null ? "—" : esc(num(used / 100, { style: "percent" }))}</b><span>${esc(partly ? t("shelf life used (unmeasured time at the reference temperature)") : t("shelf life used"))}</span></div>`,
       `<div class="stat"><b>${esc(t("{n} d", { n: num(life.remaining_days ?? "—") }))}</b><span>${esc(t("shelf life left"))}</span></div>`,
-      `<div class="stat"><b class="${(data.excursions || []).length ? "margin-low" : ""}">${(data.excursions || []).length}</b><span>${esc(t("excursions"))}</span></div>`,
+      `<div class="stat"><b class="${events.length ? "margin-low" : ""}">${events.length}</b><span>${esc(t("excursions"))}</span></div>`,
     ].join("");
-    $("temp-chart").innerHTML = chart(data, temp_class);
-    $("temp-legend").innerHTML = `<span>${sw("#dcfce7")}${esc(t("allowed band"))}</span><span>${sw("#dc2626", 0.25)}${esc(t("excursion"))}</span><span>${sw("#0f172a")}${esc(t("temperature"))}</span><span>${sw("#0e7490")}${esc(t("places, in order"))}</span><span class="zone-note">${esc(t("times in {zone}", { zone: zoneLabel }))}</span>`;
-    const D = { where: esc(t("Where")), rule: esc(t("Rule")), from: esc(t("From")), minutes: esc(t("Minutes")), peak: esc(t("Peak")), severity: esc(t("Severity")) };
-    $("temp-excursions").innerHTML = (data.excursions || []).length
-      ? `<div class="table-wrap"><table class="stack-sm"><thead><tr>${th("Where")}${th("Rule")}${th("From")}${th("Minutes", "num")}${th("Peak", "num")}${th("Severity")}</tr></thead><tbody>${
-        data.excursions.map((e) => `<tr><td data-label="${D.where}">${esc(e.location)}</td><td data-label="${D.rule}">${esc(e.rule)}</td><td data-label="${D.from}">${esc(when(e.start))}</td><td class="num" data-label="${D.minutes}">${esc(num(e.duration_min))}</td><td class="num" data-label="${D.peak}">${esc(num(e.peak_c))} °C</td><td data-label="${D.severity}"><span class="badge ${esc(e.severity)}">${esc(label(e.severity))}</span></td></tr>`).join("")}</tbody></table></div>`
-      : `<p class="muted">${esc(t("No excursion while this lot was there."))}</p>`;
+    $("temp-coverage").textContent = life.lot_h
+      ? t("Temperature measured for {share} of the lot's {time}.", { share: num(share, { style: "percent" }), time: hours(life.lot_h) }) +
+        (partly ? ` ${t("Shelf life for the rest is reckoned at the product's reference temperature of {ref} °C, not measured.", { ref: num(life.reference_c) })}` : "")
+      : "";
+    shown = { data, temp_class };
     $("temp-card").hidden = false;
+    drawChart();
+    $("temp-legend").innerHTML = `<span>${sw("#dcfce7")}${esc(t("allowed band"))}</span><span>${sw("#dc2626", 0.25)}${esc(t("excursion"))}</span><span>${sw("#b91c1c")}${esc(t("peak"))}</span><span>${sw("#0f172a")}${esc(t("temperature"))}</span><span>${sw("#0e7490")}${esc(t("places, in order"))}</span><span class="zone-note">${esc(t("times in {zone}", { zone: zoneLabel }))}</span>`;
+    const D = { where: esc(t("Where")), from: esc(t("From")), lasted: esc(t("Lasted")), peak: esc(t("Peak")), severity: esc(t("Severity")), rules: esc(t("Rules")) };
+    $("temp-excursions").innerHTML = events.length
+      ? `<div class="table-wrap"><table class="stack-sm excursion-events"><thead><tr>${th("Where")}${th("From")}${th("Lasted", "num")}${th("Peak", "num")}${th("Severity")}${th("Rules")}</tr></thead><tbody>${
+        events.map((e) => `<tr><td data-label="${D.where}">${esc(e.location)}</td><td data-label="${D.from}">${esc(when(e.start))}</td><td class="num" data-label="${D.lasted}">${esc(duration(e.duration_min))}${e.end ? "" : ` <span class="badge warn">${esc(t("still going"))}</span>`}</td><td class="num" data-label="${D.peak}">${esc(num(e.peak_c))} °C</td><td data-label="${D.severity}"><span class="badge ${esc(e.severity)}">${esc(label(e.severity))}</span></td><td data-label="${D.rules}" class="muted">${esc(e.rules.join(", "))}</td></tr>`).join("")}</tbody></table></div>`
+      : `<p class="muted">${esc(t("No excursion while this lot was there."))}</p>`;
   }
 
   async function open(id, push) {
@@ -230,13 +283,13 @@
     const form = e.target;
     const reason = form.reason.value.trim();
     if (!reason) return;
-    const lotCode = $("lot-title").textContent.replace(/^Lot /, "");
-    if (!window.confirm(`End the recall of lot ${lotCode}? Its stock can be sold again.`)) return;
+    const lotCode = $("lot-title").dataset.lot;
+    if (!window.confirm(t("End the recall of lot {lot}? Its stock can be sold again.", { lot: lotCode }))) return;
     form.querySelectorAll("button").forEach((b) => (b.disabled = true));
     const r = await api("POST", `/api/lots/${current}/recall/release`, { reason }, { key: WMS.newKey() });
     form.querySelectorAll("button").forEach((b) => (b.disabled = false));
-    if (!r.ok) { flash($("recall-flash"), "bad", "Recall not ended", problemLines(r.data)); return; }
-    flash($("recall-flash"), "good", `Recall of lot ${r.data.lot_code} ended`, ["The lot is available again."]);
+    if (!r.ok) { flash($("recall-flash"), "bad", t("Recall not ended"), problemLines(r.data)); return; }
+    flash($("recall-flash"), "good", t("Recall of lot {lot} ended", { lot: r.data.lot_code }), [t("The lot is available again.")]);
     form.reset();
     await open(current, false);
   });

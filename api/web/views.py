@@ -264,7 +264,8 @@ def dispatch(user: User):
                            by_status=sorted(by_status.items()), to_allocate=to_allocate,
                            plans=plans, plan_id=plan_id, geo=geo, near=near,
                            pickup_points=[p for p in points if p.active], products=products,
-                           limits=load_rules().cold_chain_max_s)
+                           limits=load_rules().cold_chain_max_s,
+                           map_tiles=runtime().settings.map_tiles)
 
 
 def _date_arg(raw: str | None) -> date | None:

@@ -17,6 +17,7 @@ from coldchain.monitoring.excursion_alerts import Excursion
 from coldchain.monitoring.exposure import exposed_lots, subtree
 from coldchain.monitoring.lot_history import history, stints
 from coldchain.monitoring.models import Alert, Finding
+from wms.local_time import stamp_at
 from wms.models import Location, Lot, LotStatus
 from wms.models.base import utcnow
 from wms.models.ledger import StockBalance
@@ -29,7 +30,7 @@ def hold_exposed_lots(session: Session, finding: Finding, location: Location) ->
     held = []
     parent, _ = excursion_alerts.alert_for(session, Excursion.of(finding, location))
     reason = (f"cold-chain excursion at {location.code}: {finding.rule}, peak "
-              f"{finding.peak_c:.1f} °C from {finding.start:%Y-%m-%d %H:%M}Z")
+              f"{finding.peak_c:.1f} °C from {stamp_at(finding.start, location)}")
     min_dwell = timedelta(minutes=load_rules().min_dwell_min)
     places = set(subtree(session, location))
     for lot_id, units in sorted(exposed_lots(session, location, finding.start,

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from coldchain.monitoring.models import Alert, AlertStatus
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.ledger import record_move
-from wms.models import Lot, LotStatus
+from wms.local_time import stamp
+from wms.models import Lot, LotStatus, Warehouse
 from wms.models.base import utcnow
 from wms.models.ledger import MoveKind, StockBalance
 from wms.stock import EVERYWHERE, release_lot, release_reservations
@@ -42,8 +43,9 @@ def acknowledge(session: Session, alert_id: int, *, user_id: int, comment: str) 
     if alert.status == AlertStatus.RESOLVED:
         raise Conflict("the alert is already resolved")
     if alert.acknowledged_at is not None:
+        zone = session.get(Warehouse, alert.warehouse_id) if alert.warehouse_id else None
         raise Conflict(f"the alert was already acknowledged at "
-                       f"{alert.acknowledged_at:%Y-%m-%d %H:%M}Z")
+                       f"{stamp(alert.acknowledged_at, zone.timezone if zone else None)}")
     now = utcnow()
     for one in [alert, *(a for a in alert.lots if a.status in WAITING)]:
         if one.acknowledged_at is None:

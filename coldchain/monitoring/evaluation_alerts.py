@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coldchain.monitoring.models import Alert, AlertStatus, Sensor, SensorAttachment
+from wms.local_time import stamp_at
 from wms.models import Location
 
 FAILED = "evaluation_failed"
@@ -62,8 +63,9 @@ def record(session: Session, sensor: Sensor, *, failures: Sequence[str], ignored
         if current is not None:
             current.status, current.resolution = AlertStatus.RESOLVED, RESOLUTION
             current.resolved_at = now
-            current.resolution_comment = (f"sensor {sensor.serial} evaluated with every "
-                                          f"reading judged at {now:%Y-%m-%d %H:%M}Z")
+            current.resolution_comment = (
+                f"sensor {sensor.serial} evaluated with every reading judged at "
+                f"{stamp_at(now, _place(session, sensor))}")
         return None
     kind, severity = (FAILED, "major") if failures else (INCOMPLETE, "minor")
     place = _place(session, sensor)

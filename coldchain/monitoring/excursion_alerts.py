@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coldchain.monitoring.models import Alert, AlertStatus, Finding
+from wms.local_time import stamp_at
 from wms.models import Location, Lot
 
 
@@ -44,7 +45,7 @@ def message(exc: Excursion) -> str:
     peak = "" if exc.peak_c is None else f"; peak {exc.peak_c:.1f} °C"
     detail = f", {exc.detail}" if exc.detail else ""
     return (f"{exc.severity} excursion at {exc.location.code} (sensor {exc.sensor_serial}): "
-            f"{exc.rule}{peak}{detail} since {exc.start:%Y-%m-%d %H:%M}Z")
+            f"{exc.rule}{peak}{detail} since {stamp_at(exc.start, exc.location)}")
 
 
 def alert_for(session: Session, exc: Excursion) -> tuple[Alert, bool]:

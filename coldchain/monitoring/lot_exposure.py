@@ -24,6 +24,7 @@ from coldchain.monitoring.exposure import exposed_lots
 from coldchain.monitoring.lot_history import measured_windows, stints
 from coldchain.monitoring.models import Finding, FindingKind, Reading, Sensor
 from coldchain.monitoring.voids import not_voided
+from wms.local_time import stamp_at
 from wms.models import Location, Lot, LotStatus
 from wms.models.ledger import StockBalance
 from wms.stock import hold_lot
@@ -78,7 +79,7 @@ def judge_lot(session: Session, lot: Lot, book: RuleBook, now: datetime) -> bool
         parent, _ = excursion_alerts.alert_for(session, exc)
         why = (f"{alarm.counted_s / 60:.0f} min out of range over its journey reached "
                f"{alarm.rule.label} ({alarm.rule.delay_min:g} min) at {exc.location.code} "
-               f"on {datetime.fromtimestamp(alarm.alarm_at, UTC):%Y-%m-%d %H:%M}Z")
+               f"on {stamp_at(datetime.fromtimestamp(alarm.alarm_at, UTC), exc.location)}")
         hold_lot(session, lot.id, f"cold-chain exposure: {why}", actor_id=None)
         excursion_alerts.list_lot(session, parent, lot, units=units_of(session, lot.id),
                                   why=why, held=True)

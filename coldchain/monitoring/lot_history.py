@@ -24,6 +24,7 @@ import numpy as np
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from coldchain.analysis.events import measured_pieces, union_length
 from coldchain.analysis.excursions import clean_series
 from coldchain.analysis.mkt import mkt
 from coldchain.analysis.shelf_life import DAY_S, Kinetics, assess
@@ -57,6 +58,10 @@ class LotHistory:
     unmeasured_days: float
     end: int | None = None
     excursions: list[Finding] = field(default_factory=list)
+    #: seconds some sensor measured the lot, and the lot's time from harvest (production,
+    #: receipt) to now: the rest of its shelf life is reckoned at the reference temperature
+    measured_s: int = 0
+    lot_s: int = 0
 
     def mkt_c(self) -> float | None:
         """Mean kinetic temperature over the history, each reading weighted by how long it held."""
@@ -71,7 +76,10 @@ class LotHistory:
         return {"used_fraction": round(self.used_fraction, 4),
                 "remaining_days": round(self.remaining_days, 2), "spent": self.spent,
                 "unmeasured_days": round(self.unmeasured_days, 2),
-                "readings": int(self.times.size)}
+                "readings": int(self.times.size),
+                "measured_h": round(self.measured_s / 3600, 2),
+                "lot_h": round(self.lot_s / 3600, 2),
+                "measured_share": round(self.measured_s / self.lot_s, 4) if self.lot_s else 0.0}
 
 
 def stints(session: Session, lot_id: int) -> list[Stint]:
@@ -171,6 +179,7 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
     kinetics = Kinetics.of(lot.product)
     found = stints(session, lot_id)
     parts_t, parts_c = [], []
+    pieces: list[tuple[int, int]] = []
     if found:
         windows = [w[:4] for w in measured_windows(session, found, now)]
         if windows:
@@ -181,6 +190,7 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
                 mine = [(int(ts.timestamp()), c) for s_id, ts, c in rows
                         if s_id == sid and lo <= ts < hi]
                 found[k].readings += len(mine)
+                pieces += measured_pieces(sorted(m[0] for m in mine), int(hi.timestamp()))
                 if mine:
                     parts_t.append(np.fromiter((m[0] for m in mine), np.int64, len(mine)))
                     parts_c.append(np.fromiter((m[1] for m in mine), np.float64, len(mine)))
@@ -203,12 +213,16 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
     end = max(int(now.timestamp()), int(times[-1])) if times.size else None
     status = assess(times, temps, kinetics, end=end) if times.size else None
     excursions = _excursions_seen(session, found, now)
+    start = min((d for d in (born, found[0].start if found else None) if d), default=None)
+    lot_s = max(0, int(now.timestamp()) - int(start.timestamp())) if start else 0
+    measured_s = min(lot_s, union_length(pieces)) if lot_s else union_length(pieces)
     return LotHistory(
         lot_id=lot_id, stints=found, times=times, temps=temps,
         used_fraction=status.used_fraction if status else 0.0,
         remaining_days=status.remaining_days if status else kinetics.shelf_life_days,
         spent=status.spent if status else False,
-        unmeasured_days=unmeasured_s / DAY_S, end=end, excursions=excursions)
+        unmeasured_days=unmeasured_s / DAY_S, end=end, excursions=excursions,
+        measured_s=measured_s, lot_s=max(lot_s, measured_s))
 
 
 PICKUP_AMBIENT_C = 25.0  # a shop or a compound's shelf in a Chinese city's warm season

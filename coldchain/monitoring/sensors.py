@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from coldchain.monitoring.models import Sensor, SensorAttachment
 from wms.errors import Conflict, ValidationFailed
+from wms.local_time import stamp_at
 from wms.models import Location, LocationKind
 from wms.models.base import utcnow
 
@@ -43,7 +44,7 @@ def attach(session: Session, sensor: Sensor, location: Location,
     )
     if current is not None:
         if at <= current.attached_at:
-            began = f"{current.attached_at:%Y-%m-%d %H:%M}Z"
+            began = stamp_at(current.attached_at, session.get(Location, current.location_id))
             raise ValidationFailed({"at": [f"must be after the current attachment ({began})"]})
         current.detached_at = at
     link = SensorAttachment(sensor_id=sensor.id, location_id=location.id, attached_at=at)
