@@ -1,7 +1,7 @@
 """repacking with lot lineage; GLNs of warehouses and locations
 
-Revision ID: 0014_repack
-Revises: 0013
+Revision ID: 0018_repack
+Revises: 0017_documents
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision = "0014_repack"
-down_revision = "0013"
+revision = "0018_repack"
+down_revision = "0017_documents"
 branch_labels = None
 depends_on = None
 

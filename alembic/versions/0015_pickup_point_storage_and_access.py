@@ -1,8 +1,8 @@
 """cold storage and vehicle access at pickup points; pickups on route stops;
 drivers' rest on routes; vehicles' second trips
 
-Revision ID: 0014_routeday
-Revises: 0013
+Revision ID: 0015_point_rules
+Revises: 0014_leader
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision = "0014_routeday"
-down_revision = "0013"
+revision = "0015_point_rules"
+down_revision = "0014_leader"
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 cut-off per warehouse; customer reference, masked contact and cut-off facts per order;
 enterprise customers as delivery points of kind enterprise
 
-Revision ID: 0014_outbox
-Revises: 0013
+Revision ID: 0016_outbox
+Revises: 0015_point_rules
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision = "0014_outbox"
-down_revision = "0013"
+revision = "0016_outbox"
+down_revision = "0015_point_rules"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """certificates and lab results on lots and suppliers; the certificates a product needs
 
-Revision ID: 0014_documents
-Revises: 0013
+Revision ID: 0017_documents
+Revises: 0016_outbox
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision = "0014_documents"
-down_revision = "0013"
+revision = "0017_documents"
+down_revision = "0016_outbox"
 branch_labels = None
 depends_on = None
 
