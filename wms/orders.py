@@ -40,6 +40,10 @@ from wms.reservations import refresh_status, reserve, unreserve
 NOT_ALLOCATABLE = (LocationKind.QUARANTINE, LocationKind.VEHICLE, LocationKind.PICKUP_POINT)
 IN_THE_FIELD = (LocationKind.VEHICLE, LocationKind.PICKUP_POINT)
 OPEN = (OrderStatus.PLACED, OrderStatus.PARTIAL)
+# Orders that may still take stock: open ones, and those allocated or picked in part whose
+# other lines wait on a backorder (a line released from a held lot, say). Loaded orders are
+# on their way; what they lack is reported short at the stop.
+ALLOCATABLE = (*OPEN, OrderStatus.ALLOCATED, OrderStatus.PICKED)
 CANCELLABLE = (OrderStatus.PLACED, OrderStatus.PARTIAL, OrderStatus.ALLOCATED,
                OrderStatus.PICKED)
 
@@ -155,7 +159,7 @@ def allocate_order(session: Session, order_id: int, *,
         select(CustomerOrder).where(CustomerOrder.id == order_id).with_for_update())
     if order is None:
         raise NotFound(f"no order with id {order_id}")
-    if order.status in OPEN:
+    if order.status in ALLOCATABLE:
         # Lines in product order: every allocation then locks balances in one order (a
         # product's rows before the next product's), so two orders listing the same
         # products in opposite order queue instead of deadlocking.
@@ -195,9 +199,16 @@ def report(session: Session, order: CustomerOrder) -> OrderReport:
                for ln in order.lines])
 
 
+_has_backorder = (
+    select(OrderLine.id).where(OrderLine.order_id == CustomerOrder.id,
+                               OrderLine.quantity > OrderLine.allocated + OrderLine.handed_over)
+    .exists())
+
+
 def allocate_day(factory: sessionmaker[Session], warehouse_id: int, day: date, *,
                  strategy: str = allocation.DEFAULT) -> list[OrderReport]:
-    """Allocate every open order of a warehouse and delivery date, oldest first.
+    """Allocate every order of a warehouse and delivery date that waits on a backorder
+    (open, or allocated or picked in part), oldest first.
 
     One transaction per order: a failure in one order (reported in its ``error``)
     never undoes another's reservations.
@@ -207,7 +218,8 @@ def allocate_day(factory: sessionmaker[Session], warehouse_id: int, day: date, *
         ids = session.scalars(
             select(CustomerOrder.id).where(CustomerOrder.warehouse_id == warehouse_id,
                                            CustomerOrder.delivery_date == day,
-                                           CustomerOrder.status.in_(OPEN))
+                                           CustomerOrder.status.in_(ALLOCATABLE),
+                                           _has_backorder)
             .order_by(CustomerOrder.created_at, CustomerOrder.id)).all()
     out = []
     for order_id in ids:

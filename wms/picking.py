@@ -52,14 +52,15 @@ class PickLine:
     order: str
     pickup_point: str
     reservation_id: int
+    product_zh: str | None = None
 
 
 def pick_list(session: Session, warehouse_id: int, day: date) -> dict[str, list[PickLine]]:
     """What to pick for a warehouse's delivery date, by temperature zone, in bin order."""
     rows = session.execute(
         select(Reservation.id, Reservation.quantity, Location.code, Location.temp_zone,
-               Product.sku, Product.name, Product.temp_class, Lot.lot_code, Lot.expiry_date,
-               CustomerOrder.external_ref, PickupPoint.code)
+               Product.sku, Product.name, Product.name_zh, Product.temp_class, Lot.lot_code,
+               Lot.expiry_date, CustomerOrder.external_ref, PickupPoint.code)
         .join(Location, Location.id == Reservation.location_id)
         .join(Lot, Lot.id == Reservation.lot_id)
         .join(Product, Product.id == Lot.product_id)
@@ -70,11 +71,12 @@ def pick_list(session: Session, warehouse_id: int, day: date) -> dict[str, list[
         .order_by(Location.code, Product.sku, Lot.lot_code, CustomerOrder.external_ref)
     ).all()
     groups: dict[str, list[PickLine]] = {}
-    for rid, qty, bin_code, zone, sku, name, temp, lot, expiry, ref, point in rows:
+    for rid, qty, bin_code, zone, sku, name, name_zh, temp, lot, expiry, ref, point in rows:
         key = (zone or temp).value
         groups.setdefault(key, []).append(PickLine(
             temp_zone=key, bin=bin_code, sku=sku, product=name, lot=lot, expiry=expiry,
-            quantity=qty, order=ref, pickup_point=point, reservation_id=rid))
+            quantity=qty, order=ref, pickup_point=point, reservation_id=rid,
+            product_zh=name_zh))
     return dict(sorted(groups.items(), key=lambda kv: _ZONE_ORDER[TempClass(kv[0])]))
 
 
