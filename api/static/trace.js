@@ -217,13 +217,13 @@
     const form = e.target;
     const reason = form.reason.value.trim();
     if (!reason) return;
-    const lotCode = $("lot-title").textContent.replace(/^Lot /, "");
-    if (!window.confirm(`End the recall of lot ${lotCode}? Its stock can be sold again.`)) return;
+    const lotCode = $("lot-title").dataset.lot;
+    if (!window.confirm(t("End the recall of lot {lot}? Its stock can be sold again.", { lot: lotCode }))) return;
     form.querySelectorAll("button").forEach((b) => (b.disabled = true));
     const r = await api("POST", `/api/lots/${current}/recall/release`, { reason }, { key: WMS.newKey() });
     form.querySelectorAll("button").forEach((b) => (b.disabled = false));
-    if (!r.ok) { flash($("recall-flash"), "bad", "Recall not ended", problemLines(r.data)); return; }
-    flash($("recall-flash"), "good", `Recall of lot ${r.data.lot_code} ended`, ["The lot is available again."]);
+    if (!r.ok) { flash($("recall-flash"), "bad", t("Recall not ended"), problemLines(r.data)); return; }
+    flash($("recall-flash"), "good", t("Recall of lot {lot} ended", { lot: r.data.lot_code }), [t("The lot is available again.")]);
     form.reset();
     await open(current, false);
   });

@@ -75,11 +75,16 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory, playwright_api) -> d
     """A SQLite file filled by ``wms demo load``, and the demo's day and routed driver."""
     path = tmp_path_factory.mktemp("browser") / "demo.db"
     url = f"sqlite:///{path}"
-    env = {**os.environ, "WMS_DATABASE_URL": url, "WMS_REDIS_URL": "", "TZ": TIMEZONE}
-    wms = Path(sys.executable).with_name("wms")
-    done = subprocess.run([str(wms), "demo", "load"], env=env, capture_output=True, text=True,
-                          timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
+    built = os.environ.get("WMS_BROWSER_DEMO_DB")
+    if built:
+        # A copy of a demo database loaded earlier today, to re-run tests without waiting.
+        shutil.copyfile(built, path)
+    else:
+        env = {**os.environ, "WMS_DATABASE_URL": url, "WMS_REDIS_URL": "", "TZ": TIMEZONE}
+        wms = Path(sys.executable).with_name("wms")
+        done = subprocess.run([str(wms), "demo", "load"], env=env, capture_output=True,
+                              text=True, timeout=900)
+        assert done.returncode == 0, done.stderr[-3000:]
     from routing.dispatch.models import Route
     from wms.db import make_engine, make_session_factory
     from wms.models import User
