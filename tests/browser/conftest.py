@@ -159,8 +159,8 @@ class Pages:
         self.page.click("#signin-submit")
         self.page.wait_for_load_state()
 
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+    def shot(self, name: str, *, full_page: bool = True) -> None:
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page)
         self.axe()
 
     def axe(self) -> list[dict]:

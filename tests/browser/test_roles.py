@@ -39,6 +39,11 @@ def say(tab, msgid: str, **values) -> str:
     return text
 
 
+def shot(tab, name: str) -> None:
+    """The window as the person sees it (a whole day's pick list is too long to shoot)."""
+    tab.shot(name, full_page=False)
+
+
 def run_of(tab) -> int:
     return RUNS[f"{tab.lang}-{tab.size}"]
 
@@ -74,7 +79,7 @@ def test_staff_receive_pick_load_and_resolve_held_lots(tab, browser):
     page.wait_for_selector("#result.good")
     assert lot in page.inner_text("#recent li:first-child")
     assert ("上海青" if tab.lang == "zh" else "Bok choy") in page.inner_text("#parsed")
-    tab.shot(f"{name}-1-scan")
+    shot(tab, f"{name}-1-scan")
 
     # The pick list: which order, bin and lot; pick the first order still to pick.
     page.click(".mainnav a[href='/pick-lists']")
@@ -82,7 +87,7 @@ def test_staff_receive_pick_load_and_resolve_held_lots(tab, browser):
     assert page.locator(".pick-table tbody tr").count() > 0
     assert say(tab, "Sorting by pickup point") in page.inner_text(".sorting h2")
     ref, own_lot = order_with_a_lot_of_its_own(page)
-    tab.shot(f"{name}-2-pick-list")
+    shot(tab, f"{name}-2-pick-list")
     button = page.locator(f"[data-pick='{ref}']")
     button.click()
     page.wait_for_selector("#pick-flash.good")
@@ -93,13 +98,14 @@ def test_staff_receive_pick_load_and_resolve_held_lots(tab, browser):
     page.click(".mainnav a[href='/loading']")
     load = page.locator(f"[data-load='{ref}']")
     load.wait_for()
-    card = page.locator("[data-route]", has=load)
+    route = load.evaluate("b => b.closest('[data-route]').dataset.route")
+    card = page.locator(f"[data-route='{route}']")
     load.click()
     card.locator(".flash.good").wait_for()
     rows = card.locator("table.load-table tbody tr", has_text=ref)
     assert rows.count() > 0
     assert all(say(tab, "Loaded") in r.inner_text() for r in rows.all())
-    tab.shot(f"{name}-3-loading")
+    shot(tab, f"{name}-3-loading")
 
     # The buyer recalls a lot now on the truck: staff release its reservations and bring
     # its units back from the truck.
@@ -116,7 +122,7 @@ def test_staff_receive_pick_load_and_resolve_held_lots(tab, browser):
     truck = held.locator("[data-place][data-field='1']").first
     truck.wait_for()
     assert held.locator("[data-do=reservations]").count() == 0
-    tab.shot(f"{name}-4-recalled-on-truck")
+    shot(tab, f"{name}-4-recalled-on-truck")
     truck.locator("input[name=reason]").fill("recalled by the supplier")
     truck.locator("[data-do=return]").click()
     held.locator(".flash.good").wait_for()
@@ -130,7 +136,7 @@ def test_staff_receive_pick_load_and_resolve_held_lots(tab, browser):
     alerted = page.locator("[data-lot]", has=page.locator("a[href$='/alerts']")).nth(run)
     quiet = page.locator("[data-lot]:not(:has(a[href$='/alerts']))").nth(run)
     released, scrapped = alerted.get_attribute("data-code"), quiet.get_attribute("data-code")
-    tab.shot(f"{name}-5-holds")
+    shot(tab, f"{name}-5-holds")
     alerted.locator("[name=release_reason]").fill("probe check 2.8 °C")
     page.once("dialog", lambda d: d.accept())
     alerted.locator("[data-do=release]").click()
@@ -154,7 +160,7 @@ def test_staff_receive_pick_load_and_resolve_held_lots(tab, browser):
     if before > 1:
         page.wait_for_selector(f"[data-code='{scrapped}'] [data-place='{place}'] "
                                f"input[name=quantity][max='{before - 1}']")
-    tab.shot(f"{name}-6-holds-done")
+    shot(tab, f"{name}-6-holds-done")
 
 
 def order_with_a_lot_of_its_own(page) -> tuple[str, str]:
@@ -224,7 +230,7 @@ def test_dispatcher_enters_imports_allocates_plans_and_publishes(tab):
     page.click("#import-form button[type=submit]")
     page.wait_for_selector("#import-flash.good")
     page.wait_for_selector(f"#orders >> text=ROLE-{run}-CSV2")
-    tab.shot(f"{name}-1-orders")
+    shot(tab, f"{name}-1-orders")
     # Allocate, then again: nothing is left to allocate.
     page.click("#allocate")
     page.wait_for_selector("#allocate-flash.good")
@@ -244,12 +250,12 @@ def test_dispatcher_enters_imports_allocates_plans_and_publishes(tab):
     page.wait_for_selector("svg.map")
     routes = page.locator(".route-card").count()
     assert routes > 0 and page.locator("svg.map polyline").count() == routes
-    tab.shot(f"{name}-2-plan")
+    shot(tab, f"{name}-2-plan")
     page.once("dialog", lambda d: d.accept())
     page.click("#publish")
     page.wait_for_selector("#publish-flash.good")
     assert say(tab, "Published") in page.inner_text("#publish-flash")
-    tab.shot(f"{name}-3-published")
+    shot(tab, f"{name}-3-published")
 
 
 # --- driver --------------------------------------------------------------------------------
@@ -315,13 +321,13 @@ def test_driver_confirms_a_stop_with_a_short_line(tab, browser, base_url, shots,
     first = page.locator("[data-stop]:not(.done)").first
     first.wait_for()
     refs = sorted({li.get_attribute("data-order") for li in first.locator(".handover li").all()})
-    tab.shot(f"{name}-1-route")
+    shot(tab, f"{name}-1-route")
     # The printable manifest opens from the page, with the page's session.
     page.click(f"a[href='/manifests/{route['id']}']")
     page.wait_for_selector("h1")
     assert DRIVEN[run] in page.inner_text("h1")
     assert page.locator("table").count() > 0
-    tab.shot(f"{name}-2-manifest")
+    shot(tab, f"{name}-2-manifest")
     page.go_back()
     first = page.locator("[data-stop]:not(.done)").first
     # Goods that are not on the truck cannot be confirmed: a sentence says why.
@@ -333,7 +339,7 @@ def test_driver_confirms_a_stop_with_a_short_line(tab, browser, base_url, shots,
         refusal = first.locator(".flash.bad").inner_text()
         assert product in refusal and "lines[" not in refusal
         assert say(tab, "Not confirmed") in refusal
-        tab.shot(f"{name}-3-refused")
+        shot(tab, f"{name}-3-refused")
     _staff_loads(browser, tab.base, shots, DRIVEN[run][:3], route["id"], refs)
     page.reload()
     first = page.locator("[data-stop]:not(.done)").first
@@ -354,7 +360,7 @@ def test_driver_confirms_a_stop_with_a_short_line(tab, browser, base_url, shots,
     assert say(tab, "short") in outcome and "1" in outcome
     assert done.locator(".outcome").count() == lines.count()
     assert "exceptions" in done.locator(".badge").get_attribute("class")
-    tab.shot(f"{name}-4-confirmed")
+    shot(tab, f"{name}-4-confirmed")
 
 
 # --- buyer ---------------------------------------------------------------------------------
@@ -373,7 +379,7 @@ def test_buyer_traces_recalls_and_ends_the_recall(tab):
     page.wait_for_selector("#lot-status .badge")
     lot = page.get_attribute("#lot-title", "data-lot")
     assert page.locator("#moves li").count() >= 1
-    tab.shot(f"{name}-1-trace")
+    shot(tab, f"{name}-1-trace")
     page.click("#recall-open")
     page.fill("#recall-form input[name=reason]", "supplier notice: possible contamination")
     page.check("#recall-form input[name=sure]")
@@ -386,7 +392,7 @@ def test_buyer_traces_recalls_and_ends_the_recall(tab):
     row = page.locator("#results li", has_text=lot)
     row.locator(".badge.recalled").wait_for()
     assert say(tab, "recalled") in row.inner_text()
-    tab.shot(f"{name}-2-recalled")
+    shot(tab, f"{name}-2-recalled")
     row.locator("[data-open]").click()
     page.wait_for_selector("#release-form:not([hidden])")
     page.fill("#release-form input[name=reason]", "lab test negative")
@@ -394,4 +400,4 @@ def test_buyer_traces_recalls_and_ends_the_recall(tab):
     page.click("#release-form button[type=submit]")
     page.wait_for_selector("#recall-flash.good")
     page.wait_for_selector("#lot-status .badge:not(.recalled)")
-    tab.shot(f"{name}-3-released")
+    shot(tab, f"{name}-3-released")
