@@ -162,8 +162,10 @@ def compartment(session: Session, vehicle: Vehicle, temp: TempClass) -> Location
 def load(session: Session, order_id: int, vehicle_id: int, *, actor_id: int | None,
          route_id: int | None = None, lot_id: int | None = None,
          quantity: int | None = None, idempotency_key: str | None = None,
-         raw_scan: str | None = None) -> list[StockMove]:
-    """Load picked units onto a vehicle, each into the compartment of its class."""
+         raw_scan: str | None = None, line_ids: set[int] | None = None) -> list[StockMove]:
+    """Load picked units onto a vehicle, each into the compartment of its class; with
+    ``line_ids``, only the units of those order lines (an order split over two vehicles,
+    its chilled goods in a reefer and its ambient goods in a van)."""
     order = _locked(session, order_id)
     vehicle = session.get(Vehicle, vehicle_id)
     if vehicle is None:
@@ -172,6 +174,8 @@ def load(session: Session, order_id: int, vehicle_id: int, *, actor_id: int | No
         raise ValidationFailed({"vehicle": [f"vehicle {vehicle.code} belongs to another "
                                             "warehouse"]})
     rows = _rows(session, order, {LocationKind.STAGING, LocationKind.DOCK}, lot_id)
+    if line_ids is not None:
+        rows = [row for row in rows if row.order_line_id in line_ids]
     moves = []
     for row, qty in _take_units(rows, quantity, "loaded"):
         dest = compartment(session, vehicle, row.lot.product.temp_class)
