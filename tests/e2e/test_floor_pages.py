@@ -150,6 +150,25 @@ def test_loading_dock_shows_each_line_and_loads_an_order(client, people, session
     assert resp.json["complete"] and resp.json["vehicle"] == "SH1-T01"
 
 
+def test_loading_an_order_loads_only_what_rides_on_the_route(client, people, sessions, world):
+    # The reefer has no ambient compartment: the order's ambient line is not on its route.
+    route = _published_route(client, sessions, world, {"SPLIT-1": {"C00002": 4, "A00003": 2}})
+    _signed_in_as(client, "staff")
+    status = client.get(f"/api/routes/{route}/loading", headers=_api(client)).json
+    assert {ln["sku"] for stop in status["stops"] for ln in stop["lines"]} == {"C00002"}
+    assert client.post("/api/orders/SPLIT-1/pick",
+                       headers=_api(client, **_key())).status_code == 201
+    resp = client.post(f"/api/routes/{route}/loading", json={"order": "SPLIT-1"},
+                       headers=_api(client, **_key()))
+    assert resp.status_code == 201, resp.json
+    lines = {ln["sku"]: ln for stop in resp.json["stops"] for ln in stop["lines"]}
+    assert lines["C00002"]["loaded"] == 4 and resp.json["complete"]
+    with transaction(sessions) as s:  # the ambient units wait in staging for their van
+        staged = s.scalars(select(StockBalance).join(Lot, Lot.id == StockBalance.lot_id)
+                           .where(Lot.lot_code == "L-A00003", StockBalance.reserved > 0)).all()
+        assert [b.location.code for b in staged] == ["SH1-A-STG"]
+
+
 def test_driver_sees_the_load_and_gets_a_sentence_for_unloaded_goods(client, people,
                                                                      sessions, world):
     route = _published_route(client, sessions, world, {"DRV-1": {"C00002": 5}})
