@@ -44,6 +44,12 @@ def shot(tab, name: str) -> None:
     tab.shot(name, full_page=False)
 
 
+def reloading(page, action) -> None:
+    """Do what the page answers by showing the ledger again (it reloads once done)."""
+    with page.expect_navigation(timeout=60_000):
+        action()
+
+
 def run_of(tab) -> int:
     return RUNS[f"{tab.lang}-{tab.size}"]
 
@@ -88,11 +94,9 @@ def test_staff_receive_pick_load_and_resolve_held_lots(tab, browser):
     assert say(tab, "Sorting by pickup point") in page.inner_text(".sorting h2")
     ref, own_lot = order_with_a_lot_of_its_own(page)
     shot(tab, f"{name}-2-pick-list")
-    button = page.locator(f"[data-pick='{ref}']")
-    button.click()
-    page.wait_for_selector("#pick-flash.good")
-    assert say(tab, "Order {ref} picked", ref=ref) in page.inner_text("#pick-flash")
+    reloading(page, page.locator(f"[data-pick='{ref}']").click)
     page.wait_for_selector(f"tr[data-order='{ref}'] .badge.picked")
+    assert page.locator(f"[data-pick='{ref}']").count() == 0
 
     # The loading dock: the picked order goes on its truck.
     page.click(".mainnav a[href='/loading']")
@@ -115,18 +119,14 @@ def test_staff_receive_pick_load_and_resolve_held_lots(tab, browser):
     held.wait_for()
     assert "recalled" in held.locator(".badge").first.get_attribute("class")
     page.once("dialog", lambda d: d.accept())
-    held.locator("[data-do=reservations]").click()
-    held.locator(".flash.good").wait_for()
-    page.wait_for_load_state("load")
+    reloading(page, held.locator("[data-do=reservations]").click)
     held = page.locator(f"[data-code='{own_lot}']")
     truck = held.locator("[data-place][data-field='1']").first
     truck.wait_for()
     assert held.locator("[data-do=reservations]").count() == 0
     shot(tab, f"{name}-4-recalled-on-truck")
     truck.locator("input[name=reason]").fill("recalled by the supplier")
-    truck.locator("[data-do=return]").click()
-    held.locator(".flash.good").wait_for()
-    page.wait_for_load_state("load")
+    reloading(page, truck.locator("[data-do=return]").click)
     page.wait_for_selector(f"[data-code='{own_lot}'] [data-place$='-QRT']")
 
     # Held lots: one the cold chain held (an alert waits on it) goes back to stock, units
@@ -139,9 +139,7 @@ def test_staff_receive_pick_load_and_resolve_held_lots(tab, browser):
     shot(tab, f"{name}-5-holds")
     alerted.locator("[name=release_reason]").fill("probe check 2.8 °C")
     page.once("dialog", lambda d: d.accept())
-    alerted.locator("[data-do=release]").click()
-    alerted.locator(".flash.good").wait_for()
-    page.wait_for_load_state("load")
+    reloading(page, alerted.locator("[data-do=release]").click)
     page.wait_for_selector(f"[data-code='{scrapped}']")
     assert page.locator(f"[data-code='{released}']").count() == 0
     quiet = page.locator(f"[data-code='{scrapped}']")
@@ -152,11 +150,7 @@ def test_staff_receive_pick_load_and_resolve_held_lots(tab, browser):
     row.locator("input[name=reason]").fill("crushed crates")
     row.locator("input[name=witnessed_by]").fill("Wang Fang")
     page.once("dialog", lambda d: d.accept())
-    row.locator("[data-do=scrap]").click()
-    quiet.locator(".flash.good").wait_for()
-    assert say(tab, "{n} units scrapped at {place}", n=1, place=place) in \
-        quiet.locator(".flash").inner_text()
-    page.wait_for_load_state("load")
+    reloading(page, row.locator("[data-do=scrap]").click)
     if before > 1:
         page.wait_for_selector(f"[data-code='{scrapped}'] [data-place='{place}'] "
                                f"input[name=quantity][max='{before - 1}']")
@@ -188,7 +182,7 @@ def recall(browser, base_url: str, shots, lot: str) -> None:
     page = buyer.page
     page.fill("input[name=q]", lot)
     page.click("#search button[type=submit]")
-    page.locator("#results li", has_text=lot).locator("[data-open]").click()
+    page.locator("#results li", has_text=lot).first.locator("[data-open]").click()
     page.wait_for_selector(f"#lot-title[data-lot='{lot}']")
     page.click("#recall-open")
     page.fill("#recall-form input[name=reason]", "supplier notice")
@@ -296,8 +290,7 @@ def _staff_loads(browser, base_url, shots, warehouse: str, route_id: int,
     for ref in refs:
         button = page.locator(f"[data-pick='{ref}']")
         if button.count():
-            button.click()
-            page.wait_for_selector("#pick-flash.good")
+            reloading(page, button.click)
             page.wait_for_selector(f"tr[data-order='{ref}'] .badge.picked")
     staff.goto("/loading")
     card = page.locator(f"[data-route='{route_id}']")
@@ -389,7 +382,7 @@ def test_buyer_traces_recalls_and_ends_the_recall(tab):
     page.wait_for_selector("#lot-status .badge.recalled")
     # The search results say so too.
     page.click("#search button[type=submit]")
-    row = page.locator("#results li", has_text=lot)
+    row = page.locator("#results li", has_text=lot).first
     row.locator(".badge.recalled").wait_for()
     assert say(tab, "recalled").lower() in row.inner_text().lower()
     shot(tab, f"{name}-2-recalled")
