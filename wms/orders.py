@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms import allocation, move_rules
@@ -215,17 +215,25 @@ def allocate_day(factory: sessionmaker[Session], warehouse_id: int, day: date, *
     """
     allocation.get_strategy(strategy)
     with transaction(factory) as session:
-        ids = session.scalars(
-            select(CustomerOrder.id).where(CustomerOrder.warehouse_id == warehouse_id,
-                                           CustomerOrder.delivery_date == day,
-                                           CustomerOrder.status.in_(ALLOCATABLE),
-                                           _has_backorder)
+        rows = session.execute(
+            select(CustomerOrder.id, CustomerOrder.status)
+            .where(CustomerOrder.warehouse_id == warehouse_id,
+                   CustomerOrder.delivery_date == day,
+                   CustomerOrder.status.in_(ALLOCATABLE), _has_backorder)
             .order_by(CustomerOrder.created_at, CustomerOrder.id)).all()
     out = []
-    for order_id in ids:
+    for order_id, status in rows:
         try:
             with transaction(factory) as session:
-                out.append(allocate_order(session, order_id, strategy=strategy))
+                before = session.scalar(
+                    select(func.sum(OrderLine.quantity - OrderLine.allocated
+                                    - OrderLine.handed_over))
+                    .where(OrderLine.order_id == order_id))
+                done = allocate_order(session, order_id, strategy=strategy)
+                # An order already on its way is reported only when it got more stock:
+                # one that no stock fits yet is not news at every run.
+                if status in OPEN or sum(ln.backorder for ln in done.lines) < (before or 0):
+                    out.append(done)
         except Conflict as exc:
             with transaction(factory) as session:
                 order = session.get(CustomerOrder, order_id)
