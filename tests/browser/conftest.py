@@ -160,7 +160,9 @@ class Pages:
         self.page.wait_for_load_state()
 
     def shot(self, name: str, *, full_page: bool = True) -> None:
-        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page)
+        # A whole day's pick list is a long page: shooting it takes a while on a busy machine.
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page,
+                             timeout=120_000)
         self.axe()
 
     def axe(self) -> list[dict]:
