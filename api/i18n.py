@@ -188,7 +188,14 @@ def _n(msgid: str) -> str:
 CODE_WORDS = {
     # lot status
     "available": _n("available"), "hold": _n("hold"), "recalled": _n("recalled"),
-    "spoiled": _n("spoiled"),
+    "spoiled": _n("spoiled"), "quarantine": _n("quarantine"),
+    # kinds of location
+    "warehouse": _n("warehouse"), "zone": _n("zone"), "receiving": _n("receiving"),
+    "storage": _n("storage"), "staging": _n("staging"), "dock": _n("dock"),
+    "vehicle": _n("vehicle"), "pickup_point": _n("pickup point"),
+    # calibration of a sensor
+    "valid": _n("valid"), "due_soon": _n("due soon"), "overdue": _n("overdue"),
+    "none": _n("none"),
     # temperature classes
     "frozen": _n("frozen"), "chilled": _n("chilled"), "ambient": _n("ambient"),
     # scan actions and move kinds

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms import allocation, move_rules, outbox, pickup_codes
@@ -45,6 +45,10 @@ from wms.reservations import refresh_status, reserve, unreserve
 NOT_ALLOCATABLE = (LocationKind.QUARANTINE, LocationKind.VEHICLE, LocationKind.PICKUP_POINT)
 IN_THE_FIELD = (LocationKind.VEHICLE, LocationKind.PICKUP_POINT)
 OPEN = (OrderStatus.PLACED, OrderStatus.PARTIAL)
+# Orders that may still take stock: open ones, and those allocated or picked in part whose
+# other lines wait on a backorder (a line released from a held lot, say). Loaded orders are
+# on their way; what they lack is reported short at the stop.
+ALLOCATABLE = (*OPEN, OrderStatus.ALLOCATED, OrderStatus.PICKED)
 CANCELLABLE = (OrderStatus.PLACED, OrderStatus.PARTIAL, OrderStatus.ALLOCATED,
                OrderStatus.PICKED)
 
@@ -210,7 +214,7 @@ def allocate_order(session: Session, order_id: int, *,
         select(CustomerOrder).where(CustomerOrder.id == order_id).with_for_update())
     if order is None:
         raise NotFound(f"no order with id {order_id}")
-    if order.status in OPEN:
+    if order.status in ALLOCATABLE:
         before = order.status
         # Lines in product order: every allocation then locks balances in one order (a
         # product's rows before the next product's), so two orders listing the same
@@ -264,25 +268,41 @@ def report(session: Session, order: CustomerOrder) -> OrderReport:
                for ln in order.lines])
 
 
+_has_backorder = (
+    select(OrderLine.id).where(OrderLine.order_id == CustomerOrder.id,
+                               OrderLine.quantity > OrderLine.allocated + OrderLine.handed_over)
+    .exists())
+
+
 def allocate_day(factory: sessionmaker[Session], warehouse_id: int, day: date, *,
                  strategy: str = allocation.DEFAULT) -> list[OrderReport]:
-    """Allocate every open order of a warehouse and delivery date, oldest first.
+    """Allocate every order of a warehouse and delivery date that waits on a backorder
+    (open, or allocated or picked in part), oldest first.
 
     One transaction per order: a failure in one order (reported in its ``error``)
     never undoes another's reservations.
     """
     allocation.get_strategy(strategy)
     with transaction(factory) as session:
-        ids = session.scalars(
-            select(CustomerOrder.id).where(CustomerOrder.warehouse_id == warehouse_id,
-                                           CustomerOrder.delivery_date == day,
-                                           CustomerOrder.status.in_(OPEN))
+        rows = session.execute(
+            select(CustomerOrder.id, CustomerOrder.status)
+            .where(CustomerOrder.warehouse_id == warehouse_id,
+                   CustomerOrder.delivery_date == day,
+                   CustomerOrder.status.in_(ALLOCATABLE), _has_backorder)
             .order_by(CustomerOrder.created_at, CustomerOrder.id)).all()
     out = []
-    for order_id in ids:
+    for order_id, status in rows:
         try:
             with transaction(factory) as session:
-                out.append(allocate_order(session, order_id, strategy=strategy))
+                before = session.scalar(
+                    select(func.sum(OrderLine.quantity - OrderLine.allocated
+                                    - OrderLine.handed_over))
+                    .where(OrderLine.order_id == order_id))
+                done = allocate_order(session, order_id, strategy=strategy)
+                # An order already on its way is reported only when it got more stock:
+                # one that no stock fits yet is not news at every run.
+                if status in OPEN or sum(ln.backorder for ln in done.lines) < (before or 0):
+                    out.append(done)
         except Conflict as exc:
             with transaction(factory) as session:
                 order = session.get(CustomerOrder, order_id)

@@ -53,14 +53,15 @@ class PickLine:
     order: str
     pickup_point: str
     reservation_id: int
+    product_zh: str | None = None
 
 
 def pick_list(session: Session, warehouse_id: int, day: date) -> dict[str, list[PickLine]]:
     """What to pick for a warehouse's delivery date, by temperature zone, in bin order."""
     rows = session.execute(
         select(Reservation.id, Reservation.quantity, Location.code, Location.temp_zone,
-               Product.sku, Product.name, Product.temp_class, Lot.lot_code, Lot.expiry_date,
-               CustomerOrder.external_ref, PickupPoint.code)
+               Product.sku, Product.name, Product.name_zh, Product.temp_class, Lot.lot_code,
+               Lot.expiry_date, CustomerOrder.external_ref, PickupPoint.code)
         .join(Location, Location.id == Reservation.location_id)
         .join(Lot, Lot.id == Reservation.lot_id)
         .join(Product, Product.id == Lot.product_id)
@@ -71,11 +72,12 @@ def pick_list(session: Session, warehouse_id: int, day: date) -> dict[str, list[
         .order_by(Location.code, Product.sku, Lot.lot_code, CustomerOrder.external_ref)
     ).all()
     groups: dict[str, list[PickLine]] = {}
-    for rid, qty, bin_code, zone, sku, name, temp, lot, expiry, ref, point in rows:
+    for rid, qty, bin_code, zone, sku, name, name_zh, temp, lot, expiry, ref, point in rows:
         key = (zone or temp).value
         groups.setdefault(key, []).append(PickLine(
             temp_zone=key, bin=bin_code, sku=sku, product=name, lot=lot, expiry=expiry,
-            quantity=qty, order=ref, pickup_point=point, reservation_id=rid))
+            quantity=qty, order=ref, pickup_point=point, reservation_id=rid,
+            product_zh=name_zh))
     return dict(sorted(groups.items(), key=lambda kv: _ZONE_ORDER[TempClass(kv[0])]))
 
 
@@ -161,8 +163,10 @@ def compartment(session: Session, vehicle: Vehicle, temp: TempClass) -> Location
 def load(session: Session, order_id: int, vehicle_id: int, *, actor_id: int | None,
          route_id: int | None = None, lot_id: int | None = None,
          quantity: int | None = None, idempotency_key: str | None = None,
-         raw_scan: str | None = None) -> list[StockMove]:
-    """Load picked units onto a vehicle, each into the compartment of its class."""
+         raw_scan: str | None = None, line_ids: set[int] | None = None) -> list[StockMove]:
+    """Load picked units onto a vehicle, each into the compartment of its class; with
+    ``line_ids``, only the units of those order lines (an order split over two vehicles,
+    its chilled goods in a reefer and its ambient goods in a van)."""
     order = _locked(session, order_id)
     vehicle = session.get(Vehicle, vehicle_id)
     if vehicle is None:
@@ -171,6 +175,8 @@ def load(session: Session, order_id: int, vehicle_id: int, *, actor_id: int | No
         raise ValidationFailed({"vehicle": [f"vehicle {vehicle.code} belongs to another "
                                             "warehouse"]})
     rows = _rows(session, order, {LocationKind.STAGING, LocationKind.DOCK}, lot_id)
+    if line_ids is not None:
+        rows = [row for row in rows if row.order_line_id in line_ids]
     moves = []
     for row, qty in _take_units(rows, quantity, "loaded"):
         dest = compartment(session, vehicle, row.lot.product.temp_class)

@@ -33,7 +33,7 @@
       if (!li) return;
       const mark = document.createElement("div");
       mark.className = "do-not-mark";
-      mark.textContent = `Do not hand over: ${ln.reason}`;
+      mark.textContent = t("Do not hand over: {reason}", { reason: ln.reason });
       li.insertBefore(mark, li.querySelector(".exc-row"));
       const row = li.querySelector(".exc-row");
       if (!row) return;

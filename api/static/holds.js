@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const { api, newKey, problemLines, flash } = WMS;
+  const { api, newKey, problemLines, flash, t, num } = WMS;
 
   document.querySelectorAll("[data-lot]").forEach((item) => {
     const lot = Number(item.dataset.lot);
@@ -19,21 +19,21 @@
         flash(box, "good", title, []);
         setTimeout(() => window.location.reload(), 700);
       } else {
-        flash(box, "bad", "Not done", problemLines(r.data));
+        flash(box, "bad", t("Not done"), problemLines(r.data));
         busy(false);
       }
     }
 
     item.querySelector('[data-do="release"]')?.addEventListener("click", () => {
       const reason = item.querySelector('[name="release_reason"]').value.trim();
-      if (!reason) { flash(box, "bad", "Say why the lot may go back to stock", []); return; }
-      if (!window.confirm(`Release lot ${code} back to available stock?`)) return;
-      send(`Lot ${code} released`, "POST", `/api/lots/${lot}/release`, { reason });
+      if (!reason) { flash(box, "bad", t("Say why the lot may go back to stock"), []); return; }
+      if (!window.confirm(t("Release lot {code} back to available stock?", { code }))) return;
+      send(t("Lot {code} released", { code }), "POST", `/api/lots/${lot}/release`, { reason });
     });
 
     item.querySelector('[data-do="reservations"]')?.addEventListener("click", () => {
-      if (!window.confirm(`Release the reservations on lot ${code}? Its orders go back on backorder and can be allocated from other stock.`)) return;
-      send(`Reservations on lot ${code} released`, "POST", `/api/lots/${lot}/reservations/release`);
+      if (!window.confirm(t("Release the reservations on lot {code}? Its orders go back on backorder and can be allocated from other stock.", { code }))) return;
+      send(t("Reservations on lot {code} released", { code }), "POST", `/api/lots/${lot}/reservations/release`);
     });
 
     item.querySelectorAll("[data-place]").forEach((row) => {
@@ -43,18 +43,18 @@
 
       row.querySelector('[data-do="scrap"]').addEventListener("click", () => {
         const wrong = [];
-        if (!quantity()) wrong.push("Enter how many units to scrap.");
-        if (!value("reason")) wrong.push("Say why the units are scrapped.");
-        if (!value("witnessed_by")) wrong.push("Name who saw the units written off.");
-        if (wrong.length) { flash(box, "bad", "Not scrapped", wrong); return; }
-        if (!window.confirm(`Scrap ${quantity()} units of lot ${code} at ${place}? This cannot be undone.`)) return;
-        send(`${quantity()} units scrapped at ${place}`, "POST", `/api/lots/${lot}/scrap`,
+        if (!quantity()) wrong.push(t("Enter how many units to scrap."));
+        if (!value("reason")) wrong.push(t("Say why the units are scrapped."));
+        if (!value("witnessed_by")) wrong.push(t("Name who saw the units written off."));
+        if (wrong.length) { flash(box, "bad", t("Not scrapped"), wrong); return; }
+        if (!window.confirm(t("Scrap {n} units of lot {code} at {place}? This cannot be undone.", { n: num(quantity()), code, place }))) return;
+        send(t("{n} units scrapped at {place}", { n: num(quantity()), place }), "POST", `/api/lots/${lot}/scrap`,
           { location: place, quantity: quantity(), reason: value("reason"), witnessed_by: value("witnessed_by") }, newKey());
       });
 
       row.querySelector('[data-do="return"]')?.addEventListener("click", () => {
-        if (!quantity()) { flash(box, "bad", "Enter how many units come back", []); return; }
-        send(`${quantity()} units brought back from ${place} to quarantine`, "POST", "/api/returns",
+        if (!quantity()) { flash(box, "bad", t("Enter how many units come back"), []); return; }
+        send(t("{n} units brought back from {place} to quarantine", { n: num(quantity()), place }), "POST", "/api/returns",
           { lot_id: lot, quantity: quantity(), from: place, reason: value("reason") }, newKey());
       });
     });

@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const { api, newKey, problemLines, flash } = WMS;
+  const { api, newKey, problemLines, flash, t } = WMS;
   const box = document.getElementById("pick-flash");
   document.getElementById("print")?.addEventListener("click", () => window.print());
 
@@ -15,15 +15,15 @@
       key = key || newKey();
       button.disabled = true;
       const r = await api("POST", `/api/orders/${encodeURIComponent(ref)}/pick`, undefined, {
-        key, onRetry: (n) => flash(box, "info", `No connection, trying again (${n})`, []),
+        key, onRetry: (n) => flash(box, "info", t("No connection, trying again ({n})", { n }), []),
       });
       if (r.ok) {
         key = null;
-        flash(box, "good", `Order ${ref} picked`, ["Its goods are in staging, ready to load."]);
+        flash(box, "good", t("Order {ref} picked", { ref }), [t("Its goods are in staging, ready to load.")]);
         setTimeout(() => window.location.reload(), 700);
       } else {
         if (!r.network) key = null;
-        flash(box, "bad", `Order ${ref} not picked`, problemLines(r.data));
+        flash(box, "bad", t("Order {ref} not picked", { ref }), problemLines(r.data));
         button.disabled = false;
       }
     });

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import abort, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -20,14 +21,41 @@ from wms import picking, scope
 from wms.models import CustomerOrder, OrderStatus, User, Warehouse
 
 
+class NotYours(Exception):
+    """The page names a warehouse the user may not see (or one that does not exist)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
 def chosen_warehouse(user: User) -> Warehouse:
-    """The warehouse the page shows: the one asked for if the user may see it, else their
-    own (or the first they may see)."""
+    """The warehouse the page shows: the one asked for, else the user's own (or the first
+    they may see). Asking for another warehouse's list is refused, never answered with the
+    user's own list under the other's name."""
     warehouses = visible_warehouses(user)
     if not warehouses:
         abort(404, description="no warehouse is visible to you")
-    code = request.args.get("warehouse") or (user.warehouse.code if user.warehouse else "")
-    return next((w for w in warehouses if w.code == code), warehouses[0])
+    asked = (request.args.get("warehouse") or "").strip()
+    if not asked:
+        own = user.warehouse.code if user.warehouse else ""
+        return next((w for w in warehouses if w.code == own), warehouses[0])
+    found = next((w for w in warehouses if w.code == asked), None)
+    if found is not None:
+        return found
+    if db().scalar(select(Warehouse.id).where(Warehouse.code == asked)) is None:
+        raise NotYours(404, _("There is no warehouse %(code)s.", code=asked))
+    raise NotYours(403, _("Warehouse %(code)s is not yours: you see the lists of your own "
+                          "warehouse only.", code=asked))
+
+
+@bp.errorhandler(NotYours)
+def _not_yours(exc: NotYours):
+    from flask import g, url_for
+
+    return render_template("base.html", user=g.user, title=_("Not your warehouse")
+                           if exc.status == 403 else _("No such warehouse"),
+                           message=exc.message, link=url_for(request.endpoint)), exc.status
 
 
 @bp.get("/pick-lists")
@@ -52,7 +80,7 @@ def pick_lists(user: User):
     to_pick = defaultdict(int)
     for ln in lines:
         to_pick[ln.order] += ln.quantity
-    return render_template("pick_lists.html", user=user, title="Pick list",
+    return render_template("pick_lists.html", user=user, title=_("Pick list"),
                            warehouses=visible_warehouses(user), warehouse=warehouse, day=day,
                            zones=by_bin, sorting=sorting, orders=orders, to_pick=to_pick,
                            units=sum(ln.quantity for ln in lines))
@@ -78,6 +106,6 @@ def loading(user: User):
     if allowed is not None:
         ids &= allowed
     routes = manifests.published_routes(db(), day, warehouse_ids=ids)
-    return render_template("loading.html", user=user, title="Loading dock",
+    return render_template("loading.html", user=user, title=_("Loading dock"),
                            warehouses=visible_warehouses(user), warehouse=warehouse, day=day,
                            routes=routes)

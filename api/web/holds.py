@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import render_template
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -53,4 +54,4 @@ def holds(user: User):
               "on_hand": sum(p["on_hand"] for p in places[lot.id]),
               "reserved": sum(p["reserved"] for p in places[lot.id])}
              for lot in lots.values()]
-    return render_template("holds.html", user=user, title="Held lots", items=items)
+    return render_template("holds.html", user=user, title=_("Held lots"), items=items)

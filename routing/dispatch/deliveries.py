@@ -72,6 +72,8 @@ def load(session: Session, route_id: int, *, actor_id: int | None, order_ref: st
         raise Conflict(f"route {route.id} is completed")
     orders = _route_orders(route)
     order_ids = [oid for _, oid in orders]
+    # Only what rides on this route: another vehicle may carry the order's other classes.
+    line_ids = {ln.order_line_id for stop in route.stops for ln in stop.lines}
     moves: list[StockMove] = []
     if order_ref is not None:
         order = session.scalar(select(CustomerOrder).where(
@@ -81,7 +83,8 @@ def load(session: Session, route_id: int, *, actor_id: int | None, order_ref: st
         lot_id = _lot_id(session, lot_code, [order.id]) if lot_code else None
         moves = picking.load(session, order.id, route.vehicle_id, actor_id=actor_id,
                              route_id=route.id, lot_id=lot_id, quantity=quantity,
-                             idempotency_key=idempotency_key, raw_scan=raw_scan)
+                             idempotency_key=idempotency_key, raw_scan=raw_scan,
+                             line_ids=line_ids)
     else:
         assert lot_code is not None and quantity is not None
         lot_id = _lot_id(session, lot_code, order_ids)
@@ -90,6 +93,7 @@ def load(session: Session, route_id: int, *, actor_id: int | None, order_ref: st
             select(Reservation.order_id, func.sum(Reservation.quantity))
             .join(Location, Location.id == Reservation.location_id)
             .where(Reservation.order_id.in_(order_ids), Reservation.lot_id == lot_id,
+                   Reservation.order_line_id.in_(line_ids),
                    Location.kind.in_((LocationKind.STAGING, LocationKind.DOCK)))
             .group_by(Reservation.order_id)).all())
         for order_id in order_ids:
@@ -98,7 +102,8 @@ def load(session: Session, route_id: int, *, actor_id: int | None, order_ref: st
                 continue
             moves += picking.load(session, order_id, route.vehicle_id, actor_id=actor_id,
                                   route_id=route.id, lot_id=lot_id, quantity=take,
-                                  idempotency_key=idempotency_key, raw_scan=raw_scan)
+                                  idempotency_key=idempotency_key, raw_scan=raw_scan,
+                                  line_ids=line_ids)
             left -= take
             if not left:
                 break

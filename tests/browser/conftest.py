@@ -5,6 +5,10 @@ per test session by ``wms demo load`` in a subprocess, and the app is served fro
 thread by werkzeug. Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright.
 Without Chromium or Playwright the tests skip on a laptop; under CI=true they fail.
 Screenshots of every page go to ``bench/out/screenshots/`` (printed at the end).
+
+Every page a test screenshots is also checked by axe-core (``tests/browser/vendor/``, a
+test-only copy from npm, MPL-2.0; the app never serves it): a serious or critical
+violation fails the test, and the counts per page and window size are printed at the end.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -30,6 +35,14 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 TIMEZONE = "Asia/Shanghai"
 SHOTS = Path(__file__).resolve().parents[2] / "bench" / "out" / "screenshots"
 PASSWORD = "coldchain-demo"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
+# Impacts that fail a test; moderate and minor ones are counted and printed only.
+BLOCKING = ("serious", "critical")
+# (page path, size) → impact → violated nodes, for the summary at the end of the run.
+AXE_COUNTS: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
 
 def _missing(what: str) -> None:
@@ -118,14 +131,21 @@ def shots() -> Path:
 def pytest_terminal_summary(terminalreporter):
     if SHOTS.exists() and any(SHOTS.glob("*.png")):
         terminalreporter.write_line(f"browser screenshots: {SHOTS}")
+    if AXE_COUNTS:
+        terminalreporter.write_sep("-", "axe-core: violated nodes per page and size")
+        for (path, size), counts in sorted(AXE_COUNTS.items()):
+            shown = ", ".join(f"{impact} {counts.get(impact, 0)}"
+                              for impact in ("critical", "serious", "moderate", "minor"))
+            terminalreporter.write_line(f"{path:<28} {size:<8} {shown}")
 
 
 class Pages:
     """A browser tab of the app, with sign-in and screenshots."""
 
-    def __init__(self, page, base_url: str, shots: Path):
-        self.page, self.base, self.shots = page, base_url, shots
+    def __init__(self, page, base_url: str, shots: Path, size: str = "desktop"):
+        self.page, self.base, self.shots, self.size = page, base_url, shots, size
         self.errors: list[str] = []
+        self.violations: list[str] = []
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.on("request", self._offline_only)
 
@@ -143,24 +163,59 @@ class Pages:
         self.page.click("#signin-submit")
         self.page.wait_for_load_state()
 
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+    def shot(self, name: str, *, full_page: bool = True) -> None:
+        # A whole day's pick list is a long page: shooting it takes a while on a busy machine.
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page,
+                             timeout=120_000)
+        self.axe()
+
+    def axe(self) -> list[dict]:
+        """Run axe-core on the page as it stands; serious and critical violations are
+        kept for the end of the test. Evaluated through the browser's debugging protocol,
+        so the page's Content-Security-Policy stays as it is."""
+        if not self.page.evaluate("typeof window.axe !== 'undefined'"):
+            self.page.evaluate(AXE.read_text(encoding="utf-8") + "\n;void 0")
+        found = self.page.evaluate(
+            "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+            ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5), count: v.nodes.length})))")
+        path = self.page.url.removeprefix(self.base).split("?")[0] or "/"
+        counts = AXE_COUNTS[(path, self.size)]
+        for impact in ("critical", "serious", "moderate", "minor"):
+            counts.setdefault(impact, 0)
+        for v in found:
+            counts[v["impact"]] = max(counts[v["impact"]], 0) + v["count"]
+            if v["impact"] in BLOCKING:
+                self.violations.append(f"{path} {self.size}: {v['impact']} {v['id']} "
+                                       f"({v['help']}) on {v['count']}: {v['nodes']}")
+        return found
 
 
-def _tab(browser, base_url: str, shots: Path, viewport: dict) -> Iterator[Pages]:
-    context = browser.new_context(viewport=viewport, timezone_id=TIMEZONE, locale="en-GB")
+def _tab(browser, base_url: str, shots: Path, size: str, locale: str = "en-GB"
+         ) -> Iterator[Pages]:
+    context = browser.new_context(viewport=SIZES[size], timezone_id=TIMEZONE, locale=locale)
     context.set_default_timeout(30_000)
-    tab = Pages(context.new_page(), base_url, shots)
+    tab = Pages(context.new_page(), base_url, shots, size)
+    tab.lang = locale[:2]
     yield tab
     context.close()
     assert not tab.errors, tab.errors
+    assert not tab.violations, "axe-core: " + "\n".join(tab.violations)
 
 
 @pytest.fixture
 def desktop(browser, base_url, shots) -> Iterator[Pages]:
-    yield from _tab(browser, base_url, shots, {"width": 1280, "height": 900})
+    yield from _tab(browser, base_url, shots, "desktop")
 
 
 @pytest.fixture
 def phone(browser, base_url, shots) -> Iterator[Pages]:
-    yield from _tab(browser, base_url, shots, {"width": 390, "height": 844})
+    yield from _tab(browser, base_url, shots, "phone")
+
+
+@pytest.fixture(params=[("en", "desktop"), ("en", "phone"), ("zh", "desktop"), ("zh", "phone")],
+                ids=lambda p: f"{p[0]}-{p[1]}")
+def tab(request, browser, base_url, shots) -> Iterator[Pages]:
+    """A tab in each language and window size: the browser asks for that language."""
+    lang, size = request.param
+    yield from _tab(browser, base_url, shots, size, "zh-CN" if lang == "zh" else "en-GB")

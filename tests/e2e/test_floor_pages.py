@@ -13,9 +13,13 @@ from sqlalchemy import func, select
 
 from coldchain.monitoring.models import Alert
 from tests.e2e.test_pages import page_token, people, sign_in  # noqa: F401  (fixture)
-from tests.integration.test_dispatch import DAY, order, stock_up
+from tests.factories import receive
+from tests.integration.test_dispatch import DAY, EXPIRY, order, stock_up
 from wms.db import transaction
 from wms.models import CustomerOrder, Lot, LotStatus, OrderLine, StockBalance
+
+EN = {"Accept-Language": "en-GB"}
+ZH = {"Accept-Language": "zh-CN"}
 
 
 def _api(client, **extra) -> dict[str, str]:
@@ -55,9 +59,50 @@ def test_pick_list_shows_bins_lots_and_orders_and_picks_an_order(client, people,
     assert 'data-pick="PICK-1"' not in page and 'data-pick="PICK-2"' in page
     assert re.search(r'data-order="PICK-1">.*?badge picked', page, re.S)
     assert lots
-    # Another warehouse asked for: the page shows the person's own.
-    other = client.get(f"/pick-lists?warehouse=BJ1&date={DAY}").get_data(as_text=True)
-    assert "PICK-2" in other and "BJ1-" not in other
+
+
+def test_another_warehouses_lists_are_refused_in_words(client, people, sessions, world):
+    stock_up(sessions, world)
+    order(sessions, "PICK-3", "SH-P001", {"C00002": 2})
+    sign_in(client, "staff")
+    for path in ("/pick-lists", "/loading"):
+        other = client.get(f"{path}?warehouse=BJ1&date={DAY}", headers=EN)
+        assert other.status_code == 403
+        html = other.get_data(as_text=True)
+        assert "Warehouse BJ1 is not yours" in html and "PICK-3" not in html
+        assert "Go to your page" in html
+        missing = client.get(f"{path}?warehouse=XX9&date={DAY}", headers=ZH)
+        assert missing.status_code == 404
+        assert "没有仓库 XX9" in missing.get_data(as_text=True)
+    own = client.get(f"/pick-lists?warehouse=SH1&date={DAY}").get_data(as_text=True)
+    assert "PICK-3" in own
+    _signed_in_as(client, "admin")  # every warehouse is an admin's
+    assert client.get(f"/pick-lists?warehouse=BJ1&date={DAY}").status_code == 200
+
+
+def test_picked_orders_waiting_on_a_backorder_are_allocated_again(client, people, sessions,
+                                                                  world):
+    stock_up(sessions, world, {"C00002": 4, "F00001": 10})
+    order(sessions, "BACK-1", "SH-P001", {"C00002": 6, "F00001": 2})
+    sign_in(client, "staff")
+    assert client.post("/api/orders/BACK-1/pick", headers=_api(client, **_key())).status_code == 201
+    with transaction(sessions) as s:
+        picked = s.scalar(select(CustomerOrder).where(CustomerOrder.external_ref == "BACK-1"))
+        assert picked.status.value == "picked"
+        assert sorted(ln.backorder for ln in picked.lines) == [0, 2]
+    receive(sessions, world, "C00002", "L-C00002-MORE", "SH1-C-A01-01", 5, expiry=EXPIRY)
+    _signed_in_as(client, "dispatcher")
+    done = client.post("/api/allocations", json={"warehouse": "SH1", "date": str(DAY)},
+                       headers=_api(client)).json
+    assert [o["order"] for o in done["orders"]] == ["BACK-1"], done
+    with transaction(sessions) as s:
+        again = s.scalar(select(CustomerOrder).where(CustomerOrder.external_ref == "BACK-1"))
+        assert [ln.backorder for ln in again.lines] == [0, 0]
+        # The two units still in their bin go on the pick list; the rest waits in staging.
+        assert again.status.value == "allocated"
+    _signed_in_as(client, "staff")
+    page = client.get(f"/pick-lists?date={DAY}").get_data(as_text=True)
+    assert 'data-pick="BACK-1"' in page and "L-C00002-MORE" in page
 
 
 def test_pick_list_is_a_staff_page(client, people):
@@ -103,6 +148,25 @@ def test_loading_dock_shows_each_line_and_loads_an_order(client, people, session
     lines = {ln["sku"]: ln for stop in resp.json["stops"] for ln in stop["lines"]}
     assert lines["C00002"]["loaded"] == 4 and lines["F00001"]["loaded"] == 1
     assert resp.json["complete"] and resp.json["vehicle"] == "SH1-T01"
+
+
+def test_loading_an_order_loads_only_what_rides_on_the_route(client, people, sessions, world):
+    # The reefer has no ambient compartment: the order's ambient line is not on its route.
+    route = _published_route(client, sessions, world, {"SPLIT-1": {"C00002": 4, "A00003": 2}})
+    _signed_in_as(client, "staff")
+    status = client.get(f"/api/routes/{route}/loading", headers=_api(client)).json
+    assert {ln["sku"] for stop in status["stops"] for ln in stop["lines"]} == {"C00002"}
+    assert client.post("/api/orders/SPLIT-1/pick",
+                       headers=_api(client, **_key())).status_code == 201
+    resp = client.post(f"/api/routes/{route}/loading", json={"order": "SPLIT-1"},
+                       headers=_api(client, **_key()))
+    assert resp.status_code == 201, resp.json
+    lines = {ln["sku"]: ln for stop in resp.json["stops"] for ln in stop["lines"]}
+    assert lines["C00002"]["loaded"] == 4 and resp.json["complete"]
+    with transaction(sessions) as s:  # the ambient units wait in staging for their van
+        staged = s.scalars(select(StockBalance).join(Lot, Lot.id == StockBalance.lot_id)
+                           .where(Lot.lot_code == "L-A00003", StockBalance.reserved > 0)).all()
+        assert [b.location.code for b in staged] == ["SH1-A-STG"]
 
 
 def test_driver_sees_the_load_and_gets_a_sentence_for_unloaded_goods(client, people,

@@ -23,7 +23,17 @@ from tests.factories import label
 from tests.integration.test_dispatch import DAY, stock_up
 from wms import orders
 from wms.db import transaction
-from wms.models import Location, PickupPoint, Product, Supplier, User, Vehicle, Warehouse
+from wms.models import (
+    Location,
+    Lot,
+    PickupPoint,
+    Product,
+    Supplier,
+    User,
+    Vehicle,
+    Warehouse,
+)
+from wms.stock import hold_lot
 
 ROOT = Path(__file__).resolve().parents[2]
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
@@ -222,6 +232,7 @@ def english_ui_words() -> list[str]:
         for piece in re.split(r"%\(\w+\)[sd]|\{\w+\}", msgid):
             piece = piece.strip(" .,:;()…—·")
             if re.search(r"[A-Za-z]{2,}", piece) and piece not in ("SKU", "GTIN", "SSCC",
+                                                                    "GB 31605-2020",
                                                                     "SKU / GTIN", "ETA", "CSV"):
                 pieces.add(piece)
     return sorted(pieces)
@@ -257,6 +268,9 @@ def busy_day(client, people, sessions, world) -> dict:
     sign_in(client, "staff")
     headers = {"X-CSRF-Token": page_token(client), "Idempotency-Key": uuid.uuid4().hex}
     assert client.post("/api/scans", json=receive_body(world), headers=headers).status_code == 201
+    with transaction(sessions) as s:  # a lot on the holds page, held without an alert
+        lot = s.scalar(select(Lot).where(Lot.lot_code == "I18N-LOT"))
+        hold_lot(s, lot.id, "探针复查", actor_id=None)
     client.post("/signout", data={"csrf_token": page_token(client)})
     sign_in(client, "dispatcher")
     api = {"X-CSRF-Token": page_token(client)}
@@ -274,17 +288,27 @@ def busy_day(client, people, sessions, world) -> dict:
     return {"route_id": route_id}
 
 
+RECORD = f"/records/daily?location=SH1-C&date={DAY}"
+# Every page of every role, with something on it (busy_day), and the refusals people meet.
 PAGES = {
-    "staff": ["/scan", "/alerts", "/dispatch"],  # /dispatch: the "not your page" answer
-    "dispatcher": [f"/dispatch?date={DAY}", "/alerts"],
+    "staff": ["/scan", "/alerts", "/dispatch",  # /dispatch: the "not your page" answer
+              f"/pick-lists?date={DAY}", f"/loading?date={DAY}", "/holds", RECORD,
+              "/records/daily", "/records/daily?date=yesterday",
+              f"/pick-lists?warehouse=BJ1&date={DAY}", "/loading?warehouse=XX1"],
+    "dispatcher": [f"/dispatch?date={DAY}", "/alerts", RECORD],
     "driver": [f"/driver?date={DAY}", f"/driver?date={DAY + timedelta(days=1)}"],
-    "buyer": ["/trace?lot=1", "/alerts"],
-    "admin": ["/alerts", f"/dispatch?date={DAY}", "/trace", "/scan"],
+    "buyer": ["/trace?lot=1", "/alerts", RECORD],
+    "admin": ["/alerts", f"/dispatch?date={DAY}", "/trace", "/scan",
+              f"/pick-lists?warehouse=SH1&date={DAY}", f"/loading?warehouse=SH1&date={DAY}",
+              "/holds", RECORD],
 }
+# Pages whose words are still English in Chinese; each is translated on a branch of its own.
+STILL_ENGLISH = {"buyer": ["/purchasing"]}
 
 
-def test_every_page_in_chinese_shows_no_english_ui_word(client, people, sessions, world,
-                                                        busy_day):
+def english_left_on(client, sessions, world, busy_day, pages: dict[str, list[str]], *,
+                    manifest: bool) -> dict[str, list[str]]:
+    """The English UI words each page shows when read in Chinese by its role."""
     words = english_ui_words()
     assert {"Scanning station", "Loading list", "Delivered in full", "Sign in"} <= set(words)
     leftovers: dict[str, list[str]] = {}
@@ -299,18 +323,33 @@ def test_every_page_in_chinese_shows_no_english_ui_word(client, people, sessions
 
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = ZH["Accept-Language"]
     check("/signin", client.get("/signin").get_data(as_text=True))
-    for who, paths in PAGES.items():
+    for who, paths in pages.items():
         sign_in(client, who)
         for path in paths:
             resp = client.get(path)
-            assert resp.status_code in (200, 403), (who, path, resp.status_code)
+            assert resp.status_code in (200, 403, 404, 422), (who, path, resp.status_code)
             check(f"{who} {path}", resp.get_data(as_text=True))
         client.post("/signout", data={"csrf_token": page_token(client)})
-    manifest = client.get(f"/manifests/{busy_day['route_id']}",
+    if manifest:
+        page = client.get(f"/manifests/{busy_day['route_id']}",
                           headers={"Authorization": f"Bearer {world.tokens['driver']}"})
-    assert manifest.status_code == 200
-    check("manifest", manifest.get_data(as_text=True))
-    assert not leftovers, leftovers
+        assert page.status_code == 200
+        check("manifest", page.get_data(as_text=True))
+    return leftovers
+
+
+def test_every_page_in_chinese_shows_no_english_ui_word(client, people, sessions, world,
+                                                        busy_day):
+    leftovers = english_left_on(client, sessions, world, busy_day, PAGES, manifest=True)
+    assert not leftovers, "\n".join(f"{k}: {v}" for k, v in leftovers.items())
+
+
+@pytest.mark.xfail(strict=True, reason="the purchasing pages are translated on their own "
+                                       "branch; when they are, move them into PAGES")
+def test_the_pages_still_in_english(client, people, sessions, world, busy_day):
+    leftovers = english_left_on(client, sessions, world, busy_day, STILL_ENGLISH,
+                                manifest=False)
+    assert not leftovers, "\n".join(f"{k}: {v}" for k, v in leftovers.items())
 
 
 def test_the_english_pages_still_read_in_english(client, people, busy_day):
