@@ -281,7 +281,8 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (P, "/api/purchase-orders/<ref>/send"): Case(
             f"/api/purchase-orders/{i['po_draft']}/send"),
         (P, "/api/purchase-orders/<ref>/cancel"): Case(
-            f"/api/purchase-orders/{i['po_sent']}/cancel", json={"reason": "price changed"}),
+            f"/api/purchase-orders/{i['po_to_cancel']}/cancel",
+            json={"reason": "price changed"}),
         (P, "/api/purchase-orders/<ref>/close"): Case(
             f"/api/purchase-orders/{i['po_partial']}/close",
             json={"reason": "the rest is not coming"}),

@@ -14,7 +14,7 @@ import secrets
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -245,7 +245,8 @@ def _morning(app, demo: Demo) -> None:
             .join(CustomerOrder, CustomerOrder.id == OrderLine.order_id)
             .where(CustomerOrder.external_ref == ids["to_cancel"])
             .order_by(Reservation.lot_id).limit(1))
-        ids.update(_purchase_orders(session))
+        ids.update(_purchase_orders(session, ids["gtin"]))
+        session.commit()
         session.close()
 
     for ref in ids["confirm_refs"]:
@@ -382,7 +383,7 @@ def _lots_and_moves(session) -> dict[str, Any]:
             "lot_code": lot.lot_code, "sku": lot.product.sku, "gtin": lot.product.gtin}
 
 
-def _purchase_orders(session) -> dict[str, Any]:
+def _purchase_orders(session, scanned_gtin: str) -> dict[str, Any]:
     """Shanghai's open purchase orders of the demo, one per state."""
     from wms.models import PoState, PurchaseOrder
 
@@ -397,4 +398,22 @@ def _purchase_orders(session) -> dict[str, Any]:
 
     return {"po_draft": refs[PoState.DRAFT], "po_sent": refs[PoState.SENT],
             "po_partial": refs[PoState.PARTIALLY_RECEIVED],
+            "po_to_cancel": _po_nobody_receives(session, supplier, scanned_gtin),
             "po_supplier": session.get(Supplier, supplier).code}
+
+
+def _po_nobody_receives(session, supplier_id: int, scanned_gtin: str) -> str:
+    """A sent order of its own for the cancel case: the demo's sent orders may take the
+    matrix's receipt scan (the only open order with the scanned product gets it), and a
+    received order can no longer be cancelled, whatever day the demo was built."""
+    from wms import purchasing
+    from wms.models import Product, Supplier
+
+    product = session.scalar(select(Product).where(Product.gtin != scanned_gtin)
+                             .order_by(Product.id))
+    order = purchasing.create(session, {
+        "supplier": session.get(Supplier, supplier_id).code, "warehouse": HOME,
+        "expected_date": date.today() + timedelta(days=3),
+        "lines": [{"sku": product.sku, "quantity": 10, "unit_price": 1}]}, actor_id=None)
+    purchasing.send(session, order)
+    return order.ref
