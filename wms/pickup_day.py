@@ -293,8 +293,9 @@ def _settle(session: Session, orders) -> None:
 
 
 def open_returns(session: Session, warehouse_ids: set[int] | None) -> list[ReturnRequest]:
-    """What the dispatcher's next plan has to fetch from pickup points (None: everywhere)."""
-    stmt = select(ReturnRequest).where(ReturnRequest.status == ReturnRequestStatus.OPEN)
+    """What routes have yet to fetch from pickup points, planned or not (None: everywhere)."""
+    stmt = select(ReturnRequest).where(ReturnRequest.status.in_(
+        [ReturnRequestStatus.OPEN, ReturnRequestStatus.PLANNED]))
     if warehouse_ids is not None:
         stmt = stmt.where(ReturnRequest.warehouse_id.in_(warehouse_ids))
     return list(session.scalars(stmt.order_by(ReturnRequest.id)))

@@ -17,11 +17,13 @@ from api import policy
 from api.runtime import db
 from api.web.views import bp, page
 from coldchain.monitoring.models import Alert, AlertStatus
-from wms import scope
+from routing.dispatch import arrivals
+from wms import pickup_day, scope
 from wms.models import Location, LocationKind, Lot, LotStatus, StockBalance, User
 
 SET_ASIDE = (LotStatus.HOLD, LotStatus.QUARANTINE, LotStatus.RECALLED, LotStatus.SPOILED)
 IN_THE_FIELD = (LocationKind.VEHICLE, LocationKind.PICKUP_POINT)
+DISPUTES_SHOWN = 30  # the newest; GET /api/receipt-disputes?date= lists any day's
 
 
 @bp.get("/holds")
@@ -54,4 +56,9 @@ def holds(user: User):
               "on_hand": sum(p["on_hand"] for p in places[lot.id]),
               "reserved": sum(p["reserved"] for p in places[lot.id])}
              for lot in lots.values()]
-    return render_template("holds.html", user=user, title=_("Held lots"), items=items)
+    # What group leaders reported: deliveries they received short, and goods left at their
+    # points that wait for a route to bring them back. Both are the warehouse's to settle.
+    disputes = arrivals.disputes(db(), allowed, None)[:DISPUTES_SHOWN]
+    returns = pickup_day.open_returns(db(), allowed)
+    return render_template("holds.html", user=user, title=_("Held lots"), items=items,
+                           disputes=disputes, returns=returns)

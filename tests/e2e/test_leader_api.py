@@ -92,7 +92,7 @@ def test_every_order_gets_a_six_digit_code_shown_to_the_storefront(api, sessions
     assert len(set(codes.values())) == 3  # unique among the point's open orders
 
 
-def test_the_leaders_day_from_arrival_to_day_end(api, sessions, world, delivered):
+def test_the_leaders_day_from_arrival_to_day_end(api, client, sessions, world, delivered):
     route_id, day = delivered, DAY.isoformat()
     leader = api.as_("leader")
     codes = _codes(sessions)
@@ -182,6 +182,16 @@ def test_the_leaders_day_from_arrival_to_day_end(api, sessions, world, delivered
     with transaction(sessions) as s:
         assert verify(s) == []
         assert s.scalar(select(ReturnRequest.quantity)) == 3
+        s.get(User, world.users["staff"]).password_hash = accounts.hash_password(PASSWORD)
+
+    # The warehouse's staff see both on their held-lots page: the disputed line and the
+    # goods waiting at the point to come back.
+    sign_in(client, "staff")
+    page = client.get("/holds").get_data(as_text=True)
+    disputed = page[page.index('id="disputes-h"'):page.index('id="returns-h"')]
+    assert "WEB-1 / 2" in disputed and "SH-P001" in disputed and "crate missing" in disputed
+    waiting = page[page.index('id="returns-h"'):]
+    assert "SH-P001" in waiting and "L-C00002" in waiting
 
 
 def test_wrong_codes_are_throttled_per_pickup_point(api, sessions, world, delivered):
