@@ -146,8 +146,7 @@ class ScanPreviewSchema(BaseSchema):
     refused = fields.String(allow_none=True,
                             metadata={"description": "why the scan would be refused, if so"})
     refused_field = fields.String(allow_none=True, metadata={
-        "description": "the field that lets the scan through when filled in "
-                       "(override_reason), if there is one"})
+        "description": "the field that lets the scan through (override_reason), if any"})
     product = fields.Nested(ScanProductSchema)
     lot = fields.Nested(ScanLotSchema)
     lot_exists = fields.Boolean()
