@@ -135,8 +135,8 @@ def downgrade() -> None:
     op.drop_table("lot_lineage")
     op.drop_table("repack_line")
     op.drop_table("repack")
-    with op.batch_alter_table("location") as batch:
-        batch.drop_column("gln")
-    with op.batch_alter_table("warehouse") as batch:
-        batch.drop_column("gln")
+    # Plain drops: a batch rebuild of location or warehouse fails on SQLite while other
+    # tables' rows point at them.
+    op.drop_column("location", "gln")
+    op.drop_column("warehouse", "gln")
     _swap_kinds(NEW_KINDS, OLD_KINDS)
