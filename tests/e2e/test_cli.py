@@ -28,7 +28,7 @@ def test_demo_load_prints_a_token_per_role(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line for line in result.output.splitlines()
              if line.startswith("  ") and "wms_" in line}
-    assert set(lines) == {"admin", "staff", "dispatcher", "driver", "buyer"}
+    assert set(lines) == {"admin", "staff", "dispatcher", "driver", "buyer", "leader"}
     # the driver shown is one with a route to drive today
     assert "(route " in lines["driver"]
     assert result.output.count("printable manifest: /manifests/") == 1
