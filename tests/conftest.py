@@ -135,8 +135,12 @@ def queue_name() -> str:
 def app(database_url: str, world: factories.World, tmp_path: Path):
     from api.app import create_app
 
-    return create_app({"TESTING": True, "WMS_DATABASE_URL": database_url,
-                       "WMS_REDIS_URL": "", "WMS_DOCUMENT_STORE": str(tmp_path / "documents")})
+    app = create_app({"TESTING": True, "WMS_DATABASE_URL": database_url,
+                      "WMS_REDIS_URL": "", "WMS_DOCUMENT_STORE": str(tmp_path / "documents")})
+    yield app
+    # Each test's app has its own pool: close it now rather than when it is collected, so
+    # a long run never holds more PostgreSQL connections than one test needs.
+    app.extensions["wms"].engine.dispose()
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -291,10 +292,16 @@ class Dispatcher:
     def watch(self, factory: sessionmaker[Session]) -> None:
         """Kick after every commit of ``factory``'s sessions that emitted events."""
 
+        # SQLAlchemy keeps its listeners for as long as the process lives: a listener that
+        # held the dispatcher would keep its app's engine, and the engine's pooled
+        # connections, alive after the app is gone.
+        me = weakref.ref(self)
+
         @event.listens_for(factory, "after_commit")
         def _committed(session: Session) -> None:
-            if session.info.pop(outbox.EMITTED, False):
-                self.kick()
+            dispatcher = me()
+            if session.info.pop(outbox.EMITTED, False) and dispatcher is not None:
+                dispatcher.kick()
 
         @event.listens_for(factory, "after_rollback")
         def _rolled_back(session: Session) -> None:
