@@ -292,9 +292,11 @@ def _settle(session: Session, orders) -> None:
             pickup_codes.close(session, order)
 
 
-def open_returns(session: Session, warehouse_ids: set[int] | None) -> list[ReturnRequest]:
-    """What the dispatcher's next plan has to fetch from pickup points (None: everywhere)."""
-    stmt = select(ReturnRequest).where(ReturnRequest.status == ReturnRequestStatus.OPEN)
+def open_returns(session: Session, warehouse_ids: set[int] | None,
+                 status: ReturnRequestStatus = ReturnRequestStatus.OPEN) -> list[ReturnRequest]:
+    """What the dispatcher's next plan has to fetch from pickup points (None: everywhere);
+    with another ``status``, the requests a plan took up, that came back or were cancelled."""
+    stmt = select(ReturnRequest).where(ReturnRequest.status == status)
     if warehouse_ids is not None:
         stmt = stmt.where(ReturnRequest.warehouse_id.in_(warehouse_ids))
     return list(session.scalars(stmt.order_by(ReturnRequest.id)))
