@@ -5,6 +5,9 @@ data, stock, loggers, today's orders, allocation and published plans), adds toke
 page sessions for every principal, and moves a morning forward on one Shanghai route so
 that each write has an object it can succeed on (an order picked, one loaded, one
 delivered, a draft plan, a recall...).
+
+Longer than 400 lines because every principal and every object a write of the matrix needs
+is made in one pass over one demo database, so that the matrix builds it once.
 """
 
 from __future__ import annotations

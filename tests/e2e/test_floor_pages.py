@@ -1,6 +1,9 @@
 """The pages that close the day's dead ends, through the Flask test client: the pick and
 sorting list, the loading dock, the driver's load state and confirmations, the dispatch
-page's order entry, CSV import and re-allocation, and the holds page with its actions."""
+page's order entry, CSV import and re-allocation, and the holds page with its actions.
+
+Longer than 400 lines because these pages share one signed-in floor and one planned day;
+each test stays short."""
 # The "people" fixture of test_pages is imported, and tests name it as an argument.
 # ruff: noqa: F811
 
