@@ -22,7 +22,6 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests.integration.test_dispatch import DAY, stock_up
-from tests.integration.test_point_rules import set_point
 from wms import accounts, outbox_delivery
 from wms.db import transaction
 from wms.models import DeliveryStatus, WebhookDelivery
@@ -44,15 +43,13 @@ def app(database_url, world):
 
 @pytest.fixture
 def leaders(sessions, world):
-    """Li Na runs SH-P001, the shop with no freezer and no fridge; Zhou Min runs SH-P002."""
+    """Li Na runs SH-P001; Zhou Min runs SH-P002."""
     with transaction(sessions) as s:
         for name, point in (("leader", "SH-P001"), ("leader-2", "SH-P002")):
             user = accounts.create_user(s, username=name, role="leader",
                                         display_name=name.title(), pickup_points=[point])
             world.users[name] = user.id
             world.tokens[name] = accounts.issue_token(s, user, name="test")[1]
-    set_point(sessions, world, "SH-P001", freezer_crates=0, fridge_crates=0)
-    set_point(sessions, world, "SH-P002", freezer_crates=2, fridge_crates=2)
     return world
 
 
@@ -135,9 +132,20 @@ def test_a_pickup_point_s_day_from_orders_to_goods_back_and_every_event_delivere
         "name": "storefront", "url": receiver.url, "secret": SECRET}))
     assert "secret" not in sub
 
-    # 2. Residents order for two pickup points; each order comes back with its pickup code.
+    # The dispatcher states each point's cold storage: SH-P001 is a shop with no freezer
+    # and no fridge, SH-P002 keeps two crates of each.
+    for code, crates in (("SH-P001", 0), ("SH-P002", 2)):
+        ok(dispatcher.patch(f"/api/pickup-points/{code}", json={
+            "freezer_crates": crates, "fridge_crates": crates}), 200)
     point = ok(staff.get("/api/pickup-points/SH-P001"), 200)
     assert (point["freezer_crates"], point["fridge_crates"]) == (0, 0)
+    bad = dispatcher.patch("/api/pickup-points/SH-P002", json={"fridge_crates": -1})
+    assert bad.status_code == 422 and "fridge_crates" in bad.json["errors"]["json"]
+    assert ok(staff.get("/api/pickup-points/SH-P002"), 200)["fridge_crates"] == 2
+    assert staff.patch("/api/pickup-points/SH-P002", json={"fridge_crates": 9}
+                       ).status_code == 403
+
+    # 2. Residents order for two pickup points; each order comes back with its pickup code.
     codes = {}
     for ref, where, lines in (("WEB-1", "SH-P001", {"F00001": 4, "C00002": 6}),
                               ("WEB-2", "SH-P001", {"C00002": 3}),
