@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.error
+import urllib.request
 import uuid
 from collections import defaultdict
 from datetime import timedelta
@@ -101,18 +103,18 @@ def by_order(received: list[dict]) -> dict[str, list[int]]:
 
 
 @pytest.fixture
-def storefront():
-    """The storefront's webhook receivers: the first one now, another one later on the same
-    address; each is stopped at the end if the story has not stopped it."""
-    running: list[Receiver] = [serve_in_thread(SECRET)]
+def storefront(tmp_path):
+    """The storefront's webhook receivers, logging to one file: the first one now, another
+    one later on the same address; each is stopped at the end if the story has not."""
+    running: list[Receiver] = [serve_in_thread(SECRET, log_path=tmp_path / "webhooks.log")]
     yield running
     for server in running:
         server.shutdown()
         server.server_close()
 
 
-def restart(running: list[Receiver], port: int) -> Receiver:
-    server = Receiver(("127.0.0.1", port), SECRET)
+def restart(running: list[Receiver], port: int, log_path: Path) -> Receiver:
+    server = Receiver(("127.0.0.1", port), SECRET, log_path)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     running.append(server)
     return server
@@ -131,6 +133,12 @@ def test_a_pickup_point_s_day_from_orders_to_goods_back_and_every_event_delivere
     sub = ok(api.as_("admin").post("/api/webhooks", json={
         "name": "storefront", "url": receiver.url, "secret": SECRET}))
     assert "secret" not in sub
+    # The receiver checks signatures: a request signed with another key is refused.
+    forged = urllib.request.Request(receiver.url, data=b'{"id": "forged"}', method="POST",
+                                    headers={"X-WMS-Signature": "t=1,v1=00"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged, timeout=5)
+    assert refused.value.code == 401 and receiver.events == []
 
     # The dispatcher states each point's cold storage: SH-P001 is a shop with no freezer
     # and no fridge, SH-P002 keeps two crates of each.
@@ -200,7 +208,7 @@ def test_a_pickup_point_s_day_from_orders_to_goods_back_and_every_event_delivere
     assert ok(api.as_("admin").get("/api/outbox/dead-letters"), 200) == []
 
     # The storefront is back on the same address; later events and the waiting ones flow.
-    again = restart(storefront, port)
+    again = restart(storefront, port, receiver.log_path)
 
     # 4. The leader confirms the receipt with one line short: two chilled units of WEB-1.
     (arrival,) = ok(leader.get("/api/pickup-points/SH-P001/arrivals",
@@ -300,6 +308,11 @@ def test_a_pickup_point_s_day_from_orders_to_goods_back_and_every_event_delivere
     stored = {ref: ok(staff.get(f"/api/orders/{ref}/events"), 200) for ref in codes}
     ids = [e["id"] for e in received]
     assert len(ids) == len(set(ids))
+    # Every request the storefront got carried a valid signature and a new event id.
+    log = [json.loads(line) for line in receiver.log_path.read_text().splitlines()]
+    assert [entry["signature"] for entry in log].count("refused") == 1  # the forged one
+    valid = [entry for entry in log if entry["signature"] == "valid"]
+    assert len(valid) == len(ids) and not any(entry["duplicate"] for entry in valid)
     assert set(ids) == {e["event_id"] for evs in stored.values() for e in evs}
     assert by_order(received) == {ref: [e["sequence"] for e in evs]
                                   for ref, evs in stored.items()}
