@@ -319,9 +319,15 @@ def test_a_pickup_point_s_day_from_orders_to_goods_back_and_every_event_delivere
     kinds = {ref: [e["kind"] for e in evs] for ref, evs in stored.items()}
     assert kinds["WEB-2"] == ["accepted", "allocated", "picked", "out_for_delivery",
                               "arrived", "collected"]
-    assert kinds["WEB-1"][:6] == ["accepted", "allocated", "picked", "out_for_delivery",
-                                  "arrived", "collected"]
-    assert "uncollected" in kinds["WEB-1"]
+    assert kinds["WEB-1"] == ["accepted", "allocated", "picked", "out_for_delivery",
+                              "arrived", "short", "collected", "uncollected"]
+    short = next(e for e in received if e["kind"] == "short")
+    assert (short["order"], short["payload"]["pickup_point"], short["payload"]["backorder"]
+            ) == ("WEB-1", "SH-P001", [{"line": 2, "sku": "C00002", "units": 2}])
+    uncollected = next(e for e in received if e["kind"] == "uncollected")
+    assert (uncollected["order"], {k: uncollected["payload"][k] for k in (
+        "line", "sku", "units", "disposition")}) == ("WEB-1", {
+            "line": 2, "sku": "C00002", "units": 4, "disposition": "returned_to_warehouse"})
     # What happened while the storefront was down arrived after it came back.
     assert {e["kind"] for e in again.events} >= {"picked", "out_for_delivery", "arrived"}
     assert ok(api.as_("admin").get("/api/outbox/dead-letters"), 200) == []
