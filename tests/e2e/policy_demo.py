@@ -317,8 +317,18 @@ def _held_on_truck(app, client, demo: Demo) -> None:
     staff = P["staff-sh1"]
     with app.app_context():
         session = app.extensions["wms"].sessions()
-        gtin = session.scalar(select(Product.gtin).where(Product.temp_class == "chilled")
-                              .order_by(Product.id))
+        # A product no open purchase order of the warehouse has: the receipt must not be
+        # matched to one of the demo's orders, whose open quantities change with the day.
+        from wms.models import PurchaseOrder, PurchaseOrderLine
+        from wms.purchasing import OPEN
+
+        on_order = (select(PurchaseOrderLine.product_id)
+                    .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+                    .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id)
+                    .where(Warehouse.code == HOME, PurchaseOrder.state.in_(OPEN)))
+        gtin = session.scalar(select(Product.gtin).where(
+            Product.temp_class == "chilled", Product.id.not_in(on_order))
+            .order_by(Product.id))
         truck = session.scalar(select(Location.code).where(
             Location.code == f"{ids['vehicle']}-C", Location.temp_zone == "chilled"))
         session.close()
