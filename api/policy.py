@@ -111,6 +111,9 @@ RULES: dict[str, Rule] = {
     "orders.write": _rule((STAFF, DISPATCHER), W, "place, allocate and cancel orders"),
     "enterprise.write": _rule((DISPATCHER,), W,
                               "add enterprise customers and their delivery addresses"),
+    "points.write": _rule((DISPATCHER,), W,
+                          "state a pickup point's freezer and fridge room and the vehicles "
+                          "let in"),
     "orders.deliver": _rule((STAFF, DRIVER), R, "load and deliver orders"),
     "orders.handover": _rule((STAFF, DISPATCHER, DRIVER), R,
                              "hand orders over to residents"),

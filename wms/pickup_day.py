@@ -292,10 +292,12 @@ def _settle(session: Session, orders) -> None:
             pickup_codes.close(session, order)
 
 
-def open_returns(session: Session, warehouse_ids: set[int] | None) -> list[ReturnRequest]:
-    """What routes have yet to fetch from pickup points, planned or not (None: everywhere)."""
-    stmt = select(ReturnRequest).where(ReturnRequest.status.in_(
-        [ReturnRequestStatus.OPEN, ReturnRequestStatus.PLANNED]))
+def open_returns(session: Session, warehouse_ids: set[int] | None,
+                 status: ReturnRequestStatus | None = None) -> list[ReturnRequest]:
+    """What routes have yet to fetch from pickup points, planned or not (None: everywhere);
+    with a ``status``, only those: open, taken up by a plan, back, or cancelled."""
+    wanted = [status] if status else [ReturnRequestStatus.OPEN, ReturnRequestStatus.PLANNED]
+    stmt = select(ReturnRequest).where(ReturnRequest.status.in_(wanted))
     if warehouse_ids is not None:
         stmt = stmt.where(ReturnRequest.warehouse_id.in_(warehouse_ids))
     return list(session.scalars(stmt.order_by(ReturnRequest.id)))

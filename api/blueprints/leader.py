@@ -29,6 +29,7 @@ from api.schemas.leader import (
     ReceiptInSchema,
     ReceiptSchema,
     ReturnInSchema,
+    ReturnRequestQuerySchema,
     ReturnRequestSchema,
     StoredLotSchema,
     WriteOffSchema,
@@ -36,7 +37,7 @@ from api.schemas.leader import (
 from routing.dispatch import arrivals
 from wms import idempotency, pickup_day, scope
 from wms.errors import ValidationFailed
-from wms.models import PickupPoint
+from wms.models import PickupPoint, ReturnRequestStatus
 
 blp = Blueprint("leader", __name__, url_prefix="/api",
                 description="The group leader's day at a pickup point")
@@ -203,7 +204,10 @@ class Disputes(MethodView):
 @blp.route("/return-requests")
 class OpenReturns(MethodView):
     @policy.rule("disputes.read")
+    @blp.arguments(ReturnRequestQuerySchema, location="query")
     @blp.response(200, ReturnRequestSchema(many=True))
-    def get(self):
-        """Goods waiting at pickup points for a route to fetch them back."""
-        return pickup_day.open_returns(db(), scope.visible_warehouse_ids(current_user()))
+    def get(self, args: dict):
+        """Goods waiting at pickup points for a route to fetch them back (``status``: those
+        a plan took up, brought back or cancelled)."""
+        return pickup_day.open_returns(db(), scope.visible_warehouse_ids(current_user()),
+                                       ReturnRequestStatus(args["status"]))

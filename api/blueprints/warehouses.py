@@ -9,9 +9,11 @@ from sqlalchemy import select
 from api import policy
 from api.lookups import one_or_404, owned_or_404, scoped, warehouse_for_user
 from api.pagination import SelectPage
+from api.runtime import db
 from api.schemas.master import (
     LocationQuerySchema,
     LocationSchema,
+    PickupPointChangeSchema,
     PickupPointSchema,
     VehicleSchema,
     WarehouseQuerySchema,
@@ -91,6 +93,19 @@ class PickupPointByCode(MethodView):
     @blp.response(200, PickupPointSchema)
     def get(self, code: str):
         point = owned_or_404(PickupPoint, "pickup point", code=code)
+        return point
+
+    @policy.rule("points.write", on="pickup_point")
+    @blp.arguments(PickupPointChangeSchema)
+    @blp.response(200, PickupPointSchema)
+    def patch(self, changes: dict, code: str):
+        """State what the point's premises allow: the crates of frozen and chilled goods it
+        can keep (0: none, null: not stated) and the vehicle kinds let in (null: any). The
+        next plan follows them; fields not sent stay as they are."""
+        point = owned_or_404(PickupPoint, "pickup point", code=code)
+        for name, value in changes.items():
+            setattr(point, name, value)
+        db().commit()
         return point
 
 

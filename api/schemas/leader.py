@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from api.schemas.common import BaseSchema
 from api.schemas.inventory import MAX_ORDER_LINES, MoveSchema, OrderSchema
+from wms.models import ReturnRequestStatus
 
 UNITS = validate.Range(min=0, max=2**31 - 1)
 POSITIVE = validate.Range(min=1, max=2**31 - 1)
@@ -90,6 +91,13 @@ class ReceiptSchema(BaseSchema):
 
 class DisputeQuerySchema(BaseSchema):
     date = fields.Date()
+
+
+class ReturnRequestQuerySchema(BaseSchema):
+    status = fields.String(load_default=ReturnRequestStatus.OPEN.value,
+                           validate=validate.OneOf([s.value for s in ReturnRequestStatus]),
+                           metadata={"description": "open (default): waiting for a plan; "
+                                                    "planned: on a route; returned; cancelled"})
 
 
 class HandOutLineSchema(BaseSchema):

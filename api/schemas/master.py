@@ -9,6 +9,7 @@ from wms.gtin import is_valid_gtin
 from wms.models import KineticsModel, LocationKind, LotStatus, SupplierKind
 
 MAX_DAYS = 36500
+CRATES = validate.Range(0, 100_000)
 
 
 class WarehouseSchema(BaseSchema):
@@ -69,6 +70,17 @@ class PickupPointSchema(BaseSchema):
                        "null: any"})
 
     kind = fields.String(metadata={"description": "community, or enterprise (企业购)"})
+
+
+class PickupPointChangeSchema(BaseSchema):
+    freezer_crates = fields.Integer(allow_none=True, validate=CRATES, metadata={
+        "description": "crates of frozen goods the point can keep; 0 none, null not stated"})
+    fridge_crates = fields.Integer(allow_none=True, validate=CRATES, metadata={
+        "description": "crates of chilled goods the point can keep; 0 none, null not stated"})
+    vehicle_kinds = fields.List(fields.String(validate=validate.Length(1, 40)),
+                                allow_none=True, validate=validate.Length(1, 20), metadata={
+        "description": "vehicle kinds let in (e.g. vans only in a residential compound); "
+                       "null: any"})
 
 
 class CompartmentSchema(BaseSchema):

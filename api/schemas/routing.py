@@ -55,6 +55,9 @@ class StopSchema(BaseSchema):
     departure = fields.Function(lambda s: clock(s.departure_s))
     since_departure_s = fields.Integer()
     delivered = _loads()
+    picked_up = fields.Dict(keys=fields.String(), values=fields.Dict(), allow_none=True,
+                            metadata={"description": "goods the stop collects to bring back, "
+                                                     "per temperature class: crates, kg"})
     status = fields.String()
     lines = fields.List(fields.Nested(StopLineSchema))
 

@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 from routing.dispatch import manifests
 from routing.dispatch.models import Route, RouteStop, StopStatus
 from routing.dispatch.plans import is_current
+from wms import outbox
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.i18n import N_
 from wms.ledger import record_move
 from wms.models import (
+    CustomerOrder,
     Location,
     MoveKind,
     OrderLine,
@@ -166,7 +168,17 @@ def receive(session: Session, point: PickupPoint, route_id: int,
     session.flush()
     for order in orders.values():
         refresh_status(session, order)
+        _tell_short(session, order, point)
     return receipt
+
+
+def _tell_short(session: Session, order: CustomerOrder, point: PickupPoint) -> None:
+    """The storefront hears which units did not reach the point: the order keeps its
+    status (the rest is there), so no status change would say so."""
+    outbox.emit(session, order, outbox.SHORT, {
+        "pickup_point": point.code, "reason": "not received at the pickup point",
+        "backorder": [{"line": ln.line_no, "sku": ln.product.sku, "units": ln.backorder}
+                      for ln in order.lines if ln.backorder > 0]})
 
 
 def _send_back(session: Session, point: PickupPoint, route_id: int, line: OrderLine,

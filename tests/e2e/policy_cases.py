@@ -140,6 +140,9 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         (G, "/api/locations/<code>"): Case(f"/api/locations/{HOME}-C-A01-01"),
         (G, "/api/pickup-points"): Case("/api/pickup-points"),
         (G, "/api/pickup-points/<code>"): Case("/api/pickup-points/SH-P001"),
+        # The demo's own figures for SH-P001, so that later cases plan the same day.
+        (PATCH, "/api/pickup-points/<code>"): Case("/api/pickup-points/SH-P001", json={
+            "freezer_crates": 6, "fridge_crates": 10}),
         (G, "/api/vehicles"): Case("/api/vehicles"),
         (G, "/api/products"): Case("/api/products"),
         (P, "/api/products"): Case("/api/products", json=product),

@@ -6,8 +6,8 @@ page sessions for every principal, and moves a morning forward on one Shanghai r
 that each write has an object it can succeed on (an order picked, one loaded, one
 delivered, a draft plan, a recall...).
 
-Longer than 400 lines because every object the matrix writes to is prepared here, in the
-order the morning happens: split, the steps would hide what each one relies on.
+Longer than 400 lines because every principal and every object a write of the matrix needs
+is made in one pass over one demo database, so that the matrix builds it once.
 """
 
 from __future__ import annotations
@@ -317,8 +317,18 @@ def _held_on_truck(app, client, demo: Demo) -> None:
     staff = P["staff-sh1"]
     with app.app_context():
         session = app.extensions["wms"].sessions()
-        gtin = session.scalar(select(Product.gtin).where(Product.temp_class == "chilled")
-                              .order_by(Product.id))
+        # A product no open purchase order of the warehouse has: the receipt must not be
+        # matched to one of the demo's orders, whose open quantities change with the day.
+        from wms.models import PurchaseOrder, PurchaseOrderLine
+        from wms.purchasing import OPEN
+
+        on_order = (select(PurchaseOrderLine.product_id)
+                    .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+                    .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id)
+                    .where(Warehouse.code == HOME, PurchaseOrder.state.in_(OPEN)))
+        gtin = session.scalar(select(Product.gtin).where(
+            Product.temp_class == "chilled", Product.id.not_in(on_order))
+            .order_by(Product.id))
         truck = session.scalar(select(Location.code).where(
             Location.code == f"{ids['vehicle']}-C", Location.temp_zone == "chilled"))
         session.close()

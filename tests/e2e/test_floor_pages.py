@@ -2,8 +2,8 @@
 sorting list, the loading dock, the driver's load state and confirmations, the dispatch
 page's order entry, CSV import and re-allocation, and the holds page with its actions.
 
-Longer than 400 lines because each page's test builds on the same busy day: split, every
-part would rebuild it."""
+Longer than 400 lines because these pages share one signed-in floor and one planned day;
+each test stays short."""
 # The "people" fixture of test_pages is imported, and tests name it as an argument.
 # ruff: noqa: F811
 
