@@ -24,12 +24,11 @@ WORDS = {
     "zh": {"purchasing": "采购", "scorecard": "供应商评分卡", "sent": "已发送",
            "late": "晚到", "missing": "缺少", "lang": "zh-Hans-CN"},
 }
-SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
 
-@pytest.fixture(params=list(SIZES))
+@pytest.fixture(params=["desktop", "phone"])
 def tab(request, browser, base_url, shots):
-    yield from _tab(browser, base_url, shots, SIZES[request.param])
+    yield from _tab(browser, base_url, shots, request.param)
 
 
 def _sign_in(tab: Pages, lang: str) -> None:
@@ -62,7 +61,7 @@ def _quarantined_lot(demo_database: dict) -> int:
 def test_buyer_orders_scores_suppliers_and_uploads_a_certificate(tab, lang, demo_database,
                                                                  tmp_path):
     w, page = WORDS[lang], tab.page
-    size = "laptop" if page.viewport_size["width"] > 800 else "phone"
+    size = tab.size
     name = f"buyer-{lang}-{size}"
     _sign_in(tab, lang)
 
