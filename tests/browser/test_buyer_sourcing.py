@@ -73,8 +73,9 @@ def test_buyer_orders_scores_suppliers_and_uploads_a_certificate(tab, lang, demo
     assert page.inner_text("h1") == w["purchasing"]
     assert page.locator("#purchase-orders tbody tr").count() >= 10
     # A late order that has come in (an open one turns late as the clock passes its window).
-    came = page.eval_on_selector_all("#purchase-orders tbody tr", """rows => rows.findIndex(
-        (r) => r.querySelector('.badge.bad') && Number(r.cells[7].innerText.replace(/\D/g, "")) > 0)""")
+    came = page.eval_on_selector_all("#purchase-orders tbody tr", r"""rows => rows.findIndex(
+        (r) => r.querySelector('.badge.bad')
+          && Number(r.cells[7].innerText.replace(/\D/g, "")) > 0)""")
     assert came >= 0, "no late order has come in"
     late = page.locator("#purchase-orders tbody tr").nth(came)
     # Badges are shown capitalised ("67 Min Late"): compare the words, not the case.
