@@ -62,5 +62,6 @@
     const r = await api("GET", `/api/routes/${card.dataset.route}/loading`);
     if (r.ok) render(card, r.data);
     else flash(card.querySelector(".flash"), "bad", t("Cannot read the loading status"), problemLines(r.data));
+    card.removeAttribute("aria-busy");
   });
 })();

@@ -242,12 +242,15 @@
       : `<p class="muted">${esc(t("No excursion while this lot was there."))}</p>`;
   }
 
+  let opening = null; // the lot being read: "Open" on it again must not redraw a form being filled
   async function open(id, push) {
+    if (opening === id) return;
+    opening = id;
     current = id;
     if (push) history.replaceState(null, "", `?lot=${id}`);
     const [facts, trace, temp] = await Promise.all([
       api("GET", `/api/lots/${id}/facts`), api("GET", `/api/lots/${id}/trace`),
-      api("GET", `/api/lots/${id}/temperature?max_points=600`)]);
+      api("GET", `/api/lots/${id}/temperature?max_points=600`)]).finally(() => { opening = null; });
     if (!facts.ok) { flash($("search-flash"), "bad", t("Cannot open the lot"), problemLines(facts.data)); return; }
     renderFacts(facts.data);
     renderRecall(facts.data);

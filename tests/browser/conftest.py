@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -43,6 +44,8 @@ SIZES = {"desktop": DESKTOP, "phone": PHONE}
 BLOCKING = ("serious", "critical")
 # (page path, size) → impact → violated nodes, for the summary at the end of the run.
 AXE_COUNTS: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+# (page path, size) → seconds axe-core took on it at most, and how often it ran there.
+AXE_SECONDS: dict[tuple[str, str], list[float]] = defaultdict(list)
 
 
 def _missing(what: str) -> None:
@@ -136,7 +139,9 @@ def pytest_terminal_summary(terminalreporter):
         for (path, size), counts in sorted(AXE_COUNTS.items()):
             shown = ", ".join(f"{impact} {counts.get(impact, 0)}"
                               for impact in ("critical", "serious", "moderate", "minor"))
-            terminalreporter.write_line(f"{path:<28} {size:<8} {shown}")
+            took = AXE_SECONDS.get((path, size), [0.0])
+            terminalreporter.write_line(f"{path:<28} {size:<8} {shown}   "
+                                        f"({len(took)} runs, longest {max(took):.1f} s)")
 
 
 class Pages:
@@ -173,6 +178,7 @@ class Pages:
         """Run axe-core on the page as it stands; serious and critical violations are
         kept for the end of the test. Evaluated through the browser's debugging protocol,
         so the page's Content-Security-Policy stays as it is."""
+        started = time.monotonic()
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):
             self.page.evaluate(AXE.read_text(encoding="utf-8") + "\n;void 0")
         found = self.page.evaluate(
@@ -180,6 +186,7 @@ class Pages:
             ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
             " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5), count: v.nodes.length})))")
         path = self.page.url.removeprefix(self.base).split("?")[0] or "/"
+        AXE_SECONDS[(path, self.size)].append(time.monotonic() - started)
         counts = AXE_COUNTS[(path, self.size)]
         for impact in ("critical", "serious", "moderate", "minor"):
             counts.setdefault(impact, 0)

@@ -24,23 +24,25 @@ WORDS = {
     "zh": {"purchasing": "采购", "scorecard": "供应商评分卡", "sent": "已发送",
            "late": "晚到", "missing": "缺少", "lang": "zh-Hans-CN"},
 }
-SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
 
-@pytest.fixture(params=list(SIZES))
+@pytest.fixture(params=["desktop", "phone"])
 def tab(request, browser, base_url, shots):
-    yield from _tab(browser, base_url, shots, SIZES[request.param])
+    yield from _tab(browser, base_url, shots, request.param)
 
 
 def _sign_in(tab: Pages, lang: str) -> None:
+    """Sign in, then choose the language with the page's switch (the button of the language
+    shown is disabled; the choice is kept on the user, whatever an earlier run chose)."""
     page = tab.page
     tab.goto("/signin")
-    page.click(f".lang-switch button[value={lang}]")
-    page.wait_for_selector(f"html[lang={WORDS[lang]['lang']}]")
     page.fill("input[name=username]", "buyer")
     page.fill("input[name=password]", PASSWORD)
     page.click("#signin-submit")
     page.wait_for_load_state()
+    if page.locator("html").get_attribute("lang") != WORDS[lang]["lang"]:
+        page.click(f".lang-switch button[value={lang}]")
+        page.wait_for_selector(f"html[lang={WORDS[lang]['lang']}]")
 
 
 def _quarantined_lot(demo_database: dict) -> int:
@@ -62,7 +64,7 @@ def _quarantined_lot(demo_database: dict) -> int:
 def test_buyer_orders_scores_suppliers_and_uploads_a_certificate(tab, lang, demo_database,
                                                                  tmp_path):
     w, page = WORDS[lang], tab.page
-    size = "laptop" if page.viewport_size["width"] > 800 else "phone"
+    size = tab.size
     name = f"buyer-{lang}-{size}"
     _sign_in(tab, lang)
 
@@ -70,12 +72,18 @@ def test_buyer_orders_scores_suppliers_and_uploads_a_certificate(tab, lang, demo
     tab.goto("/purchasing")
     assert page.inner_text("h1") == w["purchasing"]
     assert page.locator("#purchase-orders tbody tr").count() >= 10
-    late = page.locator("#purchase-orders tbody tr", has=page.locator(".badge.bad"))
-    assert w["late"] in late.first.inner_text()
+    # A late order that has come in (an open one turns late as the clock passes its window).
+    came = page.eval_on_selector_all("#purchase-orders tbody tr", r"""rows => rows.findIndex(
+        (r) => r.querySelector('.badge.bad')
+          && Number(r.cells[7].innerText.replace(/\D/g, "")) > 0)""")
+    assert came >= 0, "no late order has come in"
+    late = page.locator("#purchase-orders tbody tr").nth(came)
+    # Badges are shown capitalised ("67 Min Late"): compare the words, not the case.
+    assert w["late"] in late.inner_text().lower()
     tab.shot(f"20-{name}-purchase-orders")
-    late.first.locator("a").first.click()
+    late.locator("a").first.click()
     page.wait_for_selector("#po-lines")
-    assert w["late"] in page.inner_text("#po-late")
+    assert w["late"] in page.inner_text("#po-late").lower()
     first = page.locator("#po-lines tbody tr").first
     cells = first.locator("td")
     ordered, received = int(cells.nth(6).inner_text()), int(cells.nth(7).inner_text())
@@ -100,7 +108,7 @@ def test_buyer_orders_scores_suppliers_and_uploads_a_certificate(tab, lang, demo
     tab.shot(f"22-{name}-new-order")
     page.click("#po-submit")
     page.wait_for_url("**/purchasing/PO-SH1-*")
-    assert page.inner_text("#po-state") == w["sent"]
+    assert page.inner_text("#po-state").lower() == w["sent"]  # shown capitalised
     assert page.locator("#po-lines tbody tr").count() == 2
 
     # The scorecard: suppliers differ, and its CSV downloads.
@@ -124,7 +132,9 @@ def test_buyer_orders_scores_suppliers_and_uploads_a_certificate(tab, lang, demo
     lot_id = _quarantined_lot(demo_database)
     tab.goto(f"/trace?lot={lot_id}")
     page.wait_for_selector("#documents-card:not([hidden])")
-    assert w["missing"] in page.inner_text("#documents-required")
+    # The demo has one such lot: the first run finds it missing, later runs add another copy.
+    if page.locator("#documents-table a").count() == 0:
+        assert w["missing"] in page.inner_text("#documents-required").lower()
     page.click("#documents-upload summary")
     pdf = tmp_path / f"organic-{lang}-{size}.pdf"
     pdf.write_bytes(text_pdf(["Organic certificate", f"OC-{lang}-{size}"]))
@@ -137,7 +147,7 @@ def test_buyer_orders_scores_suppliers_and_uploads_a_certificate(tab, lang, demo
     page.click("#document-submit")
     page.wait_for_selector("#documents-flash.good")
     page.wait_for_selector(f"#documents-table a:has-text('{pdf.name}')")
-    assert w["missing"] not in page.inner_text("#documents-required")
+    assert w["missing"] not in page.inner_text("#documents-required").lower()
     assert page.locator("#documents-release").is_visible()
     tab.shot(f"24-{name}-trace-certificate")
     link = page.locator(f"#documents-table a:has-text('{pdf.name}')")

@@ -95,7 +95,7 @@ def leader_site(request, tmp_path_factory, sqlite_template, playwright_api) -> I
 
 @pytest.fixture
 def leader_phone(browser, leader_site, shots):
-    yield from _tab(browser, leader_site["url"], shots, {"width": 390, "height": 844})
+    yield from _tab(browser, leader_site["url"], shots, "phone")
 
 
 WORDS = {"en": {"disputed": "disputed", "handed": "handed over", "written": "Written off",

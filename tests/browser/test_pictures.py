@@ -203,6 +203,7 @@ def new_york(browser, base_url, shots):
     yield tab
     context.close()
     assert not tab.errors, tab.errors
+    assert not tab.violations, "axe-core: " + "\n".join(tab.violations)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

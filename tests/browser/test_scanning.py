@@ -60,7 +60,7 @@ def station(request, browser, base_url, shots) -> Iterator[tuple[Pages, str, str
     context = browser.new_context(viewport=SIZES[size], timezone_id=TIMEZONE,
                                   locale=LOCALES[lang])
     context.set_default_timeout(30_000)
-    tab = Pages(context.new_page(), base_url, shots)
+    tab = Pages(context.new_page(), base_url, shots, size)
     tab.sign_in("staff-sh")
     tab.page.wait_for_url("**/scan")
     assert tab.page.locator("html").get_attribute("lang").startswith(lang)
@@ -68,6 +68,7 @@ def station(request, browser, base_url, shots) -> Iterator[tuple[Pages, str, str
     yield tab, lang, size
     context.close()
     assert not tab.errors, tab.errors
+    assert not tab.violations, "axe-core: " + "\n".join(tab.violations)
 
 
 def scan(page, code: str) -> None:
