@@ -112,7 +112,19 @@ def base_url(demo_database: dict) -> Iterator[str]:
     from werkzeug.serving import make_server
 
     from api.app import create_app
+    from api.cli.demo import DEMO_WEBHOOK_SECRET
+    from wms.db import make_engine, make_session_factory, transaction
+    from wms.models import WebhookSubscription
+    from wms.webhook_receiver import serve_in_thread
 
+    # The demo storefront listens, as under `make demo`: order events are delivered, not
+    # retried against a closed port by the server's delivery thread all through the run.
+    receiver = serve_in_thread(DEMO_WEBHOOK_SECRET)
+    engine = make_engine(demo_database["url"])
+    with transaction(make_session_factory(engine)) as session:
+        for sub in session.scalars(select(WebhookSubscription)):
+            sub.url = f"http://127.0.0.1:{receiver.server_port}/webhooks"
+    engine.dispose()
     # Jobs as a real installation without Redis runs them: in a thread, progress polled.
     app = create_app({"WMS_DATABASE_URL": demo_database["url"], "WMS_REDIS_URL": "",
                       "WMS_JOBS": "thread", "SECRET_KEY": os.urandom(16).hex(),
@@ -123,6 +135,8 @@ def base_url(demo_database: dict) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+    receiver.shutdown()
+    receiver.server_close()
 
 
 @pytest.fixture(scope="session")

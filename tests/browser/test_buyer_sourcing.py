@@ -92,17 +92,18 @@ def test_buyer_orders_scores_suppliers_and_uploads_a_certificate(tab, lang, demo
 
     # A new order placed on the page: sent, and its page opened.
     tab.goto("/purchasing")
+    page.click("#new-po summary")
     form = page.locator("#po-form")
     form.locator("select[name=supplier]").select_option("SUP-SDV")
     form.locator("select[name=warehouse]").select_option("SH1")
     line = page.locator("#po-form-lines tbody tr").first
-    line.locator("input[name=sku]").fill("C00001")
+    line.locator("input[name=sku]").fill("C00007")
     line.locator("input[name=quantity]").fill("120")
     line.locator("input[name=unit_price]").fill("2.6")
     line.locator("input[name=certifications]").fill("GAP")
     page.click("#po-add-line")
     second = page.locator("#po-form-lines tbody tr").nth(1)
-    second.locator("input[name=sku]").fill("C00002")
+    second.locator("input[name=sku]").fill("C00008")
     second.locator("input[name=quantity]").fill("80")
     second.locator("input[name=unit_price]").fill("3.1")
     tab.shot(f"22-{name}-new-order")

@@ -249,7 +249,8 @@ def test_orders_import_places_every_order_of_a_good_file(client, people, session
     sign_in(client, "dispatcher")
     resp = _upload(client, CSV_GOOD)
     assert resp.status_code == 201, resp.json
-    assert resp.json == {"imported": 2, "lines": 3, "orders": ["CSV-1", "CSV-2"]}
+    assert resp.json == {"imported": 2, "lines": 3, "orders": ["CSV-1", "CSV-2"],
+                         "moved_by_cutoff": []}
     with transaction(sessions) as s:
         lines = s.scalars(select(OrderLine).join(CustomerOrder).where(
             CustomerOrder.external_ref == "CSV-1").order_by(OrderLine.line_no)).all()
