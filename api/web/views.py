@@ -23,7 +23,7 @@ from api import i18n, policy
 from api.runtime import db, runtime
 from api.web.session_auth import LANDING, check_form_token, csrf_token, signed_in_user
 from coldchain.monitoring.models import Alert, AlertStatus
-from wms import scope
+from wms import purchasing, scope
 from wms.i18n import N_
 from wms.models import (
     CustomerOrder,
@@ -34,6 +34,7 @@ from wms.models import (
     OrderStatus,
     PickupPoint,
     Product,
+    PurchaseOrder,
     Role,
     StockMove,
     User,
@@ -167,13 +168,20 @@ def scan(user: User):
     if allowed is not None:
         stmt = stmt.where(Location.warehouse_id.in_(allowed))
     locations = db().execute(stmt).all()
+    # Receiving must name the order when a product is open on several: offer the open ones.
+    orders = select(PurchaseOrder).where(PurchaseOrder.state.in_(purchasing.OPEN)).options(
+        selectinload(PurchaseOrder.supplier)).order_by(PurchaseOrder.expected_date,
+                                                       PurchaseOrder.id).limit(200)
+    if allowed is not None:
+        orders = orders.where(PurchaseOrder.warehouse_id.in_(allowed))
+    open_orders = db().scalars(orders).all()
     recent = db().scalars(
         select(StockMove).where(StockMove.actor_id == user.id, StockMove.raw_scan.is_not(None))
         .options(selectinload(StockMove.product), selectinload(StockMove.lot),
                  selectinload(StockMove.from_location), selectinload(StockMove.to_location))
         .order_by(StockMove.id.desc()).limit(12)).all()
     return render_template("scan.html", user=user, title=_("Scanning station"), actions=ACTIONS,
-                           locations=locations, recent=recent,
+                           locations=locations, recent=recent, open_orders=open_orders,
                            separator=runtime().settings.scan_separator,
                            repeat_window=runtime().settings.scan_repeat_window_s)
 
