@@ -240,30 +240,3 @@ def tab(request, browser, base_url, shots) -> Iterator[Pages]:
     """A tab in each language and window size: the browser asks for that language."""
     lang, size = request.param
     yield from _tab(browser, base_url, shots, size, "zh-CN" if lang == "zh" else "en-GB")
-
-
-# Runs that fail on the merged product and are still to be fixed, each with what is known.
-# They run every time and are reported as XFAIL (or XPASS once fixed); this list is the
-# one place they are named, so that it only ever gets shorter.
-KNOWN_FAILING = {
-    "test_browser.py::test_buyer_traces_a_lot_and_recalls_it":
-        "the search opens a lot the demo made without readings, so no chart appears",
-    "test_buyer_sourcing.py::test_buyer_orders_scores_suppliers_and_uploads_a_certificate"
-    "[phone-zh]": "on a phone in Chinese the new purchase order's page never opens",
-    "test_language.py::test_switch_to_chinese_on_the_sign_in_page_then_back_to_english":
-        "fails after the other tests' runs on the shared demo; cause not found",
-    "test_roles.py::test_staff_receive_pick_load_and_resolve_held_lots[en-desktop]":
-        "fails after the other tests' runs on the shared demo; cause not found",
-    "test_roles.py::test_staff_receive_pick_load_and_resolve_held_lots[zh-phone]":
-        "fails after the other tests' runs on the shared demo; cause not found",
-    **{f"test_roles.py::test_buyer_traces_recalls_and_ends_the_recall[{run}]":
-       "fails after the other tests' runs on the shared demo; cause not found"
-       for run in ("en-desktop", "en-phone", "zh-desktop", "zh-phone")},
-}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        reason = KNOWN_FAILING.get(item.nodeid.split("tests/browser/", 1)[-1])
-        if reason:
-            item.add_marker(pytest.mark.xfail(reason=reason, strict=False))

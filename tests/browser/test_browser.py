@@ -98,9 +98,10 @@ def test_buyer_traces_a_lot_and_recalls_it(desktop):
     assert page.url.endswith("/trace")
     page.fill("input[name=q]", "C00001")
     page.click("#search button[type=submit]")
-    # A lot the supplier delivered (the floor's test scans have none): it has readings.
-    page.locator("#results li").filter(has_not_text="no supplier").first \
-        .locator("[data-open]").click()
+    # An available lot a supplier delivered and the cold rooms kept (the floor's test
+    # scans name no supplier; the lot held at receiving has only its probe reading).
+    page.locator("#results li").filter(has_not_text="no supplier") \
+        .filter(has=page.locator(".badge.available")).first.locator("[data-open]").click()
     page.wait_for_selector("#temp-chart svg.chart")
     assert page.locator("#temp-chart rect.band").count() == 1
     assert "0 to 4 °C" in page.inner_text("#temp-summary")
