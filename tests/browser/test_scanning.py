@@ -172,6 +172,64 @@ def test_an_error_opens_and_focuses_the_field_that_fixes_it(station, demo_databa
     assert [q for _, q in moves_of(demo_database, f"{lot}3712")] == [12]
 
 
+GREEN_BEANS = "06901234000092"  # C00009: no other browser test orders or scans it
+
+
+def open_orders_for_green_beans(demo_database: dict, run: str) -> list[str]:
+    """Two purchase orders sent to SH1 for green beans, as a buyer places them."""
+    from wms import purchasing
+    from wms.db import make_engine, make_session_factory, transaction
+
+    engine = make_engine(demo_database["url"])
+    refs = []
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            for n in (1, 2):
+                order = purchasing.create(session, {
+                    "ref": f"PO-BEANS-{run}-{n}", "supplier": "SUP-SDV", "warehouse": "SH1",
+                    "expected_date": date.today(),
+                    "lines": [{"sku": "C00009", "quantity": 40, "unit_price": 4.2}]},
+                    actor_id=None)
+                purchasing.send(session, order)
+                refs.append(order.ref)
+    finally:
+        engine.dispose()
+    return refs
+
+
+def received_on(demo_database: dict, ref: str) -> int:
+    from wms import purchasing
+    from wms.db import make_engine, make_session_factory
+
+    engine = make_engine(demo_database["url"])
+    try:
+        with make_session_factory(engine)() as session:
+            return sum(ln.received for ln in purchasing.get(session, ref).lines)
+    finally:
+        engine.dispose()
+
+
+def test_receiving_a_product_open_on_two_orders_asks_which(station, demo_database):
+    tab, lang, size = station
+    page = tab.page
+    first, second = open_orders_for_green_beans(demo_database, tag(lang, size, "R"))
+    page.reload()  # the open orders are offered from the page
+    page.fill("input[name=location]", "SH1-REC")
+    lot = tag(lang, size, "BEAN")
+    scan(page, f"01{GREEN_BEANS}|17{expiry()}|3712|10{lot}")
+    page.wait_for_selector("#result.bad")
+    assert "PO-" in page.inner_text("#result")  # the open orders are named (the first few)
+    assert page.evaluate("document.activeElement.name") == "purchase_order"
+    offered = page.eval_on_selector_all("#open-orders option", "os => os.map(o => o.value)")
+    assert {first, second} <= set(offered)
+    tab.shot(f"35-scan-which-order-{lang}-{size}")
+    page.fill("input[name=purchase_order]", second)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#result.good")
+    assert [q for _, q in moves_of(demo_database, lot)] == [12]
+    assert (received_on(demo_database, first), received_on(demo_database, second)) == (0, 12)
+
+
 def test_a_barcode_that_can_never_be_read_offers_no_retry(station):
     tab, lang, size = station
     page = tab.page
