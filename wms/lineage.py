@@ -86,25 +86,23 @@ def _lot_row(lot: Lot, edge: Edge, quantity: int) -> dict[str, Any]:
 def inputs(session: Session, lot_id: int) -> list[dict[str, Any]]:
     """The lots this one was made of (nearest first), each with where it came from and
     the quantity the repack consumed of it."""
-    edges = ancestors(session, lot_id)
-    lots = _lots(session, {e.input_lot_id for e in edges})
-    out, seen = [], set()
-    for e in edges:
-        if (e.input_lot_id, e.repack_id) not in seen:
-            seen.add((e.input_lot_id, e.repack_id))
-            out.append(_lot_row(lots[e.input_lot_id], e, e.input_quantity))
-    return out
+    return _rows(session, ancestors(session, lot_id), "input_lot_id", "input_quantity")
 
 
 def outputs(session: Session, lot_id: int) -> list[dict[str, Any]]:
     """The lots made of this one (nearest first), with the quantity each repack produced."""
-    edges = descendants(session, lot_id)
-    lots = _lots(session, {e.output_lot_id for e in edges})
+    return _rows(session, descendants(session, lot_id), "output_lot_id", "output_quantity")
+
+
+def _rows(session: Session, edges, lot_field: str, quantity_field: str) -> list[dict[str, Any]]:
+    # One row per (lot, repack): a lot reached along two paths of the graph is one answer.
+    lots = _lots(session, {getattr(e, lot_field) for e in edges})
     out, seen = [], set()
     for e in edges:
-        if (e.output_lot_id, e.repack_id) not in seen:
-            seen.add((e.output_lot_id, e.repack_id))
-            out.append(_lot_row(lots[e.output_lot_id], e, e.output_quantity))
+        key = (getattr(e, lot_field), e.repack_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(_lot_row(lots[key[0]], e, getattr(e, quantity_field)))
     return out
 
 
