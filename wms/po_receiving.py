@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from wms.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from wms.i18n import N_
 from wms.gs1 import ScanData
+from wms.i18n import N_
 from wms.models import (
     AsnPallet,
     Location,
@@ -73,7 +73,8 @@ def match(session: Session, *, warehouse_id: int, product: Product, ref: str | N
         try:
             order = get(session, ref)
         except NotFound:
-            raise ValidationFailed({"purchase_order": [N_("no purchase order {ref}", ref=ref)]}) from None
+            raise ValidationFailed({"purchase_order": [
+                N_("no purchase order {ref}", ref=ref)]}) from None
     else:
         stmt = (select(PurchaseOrder.ref)
                 .join(PurchaseOrderLine, PurchaseOrderLine.order_id == PurchaseOrder.id)

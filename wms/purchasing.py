@@ -17,8 +17,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from wms.errors import Conflict, NotFound, ValidationFailed
-from wms.i18n import N_, listed
 from wms.gtin import check_digit
+from wms.i18n import N_, listed
 from wms.models import (
     AsnPallet,
     Origin,

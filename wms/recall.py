@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from wms import lineage, outbox, trace
 from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.i18n import N_
 from wms.ledger import record_move
 from wms.models import (
     CustomerOrder,
@@ -91,7 +92,7 @@ def _locked_lot(session: Session, lot_id: int) -> Lot:
     lot = session.scalar(select(Lot).where(Lot.id == lot_id).with_for_update(key_share=True)
                          .execution_options(populate_existing=True))
     if lot is None:
-        raise NotFound(f"no lot with id {lot_id}", field="lot")
+        raise NotFound(N_("no lot with id {id}", id=lot_id), field="lot")
     return lot
 
 
@@ -142,8 +143,9 @@ def _recall_one(session: Session, lot_id: int, reason: str, *, actor_id: int | N
         quarantine = sibling(session, bal.location, LocationKind.QUARANTINE,
                              lot.product.temp_class)
         if quarantine is None:
-            raise Conflict(f"warehouse of {bal.location.code} has no quarantine location for "
-                           f"{lot.product.temp_class} goods; the recall needs one",
+            raise Conflict(N_("warehouse of {location} has no quarantine location for {temp} "
+                              "goods; the recall needs one", location=bal.location.code,
+                              temp=lot.product.temp_class),
                            location=bal.location.code)
         moves.append(record_move(session, kind=MoveKind.HOLD, lot=lot, quantity=bal.on_hand,
                                  from_location=bal.location, to_location=quarantine,
@@ -178,7 +180,8 @@ def release_recall(session: Session, lot_id: int, reason: str, *, actor_id: int 
     lot = _locked_lot(session, lot_id)
     current = open_recall(session, lot.id)
     if current is None or lot.status != LotStatus.RECALLED:
-        raise Conflict(f"lot {lot.lot_code} is not recalled", lot_status=lot.status.value)
+        raise Conflict(N_("lot {lot} is not recalled", lot=lot.lot_code),
+                       lot_status=lot.status.value)
     current.released_by, current.released_at = actor_id, utcnow()
     current.release_reason = reason.strip()
     moves: list[StockMove] = []
