@@ -126,11 +126,12 @@ def _leader_points(session: Session, role: Role, codes: list[str],
     """The pickup points a group leader runs: at least one, all of one warehouse."""
     if role != Role.LEADER:
         if codes:
-            raise ValidationFailed({"pickup_point": ["only a group leader runs pickup points"]})
+            raise ValidationFailed({"pickup_point": [
+                N_("only a group leader runs pickup points")]})
         return []
     if not codes:
-        raise ValidationFailed({"pickup_point": ["a group leader runs at least one pickup "
-                                                 "point; name it"]})
+        raise ValidationFailed({"pickup_point": [N_("a group leader runs at least one pickup "
+                                                    "point; name it")]})
     found = {p.code: p for p in session.scalars(select(PickupPoint).where(
         PickupPoint.code.in_(codes)))}
     unknown = [c for c in codes if c not in found]
@@ -140,8 +141,8 @@ def _leader_points(session: Session, role: Role, codes: list[str],
     points = [found[c] for c in dict.fromkeys(codes)]
     homes = {p.warehouse_id for p in points} | ({warehouse_id} if warehouse_id else set())
     if len(homes) > 1:
-        raise ValidationFailed({"pickup_point": ["a group leader's pickup points are served "
-                                                 "by one warehouse"]})
+        raise ValidationFailed({"pickup_point": [N_("a group leader's pickup points are "
+                                                    "served by one warehouse")]})
     return points
 
 
@@ -246,14 +247,14 @@ def change_own_password(session: Session, user: User, old_password: str | None,
     if not old_password or not verify_password(old_password, user.password_hash or _DUMMY_HASH):
         throttle.record_failure(session, checks)
         session.commit()  # the failure counts even though the change is refused
-        raise ValidationFailed({"old_password": ["this is not your current password"]})
+        raise ValidationFailed({"old_password": [N_("this is not your current password")]})
     return set_password(session, user, password)
 
 
 def set_active(session: Session, user: User, active: bool, *, by: User | None = None) -> User:
     """Disable (ending every session and token) or enable a user."""
     if not active and by is not None and by.id == user.id:
-        raise Conflict("you cannot disable your own account; ask another admin")
+        raise Conflict(N_("you cannot disable your own account; ask another admin"))
     user.active = active
     if not active:
         end_credentials(session, user.id)

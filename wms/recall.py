@@ -112,7 +112,7 @@ def recall_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | No
     """Recall a lot and every lot made of it, in the caller's transaction. A second
     recall returns the first."""
     if not (reason or "").strip():
-        raise ValidationFailed({"reason": ["say why the lot is recalled"]})
+        raise ValidationFailed({"reason": [N_("say why the lot is recalled")]})
     out = _recall_one(session, lot_id, reason, actor_id=actor_id)
     code = out.lot.lot_code
     for derived_id in lineage.descendant_ids(session, lot_id):
@@ -176,7 +176,7 @@ def release_recall(session: Session, lot_id: int, reason: str, *, actor_id: int 
     """End a recall. The lot returns to the status it had before; if that was available,
     its quarantined stock goes back to storage by ``release`` moves."""
     if not (reason or "").strip():
-        raise ValidationFailed({"reason": ["say why the recall is released"]})
+        raise ValidationFailed({"reason": [N_("say why the recall is released")]})
     lot = _locked_lot(session, lot_id)
     current = open_recall(session, lot.id)
     if current is None or lot.status != LotStatus.RECALLED:
