@@ -5,6 +5,9 @@ for every planned unit of each order line at the stop: delivered to the pickup p
 short (missing), refused by the group leader (stays on the vehicle, no longer reserved,
 to be returned) or damaged (moved to the warehouse's quarantine with the reason).
 These functions work in the caller's transaction.
+
+Longer than 400 lines because a driver's refusals are spelled out as whole sentences, one
+message each, so that they read right in Chinese too; the rules themselves are one piece.
 """
 
 from __future__ import annotations
@@ -37,12 +40,6 @@ from wms.move_rules import MoveRefused
 from wms.reservations import move_reserved, refresh_status, unreserve
 
 EXCEPTION_KINDS = ("short", "refused", "damaged")
-
-
-def _counted(kind: str, count: int) -> str:
-    return {"short": N_("{count} short", count=count),
-            "refused": N_("{count} refused", count=count),
-            "damaged": N_("{count} damaged", count=count)}[kind]
 
 
 def vehicle_location_ids(session: Session, route: Route) -> list[int]:
@@ -304,7 +301,9 @@ def confirm_stop(session: Session, route_id: int, seq: int, lines: list[dict[str
                 N_("{planned} units were planned; delivered, short, refused and damaged "
                    "must add up to that (got {delivered} delivered, {others})",
                    planned=route_line.quantity, delivered=max(delivered, 0),
-                   others=listed([_counted(k, v) for k, v in counts.items()]))]})
+                   others=listed([N_("{count} short", count=counts["short"]),
+                                  N_("{count} refused", count=counts["refused"]),
+                                  N_("{count} damaged", count=counts["damaged"])]))]})
         def aboard_rows(line_id: int = route_line.order_line_id) -> list[Reservation]:
             return list(session.scalars(select(Reservation).where(
                 Reservation.order_line_id == line_id,
