@@ -5,7 +5,9 @@ A domain error's message reaches the API's problem details and the pages. Marked
 English for a Chinese reader. So in ``wms``, ``coldchain`` and ``routing`` no f-string
 may be the message of a domain error, sit in the field errors given to
 ``ValidationFailed``, or be put into a variable that is then raised (``errors[...] =
-[f"..."]``, ``errors.setdefault(...).append(f"...")``, ``why = f"..."``).
+[f"..."]``, ``errors.setdefault(...).append(f"...")``, ``why = f"..."``), or be given to
+a helper of that function that adds it to them (``err("sku", f"...")``). Messages built in
+another function and returned to the one that raises are not followed: review those.
 
 The pure cores (``routing.engine``, ``coldchain.analysis``) may not import ``wms`` (see
 test_layers.py), so they cannot mark their messages and are not scanned.
