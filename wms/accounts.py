@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from wms import throttle
 from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.i18n import N_
 from wms.models import (
     ApiToken,
     LeaderPickupPoint,
@@ -60,7 +61,8 @@ def verify_password(password: str, stored: str | None) -> bool:
 def check_password_rules(password: str, field: str = "password") -> None:
     low, high = PASSWORD_LENGTH
     if not isinstance(password, str) or not low <= len(password) <= high:
-        raise ValidationFailed({field: [f"a password has {low} to {high} characters"]})
+        raise ValidationFailed({field: [N_("a password has {low} to {high} characters", low=low,
+                                              high=high)]})
 
 
 def _token_hash(secret: str) -> str:
@@ -82,19 +84,23 @@ def create_user(
     if password is not None:
         check_password_rules(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} already exists", field="username")
+        raise Conflict(N_("user {username} already exists", username=repr(username)),
+                       field="username")
     warehouse_id = None
     if warehouse_code:
         warehouse_id = session.scalar(select(Warehouse.id).where(Warehouse.code == warehouse_code))
         if warehouse_id is None:
-            raise ValidationFailed({"warehouse": [f"unknown warehouse {warehouse_code!r}"]})
+            raise ValidationFailed({"warehouse": [N_("unknown warehouse {code}",
+                                                        code=repr(warehouse_code))]})
     if role in WAREHOUSE_SCOPED_ROLES and warehouse_id is None:
-        raise ValidationFailed({"warehouse": [f"a {role} user must belong to a warehouse"]})
+        raise ValidationFailed({"warehouse": [N_("a {role} user must belong to a warehouse",
+                                                    role=role)]})
     vehicle_id = None
     if vehicle_code:
         vehicle = session.scalar(select(Vehicle).where(Vehicle.code == vehicle_code))
         if vehicle is None:
-            raise ValidationFailed({"vehicle": [f"unknown vehicle {vehicle_code!r}"]})
+            raise ValidationFailed({"vehicle": [N_("unknown vehicle {code}",
+                                                    code=repr(vehicle_code))]})
         vehicle_id = vehicle.id
         warehouse_id = warehouse_id or vehicle.warehouse_id
     points = _leader_points(session, role, pickup_points or [], warehouse_id)
@@ -120,22 +126,23 @@ def _leader_points(session: Session, role: Role, codes: list[str],
     """The pickup points a group leader runs: at least one, all of one warehouse."""
     if role != Role.LEADER:
         if codes:
-            raise ValidationFailed({"pickup_point": ["only a group leader runs pickup points"]})
+            raise ValidationFailed({"pickup_point": [
+                N_("only a group leader runs pickup points")]})
         return []
     if not codes:
-        raise ValidationFailed({"pickup_point": ["a group leader runs at least one pickup "
-                                                 "point; name it"]})
+        raise ValidationFailed({"pickup_point": [N_("a group leader runs at least one pickup "
+                                                    "point; name it")]})
     found = {p.code: p for p in session.scalars(select(PickupPoint).where(
         PickupPoint.code.in_(codes)))}
     unknown = [c for c in codes if c not in found]
     if unknown:
-        raise ValidationFailed({"pickup_point": [f"unknown pickup point {c!r}"
+        raise ValidationFailed({"pickup_point": [N_("unknown pickup point {code}", code=repr(c))
                                                  for c in unknown]})
     points = [found[c] for c in dict.fromkeys(codes)]
     homes = {p.warehouse_id for p in points} | ({warehouse_id} if warehouse_id else set())
     if len(homes) > 1:
-        raise ValidationFailed({"pickup_point": ["a group leader's pickup points are served "
-                                                 "by one warehouse"]})
+        raise ValidationFailed({"pickup_point": [N_("a group leader's pickup points are "
+                                                    "served by one warehouse")]})
     return points
 
 
@@ -240,14 +247,14 @@ def change_own_password(session: Session, user: User, old_password: str | None,
     if not old_password or not verify_password(old_password, user.password_hash or _DUMMY_HASH):
         throttle.record_failure(session, checks)
         session.commit()  # the failure counts even though the change is refused
-        raise ValidationFailed({"old_password": ["this is not your current password"]})
+        raise ValidationFailed({"old_password": [N_("this is not your current password")]})
     return set_password(session, user, password)
 
 
 def set_active(session: Session, user: User, active: bool, *, by: User | None = None) -> User:
     """Disable (ending every session and token) or enable a user."""
     if not active and by is not None and by.id == user.id:
-        raise Conflict("you cannot disable your own account; ask another admin")
+        raise Conflict(N_("you cannot disable your own account; ask another admin"))
     user.active = active
     if not active:
         end_credentials(session, user.id)
@@ -258,14 +265,14 @@ def set_active(session: Session, user: User, active: bool, *, by: User | None = 
 def user_by_name(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(N_("no user {username}", username=repr(username)))
     return user
 
 
 def revoke_token(session: Session, token_id: int, *, by: User) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None or (by.role != Role.ADMIN and token.user_id != by.id):
-        raise NotFound(f"token {token_id} not found")
+        raise NotFound(N_("token {token_id} not found", token_id=token_id))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token

@@ -10,7 +10,7 @@ translation may move or drop the values (``库位 {code} 不属于你的仓库``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -47,6 +47,16 @@ def _rebuild(msgid: str, params: dict[str, Any]) -> Msg:
 def N_(msgid: str, /, **params: Any) -> Msg:
     """Mark ``msgid`` for extraction (the name gettext tools know) and keep its values."""
     return Msg(msgid, **params)
+
+
+def listed(items: Sequence[str], /) -> str:
+    """``items`` as one message, ``"a, b, c"`` in English: each item that is a message is
+    translated, and the reader's language puts the commas (``{first}, {then}``). Split in
+    halves, so a long list nests only as deep as its logarithm."""
+    if len(items) <= 1:
+        return items[0] if items else ""
+    half = len(items) // 2
+    return N_("{first}, {then}", first=listed(items[:half]), then=listed(items[half:]))
 
 
 def translate(value: Any, gettext: Callable[[str], str]) -> Any:

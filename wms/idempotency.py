@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from wms.errors import Conflict
+from wms.i18n import N_
 from wms.models import IdempotencyKey
 from wms.models.base import utcnow
 
@@ -51,8 +52,9 @@ def lookup(session: Session, user_id: int, key: str) -> Row | None:
 def replay(stored: Row | IdempotencyKey, digest: str) -> tuple[int, Any]:
     """The stored response for a repeated request, or 409 if the key was used for another."""
     if stored.request_hash != digest:
-        raise Conflict(f"the {HEADER} {stored.key!r} was already used for a different request; "
-                       "use a new key for a new scan", field=HEADER)
+        raise Conflict(N_("the {header} {key} was already used for a different request; use a "
+                          "new key for a new scan", header=HEADER, key=repr(stored.key)),
+                       field=HEADER)
     return stored.response_status, stored.response_body
 
 

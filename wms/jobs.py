@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from wms import job_threads
 from wms.db import make_engine, make_session_factory, transaction
 from wms.errors import DomainError
+from wms.i18n import N_
 from wms.models import Job, JobStatus
 from wms.models.base import utcnow
 from wms.redis_client import redis_connection
@@ -108,8 +109,8 @@ def enqueue(
                 job.error = f"could not queue the job: {type(exc).__name__}: {exc}"
                 job.finished_at = utcnow()
             if isinstance(exc, ConnectionError | TimeoutError):
-                raise QueueUnavailable(f"the job queue is unreachable ({exc}); "
-                                       "nothing was started") from exc
+                raise QueueUnavailable(N_("the job queue is unreachable ({error}); nothing "
+                                          "was started", error=str(exc))) from exc
             raise
     elif mode == "thread":
         job_threads.submit(run, factory, job_id)

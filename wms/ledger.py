@@ -85,25 +85,27 @@ class Difference:
 def _check_shape(kind: MoveKind, quantity: int, src: Location | None, dst: Location | None,
                  reason: str) -> None:
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-        raise ValidationFailed({"quantity": ["must be a whole number above zero "
-                                             "(in the product's unit)"]})
+        raise ValidationFailed({"quantity": [N_("must be a whole number above zero "
+                                                "(in the product's unit)")]})
     ends = ENDS.get(kind)
     if ends is None and kind == MoveKind.ADJUST:
         if (src is None) == (dst is None):
-            raise ValidationFailed({"location": ["an adjustment either adds stock to a "
-                                                 "location or takes it from one"]})
+            raise ValidationFailed({"location": [N_("an adjustment either adds stock to a "
+                                                    "location or takes it from one")]})
     elif ends is not None:
         need_from, need_to = ends
         if need_from != (src is not None):
-            raise ValidationFailed({"from": [f"a {kind} move {'needs' if need_from else 'has no'}"
-                                             " from-location"]})
+            raise ValidationFailed({"from": [
+                N_("a {kind} move needs a from-location", kind=kind) if need_from else
+                N_("a {kind} move has no from-location", kind=kind)]})
         if need_to != (dst is not None):
-            raise ValidationFailed({"to": [f"a {kind} move {'needs' if need_to else 'has no'}"
-                                           " to-location"]})
+            raise ValidationFailed({"to": [
+                N_("a {kind} move needs a to-location", kind=kind) if need_to else
+                N_("a {kind} move has no to-location", kind=kind)]})
     if src is not None and dst is not None and src.id == dst.id:
-        raise ValidationFailed({"to": ["the goods are already there"]})
+        raise ValidationFailed({"to": [N_("the goods are already there")]})
     if kind in NEEDS_REASON and not reason.strip():
-        raise ValidationFailed({"reason": [f"a {kind} needs a reason"]})
+        raise ValidationFailed({"reason": [N_("a {kind} needs a reason", kind=kind)]})
 
 
 # The balance statements are built once with bind parameters: building them per

@@ -15,6 +15,7 @@ import enum
 from datetime import date
 
 from wms.errors import Conflict
+from wms.i18n import N_
 from wms.models.enums import LotStatus
 
 
@@ -41,19 +42,19 @@ BLOCKED = frozenset({LotStatus.HOLD, LotStatus.QUARANTINE, LotStatus.RECALLED,
 RELEASABLE = frozenset({LotStatus.HOLD, LotStatus.QUARANTINE, LotStatus.RECALLED})
 WAYS_OUT = frozenset({Step.RETURN, Step.QUARANTINE, Step.SCRAP, Step.CORRECT})
 
-_WORDS = {LotStatus.AVAILABLE: "available", LotStatus.HOLD: "on hold",
-          LotStatus.QUARANTINE: "in quarantine", LotStatus.RECALLED: "recalled",
-          LotStatus.SPOILED: "spoiled", LotStatus.EXPIRED: "expired"}
+_WORDS = {LotStatus.AVAILABLE: N_("available"), LotStatus.HOLD: N_("on hold"),
+          LotStatus.QUARANTINE: N_("in quarantine"), LotStatus.RECALLED: N_("recalled"),
+          LotStatus.SPOILED: N_("spoiled"), LotStatus.EXPIRED: N_("expired")}
 _ADVICE = {
-    Step.RECEIVE: "receive it into a quarantine location",
-    Step.ALLOCATE: "it cannot be allocated to orders",
-    Step.PICK: "do not pick it; move it to quarantine or scrap it",
-    Step.LOAD: "do not load it; move it to quarantine or scrap it",
-    Step.DELIVER: "do not hand it over; return it to the warehouse",
-    Step.HANDOVER: "do not hand it over; return it to the warehouse",
-    Step.TRANSFER: "it may only go into a quarantine location, come back to the warehouse "
-                   "or be scrapped",
-    Step.REPACK: "do not repack it; move it to quarantine or scrap it",
+    Step.RECEIVE: N_("receive it into a quarantine location"),
+    Step.ALLOCATE: N_("it cannot be allocated to orders"),
+    Step.PICK: N_("do not pick it; move it to quarantine or scrap it"),
+    Step.LOAD: N_("do not load it; move it to quarantine or scrap it"),
+    Step.DELIVER: N_("do not hand it over; return it to the warehouse"),
+    Step.HANDOVER: N_("do not hand it over; return it to the warehouse"),
+    Step.TRANSFER: N_("it may only go into a quarantine location, come back to the warehouse "
+                      "or be scrapped"),
+    Step.REPACK: N_("do not repack it; move it to quarantine or scrap it"),
 }
 
 
@@ -71,15 +72,19 @@ def check(status: LotStatus, step: Step, *, lot: str = "", reason: str = "") -> 
     """Raise ``MoveRefused`` with a sentence for the person at the scanner, unless allowed."""
     if allowed(status, step):
         return
-    name = f"lot {lot}" if lot else "the lot"
-    why = f" ({reason})" if reason else ""
     if step == Step.RELEASE:
-        advice = ("there is nothing to release" if status == LotStatus.AVAILABLE
-                  else "it cannot be released; scrap it")
+        advice = (N_("there is nothing to release") if status == LotStatus.AVAILABLE
+                  else N_("it cannot be released; scrap it"))
     else:
         advice = _ADVICE[step]
-    raise MoveRefused(f"{name} is {_WORDS[status]}{why}: {advice}", lot=lot or None,
-                      lot_status=status.value, step=step.value)
+    values = dict(lot=lot, status=_WORDS[status], reason=reason, advice=advice)
+    if lot:
+        message = (N_("lot {lot} is {status} ({reason}): {advice}", **values) if reason else
+                   N_("lot {lot} is {status}: {advice}", **values))
+    else:
+        message = (N_("the lot is {status} ({reason}): {advice}", **values) if reason else
+                   N_("the lot is {status}: {advice}", **values))
+    raise MoveRefused(message, lot=lot or None, lot_status=status.value, step=step.value)
 
 
 def status_of(status: LotStatus, use_by: date | None, today: date) -> LotStatus:
@@ -95,7 +100,7 @@ def status_of(status: LotStatus, use_by: date | None, today: date) -> LotStatus:
 
 def reason_of(status: LotStatus, stored: str, use_by: date | None) -> str:
     if status == LotStatus.EXPIRED and use_by is not None:
-        return f"its date was {use_by:%Y-%m-%d}"
+        return N_("its date was {date}", date=f"{use_by:%Y-%m-%d}")
     return stored
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.errors import Conflict, Forbidden, ValidationFailed
+from wms.i18n import N_
 from wms.models import CustomerOrder
 from wms.orders import place_order
 
@@ -45,7 +46,7 @@ def _text(data: bytes) -> str:
             # Spreadsheets saved on Chinese Windows write GB 18030 unless told otherwise.
             return data.decode("gb18030")
         except UnicodeDecodeError as exc:
-            raise ValidationFailed({"file": ["the file is neither UTF-8 nor GB 18030 text"]}
+            raise ValidationFailed({"file": [N_("the file is neither UTF-8 nor GB 18030 text")]}
                                    ) from exc
 
 
@@ -55,17 +56,20 @@ def parse(data: bytes) -> tuple[list[_Order], dict[str, list[str]]]:
     reader = csv.reader(io.StringIO(_text(data), newline=""))
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
-        raise ValidationFailed({"file": ["the file is empty; its first line must be the "
-                                         "header " + ",".join(HEADER)]})
+        raise ValidationFailed({"file": [N_("the file is empty; its first line must be the "
+                                            "header {header}", header=",".join(HEADER))]})
     names = [h.strip().lower() for h in header]
     missing = [h for h in HEADER if h not in names]
     unknown = [h for h in names if h not in HEADER]
     if missing or unknown or len(set(names)) != len(names):
-        why = [f"missing {', '.join(missing)}"] if missing else []
-        why += [f"unknown {', '.join(unknown)}"] if unknown else []
-        why += ["a column is named twice"] if len(set(names)) != len(names) else []
-        raise ValidationFailed({"line 1": [f"the header must be {','.join(HEADER)} "
-                                           f"({'; '.join(why)})"]})
+        why = [N_("missing {columns}", columns=", ".join(missing))] if missing else []
+        why += [N_("unknown {columns}", columns=", ".join(unknown))] if unknown else []
+        why += [N_("a column is named twice")] if len(set(names)) != len(names) else []
+        reasons = why[0]
+        for more in why[1:]:
+            reasons = N_("{first}; {then}", first=reasons, then=more)
+        raise ValidationFailed({"line 1": [N_("the header must be {header} ({reasons})",
+                                              header=",".join(HEADER), reasons=reasons)]})
     col = {h: names.index(h) for h in HEADER}
     errors: dict[str, list[str]] = {}
     orders: dict[str, _Order] = {}
@@ -76,8 +80,8 @@ def parse(data: bytes) -> tuple[list[_Order], dict[str, list[str]]]:
             continue
         rows += 1
         if rows > MAX_ROWS:
-            raise ValidationFailed({f"line {n}": [f"a file may hold at most {MAX_ROWS} "
-                                                  "rows; split it"]})
+            raise ValidationFailed({f"line {n}": [N_("a file may hold at most {rows} rows; "
+                                                     "split it", rows=MAX_ROWS)]})
         problems = _row_problems(row, col, len(names))
         if problems:
             errors[f"line {n}"] = problems
@@ -88,46 +92,51 @@ def parse(data: bytes) -> tuple[list[_Order], dict[str, list[str]]]:
             order = orders[ref] = _Order(ref, point, day, n)
         elif (point, day) != (order.pickup_point, order.delivery_date):
             errors[f"line {n}"] = [
-                f"order {ref} is for {order.pickup_point} on {order.delivery_date} on line "
-                f"{order.first_line}; every row of an order has the same pickup point and "
-                "date"]
+                N_("order {ref} is for {point} on {date} on line {line}; every row of an "
+                   "order has the same pickup point and date", ref=ref,
+                   point=order.pickup_point, date=order.delivery_date,
+                   line=order.first_line)]
             continue
         earlier = next((ln for ln, item in zip(order.line_numbers, order.lines, strict=True)
                         if item["sku"] == sku), None)
         if earlier is not None:
-            errors[f"line {n}"] = [f"{sku} is already on line {earlier} for order {ref}; "
-                                   "put the whole quantity on one row"]
+            errors[f"line {n}"] = [N_("{sku} is already on line {earlier} for order "
+                                      "{ref}; put the whole quantity on one row",
+                                      sku=sku, earlier=earlier, ref=ref)]
             continue
         if len(order.lines) >= MAX_LINES_PER_ORDER:
-            errors[f"line {n}"] = [f"order {ref} has more than {MAX_LINES_PER_ORDER} lines"]
+            errors[f"line {n}"] = [N_("order {ref} has more than {most} lines", ref=ref,
+                                      most=MAX_LINES_PER_ORDER)]
             continue
         order.lines.append({"sku": sku, "quantity": qty})
         order.line_numbers.append(n)
     if not orders and not errors:
-        raise ValidationFailed({"file": ["the file has a header but no order rows"]})
+        raise ValidationFailed({"file": [N_("the file has a header but no order rows")]})
     return list(orders.values()), errors
 
 
 def _row_problems(row: list[str], col: dict[str, int], width: int) -> list[str]:
     if len(row) != width:
-        return [f"{len(row)} fields where the header has {width}"]
+        return [N_("{fields} fields where the header has {width}", fields=len(row),
+                   width=width)]
     cells = {h: row[i].strip() for h, i in col.items()}
-    out = [f"{h} is empty" for h in HEADER if not cells[h]]
+    out = [N_("{column} is empty", column=h) for h in HEADER if not cells[h]]
     if len(cells["external_ref"]) > 64:
-        out.append("external_ref is longer than 64 characters")
+        out.append(N_("external_ref is longer than 64 characters"))
     if len(cells["sku"]) > 32:
-        out.append("sku is longer than 32 characters")
+        out.append(N_("sku is longer than 32 characters"))
     if cells["delivery_date"]:
         try:
             date.fromisoformat(cells["delivery_date"])
         except ValueError:
-            out.append(f"delivery_date {cells['delivery_date']!r} is not a date like "
-                       "2026-12-01")
+            out.append(N_("delivery_date {value} is not a date like 2026-12-01",
+                          value=repr(cells["delivery_date"])))
     if cells["quantity"]:
         if not cells["quantity"].isdigit():
-            out.append(f"quantity {cells['quantity']!r} is not a whole number of units")
+            out.append(N_("quantity {value} is not a whole number of units",
+                          value=repr(cells["quantity"])))
         elif not 1 <= int(cells["quantity"]) <= MAX_QUANTITY:
-            out.append(f"quantity must be between 1 and {MAX_QUANTITY}")
+            out.append(N_("quantity must be between 1 and {most}", most=MAX_QUANTITY))
     return out
 
 
@@ -151,7 +160,7 @@ def import_orders(session: Session, data: bytes, *, actor_id: int | None,
     for o in orders:
         if o.ref in existing:
             errors.setdefault(f"line {o.first_line}", []).append(
-                f"order {o.ref} already exists")
+                N_("order {ref} already exists", ref=o.ref))
     placed = []
     for order in orders:
         if order.ref in existing:
@@ -169,8 +178,8 @@ def import_orders(session: Session, data: bytes, *, actor_id: int | None,
             for key, messages in exc.errors.items():
                 errors.setdefault(f"line {_line_of(order, key)}", []).extend(messages)
         except Forbidden as exc:
-            raise Forbidden(f"line {order.first_line}: {exc.detail}; nothing was imported",
-                            **exc.extra) from exc
+            raise Forbidden(N_("line {line}: {problem}; nothing was imported",
+                               line=order.first_line, problem=exc.detail), **exc.extra) from exc
         except Conflict as exc:
             errors.setdefault(f"line {order.first_line}", []).append(exc.detail)
     if errors:
@@ -180,9 +189,10 @@ def import_orders(session: Session, data: bytes, *, actor_id: int | None,
 
 def _refused(errors: dict[str, list[str]]) -> ValidationFailed:
     many = len(errors) != 1
-    return ValidationFailed(errors, detail=f"nothing was imported: {len(errors)} line"
-                            f"{'s' if many else ''} of the file {'are' if many else 'is'} "
-                            "wrong")
+    detail = (N_("nothing was imported: {count} lines of the file are wrong", count=len(errors))
+              if many else
+              N_("nothing was imported: {count} line of the file is wrong", count=len(errors)))
+    return ValidationFailed(errors, detail=detail)
 
 
 def _line_of(order: _Order, key: str) -> int:

@@ -85,30 +85,33 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
     errors: dict[str, Any] = {}
     point = session.scalar(select(PickupPoint).where(PickupPoint.code == data["pickup_point"]))
     if point is None:
-        errors["pickup_point"] = [f"no pickup point {data['pickup_point']!r}"]
+        errors["pickup_point"] = [N_("no pickup point {code}",
+                                      code=repr(data["pickup_point"]))]
     elif not point.active:
-        errors["pickup_point"] = [f"pickup point {point.code} is closed"]
+        errors["pickup_point"] = [N_("pickup point {code} is closed", code=point.code)]
     elif warehouse_ids is not None and point.warehouse_id not in warehouse_ids:
-        raise Forbidden(f"pickup point {point.code} is served by another warehouse",
-                        field="pickup_point")
+        raise Forbidden(N_("pickup point {code} is served by another warehouse",
+                           code=point.code), field="pickup_point")
     skus = {ln["sku"] for ln in data["lines"]}
     products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
     seen: dict[str, int] = {}
     for i, ln in enumerate(data["lines"]):
         product = products.get(ln["sku"])
         if product is None:
-            errors[f"lines[{i}].sku"] = [f"no product {ln['sku']!r}"]
+            errors[f"lines[{i}].sku"] = [N_("no product {sku}", sku=repr(ln["sku"]))]
         elif not product.active:
-            errors[f"lines[{i}].sku"] = [f"{product.sku} is no longer sold"]
+            errors[f"lines[{i}].sku"] = [N_("{sku} is no longer sold", sku=product.sku)]
         elif ln["sku"] in seen:
-            errors[f"lines[{i}].sku"] = [f"{ln['sku']} is already on line {seen[ln['sku']]}; "
-                                         "put the whole quantity on one line"]
+            errors[f"lines[{i}].sku"] = [N_("{sku} is already on line {earlier}; put the "
+                                            "whole quantity on one line", sku=ln["sku"],
+                                            earlier=seen[ln["sku"]])]
         seen.setdefault(ln["sku"], i)
     if errors:
         raise ValidationFailed(errors)
     if session.scalar(select(CustomerOrder.id).where(
             CustomerOrder.external_ref == data["external_ref"])) is not None:
-        raise Conflict(f"order {data['external_ref']} already exists", field="external_ref")
+        raise Conflict(N_("order {ref} already exists", ref=data["external_ref"]),
+                       field="external_ref")
     assert point is not None
     placed_at = now or utcnow()
     requested = data["delivery_date"]
@@ -171,7 +174,7 @@ def get_order(session: Session, ref: str, *, lock: bool = False) -> CustomerOrde
         stmt = stmt.with_for_update()
     order = session.scalar(stmt)
     if order is None:
-        raise NotFound(f"no order {ref!r}")
+        raise NotFound(N_("no order {ref}", ref=repr(ref)))
     return order
 
 
@@ -213,7 +216,7 @@ def allocate_order(session: Session, order_id: int, *,
     order = session.scalar(
         select(CustomerOrder).where(CustomerOrder.id == order_id).with_for_update())
     if order is None:
-        raise NotFound(f"no order with id {order_id}")
+        raise NotFound(N_("no order with id {id}", id=order_id))
     if order.status in ALLOCATABLE:
         before = order.status
         # Lines in product order: every allocation then locks balances in one order (a
@@ -322,11 +325,12 @@ def cancel_order(session: Session, ref: str) -> CustomerOrder:
     """
     order = get_order(session, ref, lock=True)
     if order.status == OrderStatus.CANCELLED:
-        raise Conflict(f"order {ref} is already cancelled")
+        raise Conflict(N_("order {ref} is already cancelled", ref=ref))
     rows = session.scalars(select(Reservation).where(Reservation.order_id == order.id)
                            .order_by(Reservation.location_id, Reservation.lot_id)).all()
     if order.status not in CANCELLABLE and not _only_blocked_in_field(session, rows):
-        raise Conflict(f"order {ref} is {order.status}; it can no longer be cancelled")
+        raise Conflict(N_("order {ref} is {status}; it can no longer be cancelled", ref=ref,
+                          status=order.status))
     for row in rows:
         unreserve(session, row)
     order.status = OrderStatus.CANCELLED

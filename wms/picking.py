@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from wms import outbox
 from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.i18n import N_
 from wms.lot_state import check_step
 from wms.models import (
     CustomerOrder,
@@ -97,9 +98,9 @@ def _locked(session: Session, order_id: int) -> CustomerOrder:
     order = session.scalar(
         select(CustomerOrder).where(CustomerOrder.id == order_id).with_for_update())
     if order is None:
-        raise NotFound(f"no order with id {order_id}")
+        raise NotFound(N_("no order with id {id}", id=order_id))
     if order.status == OrderStatus.CANCELLED:
-        raise Conflict(f"order {order.external_ref} is cancelled")
+        raise Conflict(N_("order {ref} is cancelled", ref=order.external_ref))
     return order
 
 
@@ -107,12 +108,13 @@ def _take_units(rows: list[Reservation], quantity: int | None, what: str
                 ) -> list[tuple[Reservation, int]]:
     total = sum(r.quantity for r in rows)
     if not rows:
-        raise Conflict(f"nothing of this order is waiting to be {what} here")
+        raise Conflict(N_("nothing of this order is waiting to be {what} here", what=what))
     if quantity is None:
         return [(r, r.quantity) for r in rows]
     if quantity > total:
-        raise Conflict(f"only {total} reserved units of this order are waiting to be {what} "
-                       "here", available=total, requested=quantity)
+        raise Conflict(N_("only {total} reserved units of this order are waiting to be {what} "
+                          "here", total=total, what=what), available=total,
+                       requested=quantity)
     out, left = [], quantity
     for r in rows:
         take = min(left, r.quantity)
@@ -132,11 +134,11 @@ def pick(session: Session, order_id: int, *, actor_id: int | None, lot_id: int |
     order = _locked(session, order_id)
     rows = _rows(session, order, PICKABLE, lot_id, from_location_id)
     moves = []
-    for row, qty in _take_units(rows, quantity, "picked"):
+    for row, qty in _take_units(rows, quantity, N_("picked")):
         staging = sibling(session, row.location, LocationKind.STAGING,
                           row.location.temp_zone or row.lot.product.temp_class)
         if staging is None:
-            raise Conflict(f"no staging location serves {row.location.code}")
+            raise Conflict(N_("no staging location serves {code}", code=row.location.code))
         moves.append(move_reserved(session, row, staging, MoveKind.PICK, actor_id=actor_id,
                                    quantity=qty, idempotency_key=idempotency_key,
                                    raw_scan=raw_scan))
@@ -153,10 +155,12 @@ def compartment(session: Session, vehicle: Vehicle, temp: TempClass) -> Location
         for part in parts:
             if part.temp_zone == temp:
                 return part
-        raise Conflict(f"vehicle {vehicle.code} has no {temp} compartment", field="vehicle")
+        raise Conflict(N_("vehicle {code} has no {temp} compartment", code=vehicle.code,
+                          temp=temp), field="vehicle")
     own = vehicle.location
     if _ZONE_ORDER[own.temp_zone or TempClass.AMBIENT] > _ZONE_ORDER[temp]:
-        raise Conflict(f"vehicle {vehicle.code} cannot carry {temp} goods", field="vehicle")
+        raise Conflict(N_("vehicle {code} cannot carry {temp} goods", code=vehicle.code,
+                          temp=temp), field="vehicle")
     return own
 
 
@@ -170,15 +174,15 @@ def load(session: Session, order_id: int, vehicle_id: int, *, actor_id: int | No
     order = _locked(session, order_id)
     vehicle = session.get(Vehicle, vehicle_id)
     if vehicle is None:
-        raise NotFound(f"no vehicle with id {vehicle_id}")
+        raise NotFound(N_("no vehicle with id {id}", id=vehicle_id))
     if vehicle.warehouse_id != order.warehouse_id:
-        raise ValidationFailed({"vehicle": [f"vehicle {vehicle.code} belongs to another "
-                                            "warehouse"]})
+        raise ValidationFailed({"vehicle": [N_("vehicle {code} belongs to another warehouse",
+                                               code=vehicle.code)]})
     rows = _rows(session, order, {LocationKind.STAGING, LocationKind.DOCK}, lot_id)
     if line_ids is not None:
         rows = [row for row in rows if row.order_line_id in line_ids]
     moves = []
-    for row, qty in _take_units(rows, quantity, "loaded"):
+    for row, qty in _take_units(rows, quantity, N_("loaded")):
         dest = compartment(session, vehicle, row.lot.product.temp_class)
         moves.append(move_reserved(session, row, dest, MoveKind.LOAD, actor_id=actor_id,
                                    quantity=qty, route_id=route_id,
@@ -196,7 +200,7 @@ def deliver(session: Session, order_id: int, *, actor_id: int | None,
     rows = _rows(session, order, {LocationKind.VEHICLE})
     moves = [move_reserved(session, row, point_location, MoveKind.DELIVER, actor_id=actor_id,
                            quantity=qty, route_id=route_id, idempotency_key=idempotency_key)
-             for row, qty in _take_units(rows, None, "delivered")]
+             for row, qty in _take_units(rows, None, N_("delivered"))]
     refresh_status(session, order)
     return moves
 
@@ -213,17 +217,17 @@ def handover(session: Session, order_id: int, *, actor_id: int | None,
     rows = _rows(session, order, {LocationKind.PICKUP_POINT})
     moves = []
     if lines is None:
-        taken = _take_units(rows, None, "handed over")
+        taken = _take_units(rows, None, N_("handed over"))
     else:
         taken = []
         by_no = {ln.line_no: ln for ln in order.lines}
         for no, qty in sorted(lines.items()):
             line = by_no.get(no)
             if line is None:
-                raise ValidationFailed({f"lines.{no}": [f"order {order.external_ref} has no "
-                                                        f"line {no}"]})
+                raise ValidationFailed({f"lines.{no}": [N_("order {ref} has no line {no}",
+                                                           ref=order.external_ref, no=no)]})
             mine = [r for r in rows if r.order_line_id == line.id]
-            taken.extend(_take_units(mine, qty, f"handed over for line {no}"))
+            taken.extend(_take_units(mine, qty, N_("handed over for line {no}", no=no)))
     for row, _ in taken:
         # Every line is checked before any leaves stock, so a refusal names the first bad
         # lot and hands over nothing.

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from wms import purchasing
 from wms.errors import ValidationFailed
+from wms.i18n import N_
 from wms.models import PurchaseOrder
 
 REQUIRED = ("ref", "supplier", "warehouse", "expected_date", "sku", "quantity", "unit_price")
@@ -37,33 +38,40 @@ def _row(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     out: dict[str, Any] = {k: (raw.get(k) or "").strip() for k in (*REQUIRED, *OPTIONAL)}
     for name in REQUIRED:
         if not out[name]:
-            problems.append(f"{name} is empty")
+            problems.append(N_("{column} is empty", column=name))
     try:
         out["quantity"] = int(out["quantity"]) if out["quantity"] else None
         if out["quantity"] is not None and not 0 < out["quantity"] <= 10_000_000:
-            problems.append(f"quantity {out['quantity']} must be between 1 and 10000000")
+            problems.append(N_("quantity {value} must be between 1 and 10000000",
+                                       value=out["quantity"]))
     except ValueError:
-        problems.append(f"quantity {out['quantity']!r} is not a whole number")
+        problems.append(N_("quantity {value} is not a whole number",
+                           value=repr(out["quantity"])))
     try:
         out["unit_price"] = Decimal(out["unit_price"]) if out["unit_price"] else None
         if out["unit_price"] is not None and not (0 <= out["unit_price"] <= 10**7):
-            problems.append(f"unit_price {out['unit_price']} must be between 0 and 10000000")
+            problems.append(N_("unit_price {value} must be between 0 and 10000000",
+                                       value=out["unit_price"]))
     except InvalidOperation:
-        problems.append(f"unit_price {out['unit_price']!r} is not a number")
+        problems.append(N_("unit_price {value} is not a number",
+                           value=repr(out["unit_price"])))
     for name in ("expected_date", "harvest_date", "production_date"):
         try:
             out[name] = _date(out[name])
         except ValueError:
-            problems.append(f"{name} {out[name]!r} is not a date (YYYY-MM-DD)")
+            problems.append(N_("{column} {value} is not a date (YYYY-MM-DD)", column=name,
+                               value=repr(out[name])))
     for name in ("window_start", "window_end"):
         try:
             out[name] = _time(out[name])
         except ValueError:
-            problems.append(f"{name} {out[name]!r} is not a time (HH:MM)")
+            problems.append(N_("{column} {value} is not a time (HH:MM)", column=name,
+                               value=repr(out[name])))
     if out["currency"] and not re.fullmatch(r"[A-Z]{3}", out["currency"]):
-        problems.append(f"currency {out['currency']!r} is not an ISO 4217 code")
+        problems.append(N_("currency {value} is not an ISO 4217 code",
+                           value=repr(out["currency"])))
     if len(out["ref"]) > 40:
-        problems.append("ref is longer than 40 characters")
+        problems.append(N_("ref is longer than 40 characters"))
     return out, problems
 
 
@@ -73,13 +81,15 @@ def import_csv(session: Session, text: str, *, actor_id: int | None) -> list[Pur
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
-        raise ValidationFailed({"line 1": [f"the header lacks {', '.join(missing)}"]})
+        raise ValidationFailed({"line 1": [N_("the header lacks {columns}",
+                                              columns=", ".join(missing))]})
     errors: dict[str, list[str]] = {}
     orders: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for raw in reader:
         line = reader.line_num
         if line > MAX_ROWS + 1:
-            raise ValidationFailed({f"line {line}": [f"at most {MAX_ROWS} rows per file"]})
+            raise ValidationFailed({f"line {line}": [N_("at most {rows} rows per file",
+                                                        rows=MAX_ROWS)]})
         row, problems = _row(raw)
         if problems:
             errors[f"line {line}"] = problems
@@ -90,11 +100,12 @@ def import_csv(session: Session, text: str, *, actor_id: int | None) -> list[Pur
             differ = [f for f in HEADER_FIELDS if row[f] and row[f] != first[f]]
             if differ:
                 errors[f"line {line}"] = [
-                    f"{', '.join(differ)} differ from line {first_line} of order {row['ref']}"]
+                    N_("{columns} differ from line {first} of order {ref}",
+                       columns=", ".join(differ), first=first_line, ref=row["ref"])]
                 continue
         rows.append((line, row))
     if not orders and not errors:
-        raise ValidationFailed({"line 2": ["the file has no purchase order lines"]})
+        raise ValidationFailed({"line 2": [N_("the file has no purchase order lines")]})
     created: list[PurchaseOrder] = []
     for ref, rows in orders.items():
         head = rows[0][1]

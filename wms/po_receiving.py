@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from wms.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wms.gs1 import ScanData
+from wms.i18n import N_
 from wms.models import (
     AsnPallet,
     Location,
@@ -62,16 +63,18 @@ def match(session: Session, *, warehouse_id: int, product: Product, ref: str | N
         order = get(session, session.get(PurchaseOrder, pallet.order_id).ref)
         if ref and ref != order.ref:
             raise ValidationFailed({"purchase_order": [
-                f"pallet {pallet.sscc} was announced on {order.ref}, not {ref}"]})
+                N_("pallet {sscc} was announced on {order}, not {ref}", sscc=pallet.sscc,
+                   order=order.ref, ref=ref)]})
         if pallet.line.product_id != product.id:
             raise ValidationFailed({"barcode": [
-                f"pallet {pallet.sscc} was announced with {pallet.line.product.sku}, but "
-                f"the label is {product.sku}"]})
+                N_("pallet {sscc} was announced with {announced}, but the label is {sku}",
+                   sscc=pallet.sscc, announced=pallet.line.product.sku, sku=product.sku)]})
     elif ref:
         try:
             order = get(session, ref)
         except NotFound:
-            raise ValidationFailed({"purchase_order": [f"no purchase order {ref}"]}) from None
+            raise ValidationFailed({"purchase_order": [
+                N_("no purchase order {ref}", ref=ref)]}) from None
     else:
         stmt = (select(PurchaseOrder.ref)
                 .join(PurchaseOrderLine, PurchaseOrderLine.order_id == PurchaseOrder.id)
@@ -86,18 +89,22 @@ def match(session: Session, *, warehouse_id: int, product: Product, ref: str | N
             return None
         if len(refs) > 1:
             raise ValidationFailed({"purchase_order": [
-                f"{product.sku} is open on {len(refs)} purchase orders here "
-                f"({', '.join(refs[:5])}); name the purchase order"]})
+                N_("{sku} is open on {count} purchase orders here ({refs}); name the "
+                   "purchase order", sku=product.sku, count=len(refs),
+                   refs=", ".join(refs[:5]))]})
         order = get(session, refs[0])
     if order.warehouse_id != warehouse_id:
-        raise Forbidden(f"purchase order {order.ref} is for {order.warehouse.code}, not this "
-                        "warehouse", field="purchase_order")
+        raise Forbidden(N_("purchase order {ref} is for {warehouse}, not this warehouse",
+                           ref=order.ref, warehouse=order.warehouse.code),
+                        field="purchase_order")
     if supplier is not None and supplier.id != order.supplier_id:
         raise ValidationFailed({"supplier": [
-            f"purchase order {order.ref} is from {order.supplier.code}, not {supplier.code}"]})
+            N_("purchase order {ref} is from {supplier}, not {scanned}", ref=order.ref,
+               supplier=order.supplier.code, scanned=supplier.code)]})
     if order.state not in OPEN:
-        raise Conflict(f"purchase order {order.ref} is {order.state.value}: nothing more can "
-                       "be received against it", field="purchase_order",
+        raise Conflict(N_("purchase order {ref} is {state}: nothing more can be received "
+                          "against it", ref=order.ref, state=order.state.value),
+                       field="purchase_order",
                        state=order.state.value)
     line = (pallet.line if pallet is not None
             else line_of(order, product_id=product.id, field="purchase_order"))
@@ -109,11 +116,13 @@ def check_over_receipt(line: PurchaseOrderLine, quantity: int, tolerance_pct: fl
     if line.received + quantity > most:
         still_open = line.open_quantity
         raise Conflict(
-            f"over-receipt: line {line.line_no} ({line.product.sku}) of "
-            f"{line.order.ref} ordered {line.quantity}, {line.received} received, "
-            f"{still_open} still open; {quantity} is more than the {tolerance_pct:g} % "
-            "tolerance allows (WMS_PO_OVER_RECEIPT_PCT): receive at most "
-            f"{max(0, most - line.received)}, refuse the rest", field="quantity",
+            N_("over-receipt: line {line} ({sku}) of {ref} ordered {ordered}, {received} "
+               "received, {open} still open; {quantity} is more than the {tolerance} % "
+               "tolerance allows (WMS_PO_OVER_RECEIPT_PCT): receive at most {most}, refuse "
+               "the rest", line=line.line_no, sku=line.product.sku, ref=line.order.ref,
+               ordered=line.quantity, received=line.received, open=still_open,
+               quantity=quantity, tolerance=f"{tolerance_pct:g}",
+               most=max(0, most - line.received)), field="quantity",
             open_quantity=still_open, most=max(0, most - line.received))
 
 
@@ -156,8 +165,8 @@ def read_pallet(session: Session, data: ScanData, request: dict[str, Any]
     if pallet is None:
         if data.gtin is None:
             raise ValidationFailed({"barcode": [
-                f"pallet {data.sscc} is on no advance shipping notice; scan the product's "
-                "own label"]}, field="sscc")
+                N_("pallet {sscc} is on no advance shipping notice; scan the product's "
+                   "own label", sscc=data.sscc)]}, field="sscc")
         return data, None, given
     data = replace(data, gtin=data.gtin or pallet.line.product.gtin,
                    lot=data.lot or (None if request.get("lot") else pallet.lot_code),
@@ -176,7 +185,8 @@ def against_order(session: Session, plan: Any, request: dict[str, Any],
         plan.supplier = session.scalar(select(Supplier).where(
             Supplier.code == request["supplier"]))
         if plan.supplier is None:
-            raise ValidationFailed({"supplier": [f"no supplier {request['supplier']!r}"]})
+            raise ValidationFailed({"supplier": [N_("no supplier {code}",
+                                                     code=repr(request["supplier"]))]})
     assert plan.dst is not None
     awaited = awaited or pallet is not None or bool(request.get("purchase_order"))
     if awaited or plan.action == "reject":
@@ -186,12 +196,12 @@ def against_order(session: Session, plan: Any, request: dict[str, Any],
     if plan.action == "reject":
         if plan.po is None:
             raise ValidationFailed({"purchase_order": [
-                "goods are rejected against a purchase order: name it, or scan the pallet's "
-                "SSCC from its shipping notice"]})
+                N_("goods are rejected against a purchase order: name it, or scan the "
+                   "pallet's SSCC from its shipping notice")]})
         if plan.reason not in {r.value for r in RejectionReason}:
             raise ValidationFailed({"reason": [
-                "say why the goods are rejected: one of "
-                + ", ".join(r.value for r in RejectionReason)]})
+                N_("say why the goods are rejected: one of {reasons}",
+                   reasons=", ".join(r.value for r in RejectionReason))]})
     if plan.po is None:
         return
     if request.get("probe_temp_c") is not None:
@@ -199,8 +209,8 @@ def against_order(session: Session, plan: Any, request: dict[str, Any],
         low, high = PLAUSIBLE_C
         if plan.action == "reject" and not low <= plan.probe_temp_c <= high:
             raise ValidationFailed({"probe_temp_c": [
-                f"{plan.probe_temp_c} °C is not a probe temperature"]})
+                N_("{temp} °C is not a probe temperature", temp=plan.probe_temp_c)]})
     plan.supplier = plan.supplier or plan.po.order.supplier
-    plan.hints.append(f"against purchase order {plan.po.order.ref} line "
-                      f"{plan.po.line.line_no}: {plan.po.line.received} of "
-                      f"{plan.po.line.quantity} received so far")
+    plan.hints.append(N_("against purchase order {ref} line {line}: {received} of {ordered} "
+                         "received so far", ref=plan.po.order.ref, line=plan.po.line.line_no,
+                         received=plan.po.line.received, ordered=plan.po.line.quantity))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from wms.errors import Conflict, NotFound, ValidationFailed
 from wms.gtin import check_digit
+from wms.i18n import N_, listed
 from wms.models import (
     AsnPallet,
     Origin,
@@ -48,8 +49,9 @@ MAX_LINES = 500
 def check_action(order: PurchaseOrder, action: str) -> None:
     if order.state not in ALLOWED[action]:
         wanted = " or ".join(s.value for s in ALLOWED[action])
-        raise Conflict(f"purchase order {order.ref} is {order.state.value}; to {action} it, "
-                       f"it must be {wanted}", state=order.state.value)
+        raise Conflict(N_("purchase order {ref} is {state}; to {action} it, it must be "
+                          "{wanted}", ref=order.ref, state=order.state.value, action=action,
+                          wanted=wanted), state=order.state.value)
 
 
 def next_state(order: PurchaseOrder) -> PoState:
@@ -102,16 +104,16 @@ def create(session: Session, data: dict[str, Any], *, actor_id: int | None,
 
     supplier = session.scalar(select(Supplier).where(Supplier.code == data["supplier"]))
     if supplier is None:
-        err("supplier", f"no supplier {data['supplier']!r}")
+        err("supplier", N_("no supplier {code}", code=repr(data["supplier"])))
     warehouse = session.scalar(select(Warehouse).where(Warehouse.code == data["warehouse"]))
     if warehouse is None:
-        err("warehouse", f"no warehouse {data['warehouse']!r}")
+        err("warehouse", N_("no warehouse {code}", code=repr(data["warehouse"])))
     ref = (data.get("ref") or "").strip()
     if ref and session.scalar(select(PurchaseOrder.id).where(PurchaseOrder.ref == ref)):
-        err("ref", f"purchase order {ref} exists already")
+        err("ref", N_("purchase order {ref} exists already", ref=ref))
     start, end = data.get("window_start") or time(6), data.get("window_end") or time(10)
     if start >= end:
-        err("window_end", "the delivery window must end after it starts")
+        err("window_end", N_("the delivery window must end after it starts"))
     skus = {ln["sku"] for ln in data["lines"]}
     products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
     origin_codes = {ln["origin"] for ln in data["lines"] if ln.get("origin")}
@@ -121,19 +123,21 @@ def create(session: Session, data: dict[str, Any], *, actor_id: int | None,
     for i, ln in enumerate(data["lines"]):
         where = f"lines[{i}]."
         if ln["sku"] not in products:
-            err(where + "sku", f"no product {ln['sku']!r}")
+            err(where + "sku", N_("no product {sku}", sku=repr(ln["sku"])))
         elif ln["sku"] in seen:
-            err(where + "sku", f"{ln['sku']} is already on line {seen[ln['sku']] + 1}; put "
-                               "the whole quantity on one line")
+            err(where + "sku", N_("{sku} is already on line {earlier}; put the whole "
+                                  "quantity on one line", sku=ln["sku"],
+                                  earlier=seen[ln["sku"]] + 1))
         seen.setdefault(ln["sku"], i)
         code = ln.get("origin")
         if code:
             origin = origins.get(code)
             if origin is None:
-                err(where + "origin", f"no origin {code!r}")
+                err(where + "origin", N_("no origin {code}", code=repr(code)))
             elif supplier is not None and origin.supplier_id != supplier.id:
-                err(where + "origin", f"origin {code} is not {supplier.code}'s; name a farm, "
-                                      "base or source of this supplier")
+                err(where + "origin", N_("origin {code} is not {supplier}'s; name a farm, "
+                                         "base or source of this supplier", code=code,
+                                         supplier=supplier.code))
     if errors:
         raise ValidationFailed(errors)
     assert supplier is not None and warehouse is not None
@@ -176,7 +180,7 @@ def get(session: Session, ref: str, *, lock: bool = False) -> PurchaseOrder:
         stmt = stmt.with_for_update()
     order = session.scalar(stmt)
     if order is None:
-        raise NotFound(f"no purchase order {ref}")
+        raise NotFound(N_("no purchase order {ref}", ref=ref))
     return order
 
 
@@ -187,9 +191,13 @@ def line_of(order: PurchaseOrder, *, line_no: int | None = None, sku: str | None
                 or (sku is not None and ln.product.sku == sku)
                 or (product_id is not None and ln.product_id == product_id)):
             return ln
-    what = (f"line {line_no}" if line_no is not None else
-            f"a line of {sku}" if sku is not None else "a line of this product")
-    raise ValidationFailed({field: [f"purchase order {order.ref} has no {what}"]})
+    message = (
+        N_("purchase order {ref} has no line {line}", ref=order.ref, line=line_no)
+        if line_no is not None else
+        N_("purchase order {ref} has no line of {sku}", ref=order.ref, sku=sku)
+        if sku is not None else
+        N_("purchase order {ref} has no line of this product", ref=order.ref))
+    raise ValidationFailed({field: [message]})
 
 
 # --- state changes -----------------------------------------------------------------------
@@ -211,9 +219,11 @@ def close(session: Session, order: PurchaseOrder, reason: str) -> PurchaseOrder:
     check_action(order, "close")
     shorts = [ln for ln in order.lines if ln.received < ln.quantity]
     if shorts and not reason.strip():
-        listed = ", ".join(f"line {ln.line_no} ({ln.product.sku}) {ln.quantity - ln.received}"
-                           for ln in shorts)
-        raise ValidationFailed({"reason": [f"say why the order closes short: {listed}"]})
+        lines = listed([N_("line {line} ({sku}) {missing}", line=ln.line_no,
+                           sku=ln.product.sku, missing=ln.quantity - ln.received)
+                        for ln in shorts])
+        raise ValidationFailed({"reason": [N_("say why the order closes short: {lines}",
+                                              lines=lines)]})
     for ln in shorts:
         ln.short = ln.quantity - ln.received
     order.state, order.close_reason, order.closed_at = PoState.CLOSED, reason, utcnow()
@@ -233,17 +243,19 @@ def add_asn(session: Session, order: PurchaseOrder, data: dict[str, Any]) -> lis
         where = f"pallets[{i}]."
         if not valid_sscc(p["sscc"]):
             errors.setdefault(where + "sscc", []).append(
-                f"{p['sscc']!r} is not an SSCC: 18 digits ending in a check digit"
-                + (f" (it should end in {check_digit(p['sscc'][:-1])})"
-                   if len(p["sscc"]) == 18 and p["sscc"].isdigit() else ""))
+                N_("{sscc} is not an SSCC: 18 digits ending in a check digit (it should end "
+                   "in {digit})", sscc=repr(p["sscc"]), digit=check_digit(p["sscc"][:-1]))
+                if len(p["sscc"]) == 18 and p["sscc"].isdigit() else
+                N_("{sscc} is not an SSCC: 18 digits ending in a check digit",
+                   sscc=repr(p["sscc"])))
         elif p["sscc"] in known or p["sscc"] in seen:
             errors.setdefault(where + "sscc", []).append(
-                f"pallet {p['sscc']} is already announced")
+                N_("pallet {sscc} is already announced", sscc=p["sscc"]))
         seen.add(p["sscc"])
         found = next((ln for ln in order.lines if ln.line_no == p["line"]), None)
         if found is None:
             errors.setdefault(where + "line", []).append(
-                f"purchase order {order.ref} has no line {p['line']}")
+                N_("purchase order {ref} has no line {line}", ref=order.ref, line=p["line"]))
         lines.append(found)
     if errors:
         raise ValidationFailed(errors)
@@ -276,13 +288,13 @@ def reject(session: Session, order: PurchaseOrder, line: PurchaseOrderLine, *, q
         why = RejectionReason(reason)
     except ValueError:
         raise ValidationFailed({"reason": [
-            f"{reason!r} is not a reason to reject: one of "
-            f"{', '.join(r.value for r in RejectionReason)}"]}) from None
+            N_("{reason} is not a reason to reject: one of {reasons}", reason=repr(reason),
+               reasons=", ".join(r.value for r in RejectionReason))]}) from None
     if line.received + line.rejected + quantity > line.quantity * 2:
         # A typing slip, not a delivery: more refused than could ever have come.
         raise ValidationFailed({"quantity": [
-            f"line {line.line_no} ordered {line.quantity}; {quantity} more rejected is "
-            "more than was delivered"]})
+            N_("line {line} ordered {ordered}; {quantity} more rejected is more than was "
+               "delivered", line=line.line_no, ordered=line.quantity, quantity=quantity)]})
     rejection = PoRejection(line_id=line.id, quantity=quantity, reason=why, note=note,
                             lot_code=lot_code, sscc=sscc, probe_temp_c=probe_temp_c,
                             recorded_by=actor_id)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from wms import lineage, outbox, trace
 from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.i18n import N_
 from wms.ledger import record_move
 from wms.models import (
     CustomerOrder,
@@ -91,7 +92,7 @@ def _locked_lot(session: Session, lot_id: int) -> Lot:
     lot = session.scalar(select(Lot).where(Lot.id == lot_id).with_for_update(key_share=True)
                          .execution_options(populate_existing=True))
     if lot is None:
-        raise NotFound(f"no lot with id {lot_id}", field="lot")
+        raise NotFound(N_("no lot with id {id}", id=lot_id), field="lot")
     return lot
 
 
@@ -111,7 +112,7 @@ def recall_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | No
     """Recall a lot and every lot made of it, in the caller's transaction. A second
     recall returns the first."""
     if not (reason or "").strip():
-        raise ValidationFailed({"reason": ["say why the lot is recalled"]})
+        raise ValidationFailed({"reason": [N_("say why the lot is recalled")]})
     out = _recall_one(session, lot_id, reason, actor_id=actor_id)
     code = out.lot.lot_code
     for derived_id in lineage.descendant_ids(session, lot_id):
@@ -142,8 +143,9 @@ def _recall_one(session: Session, lot_id: int, reason: str, *, actor_id: int | N
         quarantine = sibling(session, bal.location, LocationKind.QUARANTINE,
                              lot.product.temp_class)
         if quarantine is None:
-            raise Conflict(f"warehouse of {bal.location.code} has no quarantine location for "
-                           f"{lot.product.temp_class} goods; the recall needs one",
+            raise Conflict(N_("warehouse of {location} has no quarantine location for {temp} "
+                              "goods; the recall needs one", location=bal.location.code,
+                              temp=lot.product.temp_class),
                            location=bal.location.code)
         moves.append(record_move(session, kind=MoveKind.HOLD, lot=lot, quantity=bal.on_hand,
                                  from_location=bal.location, to_location=quarantine,
@@ -174,11 +176,12 @@ def release_recall(session: Session, lot_id: int, reason: str, *, actor_id: int 
     """End a recall. The lot returns to the status it had before; if that was available,
     its quarantined stock goes back to storage by ``release`` moves."""
     if not (reason or "").strip():
-        raise ValidationFailed({"reason": ["say why the recall is released"]})
+        raise ValidationFailed({"reason": [N_("say why the recall is released")]})
     lot = _locked_lot(session, lot_id)
     current = open_recall(session, lot.id)
     if current is None or lot.status != LotStatus.RECALLED:
-        raise Conflict(f"lot {lot.lot_code} is not recalled", lot_status=lot.status.value)
+        raise Conflict(N_("lot {lot} is not recalled", lot=lot.lot_code),
+                       lot_status=lot.status.value)
     current.released_by, current.released_at = actor_id, utcnow()
     current.release_reason = reason.strip()
     moves: list[StockMove] = []

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from wms.errors import Conflict, ValidationFailed
+from wms.i18n import N_
 from wms.models import Location, LocationKind, Lot, LotStatus, Product, ReceiptProbe, StockMove
 from wms.stock import hold_lot, sibling
 
@@ -48,8 +49,9 @@ class ProbeVerdict:
 
     @property
     def reason(self) -> str:
-        return (f"probe {self.probe_temp_c:.1f} °C at receipt, above the "
-                f"{self.limit_c:.1f} °C allowed for {self.temp_class} goods")
+        return N_("probe {temp} °C at receipt, above the {limit} °C allowed for {temp_class} "
+                  "goods", temp=f"{self.probe_temp_c:.1f}", limit=f"{self.limit_c:.1f}",
+                  temp_class=self.temp_class)
 
 
 # A core probe reads between these; anything else is a typing or unit mistake.
@@ -60,7 +62,8 @@ def judge(limits: ProbeLimits, temp_class: str, probe_temp_c: float) -> ProbeVer
     low, high = PLAUSIBLE_C
     if not low <= probe_temp_c <= high:
         raise ValidationFailed({"probe_temp_c": [
-            f"{probe_temp_c} °C is not a probe temperature (between {low:g} and {high:g} °C)"]})
+            N_("{temp} °C is not a probe temperature (between {low} and {high} °C)",
+               temp=probe_temp_c, low=f"{low:g}", high=f"{high:g}")]})
     limit = limits.limit(temp_class)
     return ProbeVerdict(probe_temp_c, limit, limit is not None and probe_temp_c > limit,
                         str(temp_class))
@@ -71,8 +74,9 @@ def quarantine_for(session: Session, dock: Location, product: Product,
     """Where warm goods scanned in at ``dock`` are received: quarantine of their class."""
     quarantine = sibling(session, dock, LocationKind.QUARANTINE, product.temp_class)
     if quarantine is None:
-        raise Conflict(f"{verdict.reason}, and {dock.warehouse.code} has no "
-                       f"{product.temp_class} quarantine to put the goods in",
+        raise Conflict(N_("{reason}, and {warehouse} has no {temp} quarantine to put the goods "
+                          "in", reason=verdict.reason, warehouse=dock.warehouse.code,
+                          temp=product.temp_class),
                        field="probe_temp_c")
     return quarantine
 
@@ -88,8 +92,8 @@ def keep(session: Session, verdict: ProbeVerdict, lot: Lot, receipt: StockMove,
                              measured_by=actor_id))
     if not verdict.warm:
         return [], None
-    hint = (f"{verdict.reason}: received into quarantine {receipt.to_location.code} and the "
-            "lot is on hold")
+    hint = N_("{reason}: received into quarantine {location} and the lot is on hold",
+              reason=verdict.reason, location=receipt.to_location.code)
     if lot.status != LotStatus.AVAILABLE:
         return [], hint  # already held or recalled: it stays so, the goods sit in quarantine
     # Other stock of the lot in the warehouse is held with it: one lot, one decision.

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from wms import move_rules, outbox
 from wms.errors import Conflict, ValidationFailed
+from wms.i18n import N_
 from wms.ledger import InsufficientStock, balance, record_move
 from wms.lot_state import lot_status
 from wms.models import (
@@ -38,8 +39,8 @@ def quarantine_for(session: Session, warehouse_id: int, temp: TempClass) -> Loca
         Location.warehouse_id == warehouse_id, Location.kind == LocationKind.QUARANTINE,
         Location.temp_zone == temp, Location.active.is_(True)).order_by(Location.code).limit(1))
     if found is None:
-        raise Conflict(f"the warehouse has no {temp} quarantine location to take the goods "
-                       "back into; create one first", temp_class=temp.value)
+        raise Conflict(N_("the warehouse has no {temp} quarantine location to take the goods "
+                          "back into; create one first", temp=temp), temp_class=temp.value)
     return found
 
 
@@ -55,9 +56,11 @@ def _free_units(session: Session, lot: Lot, location: Location, quantity: int
     if need <= 0:
         return []
     if move_rules.allowed(lot_status(session, lot, location), move_rules.Step.HANDOVER):
-        raise Conflict(f"{reserved} of the {on_hand} units of lot {lot.lot_code} at "
-                       f"{location.code} are still to be delivered for orders; only "
-                       f"{on_hand - reserved} can come back", available=on_hand - reserved,
+        raise Conflict(N_("{reserved} of the {on_hand} units of lot {lot} at {location} are "
+                          "still to be delivered for orders; only {free} can come back",
+                          reserved=reserved, on_hand=on_hand, lot=lot.lot_code,
+                          location=location.code, free=on_hand - reserved),
+                       available=on_hand - reserved,
                        requested=quantity)
     # Orders first, in id order, then their rows: the order in which picking and
     # allocation lock them, so that this cannot deadlock with them.
@@ -83,7 +86,7 @@ def _free_units(session: Session, lot: Lot, location: Location, quantity: int
 def _lot(session: Session, lot_id: int) -> Lot:
     lot = session.get(Lot, lot_id)
     if lot is None:
-        raise ValidationFailed({"lot_id": [f"no lot with id {lot_id}"]})
+        raise ValidationFailed({"lot_id": [N_("no lot with id {id}", id=lot_id)]})
     return lot
 
 
@@ -94,8 +97,8 @@ def return_units(session: Session, lot_id: int, quantity: int, from_location: Lo
     lot = _lot(session, lot_id)
     if from_location.kind not in FIELD:
         raise ValidationFailed({"from": [
-            f"{from_location.code} is not a truck or a pickup point; goods inside the "
-            "warehouse go to quarantine by a move scan"]})
+            N_("{location} is not a truck or a pickup point; goods inside the warehouse go "
+               "to quarantine by a move scan", location=from_location.code)]})
     dest = quarantine_for(session, from_location.warehouse_id, lot.product.temp_class)
     given_up = _free_units(session, lot, from_location, quantity)
     move = record_move(session, kind=MoveKind.RETURN, lot=lot, quantity=quantity,

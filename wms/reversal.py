@@ -14,18 +14,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wms.errors import Conflict, NotFound
+from wms.i18n import N_
 from wms.ledger import record_move
 from wms.models import CustomerOrder, MoveKind, OrderLine, Reservation, StockMove
 from wms.reservations import move_reserved, refresh_status, unconsume
 
 RESERVED_KINDS = frozenset({MoveKind.PICK, MoveKind.LOAD, MoveKind.DELIVER})
 NOT_REVERSIBLE = {
-    MoveKind.REVERSAL: "a reversal cannot itself be reversed; record a new move instead",
-    MoveKind.HOLD: "a hold is undone by releasing the lot (POST /api/lots/<id>/release)",
-    MoveKind.RELEASE: "a release is undone by holding the lot again",
+    MoveKind.REVERSAL: N_("a reversal cannot itself be reversed; record a new move instead"),
+    MoveKind.HOLD: N_("a hold is undone by releasing the lot (POST /api/lots/<id>/release)"),
+    MoveKind.RELEASE: N_("a release is undone by holding the lot again"),
     # One half of a repack alone would break its mass balance and the lots' lineage.
-    MoveKind.REPACK_CONSUME: "a repack is undone by a count of its lots, not move by move",
-    MoveKind.REPACK_PRODUCE: "a repack is undone by a count of its lots, not move by move",
+    MoveKind.REPACK_CONSUME: N_("a repack is undone by a count of its lots, not move by move"),
+    MoveKind.REPACK_PRODUCE: N_("a repack is undone by a count of its lots, not move by move"),
 }
 
 
@@ -33,13 +34,13 @@ def reverse_move(session: Session, move_id: int, *, actor_id: int | None, reason
                  idempotency_key: str | None = None) -> StockMove:
     original = session.get(StockMove, move_id)
     if original is None:
-        raise NotFound(f"no move with id {move_id}")
+        raise NotFound(N_("no move with id {id}", id=move_id))
     if original.kind in NOT_REVERSIBLE:
         raise Conflict(NOT_REVERSIBLE[original.kind])
     done = session.scalar(select(StockMove.id).where(StockMove.reverses_id == move_id))
     if done is not None:
-        raise Conflict(f"move {move_id} was already reversed by move {done}",
-                       reversed_by=done)
+        raise Conflict(N_("move {move} was already reversed by move {done}", move=move_id,
+                          done=done), reversed_by=done)
     why = reason.strip() or f"reverses move {move_id}"
     try:
         if original.order_line_id is not None and original.kind in RESERVED_KINDS:
@@ -61,7 +62,7 @@ def reverse_move(session: Session, move_id: int, *, actor_id: int | None, reason
     except IntegrityError as exc:
         if "reverses_id" not in str(exc.orig):
             raise
-        raise Conflict(f"move {move_id} was already reversed") from exc
+        raise Conflict(N_("move {move} was already reversed", move=move_id)) from exc
     return reversal
 
 
@@ -72,8 +73,8 @@ def _reverse_reserved(session: Session, original: StockMove, actor_id: int | Non
         Reservation.lot_id == original.lot_id,
         Reservation.location_id == original.to_location_id))
     if row is None or row.quantity < original.quantity:
-        raise Conflict(f"the units of move {original.id} have moved on since; reverse the "
-                       "later moves first")
+        raise Conflict(N_("the units of move {move} have moved on since; reverse the later "
+                          "moves first", move=original.id))
     assert original.from_location is not None
     move = move_reserved(session, row, original.from_location, MoveKind.REVERSAL,
                          actor_id=actor_id, quantity=original.quantity,

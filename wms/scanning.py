@@ -318,8 +318,8 @@ def execute_scan(session: Session, plan: ScanPlan, *, actor_id: int | None,
     warm = plan.probe is not None and plan.probe.warm
     if warm and plan.warm_goods == "refuse":
         assert plan.probe is not None
-        raise Conflict(f"refused: {plan.probe.reason}; do not unload, return the goods to "
-                       "the supplier", field="probe_temp_c",
+        raise Conflict(N_("refused: {reason}; do not unload, return the goods to the supplier",
+                          reason=plan.probe.reason), field="probe_temp_c",
                        probe_temp_c=plan.probe.probe_temp_c, limit_c=plan.probe.limit_c)
     if warm:
         assert plan.dst is not None and plan.probe is not None

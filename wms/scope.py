@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wms.errors import Forbidden
+from wms.i18n import N_
 from wms.models import Role, User
 from wms.models.enums import WAREHOUSE_SCOPED_ROLES
 
@@ -23,10 +24,11 @@ def visible_warehouse_ids_for_role(role: Role) -> set[int] | None:
 def check_warehouse(user: User, warehouse_id: int) -> None:
     allowed = visible_warehouse_ids(user)
     if allowed is not None and warehouse_id not in allowed:
-        raise Forbidden("this resource belongs to another warehouse than yours")
+        raise Forbidden(N_("this resource belongs to another warehouse than yours"))
 
 
 def check_role(user: User, *roles: Role) -> None:
     if user.role != Role.ADMIN and user.role not in roles:
         wanted = ", ".join(sorted(r.value for r in roles)) or "admin"
-        raise Forbidden(f"your role ({user.role}) may not do this; it needs: {wanted}")
+        raise Forbidden(N_("your role ({role}) may not do this; it needs: {wanted}",
+                           role=user.role, wanted=wanted))

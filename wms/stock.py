@@ -87,14 +87,16 @@ def count(session: Session, lot: Lot, location: Location, counted: int, *,
           actor_id: int | None, reason: str = "", **move_kw) -> StockMove | None:
     """Record a stock count: an adjustment in or out by the difference, if any."""
     if counted < 0:
-        raise ValidationFailed({"quantity": ["a count cannot be negative"]})
+        raise ValidationFailed({"quantity": [N_("a count cannot be negative")]})
     on_hand, reserved = balance(session, location.id, lot.id)
     if counted == on_hand:
         return None
     if counted < reserved:
-        raise Conflict(f"{reserved} units of lot {lot.lot_code} at {location.code} are "
-                       f"reserved for orders, more than the {counted} counted; cancel or "
-                       "re-allocate those orders first", available=on_hand - reserved,
+        raise Conflict(N_("{reserved} units of lot {lot} at {location} are reserved for "
+                          "orders, more than the {counted} counted; cancel or re-allocate "
+                          "those orders first", reserved=reserved, lot=lot.lot_code,
+                          location=location.code, counted=counted),
+                       available=on_hand - reserved,
                        reserved=reserved)
     diff = counted - on_hand
     why = reason.strip() or f"count: {counted} found, {on_hand} expected"
@@ -117,17 +119,19 @@ def hold_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None
     returned (``wms.returns``).
     """
     if status not in SETS_ASIDE:
-        raise ValidationFailed({"status": ["a lot is set aside as hold or quarantine"]})
+        raise ValidationFailed({"status": [N_("a lot is set aside as hold or quarantine")]})
     if not reason.strip():
-        raise ValidationFailed({"reason": ["say why the lot is held"]})
+        raise ValidationFailed({"reason": [N_("say why the lot is held")]})
     lot = _locked_lot(session, lot_id)
     if lot.status in SETS_ASIDE:
-        raise Conflict(f"lot {lot.lot_code} is already {lot.status}: {lot.status_reason}")
+        raise Conflict(N_("lot {lot} is already {status}: {reason}", lot=lot.lot_code,
+                          status=lot.status, reason=lot.status_reason))
     if lot.status != LotStatus.AVAILABLE:
         # A hold ends with a release, which makes the lot available: holding a recalled
         # or spoiled lot would open that way out of the recall.
-        raise Conflict(f"lot {lot.lot_code} is {lot.status} ({lot.status_reason}); it cannot "
-                       "be put on hold", lot_status=lot.status.value)
+        raise Conflict(N_("lot {lot} is {status} ({reason}); it cannot be put on hold",
+                          lot=lot.lot_code, status=lot.status, reason=lot.status_reason),
+                       lot_status=lot.status.value)
     lot.status, lot.status_reason = status, reason.strip()
     release_reservations(session, lot.id, warehouse_ids)
     moves = []
@@ -195,8 +199,10 @@ def release_lot_reservations(session: Session, lot_id: int,
     units = release_reservations(session, lot.id, warehouse_ids,
                                  EVERYWHERE if blocked else UNPICKED)
     if not units:
-        where = "" if blocked else " in its bins (picked goods stay reserved)"
-        raise Conflict(f"lot {lot.lot_code} has no reservations to release{where}")
+        raise Conflict(
+            N_("lot {lot} has no reservations to release", lot=lot.lot_code) if blocked else
+            N_("lot {lot} has no reservations to release in its bins (picked goods stay "
+               "reserved)", lot=lot.lot_code))
     return units
 
 
@@ -207,10 +213,11 @@ def release_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | N
     to ``to_location`` if given, else to the zone of the product's temperature class."""
     lot = _locked_lot(session, lot_id)
     if lot.status == LotStatus.AVAILABLE:
-        raise Conflict(f"lot {lot.lot_code} is not on hold")
+        raise Conflict(N_("lot {lot} is not on hold", lot=lot.lot_code))
     if lot.status == LotStatus.RECALLED:
-        raise Conflict(f"lot {lot.lot_code} is recalled; only releasing the recall (POST "
-                       f"/api/lots/{lot.id}/recall/release) releases it",
+        raise Conflict(N_("lot {lot} is recalled; only releasing the recall (POST "
+                          "/api/lots/{id}/recall/release) releases it", lot=lot.lot_code,
+                          id=lot.id),
                        lot_status=lot.status.value)
     move_rules.check(lot.status, move_rules.Step.RELEASE, lot=lot.lot_code,
                      reason=lot.status_reason)
@@ -248,7 +255,7 @@ def _locked_lot(session: Session, lot_id: int) -> Lot:
     # key takes a key-share lock on the lot) does not wait for this decision to commit.
     lot = session.scalar(select(Lot).where(Lot.id == lot_id).with_for_update(key_share=True))
     if lot is None:
-        raise NotFound(f"no lot with id {lot_id}")
+        raise NotFound(N_("no lot with id {id}", id=lot_id))
     return lot
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from wms.errors import NotFound
+from wms.i18n import N_
 from wms.models import (
     CustomerOrder,
     Location,
@@ -136,7 +137,7 @@ def get_lot(session: Session, lot_id: int) -> Lot:
     lot = session.scalar(select(Lot).where(Lot.id == lot_id).options(
         joinedload(Lot.product), joinedload(Lot.supplier), joinedload(Lot.origin)))
     if lot is None:
-        raise NotFound(f"no lot with id {lot_id}", field="lot")
+        raise NotFound(N_("no lot with id {id}", id=lot_id), field="lot")
     return lot
 
 
@@ -402,7 +403,7 @@ def from_move(session: Session, move_id: int) -> Backward:
     """The lot a delivery or handover move carried, and where that lot came from."""
     move = session.get(StockMove, move_id)
     if move is None:
-        raise NotFound(f"no move with id {move_id}", field="move")
+        raise NotFound(N_("no move with id {id}", id=move_id), field="move")
     return _backward(session, {"move": move_id, "kind": move.kind.value},
                      StockMove.id == move_id)
 
@@ -410,7 +411,7 @@ def from_move(session: Session, move_id: int) -> Backward:
 def from_order(session: Session, ref: str) -> Backward:
     order = session.scalar(select(CustomerOrder).where(CustomerOrder.external_ref == ref))
     if order is None:
-        raise NotFound(f"no order {ref!r}", field="order")
+        raise NotFound(N_("no order {ref}", ref=repr(ref)), field="order")
     return _backward(session, {"order": ref, "pickup_point": order.pickup_point.code,
                                "delivery_date": order.delivery_date,
                                "status": order.status.value},
@@ -427,7 +428,7 @@ def from_pickup_point(session: Session, code: str, day: date) -> Backward:
     """Lots delivered to and handed over at a pickup point on a local day."""
     point = session.scalar(select(PickupPoint).where(PickupPoint.code == code))
     if point is None:
-        raise NotFound(f"no pickup point {code!r}", field="pickup_point")
+        raise NotFound(N_("no pickup point {code}", code=repr(code)), field="pickup_point")
     start, end = day_window(day, point.warehouse.timezone)
     loc = point.location_id
     # Two indexed range scans (into and out of the point) rather than one OR.

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coldchain.monitoring.models import Alert, AlertStatus
 from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.i18n import N_
 from wms.ledger import record_move
 from wms.local_time import stamp
 from wms.models import Lot, LotStatus, Warehouse
@@ -32,20 +33,20 @@ WAITING = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.ESC
 def _locked(session: Session, alert_id: int) -> Alert:
     alert = session.scalar(select(Alert).where(Alert.id == alert_id).with_for_update(of=Alert))
     if alert is None:
-        raise NotFound(f"no alert with id {alert_id}")
+        raise NotFound(N_("no alert with id {id}", id=alert_id))
     return alert
 
 
 def acknowledge(session: Session, alert_id: int, *, user_id: int, comment: str) -> Alert:
     if not comment or not comment.strip():
-        raise ValidationFailed({"comment": ["say what is being done about it"]})
+        raise ValidationFailed({"comment": [N_("say what is being done about it")]})
     alert = _locked(session, alert_id)
     if alert.status == AlertStatus.RESOLVED:
-        raise Conflict("the alert is already resolved")
+        raise Conflict(N_("the alert is already resolved"))
     if alert.acknowledged_at is not None:
         zone = session.get(Warehouse, alert.warehouse_id) if alert.warehouse_id else None
-        raise Conflict(f"the alert was already acknowledged at "
-                       f"{stamp(alert.acknowledged_at, zone.timezone if zone else None)}")
+        raise Conflict(N_("the alert was already acknowledged at {at}", at=stamp(
+            alert.acknowledged_at, zone.timezone if zone else None)))
     now = utcnow()
     for one in [alert, *(a for a in alert.lots if a.status in WAITING)]:
         if one.acknowledged_at is None:
@@ -71,20 +72,23 @@ def escalate_overdue(session: Session, *, after: timedelta,
 def resolve(session: Session, alert_id: int, *, user_id: int, action: str,
             comment: str = "", lots: Sequence[int] | None = None) -> Alert:
     if action not in RESOLUTIONS:
-        raise ValidationFailed({"action": [f"must be one of {', '.join(RESOLUTIONS)}"]})
+        raise ValidationFailed({"action": [N_("must be one of {choices}",
+                                              choices=", ".join(RESOLUTIONS))]})
     alert = _locked(session, alert_id)
     if alert.status == AlertStatus.RESOLVED:
-        raise Conflict(f"the alert was already resolved ({alert.resolution})")
+        raise Conflict(N_("the alert was already resolved ({resolution})",
+                          resolution=alert.resolution))
     waiting = [a for a in alert.lots if a.status in WAITING]
     if alert.lot_id is None and (waiting or lots):
         return _resolve_lots(session, alert, waiting, user_id=user_id, action=action,
                              comment=comment, lots=lots)
     if lots:
-        raise ValidationFailed({"lots": ["this alert concerns one lot: leave lots out"]})
+        raise ValidationFailed({"lots": [N_("this alert concerns one lot: leave lots out")]})
     if action != "close" and alert.lot_id is None:
-        raise ValidationFailed({"action": ["this alert concerns a place, not a lot: close it"]})
+        raise ValidationFailed({"action": [
+            N_("this alert concerns a place, not a lot: close it")]})
     if action == "close" and alert.lot_id is not None:
-        raise ValidationFailed({"action": ["a held lot is resolved by release or scrap"]})
+        raise ValidationFailed({"action": [N_("a held lot is resolved by release or scrap")]})
     _resolve_one(session, alert, user_id=user_id, action=action, comment=comment)
     if alert.parent_id is not None:
         _settle(session, session.get(Alert, alert.parent_id), user_id, action)
@@ -106,17 +110,17 @@ def _resolve_lots(session: Session, alert: Alert, waiting: list[Alert], *, user_
                   action: str, comment: str, lots: Sequence[int] | None) -> Alert:
     """Release or scrap every lot still waiting on an excursion's alert, or those named."""
     if action == "close":
-        raise ValidationFailed({"action": [f"{len(waiting)} held lots wait on this alert: "
-                                           "release or scrap them"]})
+        raise ValidationFailed({"action": [N_("{count} held lots wait on this alert: "
+                                              "release or scrap them", count=len(waiting))]})
     chosen = waiting
     if lots:
         by_lot = {a.lot_id: a for a in waiting}
         unknown = [lot_id for lot_id in lots if lot_id not in by_lot]
         if unknown:
-            listed = ", ".join(str(i) for i in sorted(by_lot)) or "none"
+            listed = ", ".join(str(i) for i in sorted(by_lot)) or N_("none")
             raise ValidationFailed({"lots": [
-                f"lots {', '.join(str(i) for i in unknown)} do not wait on this alert "
-                f"(those that do: {listed})"]})
+                N_("lots {unknown} do not wait on this alert (those that do: {waiting})",
+                   unknown=", ".join(str(i) for i in unknown), waiting=listed)]})
         chosen = [by_lot[lot_id] for lot_id in dict.fromkeys(lots)]
     for child in chosen:
         _resolve_one(session, child, user_id=user_id, action=action,
@@ -152,9 +156,10 @@ def _scrap_lot(session: Session, lot_id: int, reason: str, user_id: int) -> None
         .execution_options(populate_existing=True)).all()
     for bal in balances:
         if bal.reserved:
-            raise Conflict(f"{bal.reserved} units of lot {lot.lot_code} at "
-                           f"{bal.location.code} are still reserved for orders; release the lot's "
-                           "reservations (the Holds page) first")
+            raise Conflict(N_("{reserved} units of lot {lot} at {location} are still "
+                              "reserved for orders; release the lot's reservations (the Holds "
+                              "page) first", reserved=bal.reserved, lot=lot.lot_code,
+                              location=bal.location.code))
         record_move(session, kind=MoveKind.SCRAP, lot=lot, quantity=bal.on_hand,
                     from_location=bal.location, actor_id=user_id, reason=reason)
     lot.status, lot.status_reason = LotStatus.SPOILED, reason

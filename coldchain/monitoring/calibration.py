@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coldchain.monitoring.models import Alert, Sensor, SensorCalibration
 from wms.errors import Conflict, ValidationFailed
+from wms.i18n import N_
 from wms.models import Location, Warehouse
 
 KIND = "calibration_overdue"
@@ -112,21 +113,25 @@ def record(session: Session, sensor: Sensor, *, certificate: str, calibrated_on:
     certificate, calibrated_by = certificate.strip(), calibrated_by.strip()
     errors: dict[str, list[str]] = {}
     if not certificate:
-        errors["certificate"] = ["give the calibration certificate's number"]
+        errors["certificate"] = [N_("give the calibration certificate's number")]
     if not calibrated_by:
-        errors["calibrated_by"] = ["say who calibrated the sensor (laboratory or person)"]
+        errors["calibrated_by"] = [
+            N_("say who calibrated the sensor (laboratory or person)")]
     if calibrated_on > today:
-        errors["calibrated_on"] = [f"{calibrated_on} is in the future (today is {today})"]
+        errors["calibrated_on"] = [N_("{day} is in the future (today is {today})",
+                                      day=calibrated_on, today=today)]
     if due_on <= calibrated_on:
-        errors["due_on"] = ["the next calibration falls due after this one was made"]
+        errors["due_on"] = [
+            N_("the next calibration falls due after this one was made")]
     if errors:
         raise ValidationFailed(errors)
     clash = session.scalar(select(SensorCalibration.id).where(
         SensorCalibration.sensor_id == sensor.id, SensorCalibration.certificate == certificate))
     if clash is not None:
-        raise Conflict(f"certificate {certificate} is already recorded for sensor "
-                       f"{sensor.serial}; calibrations are never changed, record the next "
-                       "one with its own certificate", field="certificate")
+        raise Conflict(N_("certificate {certificate} is already recorded for sensor "
+                          "{serial}; calibrations are never changed, record the next one "
+                          "with its own certificate", certificate=certificate,
+                          serial=sensor.serial), field="certificate")
     row = SensorCalibration(sensor_id=sensor.id, certificate=certificate,
                             calibrated_on=calibrated_on, due_on=due_on,
                             calibrated_by=calibrated_by, recorded_by=user_id)

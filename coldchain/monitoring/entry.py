@@ -18,6 +18,7 @@ from coldchain.monitoring import excursion_alerts
 from coldchain.monitoring.excursion_alerts import Excursion
 from coldchain.monitoring.models import Finding, FindingKind
 from wms import move_hooks
+from wms.i18n import N_
 from wms.models import Location, LotStatus, MoveKind, StockMove, Warehouse
 from wms.stock import hold_lot
 
@@ -65,8 +66,8 @@ def hold_on_entry(session: Session, move: StockMove) -> str | None:
     hold_lot(session, move.lot_id, f"cold-chain exposure: {why}", actor_id=move.actor_id)
     excursion_alerts.list_lot(session, parent, move.lot, units=move.quantity, why=why,
                               held=True)
-    return f"{place.code} is in a temperature alarm since {since:%H:%M} (peak {peak}): the " \
-           f"lot is on hold"
+    return N_("{place} is in a temperature alarm since {since} (peak {peak}): the lot is on "
+              "hold", place=place.code, since=f"{since:%H:%M}", peak=peak)
 
 
 def install() -> None:

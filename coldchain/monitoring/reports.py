@@ -15,6 +15,7 @@ from coldchain.monitoring.evaluate import series
 from coldchain.monitoring.exposure import subtree
 from coldchain.monitoring.models import SensorAttachment
 from wms.errors import ValidationFailed
+from wms.i18n import N_
 from wms.models import Location
 
 
@@ -57,7 +58,8 @@ def mkt_report(session: Session, location: Location, start: datetime, end: datet
                delta_h_kj: float = 83.144) -> dict[str, Any]:
     times, temps, sensors = location_series(session, location, start, end)
     if times.size == 0:
-        raise ValidationFailed({"location": [f"no readings at {location.code} in that window"]})
+        raise ValidationFailed({"location": [N_("no readings at {location} in that window",
+                                                 location=location.code)]})
     # Each reading stands until the next; the last one until the window ends.
     durations = np.diff(times, append=max(int(end.timestamp()), int(times[-1]) + 1))
     durations = np.maximum(durations, 0)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from coldchain.monitoring.models import Sensor, SensorAttachment
 from wms.errors import Conflict, ValidationFailed
+from wms.i18n import N_
 from wms.local_time import stamp_at
 from wms.models import Location, LocationKind
 from wms.models.base import utcnow
@@ -22,7 +23,8 @@ ATTACHABLE = {LocationKind.ZONE, LocationKind.STORAGE, LocationKind.STAGING,
 def register(session: Session, *, serial: str, model: str = "", sampling_interval_s: int = 300,
              location: Location | None = None, at: datetime | None = None) -> Sensor:
     if session.scalar(select(Sensor.id).where(Sensor.serial == serial)) is not None:
-        raise Conflict(f"a sensor with serial {serial} is already registered", field="serial")
+        raise Conflict(N_("a sensor with serial {serial} is already registered", serial=serial),
+                       field="serial")
     sensor = Sensor(serial=serial, model=model, sampling_interval_s=sampling_interval_s)
     session.add(sensor)
     session.flush()
@@ -35,7 +37,8 @@ def attach(session: Session, sensor: Sensor, location: Location,
            at: datetime | None = None) -> SensorAttachment:
     """Hang the sensor at a location from ``at`` on, ending its previous attachment then."""
     if location.kind not in ATTACHABLE:
-        raise ValidationFailed({"location": [f"a sensor cannot hang in a {location.kind}"]})
+        raise ValidationFailed({"location": [N_("a sensor cannot hang in a {kind}",
+                                                kind=location.kind)]})
     at = at or utcnow()
     current = session.scalar(
         select(SensorAttachment)
@@ -45,7 +48,8 @@ def attach(session: Session, sensor: Sensor, location: Location,
     if current is not None:
         if at <= current.attached_at:
             began = stamp_at(current.attached_at, session.get(Location, current.location_id))
-            raise ValidationFailed({"at": [f"must be after the current attachment ({began})"]})
+            raise ValidationFailed({"at": [N_("must be after the current attachment ({began})",
+                                              began=began)]})
         current.detached_at = at
     link = SensorAttachment(sensor_id=sensor.id, location_id=location.id, attached_at=at)
     session.add(link)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coldchain.monitoring.models import Reading, ReadingVoid, Sensor
 from wms.errors import ValidationFailed
+from wms.i18n import N_
 
 #: One request voids at most this many readings (a month of a 5-minute logger is ~8,600).
 MAX_PER_REQUEST = 50_000
@@ -52,21 +53,23 @@ def readings_to_void(session: Session, sensor: Sensor, *,
     if timestamps is not None:
         wanted = sorted(set(timestamps))
         found = _stored(session, sensor, wanted)
-        missing = {f"timestamps[{i}]": [f"no reading of {sensor.serial} at {ts.isoformat()}"]
+        missing = {f"timestamps[{i}]": [N_("no reading of {serial} at {at}",
+                                           serial=sensor.serial, at=ts.isoformat())]
                    for i, ts in enumerate(timestamps) if ts not in found}
         if missing:
             raise ValidationFailed(dict(list(missing.items())[:100]),
-                                   detail="nothing was voided")
+                                   detail=N_("nothing was voided"))
         return wanted
     stamps = list(session.scalars(select(Reading.ts).where(
         Reading.sensor_id == sensor.id, Reading.ts >= start, Reading.ts <= end)
         .order_by(Reading.ts).limit(MAX_PER_REQUEST + 1)))
     if not stamps:
-        raise ValidationFailed({"from": [f"no reading of {sensor.serial} between "
-                                         f"{start.isoformat()} and {end.isoformat()}"]})
+        raise ValidationFailed({"from": [N_("no reading of {serial} between {start} and {end}",
+                                            serial=sensor.serial, start=start.isoformat(),
+                                            end=end.isoformat())]})
     if len(stamps) > MAX_PER_REQUEST:
-        raise ValidationFailed({"to": [f"more than {MAX_PER_REQUEST} readings in that window; "
-                                       f"void it in parts"]})
+        raise ValidationFailed({"to": [N_("more than {most} readings in that window; void it "
+                                          "in parts", most=MAX_PER_REQUEST)]})
     return stamps
 
 
@@ -75,9 +78,10 @@ def void(session: Session, sensor: Sensor, stamps: Sequence[datetime], *, reason
     """Record a void for each stored reading not voided yet; the caller commits."""
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed({"reason": ["say why these readings are wrong"]})
+        raise ValidationFailed({"reason": [N_("say why these readings are wrong")]})
     if len(stamps) > MAX_PER_REQUEST:
-        raise ValidationFailed({"timestamps": [f"at most {MAX_PER_REQUEST} per request"]})
+        raise ValidationFailed({"timestamps": [N_("at most {most} per request",
+                                                       most=MAX_PER_REQUEST)]})
     # Voids of one sensor queue behind each other, so a double click records one void each.
     session.execute(select(Sensor.id).where(Sensor.id == sensor.id).with_for_update())
     done: set[datetime] = set()

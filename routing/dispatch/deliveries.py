@@ -5,6 +5,9 @@ for every planned unit of each order line at the stop: delivered to the pickup p
 short (missing), refused by the group leader (stays on the vehicle, no longer reserved,
 to be returned) or damaged (moved to the warehouse's quarantine with the reason).
 These functions work in the caller's transaction.
+
+Longer than 400 lines because a driver's refusals are spelled out as whole sentences, one
+message each, so that they read right in Chinese too; the rules themselves are one piece.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from routing.dispatch.models import Route, RouteStatus, RouteStop, StopDelivery,
 from routing.dispatch.plans import require_current, route_for_update
 from wms import picking
 from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.i18n import N_, listed
 from wms.ledger import record_move
 from wms.models import (
     CustomerOrder,
@@ -69,7 +73,7 @@ def load(session: Session, route_id: int, *, actor_id: int | None, order_ref: st
     route = route_for_update(session, route_id)
     require_current(session, route)
     if route.status == RouteStatus.COMPLETED:
-        raise Conflict(f"route {route.id} is completed")
+        raise Conflict(N_("route {route} is completed", route=route.id))
     orders = _route_orders(route)
     order_ids = [oid for _, oid in orders]
     # Only what rides on this route: another vehicle may carry the order's other classes.
@@ -79,7 +83,8 @@ def load(session: Session, route_id: int, *, actor_id: int | None, order_ref: st
         order = session.scalar(select(CustomerOrder).where(
             CustomerOrder.external_ref == order_ref))
         if order is None or order.id not in order_ids:
-            raise ValidationFailed({"order": [f"order {order_ref!r} is not on route {route.id}"]})
+            raise ValidationFailed({"order": [N_("order {ref} is not on route {route}",
+                                                 ref=repr(order_ref), route=route.id)]})
         lot_id = _lot_id(session, lot_code, [order.id]) if lot_code else None
         moves = picking.load(session, order.id, route.vehicle_id, actor_id=actor_id,
                              route_id=route.id, lot_id=lot_id, quantity=quantity,
@@ -108,8 +113,9 @@ def load(session: Session, route_id: int, *, actor_id: int | None, order_ref: st
             if not left:
                 break
         if left:
-            raise Conflict(f"only {quantity - left} units of lot {lot_code} of this route's "
-                           "orders are picked and waiting to be loaded",
+            raise Conflict(N_("only {count} units of lot {lot} of this route's orders are "
+                              "picked and waiting to be loaded", count=quantity - left,
+                              lot=lot_code),
                            available=quantity - left, requested=quantity)
     if route.status == RouteStatus.PLANNED:
         route.status = RouteStatus.LOADING
@@ -124,11 +130,12 @@ def _lot_id(session: Session, lot_code: str, order_ids: list[int]) -> int:
                           .where(Lot.lot_code == lot_code, Reservation.order_id.in_(order_ids))
                           .distinct()).all()
     if not ids:
-        raise ValidationFailed({"lot": [f"no goods of lot {lot_code!r} are reserved for this "
-                                        "route's orders"]})
+        raise ValidationFailed({"lot": [N_("no goods of lot {lot} are reserved for this "
+                                           "route's orders", lot=repr(lot_code))]})
     if len(ids) > 1:
-        raise ValidationFailed({"lot": [f"lot code {lot_code!r} is used by several products "
-                                        "on this route; give the order as well"]})
+        raise ValidationFailed({"lot": [N_("lot code {lot} is used by several products on "
+                                           "this route; give the order as well",
+                                           lot=repr(lot_code))]})
     return ids[0]
 
 
@@ -244,8 +251,8 @@ def _quarantine(session: Session, route: Route, temp: TempClass) -> Location:
         if loc.temp_zone == temp:
             return loc
     if not rows:
-        raise Conflict(f"warehouse {route.warehouse.code} has no quarantine location for "
-                       "damaged goods")
+        raise Conflict(N_("warehouse {warehouse} has no quarantine location for damaged "
+                          "goods", warehouse=route.warehouse.code))
     return rows[0]
 
 
@@ -273,10 +280,11 @@ def confirm_stop(session: Session, route_id: int, seq: int, lines: list[dict[str
     require_current(session, route)
     stop = next((s for s in route.stops if s.seq == seq), None)
     if stop is None:
-        raise NotFound(f"route {route.id} has no stop {seq}")
+        raise NotFound(N_("route {route} has no stop {seq}", route=route.id, seq=seq))
     if stop.status != StopStatus.PENDING:
-        raise Conflict(f"stop {seq} of route {route.id} was already confirmed at "
-                       f"{stop.confirmed_at:%H:%M}", field="seq")
+        raise Conflict(N_("stop {seq} of route {route} was already confirmed at {at}",
+                          seq=seq, route=route.id, at=f"{stop.confirmed_at:%H:%M}"),
+                       field="seq")
     wanted = _requested(stop, lines or [])
     on_vehicle = vehicle_location_ids(session, route)
     outcomes, moves, orders = [], [], {}
@@ -290,9 +298,12 @@ def confirm_stop(session: Session, route_id: int, seq: int, lines: list[dict[str
         where = path or f"lines[{route_line.order.external_ref}:{route_line.line.line_no}]"
         if delivered < 0 or delivered + sum(counts.values()) != route_line.quantity:
             raise ValidationFailed({where: [
-                f"{route_line.quantity} units were planned; delivered, short, refused and "
-                f"damaged must add up to that (got {max(delivered, 0)} delivered, "
-                + ", ".join(f"{v} {k}" for k, v in counts.items()) + ")"]})
+                N_("{planned} units were planned; delivered, short, refused and damaged "
+                   "must add up to that (got {delivered} delivered, {others})",
+                   planned=route_line.quantity, delivered=max(delivered, 0),
+                   others=listed([N_("{count} short", count=counts["short"]),
+                                  N_("{count} refused", count=counts["refused"]),
+                                  N_("{count} damaged", count=counts["damaged"])]))]})
         def aboard_rows(line_id: int = route_line.order_line_id) -> list[Reservation]:
             return list(session.scalars(select(Reservation).where(
                 Reservation.order_line_id == line_id,
@@ -302,14 +313,18 @@ def confirm_stop(session: Session, route_id: int, seq: int, lines: list[dict[str
         aboard = sum(r.quantity for r in rows)
         physical = delivered + counts["refused"] + counts["damaged"]
         if physical > aboard:
-            never = (" Nothing has been loaded for this route yet."
-                     if route.status == RouteStatus.PLANNED else "")
+            values = dict(product=route_line.product.name, ref=route_line.order.external_ref,
+                          line=route_line.line.line_no, aboard=aboard, physical=physical)
             raise ValidationFailed({where: [
-                f"{route_line.product.name} (order {route_line.order.external_ref} line "
-                f"{route_line.line.line_no}): only {aboard} of the {physical} units you "
-                f"deliver, refuse or bring back damaged are on the truck.{never} Have the "
-                "warehouse load them before you leave; units that are really missing are "
-                "reported as short."]})
+                N_("{product} (order {ref} line {line}): only {aboard} of the {physical} "
+                   "units you deliver, refuse or bring back damaged are on the truck. Nothing "
+                   "has been loaded for this route yet. Have the warehouse load them before "
+                   "you leave; units that are really missing are reported as short.",
+                   **values) if route.status == RouteStatus.PLANNED else
+                N_("{product} (order {ref} line {line}): only {aboard} of the {physical} "
+                   "units you deliver, refuse or bring back damaged are on the truck. Have "
+                   "the warehouse load them before you leave; units that are really missing "
+                   "are reported as short.", **values)]})
         point = stop.pickup_point.location
         for row, qty in _take(rows, delivered):
             try:
@@ -318,9 +333,10 @@ def confirm_stop(session: Session, route_id: int, seq: int, lines: list[dict[str
                                            idempotency_key=idempotency_key))
             except MoveRefused as exc:
                 raise MoveRefused(
-                    f"{exc.detail}. Report order {route_line.order.external_ref} line "
-                    f"{route_line.line.line_no} as refused ({qty} units) and bring them "
-                    "back", **exc.extra) from exc
+                    N_("{refusal}. Report order {ref} line {line} as refused ({quantity} "
+                       "units) and bring them back", refusal=exc.detail,
+                       ref=route_line.order.external_ref, line=route_line.line.line_no,
+                       quantity=qty), **exc.extra) from exc
         rows = aboard_rows()
         for row, qty in _take(rows, counts["damaged"]):
             lot, src = row.lot, row.location
@@ -374,17 +390,18 @@ def _requested(stop: RouteStop, lines: list[dict[str, Any]]) -> dict[int, dict[s
     for i, item in enumerate(lines):
         route_line = by_ref.get((item["order"], item["line"]))
         if route_line is None:
-            errors[f"lines[{i}]"] = [f"order {item['order']} line {item['line']} is not "
-                                     f"delivered at stop {stop.seq}"]
+            errors[f"lines[{i}]"] = [N_("order {order} line {line} is not delivered at stop "
+                                        "{seq}", order=item["order"], line=item["line"],
+                                        seq=stop.seq)]
             continue
         if route_line.order_line_id in out:
-            errors[f"lines[{i}]"] = ["this order line is listed twice"]
+            errors[f"lines[{i}]"] = [N_("this order line is listed twice")]
             continue
         exceptions: dict[str, tuple[int, str]] = {}
         for j, e in enumerate(item.get("exceptions") or []):
             if e["kind"] in exceptions:
                 errors[f"lines[{i}].exceptions[{j}].kind"] = [
-                    f"{e['kind']} is listed twice; give the total once"]
+                    N_("{kind} is listed twice; give the total once", kind=e["kind"])]
             exceptions[e["kind"]] = (e["quantity"], e["reason"].strip())
         out[route_line.order_line_id] = {"path": f"lines[{i}]", "exceptions": exceptions,
                                          "delivered": item.get("delivered")}

@@ -38,6 +38,7 @@ from routing.engine.solver import SolveOptions, solve
 from routing.engine.validate import validate
 from wms.db import transaction
 from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.i18n import N_
 from wms.models import ReturnRequest, ReturnRequestStatus, Role, User, Vehicle, Warehouse
 from wms.models.base import utcnow
 
@@ -179,8 +180,8 @@ def _save(session: Session, day_problem: problem_builder.DayProblem, solution: S
     started = {r.id for r in problem_builder.locked_routes(session, wid, day)}
     late = started - set(day_problem.locked_route_ids)
     if late:
-        raise Conflict(f"route(s) {sorted(late)} started while this plan was being made; "
-                       "plan again to keep them")
+        raise Conflict(N_("route(s) {routes} started while this plan was being made; plan "
+                          "again to keep them", routes=str(sorted(late))))
     version = (session.scalar(select(func.max(RoutePlan.version)).where(
         RoutePlan.warehouse_id == wid, RoutePlan.delivery_date == day)) or 0) + 1
     plan = RoutePlan(warehouse_id=wid, delivery_date=day, version=version,
@@ -263,7 +264,7 @@ def get_plan(session: Session, plan_id: int, *, lock: bool = False) -> RoutePlan
         stmt = stmt.with_for_update()
     plan = session.scalar(stmt)
     if plan is None:
-        raise NotFound(f"no route plan with id {plan_id}")
+        raise NotFound(N_("no route plan with id {id}", id=plan_id))
     return plan
 
 
@@ -282,34 +283,37 @@ def publish(session: Session, plan_id: int, *, actor_id: int | None,
     ).all()
     session.refresh(plan)
     if plan.status != PlanStatus.DRAFT:
-        raise Conflict(f"plan version {plan.version} is {plan.status}; only a draft can be "
-                       "published")
+        raise Conflict(N_("plan version {version} is {status}; only a draft can be "
+                          "published", version=plan.version, status=plan.status))
     current = problem_builder.current_plan(session, plan.warehouse_id, plan.delivery_date)
     if current is not None:
         kept = {r.id for r in plan.routes}
         lost = [r for r in current.routes if r.locked and r.id not in kept]
         if lost:
             raise Conflict(
-                f"route(s) {', '.join(str(r.id) for r in lost)} of the published version "
-                f"{current.version} started after version {plan.version} was made; plan "
-                "again so that they are kept", routes=[r.id for r in lost])
+                N_("route(s) {routes} of the published version {current} started after "
+                   "version {version} was made; plan again so that they are kept",
+                   routes=", ".join(str(r.id) for r in lost), current=current.version,
+                   version=plan.version), routes=[r.id for r in lost])
     errors: dict[str, list[str]] = {}
     by_vehicle = {r.vehicle.code: r for r in plan.routes}
     for code, username in (drivers or {}).items():
         route = by_vehicle.get(code)
         user = session.scalar(select(User).where(User.username == username))
         if route is None:
-            errors[f"drivers.{code}"] = [f"no route of this plan uses vehicle {code!r}"]
+            errors[f"drivers.{code}"] = [N_("no route of this plan uses vehicle {code}",
+                                                   code=repr(code))]
         elif route.locked:
-            errors[f"drivers.{code}"] = ["this route has started; its driver stays"]
+            errors[f"drivers.{code}"] = [N_("this route has started; its driver stays")]
         elif user is None or user.role != Role.DRIVER or not user.active:
-            errors[f"drivers.{code}"] = [f"{username!r} is not an active driver"]
+            errors[f"drivers.{code}"] = [N_("{username} is not an active driver",
+                                                   username=repr(username))]
         else:
             route.driver_id = user.id
     for route in plan.routes:
         if route.driver_id is None and f"drivers.{route.vehicle.code}" not in errors:
             errors[f"drivers.{route.vehicle.code}"] = [
-                "no driver is attached to this vehicle; choose one"]
+                N_("no driver is attached to this vehicle; choose one")]
     if errors:
         raise ValidationFailed(errors)
     if current is not None:
@@ -325,7 +329,7 @@ def publish(session: Session, plan_id: int, *, actor_id: int | None,
 def route_for_update(session: Session, route_id: int) -> Route:
     route = session.scalar(select(Route).where(Route.id == route_id).with_for_update())
     if route is None:
-        raise NotFound(f"no route with id {route_id}")
+        raise NotFound(N_("no route with id {id}", id=route_id))
     return route
 
 
@@ -337,12 +341,12 @@ def is_current(session: Session, route: Route) -> bool:
 
 def require_current(session: Session, route: Route) -> None:
     if not is_current(session, route):
-        raise Conflict(f"route {route.id} is not in the published plan of "
-                       f"{route.delivery_date}; use the current manifest")
+        raise Conflict(N_("route {route} is not in the published plan of {day}; use the "
+                          "current manifest", route=route.id, day=route.delivery_date))
 
 
 def warehouse_id_of(session: Session, code: str) -> int:
     wid = session.scalar(select(Warehouse.id).where(Warehouse.code == code))
     if wid is None:
-        raise NotFound(f"no warehouse {code!r}")
+        raise NotFound(N_("no warehouse {code}", code=repr(code)))
     return wid

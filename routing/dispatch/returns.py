@@ -12,6 +12,7 @@ from routing.dispatch.deliveries import vehicle_location_ids
 from routing.dispatch.models import Route
 from routing.dispatch.plans import route_for_update
 from wms.errors import ValidationFailed
+from wms.i18n import N_
 from wms.models import (
     Location,
     LocationKind,
@@ -39,9 +40,9 @@ def _aboard(session: Session, route: Route, lot_id: int, where: str) -> Location
         Location.id.in_(vehicle_location_ids(session, route)))).all()
     if len(found) != 1:
         raise ValidationFailed({f"{where}.from": [
-            f"no units of lot {lot_id} are on the truck of route {route.id}; say where "
-            "they come from" if not found else "the lot is in several compartments; say "
-            "which one"]})
+            N_("no units of lot {lot} are on the truck of route {route}; say where they "
+               "come from", lot=lot_id, route=route.id) if not found else
+            N_("the lot is in several compartments; say which one")]})
     return found[0]
 
 
@@ -60,8 +61,8 @@ def return_from_route(session: Session, route_id: int, lines: list[dict[str, Any
             src = places.get(code)
             if src is None:
                 raise ValidationFailed({f"{where}.from": [
-                    f"{code} is neither the truck of route {route.id} nor one of its "
-                    "pickup points"]})
+                    N_("{code} is neither the truck of route {route} nor one of its pickup "
+                       "points", code=code, route=route.id)]})
         else:
             src = _aboard(session, route, line["lot_id"], where)
         try:
