@@ -16,14 +16,15 @@ from api.errors import problem
 from api.runtime import db
 from wms import throttle
 from wms.accounts import authenticate_password, token_user
+from wms.i18n import N_
 from wms.models import ThrottleScope, User
 from wms.throttle import Throttled
 
 WAIT_REASONS = {
-    ThrottleScope.SIGNIN_USER: "too many failed sign-ins for this user",
-    ThrottleScope.SIGNIN_ADDRESS: "too many failed sign-ins from your address",
-    ThrottleScope.TOKEN_ADDRESS: "too many unknown API tokens from your address",
-    ThrottleScope.PICKUP_CODE: "too many wrong pickup codes at this pickup point",
+    ThrottleScope.SIGNIN_USER: N_("too many failed sign-ins for this user"),
+    ThrottleScope.SIGNIN_ADDRESS: N_("too many failed sign-ins from your address"),
+    ThrottleScope.TOKEN_ADDRESS: N_("too many unknown API tokens from your address"),
+    ThrottleScope.PICKUP_CODE: N_("too many wrong pickup codes at this pickup point"),
 }
 
 
@@ -67,7 +68,8 @@ def password_user(username: str, password: str) -> User | None:
 def too_many_attempts(exc: Throttled):
     minutes = max(1, round(exc.retry_after / 60))
     return problem(429, "Too Many Requests",
-                   f"{WAIT_REASONS[exc.scope]}; try again in about {minutes} min",
+                   N_("{reason}; try again in about {minutes} min",
+                      reason=WAIT_REASONS[exc.scope], minutes=minutes),
                    headers={"Retry-After": str(exc.retry_after)}, retry_after=exc.retry_after)
 
 

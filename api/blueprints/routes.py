@@ -14,6 +14,7 @@ from sqlalchemy import select
 from api import policy
 from api.auth import current_user
 from api.blueprints.scans import idempotent
+from api.i18n import tr
 from api.jobs import start_job
 from api.lookups import scoped, warehouse_for_user
 from api.pagination import SelectPage
@@ -166,7 +167,7 @@ class RouteLoading(MethodView):
                                 idempotency_key=request.headers.get(idempotency.HEADER),
                                 raw_scan=args.get("barcode"))
         return {**deliveries.loading_status(db(), route), "moves": moves,
-                "warnings": take_warnings(db())}
+                "warnings": tr(take_warnings(db()))}
 
 
 @blp.route("/routes/<int:route_id>/stops/<int:seq>/deliveries")

@@ -79,6 +79,11 @@ def test_guessed_bearer_tokens_are_throttled_per_address(client, world):
     first = answers.index(429)
     assert set(answers[first:]) == {429}
     assert_throttled(client.get("/api/me", headers={"Authorization": "Bearer wms_more"}))
+    # In the reader's language, with the wait in it.
+    zh = client.get("/api/me", headers={"Authorization": "Bearer wms_more",
+                                         "Accept-Language": "zh-CN"})
+    assert zh.status_code == 429 and "无效 API 令牌次数过多" in zh.json["detail"]
+    assert zh.headers["Retry-After"] and "分钟后再试" in zh.json["detail"]
     # A real token (256 random bits, never guessed) still works from that address: the
     # other handhelds behind the same router are not locked out by one bad client.
     assert client.get("/api/me", headers={
