@@ -47,7 +47,7 @@ from routing.dispatch.models import (
     UnassignedStop,
 )
 from routing.dispatch.problem_builder import StopLine
-from routing.engine.model import Problem, Solution, Unassigned
+from routing.engine.model import MAX_TIME_S, Problem, Solution, Unassigned
 from routing.engine.replan import live_problem
 from routing.engine.solver import SolveOptions, solve
 from routing.engine.validate import validate
@@ -92,10 +92,16 @@ class _Read:
                                                   code=repr(code))]
             elif code in failed:
                 errors[f"positions.{code}"] = [N_("this vehicle is declared failed")]
+        try:
+            now = seconds_of_day(plan.delivery_date, at or utcnow(), plan.warehouse.timezone)
+        except OverflowError:
+            now = MAX_TIME_S + 1
+        if now > MAX_TIME_S:
+            errors["at"] = [N_("the plan's day {day} is over", day=plan.delivery_date)]
         if errors:
             raise ValidationFailed(errors)
-        zone = plan.warehouse.timezone
-        self.now = seconds_of_day(plan.delivery_date, at or utcnow(), zone)
+        # Before the day starts nothing is under way: the re-plan is from its beginning.
+        self.now = max(now, 0)
         routes = list(plan.routes)
         self.snapshot = _snapshot(routes)
         self.stop_points: dict[str, int] = {}

@@ -120,6 +120,10 @@ def test_replan_refusals_are_problem_json_naming_the_field(api, sessions, day_un
         ({"failed_vehicles": [failed["vehicle"]], "positions": {"SH1-T02": [191.0, 0]}},
          422, "positions.SH1-T02"),
         ({"failed_vehicles": [failed["vehicle"]], "at": "2026-01-01T08:00:00"}, 422, "at"),
+        ({"failed_vehicles": [failed["vehicle"]],
+          "at": (datetime.combine(DAY, time(8), ZONE) + timedelta(days=3)).isoformat()},
+         422, "at"),
+        ({"failed_vehicles": [failed["vehicle"]], "at": "9999-12-31T23:00:00-12:00"}, 422, "at"),
     ]
     for body, status, field in cases:
         resp = dispatcher.post(url, json=body)
