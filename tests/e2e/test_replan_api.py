@@ -159,3 +159,41 @@ def test_nothing_left_to_replan_is_409(api, sessions, world):
     resp = api.as_("dispatcher").post(f"/api/route-plans/{draft['plan_id']}/replan",
                                       json={"failed_vehicles": [route["vehicle"]]})
     assert resp.status_code == 409 and "draft" in resp.json["detail"]
+
+
+def test_a_working_truck_on_the_road_drives_on_with_its_goods_and_driver(api, sessions,
+                                                                         world):
+    add_truck(sessions, world)
+    stock_up(sessions, world)
+    order(sessions, "O-1", "SH-P001", {"F00001": 150})
+    order(sessions, "O-2", "SH-P002", {"F00001": 150})
+    order(sessions, "O-3", "SH-P003", {"C00002": 10})
+    plan = plan_and_publish(api)
+    assert len(plan["routes"]) == 2
+    out = max(plan["routes"], key=lambda r: len(r["stops"]))
+    (broken,) = [r for r in plan["routes"] if r is not out]
+    assert len(out["stops"]) >= 2
+    deliver_first_stop(api, out)
+    resp = api.as_("dispatcher").post(f"/api/route-plans/{plan['id']}/replan", json={
+        "failed_vehicles": [broken["vehicle"]], "at": at_clock(out["stops"][0]["departure"]),
+        "time_limit_s": 1})
+    assert resp.status_code == 202 and resp.json["status"] == "finished", resp.json
+    result = resp.json["result"]
+    # The broken truck had not left: nothing of it comes back, its stops are free again.
+    assert result["on_road"] == [out["vehicle"]] and result["returned"] == []
+    new = api.as_("dispatcher").get(f"/api/route-plans/{result['plan_id']}").json
+    (route,) = new["routes"]
+    assert (route["vehicle"], route["driver"], route["status"]) == (
+        out["vehicle"], out["driver"], "started")
+    assert sorted(s["stop_key"] for s in route["stops"]) == sorted(
+        s["stop_key"] for s in out["stops"][1:])
+    # No truck is left at the warehouse for the broken truck's stop: unassigned, with why.
+    assert [u["stop_key"] for u in new["unassigned"]] == [s["stop_key"]
+                                                          for s in broken["stops"]]
+    assert all(u["reason"] for u in new["unassigned"])
+    # The driver confirms the next stop on the new version's route.
+    resp = api.as_(out["driver"]).post(f"/api/routes/{route['id']}/stops/1/deliveries",
+                                       json={}, headers=key())
+    assert resp.status_code == 201, resp.json
+    with transaction(sessions) as s:
+        assert plans.check_plan(s.get(RoutePlan, result["plan_id"])) == []
