@@ -101,7 +101,7 @@
     if (plan.status !== "published") return;
     const vehicles = [...new Set(plan.routes.map((r) => r.vehicle))];
     $("replan-vehicles").insertAdjacentHTML("beforeend", vehicles.map((v) =>
-      `<label class="inline"><input type="checkbox" name="failed" value="${esc(v)}"> ${esc(v)}</label>`).join(""));
+      `<label class="check"><input type="checkbox" name="failed" value="${esc(v)}"> ${esc(v)}</label>`).join(""));
   }
 
   $("replan-form")?.addEventListener("submit", async (e) => {
