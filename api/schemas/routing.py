@@ -28,9 +28,10 @@ class ReplanSchema(BaseSchema):
     positions = fields.Dict(
         keys=fields.String(validate=validate.Length(1, 40)),
         values=fields.List(fields.Float(allow_nan=False), validate=validate.Length(2, 2)),
-        load_default=dict, validate=validate.Length(max=50),
+        load_default=dict,
         metadata={"description": "vehicle code -> [lat, lon] where a truck on the road is "
-                                 "now (default: its last confirmed stop)"})
+                                 "now (default: its last confirmed stop)",
+                  "maxProperties": 50})
     at = fields.AwareDateTime(load_default=None, metadata={
         "description": "the time to re-plan from (default: now)"})
     time_limit_s = fields.Float(load_default=10.0, validate=validate.Range(min=0.5, max=600),
@@ -38,6 +39,8 @@ class ReplanSchema(BaseSchema):
 
     @validates_schema
     def _positions_on_earth(self, data, **_kw):
+        if len(data.get("positions") or {}) > 50:
+            raise ValidationError("at most 50 vehicles", field_name="positions")
         for code, (lat, lon) in (data.get("positions") or {}).items():
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 raise ValidationError("latitude -90..90 and longitude -180..180",
