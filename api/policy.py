@@ -127,6 +127,8 @@ RULES: dict[str, Rule] = {
     "alerts.resolve": _rule((STAFF, BUYER), W, "resolve alerts: release or scrap the lot"),
     "plans.read": _rule((DISPATCHER, STAFF), W, "route plans and unassigned stops"),
     "plans.write": _rule((DISPATCHER,), W, "plan and publish routes"),
+    "plans.replan": _rule((DISPATCHER,), W,
+                          "re-plan the rest of a published day when trucks fail mid-route"),
     "routes.read": _rule((DISPATCHER, STAFF, DRIVER), R, "routes, manifests, loading"),
     "routes.load": _rule((STAFF,), W, "load a route's vehicle against its manifest"),
     "routes.confirm": _rule((DRIVER,), R, "confirm deliveries at stops"),

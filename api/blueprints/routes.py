@@ -34,10 +34,11 @@ from api.schemas.routing import (
     PlanSchema,
     PlanSummarySchema,
     PublishSchema,
+    ReplanSchema,
     RouteSchema,
     UnassignedSchema,
 )
-from routing.dispatch import deliveries, manifests, plans
+from routing.dispatch import deliveries, manifests, plans, replan_live
 from routing.dispatch.models import Route, RoutePlan
 from routing.dispatch.returns import return_from_route
 from wms import idempotency, scope
@@ -133,6 +134,34 @@ class PublishPlan(MethodView):
                              drivers=args["drivers"])
         db().commit()
         return plan
+
+
+@blp.route("/route-plans/<int:plan_id>/replan")
+class ReplanPlan(MethodView):
+    @policy.rule("plans.replan", on="plan")
+    @blp.arguments(ReplanSchema)
+    @blp.response(202, JobSchema)
+    @blp.alt_response(409, description="not the published plan, or nothing is left to "
+                                       "re-plan")
+    def post(self, args: dict, plan_id: int):
+        """Re-plan the rest of a published day from the live state, in the background;
+        follow it at /api/jobs/<id>.
+
+        Trucks named failed get no stops; their remaining stops are planned again from the
+        warehouse and reported as ``returned``. Working trucks on the road drive on with
+        their goods from their last confirmed stop (or the position given). The result is
+        a new published version that ``replaces`` this one, which is kept, superseded."""
+        plan = _plan_for_user(plan_id)
+        positions = {k: (v[0], v[1]) for k, v in args["positions"].items()}
+        replan_live.check_request(db(), plan.id, failed=args["failed_vehicles"],
+                                  positions=positions, at=args["at"])
+        warehouse_id = plan.warehouse_id
+        return start_job(replan_live.JOB_KIND, {
+            "plan_id": plan.id, "failed_vehicles": args["failed_vehicles"],
+            "positions": {k: list(v) for k, v in positions.items()},
+            "at": args["at"].isoformat() if args["at"] else None,
+            "time_limit_s": args["time_limit_s"], "created_by": current_user().id,
+        }, warehouse_id=warehouse_id)
 
 
 @blp.route("/routes/<int:route_id>")

@@ -19,6 +19,34 @@ class PlanRequestSchema(BaseSchema):
                                 metadata={"description": "solver time limit in seconds"})
 
 
+class ReplanSchema(BaseSchema):
+    failed_vehicles = fields.List(
+        fields.String(validate=validate.Length(1, 40)), required=True,
+        validate=validate.Length(1, 50),
+        metadata={"description": "codes of the vehicles out of service (reefer failed, "
+                                 "broken down); their remaining goods go back"})
+    positions = fields.Dict(
+        keys=fields.String(validate=validate.Length(1, 40)),
+        values=fields.List(fields.Float(allow_nan=False), validate=validate.Length(2, 2)),
+        load_default=dict,
+        metadata={"description": "vehicle code -> [lat, lon] where a truck on the road is "
+                                 "now (default: its last confirmed stop)",
+                  "maxProperties": 50})
+    at = fields.AwareDateTime(load_default=None, metadata={
+        "description": "the time to re-plan from (default: now)"})
+    time_limit_s = fields.Float(load_default=10.0, validate=validate.Range(min=0.5, max=600),
+                                metadata={"description": "solver time limit in seconds"})
+
+    @validates_schema
+    def _positions_on_earth(self, data, **_kw):
+        if len(data.get("positions") or {}) > 50:
+            raise ValidationError("at most 50 vehicles", field_name="positions")
+        for code, (lat, lon) in (data.get("positions") or {}).items():
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValidationError("latitude -90..90 and longitude -180..180",
+                                      field_name=f"positions.{code}")
+
+
 class PlanQuerySchema(BaseSchema):
     warehouse = fields.String(metadata={"description": "warehouse code"})
     date = fields.Date()
@@ -106,6 +134,8 @@ class PlanSummarySchema(BaseSchema):
     total_cost = fields.Float()
     total_distance_km = fields.Float()
     stats = fields.Dict()
+    replaces = fields.Integer(attribute="replaces_id", allow_none=True, metadata={
+        "description": "the published version this one re-planned from the live state"})
 
 
 class PlanSchema(PlanSummarySchema):

@@ -90,10 +90,51 @@
     }
   });
 
-  function showJob(job) {
-    $("job-bar").style.width = `${Math.max(2, Math.min(100, job.progress || 0))}%`;
-    $("job-message").textContent = `${label(job.status)} · ${num((job.progress || 0) / 100, { style: "percent" })} · ${job.message || ""}`;
+  function showJob(job, prefix = "job") {
+    $(`${prefix}-bar`).style.width = `${Math.max(2, Math.min(100, job.progress || 0))}%`;
+    $(`${prefix}-message`).textContent = `${label(job.status)} · ${num((job.progress || 0) / 100, { style: "percent" })} · ${job.message || ""}`;
   }
+
+  /* ---- re-planning the rest of a published day (a truck failed mid-route) ---- */
+  function renderReplan(plan) {
+    $("replan").hidden = plan.status !== "published";
+    if (plan.status !== "published") return;
+    const vehicles = [...new Set(plan.routes.map((r) => r.vehicle))];
+    $("replan-vehicles").insertAdjacentHTML("beforeend", vehicles.map((v) =>
+      `<label class="check"><input type="checkbox" name="failed" value="${esc(v)}"> ${esc(v)}</label>`).join(""));
+  }
+
+  $("replan-form")?.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const form = e.target;
+    const failed = [...form.querySelectorAll('[name="failed"]:checked')].map((i) => i.value);
+    if (!failed.length) { flash($("replan-flash"), "bad", t("Choose the failed truck(s)"), []); return; }
+    if (!window.confirm(t("Re-plan the rest of the day without {vehicles}? The new version goes to the drivers at once.", { vehicles: failed.join(", ") }))) return;
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    $("replan-flash").hidden = true;
+    const r = await api("POST", `/api/route-plans/${root.dataset.plan}/replan`,
+                        { failed_vehicles: failed, time_limit_s: Number(form.time_limit_s.value) });
+    if (!r.ok) { flash($("replan-flash"), "bad", t("Re-planning did not start"), problemLines(r.data)); button.disabled = false; return; }
+    $("replan-job").hidden = false;
+    let job = r.data;
+    while (job.status === "queued" || job.status === "started") {
+      showJob(job, "replan-job");
+      await sleep(700);
+      const poll = await api("GET", `/api/jobs/${encodeURIComponent(job.id)}`);
+      if (poll.ok) job = poll.data;
+    }
+    showJob(job, "replan-job");
+    if (job.status === "finished" && job.result?.plan_id) {
+      const back = job.result.returned || [];
+      flash($("replan-flash"), "good", t("Plan v{version} published", { version: job.result.version }),
+            back.length ? [t("Goods of these stops go back to the warehouse: {stops}", { stops: back.join(", ") })] : []);
+      setTimeout(() => { window.location.href = here(job.result.plan_id); }, 1500);
+    } else {
+      flash($("replan-flash"), "bad", t("Re-planning failed"), [job.error || job.message || t("the job did not finish")]);
+      button.disabled = false;
+    }
+  });
 
   /* ---- the map ----
      Web Mercator, drawn at the width it is shown at so that stop numbers and district
@@ -304,7 +345,8 @@
   }
 
   function renderPlan(plan) {
-    $("plan-title").textContent = `${t("Plan v{version}", { version: plan.version })} · ${label(plan.status)}`;
+    $("plan-title").textContent = `${t("Plan v{version}", { version: plan.version })} · ${label(plan.status)}` +
+      (plan.replaces ? ` · ${t("re-planned from the live state")}` : "");
     const served = plan.routes.reduce((n, r) => n + r.stops.length, 0);
     $("plan-stats").innerHTML = [
       [num(plan.routes.length), t("routes")], [num(served), t("stops served")], [num(plan.unassigned.length), t("unassigned"), plan.unassigned.length > 0],
@@ -312,6 +354,7 @@
       [num(Math.round(plan.total_cost), { style: "currency", currency: "CNY", maximumFractionDigits: 0 }), t("cost")], [plan.solver_status, t("solver")],
     ].map(([v, l, low]) => `<div class="stat"><b class="${low ? "margin-low" : ""}">${esc(v)}</b><span>${esc(l)}</span></div>`).join("");
     $("publish").hidden = plan.status !== "draft";
+    renderReplan(plan);
     $("plan").hidden = false;
     baseReady.then(() => drawMap(plan));
     $("routes").innerHTML = plan.routes.map(routeCard).join("");

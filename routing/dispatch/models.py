@@ -77,9 +77,13 @@ class RoutePlan(Base):
     # The routing problem the plan solves (locked routes' vehicles and stops included), so a
     # stored plan can be checked by the validator at any time.
     problem: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # A version re-planned from the live state (a truck failed mid-route) names the
+    # published version it replaced; see routing.dispatch.replan_live.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("route_plan.id"))
 
     warehouse: Mapped[Warehouse] = relationship()
     creator: Mapped[User | None] = relationship(foreign_keys=[created_by])
+    replaces: Mapped[RoutePlan | None] = relationship(remote_side=[id])
     routes: Mapped[list[Route]] = relationship(
         secondary="route_plan_route", order_by="RoutePlanRoute.position", viewonly=True)
     unassigned: Mapped[list[UnassignedStop]] = relationship(

@@ -240,6 +240,9 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
             f"/api/route-plans/{i['published_plan']}/unassigned"),
         (P, "/api/route-plans/<int:plan_id>/publish"): Case(
             f"/api/route-plans/{i['draft_plan']}/publish", json={}),
+        (P, "/api/route-plans/<int:plan_id>/replan"): Case(
+            f"/api/route-plans/{i['published_plan']}/replan",
+            json={"failed_vehicles": [i["vehicle"]], "time_limit_s": 1}),
         (G, "/api/routes/<int:route_id>"): Case(f"/api/routes/{route}"),
         (G, "/api/routes/<int:route_id>/loading"): Case(f"/api/routes/{route}/loading"),
         (P, "/api/routes/<int:route_id>/loading"): Case(
