@@ -212,31 +212,45 @@ def _save(session: Session, day_problem: problem_builder.DayProblem, solution: S
         session.add(route)
         session.flush()
         session.add(RoutePlanRoute(plan_id=plan.id, route_id=route.id, position=position))
-        for seq, visit in enumerate(planned.stops, start=1):
-            stop = RouteStop(route_id=route.id, seq=seq, stop_key=visit.stop,
-                             pickup_point_id=day_problem.stop_points[visit.stop],
-                             arrival_s=visit.arrival, service_start_s=visit.service_start,
-                             departure_s=visit.departure,
-                             since_departure_s=visit.since_departure_s,
-                             delivered=_loads_json(visit.delivered),
-                             picked_up=_loads_json(visit.picked_up) or None)
-            session.add(stop)
-            session.flush()
-            for line in day_problem.stop_lines[visit.stop]:
-                session.add(RouteStopLine(stop_id=stop.id, order_id=line.order_id,
-                                          order_line_id=line.order_line_id,
-                                          product_id=line.product_id,
-                                          temp_class=line.temp_class, quantity=line.quantity))
+        add_stops(session, route, planned, day_problem.stop_points, day_problem.stop_lines)
     _mark_planned(session, day_problem, new_routes)
-    stops = {s.id: s for s in day_problem.full.stops}
-    for u in solution.unassigned:
+    add_unassigned(session, plan, solution.unassigned, day_problem.full,
+                   day_problem.stop_points)
+    session.flush()
+    return plan
+
+
+def add_stops(session: Session, route: Route, planned, stop_points: dict[str, int],
+              stop_lines: dict[str, list]) -> None:
+    """A stored route's stops as the solver timed them, each with the order lines it
+    delivers (``stop_lines`` by stop id)."""
+    for seq, visit in enumerate(planned.stops, start=1):
+        stop = RouteStop(route_id=route.id, seq=seq, stop_key=visit.stop,
+                         pickup_point_id=stop_points[visit.stop],
+                         arrival_s=visit.arrival, service_start_s=visit.service_start,
+                         departure_s=visit.departure,
+                         since_departure_s=visit.since_departure_s,
+                         delivered=_loads_json(visit.delivered),
+                         picked_up=_loads_json(visit.picked_up) or None)
+        session.add(stop)
+        session.flush()
+        for line in stop_lines.get(visit.stop, []):
+            session.add(RouteStopLine(stop_id=stop.id, order_id=line.order_id,
+                                      order_line_id=line.order_line_id,
+                                      product_id=line.product_id,
+                                      temp_class=line.temp_class, quantity=line.quantity))
+
+
+def add_unassigned(session: Session, plan: RoutePlan, unassigned, problem,
+                   stop_points: dict[str, int]) -> None:
+    """The plan's unserved stops with their reasons and what they would have carried."""
+    stops = {s.id: s for s in problem.stops}
+    for u in unassigned:
         session.add(UnassignedStop(plan_id=plan.id, stop_key=u.stop,
-                                   pickup_point_id=day_problem.stop_points[u.stop],
+                                   pickup_point_id=stop_points[u.stop],
                                    reason=u.reason, message=u.message,
                                    demand=_loads_json(stops[u.stop].demand
                                                       or stops[u.stop].pickup)))
-    session.flush()
-    return plan
 
 
 def _mark_planned(session: Session, day_problem, routes) -> None:

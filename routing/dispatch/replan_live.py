@@ -41,10 +41,7 @@ from routing.dispatch.models import (
     RoutePlan,
     RoutePlanRoute,
     RouteStatus,
-    RouteStop,
-    RouteStopLine,
     StopStatus,
-    UnassignedStop,
 )
 from routing.dispatch.problem_builder import StopLine
 from routing.engine.model import MAX_TIME_S, Problem, Solution, Unassigned
@@ -286,28 +283,9 @@ def _save(session: Session, read: _Read, solution: Solution, time_limit_s: float
         session.add(route)
         session.flush()
         session.add(RoutePlanRoute(plan_id=plan.id, route_id=route.id, position=position))
-        for seq, visit in enumerate(planned.stops, start=1):
-            stop = RouteStop(route_id=route.id, seq=seq, stop_key=visit.stop,
-                             pickup_point_id=read.stop_points[visit.stop],
-                             arrival_s=visit.arrival, service_start_s=visit.service_start,
-                             departure_s=visit.departure,
-                             since_departure_s=visit.since_departure_s,
-                             delivered=plans._loads_json(visit.delivered),
-                             picked_up=plans._loads_json(visit.picked_up) or None)
-            session.add(stop)
-            session.flush()
-            for line in read.stop_lines.get(visit.stop, []):
-                session.add(RouteStopLine(stop_id=stop.id, order_id=line.order_id,
-                                          order_line_id=line.order_line_id,
-                                          product_id=line.product_id,
-                                          temp_class=line.temp_class, quantity=line.quantity))
-    stops = {s.id: s for s in read.live.problem.stops}
-    for u in solution.unassigned:
-        session.add(UnassignedStop(plan_id=plan.id, stop_key=u.stop,
-                                   pickup_point_id=read.stop_points[u.stop],
-                                   reason=u.reason, message=u.message,
-                                   demand=plans._loads_json(stops[u.stop].demand
-                                                            or stops[u.stop].pickup)))
+        plans.add_stops(session, route, planned, read.stop_points, read.stop_lines)
+    plans.add_unassigned(session, plan, solution.unassigned, read.live.problem,
+                         read.stop_points)
     session.flush()
     return plan
 
