@@ -27,8 +27,10 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -92,6 +94,8 @@ def _requests(token: str, labels: list[str]) -> list[tuple[bytes, bytes]]:
 class _Conn:
     """One keep-alive connection of the load generator and its request in flight."""
 
+    refusals: ClassVar[dict[int, str]] = {}  # the first answer of each refusing status, to print
+
     def __init__(self, port: int) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -115,13 +119,16 @@ class _Conn:
                 keep_alive = value.strip().lower() != "close"
         if len(self.buf) < end + 4 + length:
             return None
+        status = int(lines[0].split(" ", 2)[1])
+        if status != 201 and status not in self.refusals:
+            self.refusals[status] = self.buf[end + 4:end + 4 + length].decode()
         self.buf = self.buf[end + 4 + length:]
-        return int(lines[0].split(" ", 2)[1]), keep_alive
+        return status, keep_alive
 
 
 def load(port: int, token: str, labels: list[str], clients: int, seconds: float
-         ) -> tuple[int, int, list[float]]:
-    """Keep ``clients`` requests in flight for ``seconds``; (ok, failed, latencies).
+         ) -> tuple[int, Counter, list[float]]:
+    """Keep ``clients`` requests in flight for ``seconds``; (ok, failures by status, latencies).
 
     One thread drives every connection with pre-built requests: the load generator
     shares the cores with the servers, so it must cost as little as possible.
@@ -130,7 +137,8 @@ def load(port: int, token: str, labels: list[str], clients: int, seconds: float
     run = uuid.uuid4().hex[:12]
     sel = selectors.DefaultSelector()
     latencies: list[float] = []
-    ok = failed = 0
+    ok = 0
+    failed: Counter = Counter()
     n = 0
 
     def send(conn: _Conn) -> None:
@@ -165,7 +173,7 @@ def load(port: int, token: str, labels: list[str], clients: int, seconds: float
             if status == 201:
                 ok += 1
             else:
-                failed += 1
+                failed[status] += 1
             if not keep_alive:
                 sel.unregister(conn.sock)
                 conn.sock.close()
@@ -252,8 +260,11 @@ def main() -> None:
         print(f"clients {args.clients}, {args.seconds} s, gunicorn {args.workers} workers × "
               f"{args.threads} threads ({args.worker_class}); load generator "
               f"{client_cpu * 1e6:.0f} µs CPU per request")
-        print(f"scans: {ok} ok, {errors} failed -> {rate:.0f} scans/s; latency p50 "
+        refused = ", ".join(f"{n} answered {status}" for status, n in sorted(errors.items()))
+        print(f"scans: {ok} ok, {refused or 'none refused'} -> {rate:.0f} scans/s; latency p50 "
               f"{q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms")
+        for status, body in sorted(_Conn.refusals.items()):
+            print(f"first {status} answer: {body[:300]}")
         print(f"pgbench simple-update: {tps:.0f} tps")
         print(f"ratio scans/s : pgbench tps = {rate / tps:.1%}")
         print(f"ledger check after the run: {diff} differences")

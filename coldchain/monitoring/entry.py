@@ -39,13 +39,17 @@ def place_in_alarm(session: Session, location: Location) -> Finding | None:
     grandparent = (select(Location.parent_id).where(Location.id == location.parent_id)
                    .scalar_subquery())
     places = [location.id] + ([location.parent_id] if location.parent_id else [])
-    found = session.scalars(select(Finding).where(
+    # Ids only: on almost every move nothing is in alarm, and loading findings with their
+    # sensors and places would cost a scan more than the rest of its statements.
+    found = session.execute(select(Finding.id, Finding.location_id).where(
         Finding.kind == FindingKind.EXCURSION,
         Finding.location_id.in_(places) | (Finding.location_id == grandparent),
         Finding.severity == SEVERE, Finding.alarm_at.is_not(None), Finding.end.is_(None))
         .order_by(Finding.alarm_at)).all()
+    if not found:
+        return None
     nearest = {loc_id: i for i, loc_id in enumerate(places)}
-    return min(found, key=lambda f: nearest.get(f.location_id, 2)) if found else None
+    return session.get(Finding, min(found, key=lambda f: nearest.get(f.location_id, 2)).id)
 
 
 def hold_on_entry(session: Session, move: StockMove) -> str | None:
