@@ -42,6 +42,10 @@ def init_app(app: Flask) -> None:
         js_strings=js_strings, zone_label=zone_label, product_name=product_name, named=named,
         label=label)
     app.jinja_env.filters.update(label=label, duration=duration)
+    # Whatever a page prints that is a message the software stored (an alert, a hold
+    # reason) is shown in the reader's language, on every page, without each template
+    # having to know which values are messages.
+    app.jinja_env.finalize = tr_message
 
 
 def select_language() -> str:
@@ -90,6 +94,14 @@ def tr(value: Any) -> Any:
         return {k: tr(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [tr(v) for v in value]
+    return value
+
+
+def tr_message(value: Any) -> Any:
+    """``value`` translated if it is a message made by the software, else as it is: unlike
+    ``tr``, a person's own text is never looked up in the catalogue."""
+    if isinstance(value, domain_i18n.Msg):
+        return value.translated(gettext)
     return value
 
 

@@ -25,6 +25,7 @@ from wms.db import transaction
 from wms.demo_purchasing import load_purchase_orders
 from wms.demo_repack import load_repacks
 from wms.gtin import make_gtin13
+from wms.i18n import N_
 from wms.models import (
     KineticsModel,
     Location,
@@ -426,7 +427,7 @@ def load_stock(factory: sessionmaker[Session], seed: int = 7) -> dict[str, int]:
                                     at=at + timedelta(minutes=rng.randint(20, 70)))
                         moves += 1
                     if not on_dock and run is None and rng.random() < 0.01:
-                        moves += len(hold_lot(session, lot.id, "demo: supplier quality check",
+                        moves += len(hold_lot(session, lot.id, N_("demo: supplier quality check"),
                                               actor_id=None))
         lots = session.scalar(select(func.count()).select_from(Lot))
         held = session.scalar(select(func.count()).select_from(Lot).where(

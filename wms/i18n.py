@@ -10,7 +10,9 @@ translation may move or drop the values (``库位 {code} 不属于你的仓库``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 
@@ -49,6 +51,12 @@ def N_(msgid: str, /, **params: Any) -> Msg:
     return Msg(msgid, **params)
 
 
+def tidy(text: str) -> str:
+    """``text`` without surrounding spaces; a message as it is (``str.strip`` would turn it
+    into plain English)."""
+    return text if isinstance(text, Msg) else text.strip()
+
+
 def listed(items: Sequence[str], /) -> str:
     """``items`` as one message, ``"a, b, c"`` in English: each item that is a message is
     translated, and the reader's language puts the commas (``{first}, {then}``). Split in
@@ -69,3 +77,53 @@ def translate(value: Any, gettext: Callable[[str], str]) -> Any:
     if isinstance(value, list | tuple):
         return [translate(v, gettext) for v in value]
     return value
+
+
+# A stored message starts with a private-use character nobody types, then its JSON: the
+# id, the values and the English sentence, which is what it reads as if it cannot be
+# rebuilt. Text without the mark (a person's comment, a row written before) is plain text.
+_STORED = "\ue000"
+
+
+def to_stored(value: str | None) -> str | None:
+    """``value`` as a text column keeps it: a message with its id and values, so that it is
+    read in the reader's language later; plain text as it is."""
+    if not isinstance(value, Msg):
+        return value
+    return _STORED + json.dumps({"id": value.msgid, "values": _values(value.params),
+                                 "en": str(value)}, ensure_ascii=False)
+
+
+def from_stored(text: str | None) -> str | None:
+    """What ``to_stored`` wrote, as the message again (plain text as it is)."""
+    if not text or not text.startswith(_STORED):
+        return text
+    try:
+        data = json.loads(text[1:])
+        return _rebuilt(data)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return text[1:]  # not a message after all: better shown than lost
+
+
+def _values(params: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name, value in params.items():
+        if isinstance(value, Msg):
+            value = {_STORED: {"id": value.msgid, "values": _values(value.params),
+                               "en": str(value)}}
+        elif isinstance(value, Decimal):
+            value = float(value)
+        elif not isinstance(value, str | int | float | bool) and value is not None:
+            value = str(value)  # dates and the like: format them before, if it matters
+        out[name] = value
+    return out
+
+
+def _rebuilt(data: dict[str, Any]) -> str:
+    values = {name: _rebuilt(v[_STORED]) if isinstance(v, dict) and _STORED in v else v
+              for name, v in data["values"].items()}
+    try:
+        message = Msg(data["id"], **values)
+    except (KeyError, IndexError, ValueError):
+        return data["en"]  # a value whose format no longer applies: the English still reads
+    return message if str(message) == data["en"] else data["en"]

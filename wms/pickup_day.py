@@ -236,7 +236,8 @@ def write_off(session: Session, point: PickupPoint, day: date,
         moves.append(record_move(
             session, kind=MoveKind.SCRAP, lot=entry.lot, quantity=qty,
             from_location=point.location, actor_id=actor_id,
-            reason=f"written off at pickup point {point.code}: {reason.strip()}",
+            reason=N_("written off at pickup point {point}: {reason}", point=point.code,
+                      reason=reason.strip()),
             witnessed_by=witnessed_by, order_id=entry.order.id, order_line_id=entry.line.id,
             idempotency_key=idempotency_key))
         orders[entry.order.id] = entry.order

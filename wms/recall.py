@@ -134,7 +134,8 @@ def _recall_one(session: Session, lot_id: int, reason: str, *, actor_id: int | N
                        recalled_by=actor_id, recalled_at=utcnow(), release_reason="")
     session.add(record)
     affected = _orders_with_lot(session, lot.id)
-    lot.status, lot.status_reason = LotStatus.RECALLED, f"recalled: {reason.strip()}"
+    lot.status, lot.status_reason = LotStatus.RECALLED, N_("recalled: {reason}",
+                                                            reason=reason.strip())
     released = release_reservations(session, lot.id, None)
     moves = []
     for bal in _balances(session, lot.id):
@@ -149,7 +150,8 @@ def _recall_one(session: Session, lot_id: int, reason: str, *, actor_id: int | N
                            location=bal.location.code)
         moves.append(record_move(session, kind=MoveKind.HOLD, lot=lot, quantity=bal.on_hand,
                                  from_location=bal.location, to_location=quarantine,
-                                 actor_id=actor_id, reason=f"recall: {reason.strip()}"))
+                                 actor_id=actor_id,
+                                 reason=N_("recall: {reason}", reason=reason.strip())))
     session.flush()
     for order in affected:
         outbox.emit(session, order, outbox.RECALLED, {
@@ -188,11 +190,11 @@ def release_recall(session: Session, lot_id: int, reason: str, *, actor_id: int 
     if current.previous_status == LotStatus.AVAILABLE:
         # release_lot owns the way back from quarantine; it starts from a held lot.
         lot.status = LotStatus.HOLD
-        moves = release_lot(session, lot.id, f"recall released: {reason.strip()}",
-                            actor_id=actor_id)
+        moves = release_lot(session, lot.id, N_("recall released: {reason}",
+                                                 reason=reason.strip()), actor_id=actor_id)
     else:
         lot.status = current.previous_status
-        lot.status_reason = f"recall released: {reason.strip()}"
+        lot.status_reason = N_("recall released: {reason}", reason=reason.strip())
     session.flush()
     out = report(session, lot.id, recall=current)
     out.moves = moves

@@ -161,7 +161,7 @@ def repack(session: Session, *, location: str, inputs: list[Mapping[str, Any]],
     session.flush()
     if not ref:
         record.ref = f"RP-{warehouse.code}-{record.id:06d}"
-    why = f"repack {record.ref}"
+    why = N_("repack {ref}", ref=record.ref)
     for (lot, line), weight in zip(ins, in_kg, strict=True):
         move = record_move(session, kind=MoveKind.REPACK_CONSUME, lot=lot,
                            quantity=line["quantity"], from_location=loc, actor_id=actor_id,

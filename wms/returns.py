@@ -103,7 +103,8 @@ def return_units(session: Session, lot_id: int, quantity: int, from_location: Lo
     given_up = _free_units(session, lot, from_location, quantity)
     move = record_move(session, kind=MoveKind.RETURN, lot=lot, quantity=quantity,
                        from_location=from_location, to_location=dest, actor_id=actor_id,
-                       reason=reason.strip() or f"returned from {from_location.code}",
+                       reason=reason.strip() or N_("returned from {place}",
+                                                     place=from_location.code),
                        route_id=route_id, idempotency_key=idempotency_key)
     for order in given_up:
         outbox.emit(session, order, outbox.RETURNED, {

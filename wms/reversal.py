@@ -41,7 +41,7 @@ def reverse_move(session: Session, move_id: int, *, actor_id: int | None, reason
     if done is not None:
         raise Conflict(N_("move {move} was already reversed by move {done}", move=move_id,
                           done=done), reversed_by=done)
-    why = reason.strip() or f"reverses move {move_id}"
+    why = reason.strip() or N_("reverses move {move}", move=move_id)
     try:
         if original.order_line_id is not None and original.kind in RESERVED_KINDS:
             reversal = _reverse_reserved(session, original, actor_id, why, idempotency_key)

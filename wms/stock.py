@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from wms import certificates, move_rules
 from wms.errors import Conflict, NotFound, ValidationFailed
-from wms.i18n import N_
+from wms.i18n import N_, tidy
 from wms.ledger import balance, record_move
 from wms.lot_state import local_today
 from wms.models import (
@@ -99,7 +99,8 @@ def count(session: Session, lot: Lot, location: Location, counted: int, *,
                        available=on_hand - reserved,
                        reserved=reserved)
     diff = counted - on_hand
-    why = reason.strip() or f"count: {counted} found, {on_hand} expected"
+    why = reason.strip() or N_("count: {counted} found, {expected} expected", counted=counted,
+                               expected=on_hand)
     return record_move(session, kind=MoveKind.ADJUST, lot=lot, quantity=abs(diff),
                        from_location=location if diff < 0 else None,
                        to_location=location if diff > 0 else None,
@@ -132,7 +133,8 @@ def hold_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None
         raise Conflict(N_("lot {lot} is {status} ({reason}); it cannot be put on hold",
                           lot=lot.lot_code, status=lot.status, reason=lot.status_reason),
                        lot_status=lot.status.value)
-    lot.status, lot.status_reason = status, reason.strip()
+    reason = tidy(reason)
+    lot.status, lot.status_reason = status, reason
     release_reservations(session, lot.id, warehouse_ids)
     moves = []
     for bal in _balances(session, lot.id, IN_WAREHOUSE, warehouse_ids):
@@ -142,7 +144,7 @@ def hold_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | None
             continue
         moves.append(record_move(session, kind=MoveKind.HOLD, lot=lot, quantity=bal.on_hand,
                                  from_location=bal.location, to_location=quarantine,
-                                 actor_id=actor_id, reason=reason.strip()))
+                                 actor_id=actor_id, reason=reason))
     return moves
 
 
@@ -245,7 +247,7 @@ def release_lot(session: Session, lot_id: int, reason: str, *, actor_id: int | N
         moves.append(record_move(session, kind=MoveKind.RELEASE, lot=lot,
                                  quantity=bal.on_hand, from_location=bal.location,
                                  to_location=dest, actor_id=actor_id,
-                                 reason=reason.strip() or "released"))
+                                 reason=tidy(reason) or N_("released")))
     lot.status, lot.status_reason = LotStatus.AVAILABLE, ""
     return moves
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 from flask_smorest.fields import Upload
 from marshmallow import INCLUDE, ValidationError, fields, post_load, validate, validates_schema
 
-from api.schemas.common import BaseSchema, check_time_span
+from api.i18n import tr_message
+from api.schemas.common import BaseSchema, Message, check_time_span
 from wms.models.base import utcnow
 
 
@@ -55,7 +56,7 @@ class SensorSchema(BaseSchema):
     active = fields.Boolean()
     evaluated_at = fields.DateTime(allow_none=True, metadata={
         "description": "when its readings were last evaluated"})
-    evaluation_error = fields.String(metadata={
+    evaluation_error = Message(metadata={
         "description": "why the last evaluation could not judge everything ('' if it could)"})
     calibration = fields.Function(_calibration, metadata={
         "description": "the calibration in force and its status today, where it hangs"})
@@ -272,7 +273,7 @@ class AlertSchema(BaseSchema):
     kind = fields.String()
     severity = fields.String()
     status = fields.String()
-    message = fields.String()
+    message = Message()
     lot_id = fields.Integer(allow_none=True)
     finding_id = fields.Integer(allow_none=True)
     raised_at = fields.DateTime()
@@ -281,7 +282,7 @@ class AlertSchema(BaseSchema):
     escalated_at = fields.DateTime(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
     resolution = fields.String()
-    resolution_comment = fields.String()
+    resolution_comment = Message()
     location = fields.Function(lambda a: a.location.code if a.location else None,
                                metadata={"description": "where the excursion was"})
     lots = fields.Method("_lots", metadata={
@@ -291,10 +292,11 @@ class AlertSchema(BaseSchema):
     def _lots(self, alert) -> list[dict]:
         return [{"alert_id": a.id, "lot_id": a.lot_id, "lot_code": a.lot.lot_code,
                  "product": a.lot.product.sku, "lot_status": a.lot.status.value,
-                 "status": a.status.value, "message": a.message,
+                 "status": a.status.value, "message": tr_message(a.message),
                  "resolution": a.resolution, "resolved_by": a.resolved_by,
                  "resolved_at": a.resolved_at.isoformat() if a.resolved_at else None,
-                 "resolution_comment": a.resolution_comment} for a in alert.lots]
+                 "resolution_comment": tr_message(a.resolution_comment)}
+                for a in alert.lots]
 
 
 class AckSchema(BaseSchema):

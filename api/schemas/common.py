@@ -17,6 +17,16 @@ INT_RANGE = validate.Range(-(2**31), 2**31 - 1)
 DATE_RANGE = validate.Range(date(1900, 1, 1), date(9000, 1, 1))
 
 
+class Message(fields.String):
+    """Text the software wrote for people (an alert, a hold reason), in the reader's
+    language: a stored ``wms.i18n`` message is translated, a person's text stays as it is."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        from api.i18n import tr_message
+
+        return super()._serialize(tr_message(value), attr, obj, **kwargs)
+
+
 def _datetime_in_range(value: datetime) -> None:
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if not datetime(1900, 1, 1, tzinfo=UTC) <= aware <= datetime(9000, 1, 1, tzinfo=UTC):

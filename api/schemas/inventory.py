@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
 
-from api.schemas.common import BaseSchema
+from api.schemas.common import BaseSchema, Message
 from api.schemas.customers import CustomerInSchema, CustomerOutSchema, MovedByCutoffSchema
 from wms.allocation import STRATEGIES
 from wms.models import LotStatus, MoveKind, OrderStatus
@@ -32,7 +32,7 @@ class MoveSchema(BaseSchema):
     quantity = fields.Integer(metadata={"description": "whole units of the product's unit"})
     from_location = fields.Function(lambda m: _code(m, "from_location"), data_key="from")
     to_location = fields.Function(lambda m: _code(m, "to_location"), data_key="to")
-    reason = fields.String()
+    reason = Message()
     override_reason = fields.String(allow_none=True)
     actor_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()

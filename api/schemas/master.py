@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, post_load, validate, validates
 
-from api.schemas.common import TEMP_CLASSES, BaseSchema, temp_class_field
+from api.schemas.common import TEMP_CLASSES, BaseSchema, Message, temp_class_field
 from wms.gtin import is_valid_gtin
 from wms.models import KineticsModel, LocationKind, LotStatus, SupplierKind
 
@@ -213,7 +213,7 @@ class LotSchema(BaseSchema):
     certifications = fields.String()
     country_of_origin = fields.String()
     status = fields.String()
-    status_reason = fields.String()
+    status_reason = Message()
 
 
 class LotQuerySchema(BaseSchema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, ValidationError, fields, post_load, validate, validates_schema
 
-from api.schemas.common import BaseSchema, bounded_days, check_day_span
+from api.schemas.common import BaseSchema, Message, bounded_days, check_day_span
 from wms.models import LotStatus
 
 RANGES = (("harvested_from", "harvested_to"), ("received_from", "received_to"),
@@ -136,7 +136,7 @@ class TraceMoveSchema(BaseSchema):
     actor = fields.String(allow_none=True)
     order = fields.String(allow_none=True)
     route_id = fields.Integer(allow_none=True)
-    reason = fields.String()
+    reason = Message()
     reverses_id = fields.Integer(allow_none=True)
     reversed_by = fields.Integer(allow_none=True)
     stands = fields.Boolean()

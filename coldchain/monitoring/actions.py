@@ -17,6 +17,7 @@ from coldchain.monitoring.excursion_alerts import Excursion
 from coldchain.monitoring.exposure import exposed_lots, subtree
 from coldchain.monitoring.lot_history import history, stints
 from coldchain.monitoring.models import Alert, Finding
+from wms.i18n import N_
 from wms.local_time import stamp_at
 from wms.models import Location, Lot, LotStatus
 from wms.models.base import utcnow
@@ -29,8 +30,9 @@ def hold_exposed_lots(session: Session, finding: Finding, location: Location) ->
     excursion went on, and list them on its alert (each lot once)."""
     held = []
     parent, _ = excursion_alerts.alert_for(session, Excursion.of(finding, location))
-    reason = (f"cold-chain excursion at {location.code}: {finding.rule}, peak "
-              f"{finding.peak_c:.1f} °C from {stamp_at(finding.start, location)}")
+    reason = N_("cold-chain excursion at {place}: {rule}, peak {peak} °C from {time}",
+                place=location.code, rule=finding.rule, peak=f"{finding.peak_c:.1f}",
+                time=stamp_at(finding.start, location))
     min_dwell = timedelta(minutes=load_rules().min_dwell_min)
     places = set(subtree(session, location))
     for lot_id, units in sorted(exposed_lots(session, location, finding.start,
@@ -81,13 +83,16 @@ def check_shelf_life(session: Session, *, location_ids: list[int] | None = None,
         if found.used_fraction < limit:
             continue
         lot = session.get(Lot, lot_id)
-        reason = (f"{found.used_fraction:.0%} of shelf life used by its temperature history "
-                  f"({found.remaining_days:.1f} days left at {lot.product.ref_temp_c:g} °C)")
+        reason = N_("{used} of shelf life used by its temperature history ({days} days left "
+                    "at {temp} °C)", used=f"{found.used_fraction:.0%}",
+                    days=f"{found.remaining_days:.1f}", temp=f"{lot.product.ref_temp_c:g}")
         warehouse_id = _warehouse_of(session, lot_id)
         hold_lot(session, lot_id, reason, actor_id=None)
         session.add(Alert(kind="shelf_life", severity="severe", lot_id=lot_id,
                           finding_key=f"shelf:{lot_id}", warehouse_id=warehouse_id,
-                          message=f"lot {lot.lot_code} ({lot.product.name}) put on hold: {reason}"))
+                          message=N_("lot {lot} ({product}) put on hold: {reason}",
+                                     lot=lot.lot_code, product=lot.product.name,
+                                     reason=reason)))
         held.append(lot_id)
     session.flush()
     return held

@@ -97,7 +97,8 @@ def resolve(session: Session, alert_id: int, *, user_id: int, action: str,
 
 def _resolve_one(session: Session, alert: Alert, *, user_id: int, action: str,
                  comment: str) -> None:
-    why = comment.strip() or f"alert {alert.id} resolved: {action}"
+    why = comment.strip() or N_("alert {alert} resolved: {action}", alert=alert.id,
+                                action=action)
     if action == "release":
         release_lot(session, alert.lot_id, why, actor_id=user_id)
     elif action == "scrap":

@@ -167,9 +167,10 @@ def raise_overdue_alerts(session: Session, *, default_tz: str) -> int:
         session.add(Alert(
             kind=KIND, severity="minor", finding_key=key, location_id=location_id,
             warehouse_id=warehouse_id,
-            message=(f"sensor {sensor.serial}: calibration (certificate {cal.certificate}) "
-                     f"was due on {cal.due_on}; its readings are not from a calibrated "
-                     "instrument until it is recalibrated")))
+            message=N_("sensor {sensor}: calibration (certificate {certificate}) was due on "
+                       "{due}; its readings are not from a calibrated instrument until it "
+                       "is recalibrated", sensor=sensor.serial, certificate=cal.certificate,
+                       due=str(cal.due_on))))
         raised += 1
     session.flush()
     return raised

@@ -61,13 +61,15 @@ def hold_on_entry(session: Session, move: StockMove) -> str | None:
     place = session.get(Location, finding.location_id)
     zone = ZoneInfo(session.get(Warehouse, place.warehouse_id).timezone)
     since = finding.alarm_at.astimezone(zone)
-    peak = f"{finding.peak_c:.1f} °C"
+    peak = N_("{peak} °C", peak=f"{finding.peak_c:.1f}")
     parent, _ = excursion_alerts.alert_for(session, Excursion.of(finding, place))
     if excursion_alerts.already_listed(session, move.lot_id, parent.finding_key):
         return None  # held by it once and released: a person has judged this lot
-    why = (f"moved into {move.to_location.code} while {place.code} was in a temperature "
-           f"alarm (since {since:%Y-%m-%d %H:%M}, peak {peak}, {finding.rule})")
-    hold_lot(session, move.lot_id, f"cold-chain exposure: {why}", actor_id=move.actor_id)
+    why = N_("moved into {to} while {place} was in a temperature alarm (since {since}, peak "
+             "{peak}, {rule})", to=move.to_location.code, place=place.code,
+             since=f"{since:%Y-%m-%d %H:%M}", peak=peak, rule=finding.rule)
+    hold_lot(session, move.lot_id, N_("cold-chain exposure: {why}", why=why),
+             actor_id=move.actor_id)
     excursion_alerts.list_lot(session, parent, move.lot, units=move.quantity, why=why,
                               held=True)
     return N_("{place} is in a temperature alarm since {since} (peak {peak}): the lot is on "

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coldchain.monitoring.models import Alert, AlertStatus, Sensor, SensorAttachment
+from wms.i18n import N_
 from wms.local_time import stamp_at
 from wms.models import Location
 
@@ -43,11 +44,14 @@ def _place(session: Session, sensor: Sensor) -> Location | None:
 def _message(sensor: Sensor, place: Location | None, failures: Sequence[str],
              ignored: str) -> str:
     if not failures:
-        return f"sensor {sensor.serial}" + (f" at {place.code}" if place else "") + f": {ignored}"
+        if place:
+            return N_("sensor {sensor} at {place}: {ignored}", sensor=sensor.serial,
+                      place=place.code, ignored=ignored)
+        return N_("sensor {sensor}: {ignored}", sensor=sensor.serial, ignored=ignored)
     # each failure says where: "at SH1-C: why", or "at all: why" for the whole sensor
-    text = (f"sensor {sensor.serial} could not be evaluated {'; '.join(failures)}; no "
-            f"excursion is found there until this is fixed")
-    return f"{text}. Also: {ignored}" if ignored else text
+    text = N_("sensor {sensor} could not be evaluated {failures}; no excursion is found "
+              "there until this is fixed", sensor=sensor.serial, failures="; ".join(failures))
+    return N_("{text}. Also: {ignored}", text=text, ignored=ignored) if ignored else text
 
 
 def record(session: Session, sensor: Sensor, *, failures: Sequence[str], ignored: str,
@@ -63,9 +67,9 @@ def record(session: Session, sensor: Sensor, *, failures: Sequence[str], ignored
         if current is not None:
             current.status, current.resolution = AlertStatus.RESOLVED, RESOLUTION
             current.resolved_at = now
-            current.resolution_comment = (
-                f"sensor {sensor.serial} evaluated with every reading judged at "
-                f"{stamp_at(now, _place(session, sensor))}")
+            current.resolution_comment = N_(
+                "sensor {sensor} evaluated with every reading judged at {time}",
+                sensor=sensor.serial, time=stamp_at(now, _place(session, sensor)))
         return None
     kind, severity = (FAILED, "major") if failures else (INCOMPLETE, "minor")
     place = _place(session, sensor)

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coldchain.monitoring.models import Alert, AlertStatus, Finding
+from wms.i18n import N_
 from wms.local_time import stamp_at
-from wms.models import Location, Lot
+from wms.models import Location, Lot, LotStatus
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,24 @@ class Excursion:
     def of(cls, finding: Finding, location: Location) -> Excursion:
         return cls(finding.natural_key, finding.severity, location, finding.sensor.serial,
                    finding.rule, finding.start, finding.peak_c, finding.id,
-                   f"{finding.duration_s / 60:.0f} min out of range")
+                   N_("{minutes} min out of range", minutes=f"{finding.duration_s / 60:.0f}"))
+
+
+SEVERITIES = {"severe": N_("severe"), "major": N_("major"), "minor": N_("minor")}
+ALREADY = {LotStatus.HOLD: N_("already hold"), LotStatus.QUARANTINE: N_("already quarantine"),
+           LotStatus.RECALLED: N_("already recalled"), LotStatus.SPOILED: N_("already spoiled"),
+           LotStatus.EXPIRED: N_("already expired")}
 
 
 def message(exc: Excursion) -> str:
-    peak = "" if exc.peak_c is None else f"; peak {exc.peak_c:.1f} °C"
-    detail = f", {exc.detail}" if exc.detail else ""
-    return (f"{exc.severity} excursion at {exc.location.code} (sensor {exc.sensor_serial}): "
-            f"{exc.rule}{peak}{detail} since {stamp_at(exc.start, exc.location)}")
+    text = N_("{severity} excursion at {place} (sensor {sensor}): {rule}",
+              severity=SEVERITIES.get(exc.severity, exc.severity), place=exc.location.code,
+              sensor=exc.sensor_serial, rule=exc.rule)
+    if exc.peak_c is not None:
+        text = N_("{text}; peak {peak} °C", text=text, peak=f"{exc.peak_c:.1f}")
+    if exc.detail:
+        text = N_("{text}, {detail}", text=text, detail=exc.detail)
+    return N_("{text} since {time}", text=text, time=stamp_at(exc.start, exc.location))
 
 
 def alert_for(session: Session, exc: Excursion) -> tuple[Alert, bool]:
@@ -78,13 +89,15 @@ def list_lot(session: Session, parent: Alert, lot: Lot, *, units: int, why: str,
              held: bool) -> Alert:
     """Add a lot to the excursion's alert; an alert already resolved opens again, since a
     lot on it now waits for someone to decide."""
-    state = "put on hold" if held else f"already {lot.status}"
+    state = N_("put on hold") if held else ALREADY.get(lot.status, N_("already {status}",
+                                                                       status=lot.status))
     child = Alert(kind="lot_hold", severity=parent.severity, lot_id=lot.id,
                   finding_id=parent.finding_id, finding_key=lot_key(lot.id, parent.finding_key),
                   location_id=parent.location_id, warehouse_id=parent.warehouse_id,
                   parent_id=parent.id,
-                  message=f"lot {lot.lot_code} ({lot.product.name}, {units} units) {state}: "
-                          f"{why}")
+                  message=N_("lot {lot} ({product}, {units} units) {state}: {why}",
+                             lot=lot.lot_code, product=lot.product.name, units=units,
+                             state=state, why=why))
     session.add(child)
     if parent.status == AlertStatus.RESOLVED and held:
         parent.status, parent.resolution = AlertStatus.OPEN, ""

@@ -24,6 +24,7 @@ from coldchain.monitoring.exposure import exposed_lots
 from coldchain.monitoring.lot_history import measured_windows, stints
 from coldchain.monitoring.models import Finding, FindingKind, Reading, Sensor
 from coldchain.monitoring.voids import not_voided
+from wms.i18n import N_
 from wms.local_time import stamp_at
 from wms.models import Location, Lot, LotStatus
 from wms.models.ledger import StockBalance
@@ -77,10 +78,12 @@ def judge_lot(session: Session, lot: Lot, book: RuleBook, now: datetime) -> bool
         if excursion_alerts.already_listed(session, lot.id, exc.key):
             continue
         parent, _ = excursion_alerts.alert_for(session, exc)
-        why = (f"{alarm.counted_s / 60:.0f} min out of range over its journey reached "
-               f"{alarm.rule.label} ({alarm.rule.delay_min:g} min) at {exc.location.code} "
-               f"on {stamp_at(datetime.fromtimestamp(alarm.alarm_at, UTC), exc.location)}")
-        hold_lot(session, lot.id, f"cold-chain exposure: {why}", actor_id=None)
+        why = N_("{minutes} min out of range over its journey reached {rule} ({delay} min) "
+                 "at {place} on {time}", minutes=f"{alarm.counted_s / 60:.0f}",
+                 rule=alarm.rule.label, delay=f"{alarm.rule.delay_min:g}",
+                 place=exc.location.code,
+                 time=stamp_at(datetime.fromtimestamp(alarm.alarm_at, UTC), exc.location))
+        hold_lot(session, lot.id, N_("cold-chain exposure: {why}", why=why), actor_id=None)
         excursion_alerts.list_lot(session, parent, lot, units=units_of(session, lot.id),
                                   why=why, held=True)
         return True

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wms.models.base import Base, UTCDateTime, str_enum, utcnow
+from wms.models.base import Base, MessageText, UTCDateTime, str_enum, utcnow
 from wms.models.master import Location
 
 
@@ -51,7 +51,7 @@ class Sensor(Base):
     # The last evaluation, and why it could not judge everything ("" when it could):
     # `wms readings evaluate --pending` retries the sensors that failed.
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    evaluation_error: Mapped[str] = mapped_column(Text, default="")
+    evaluation_error: Mapped[str] = mapped_column(MessageText, default="")
 
     location: Mapped[Location | None] = relationship()
 
@@ -190,7 +190,7 @@ class Alert(Base):
     severity: Mapped[str] = mapped_column(String(16))
     status: Mapped[AlertStatus] = mapped_column(
         str_enum(AlertStatus, "alert_status"), default=AlertStatus.OPEN, index=True)
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(MessageText)
     finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id", ondelete="SET NULL"))
     # The finding's natural key survives re-evaluation, which may renumber findings.
     finding_key: Mapped[str] = mapped_column(String(120), default="", index=True)
@@ -205,7 +205,7 @@ class Alert(Base):
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str] = mapped_column(String(20), default="")
-    resolution_comment: Mapped[str] = mapped_column(Text, default="")
+    resolution_comment: Mapped[str] = mapped_column(MessageText, default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"), index=True)
 
     lot: Mapped[Any] = relationship("Lot", lazy="joined")

@@ -202,8 +202,10 @@ def _send_back(session: Session, point: PickupPoint, route_id: int, line: OrderL
                     from_location=point.location, to_location=session.get(Location, src),
                     actor_id=actor_id, route_id=route_id, order_id=line.order_id,
                     order_line_id=line.id,
-                    reason=f"disputed at receipt at {point.code}: not received"
-                    + (f" ({why})" if why else ""))
+                    reason=(N_("disputed at receipt at {point}: not received ({why})",
+                               point=point.code, why=why) if why else
+                            N_("disputed at receipt at {point}: not received",
+                               point=point.code)))
         missing -= take
     if missing:
         raise Conflict(N_("{missing} of the disputed units of order {order} line {line} were "

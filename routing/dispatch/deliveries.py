@@ -344,8 +344,10 @@ def confirm_stop(session: Session, route_id: int, seq: int, lines: list[dict[str
             moves.append(record_move(
                 session, kind=MoveKind.HOLD, lot=lot, quantity=qty, from_location=src,
                 to_location=_quarantine(session, route, lot.product.temp_class),
-                actor_id=actor_id, reason=f"damaged on delivery at {stop.pickup_point.code}: "
-                f"{exc['damaged'][1]}", order_id=route_line.order_id,
+                actor_id=actor_id, reason=N_("damaged on delivery at {point}: {why}",
+                                             point=stop.pickup_point.code,
+                                             why=exc["damaged"][1]),
+                order_id=route_line.order_id,
                 order_line_id=route_line.order_line_id, route_id=route.id,
                 idempotency_key=idempotency_key))
         rows = aboard_rows()

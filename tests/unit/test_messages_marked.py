@@ -253,3 +253,82 @@ def test_an_unmarked_message_is_reported(source):
 ])
 def test_a_marked_message_and_other_f_strings_are_not_reported(source):
     assert unmarked(source, "made_up.py") == []
+
+
+# Texts the software stores for people to read later (alerts, hold reasons, the reasons of
+# moves it writes): kept as messages (``wms.models.base.MessageText``), they are read in
+# each reader's language; an f-string is stored as English for everyone.
+STORED_KEYWORDS = frozenset({"message", "reason", "status_reason", "resolution_comment"})
+STORING_CALLS = frozenset({"Alert", "record_move", "hold_lot", "release_lot", "list_lot"})
+STORED_ATTRIBUTES = frozenset({"message", "status_reason", "resolution_comment",
+                               "evaluation_error"})
+
+
+def unmarked_stored(source: str, where: str = "<source>") -> list[str]:
+    """``file:line: f-string`` for every f-string the software stores as a text for people:
+    given to a storing call (``Alert(message=...)``, ``record_move(reason=...)``, the
+    reason of ``hold_lot``), assigned to such an attribute, or put in a variable of the
+    same function that is given to one of them."""
+    tree = ast.parse(source)
+    found: dict[tuple[int, int], str] = {}
+
+    def report(strings: list[ast.JoinedStr]) -> None:
+        for s in strings:
+            found[(s.lineno, s.col_offset)] = f"{where}:{s.lineno}: {ast.unparse(s)}"
+
+    for scope in scopes(tree):
+        body = list(ast.walk(scope))
+        stored: set[str] = set()
+        for node in body:
+            given: list[ast.AST] = []
+            if isinstance(node, ast.Call) and called(node) in STORING_CALLS:
+                given = [k.value for k in node.keywords if k.arg in STORED_KEYWORDS]
+                if called(node) in ("hold_lot", "release_lot"):
+                    given += node.args[2:3]
+            elif isinstance(node, ast.Assign):
+                pairs = zip(node.targets[0].elts, node.value.elts, strict=False) \
+                    if isinstance(node.targets[0], ast.Tuple) \
+                    and isinstance(node.value, ast.Tuple) else \
+                    [(t, node.value) for t in node.targets]
+                given = [v for t, v in pairs if isinstance(t, ast.Attribute)
+                         and t.attr in STORED_ATTRIBUTES]
+            for value in given:
+                report(f_strings(value))
+                stored |= names_in(value)
+        for node in body:
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id in stored for t in node.targets):
+                report(f_strings(node.value))
+    return [found[k] for k in sorted(found)]
+
+
+def test_texts_stored_for_people_are_marked_for_translation():
+    problems = []
+    for path in modules():
+        problems += unmarked_stored(path.read_text(encoding="utf-8"),
+                                    path.relative_to(ROOT).as_posix())
+    assert not problems, (
+        f"{len(problems)} stored text(s) are f-strings and are read in English by every "
+        "reader; write N_(\"... {name} ...\", name=value) (wms.i18n):\n" + "\n".join(problems))
+
+
+@pytest.mark.parametrize("source", [
+    'session.add(Alert(kind="x", message=f"lot {code} held"))',
+    'record_move(session, kind=k, lot=lot, quantity=1, reason=f"recall: {why}")',
+    'hold_lot(session, lot.id, f"cold-chain exposure: {why}", actor_id=None)',
+    'lot.status, lot.status_reason = LotStatus.HOLD, f"held: {why}"',
+    'def f():\n    why = f"moved into {code}"\n    hold_lot(session, lot_id, why, actor_id=None)',
+    'alert.resolution_comment = f"evaluated at {now}"',
+])
+def test_an_unmarked_stored_text_is_reported(source):
+    problems = unmarked_stored(source, "made_up.py")
+    assert problems and all(p.startswith("made_up.py:") for p in problems), problems
+
+
+@pytest.mark.parametrize("source", [
+    'session.add(Alert(kind="x", message=N_("lot {code} held", code=code)))',
+    'record_move(session, kind=k, lot=lot, quantity=1, reason=reason.strip())',
+    'key = f"lot:{lot_id}"\nsession.add(Alert(finding_key=key, message=N_("held")))',
+])
+def test_a_marked_stored_text_is_not_reported(source):
+    assert unmarked_stored(source, "made_up.py") == []

@@ -5,9 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, MetaData
+from sqlalchemy import DateTime, Enum, MetaData, Text
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from wms import i18n
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -24,6 +26,23 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class MessageText(TypeDecorator[str]):
+    """Text written by the software for people (alerts, hold reasons): a message made with
+    ``wms.i18n.N_`` keeps its id and values, so every reader sees it in their language.
+
+    It reads back as the same English ``str`` everywhere else (logs, exports, tests).
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return i18n.to_stored(value)
+
+    def process_result_value(self, value, dialect):
+        return i18n.from_stored(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wms.models.base import Base, UTCDateTime, str_enum, utcnow
+from wms.models.base import Base, MessageText, UTCDateTime, str_enum, utcnow
 from wms.models.master import Location, Lot, Product
 
 
@@ -67,7 +67,7 @@ class StockMove(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     from_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
     to_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(MessageText, default="")
     override_reason: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,13 +13,12 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Text,
     Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wms.models.base import Base, UTCDateTime, str_enum, utcnow
+from wms.models.base import Base, MessageText, UTCDateTime, str_enum, utcnow
 from wms.models.enums import (
     KineticsModel,
     LocationKind,
@@ -269,7 +268,7 @@ class Lot(Base):
     status: Mapped[LotStatus] = mapped_column(
         str_enum(LotStatus, "lot_status"), default=LotStatus.AVAILABLE
     )
-    status_reason: Mapped[str] = mapped_column(Text, default="")
+    status_reason: Mapped[str] = mapped_column(MessageText, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     product: Mapped[Product] = relationship()
