@@ -243,14 +243,19 @@
   }
 
   let opening = null; // the lot being read: "Open" on it again must not redraw a form being filled
-  async function open(id, push) {
-    if (opening === id) return;
+  let reads = 0;
+  // ``fresh``: read again after a change (a recall, its end) even while an earlier read of
+  // the same lot is under way; only the newest read is drawn, so the change always shows.
+  async function open(id, push, fresh = false) {
+    if (opening === id && !fresh) return;
     opening = id;
     current = id;
+    const read = ++reads;
     if (push) history.replaceState(null, "", `?lot=${id}`);
     const [facts, trace, temp] = await Promise.all([
       api("GET", `/api/lots/${id}/facts`), api("GET", `/api/lots/${id}/trace`),
-      api("GET", `/api/lots/${id}/temperature?max_points=600`)]).finally(() => { opening = null; });
+      api("GET", `/api/lots/${id}/temperature?max_points=600`)]).finally(() => { if (read === reads) opening = null; });
+    if (read !== reads) return;
     if (!facts.ok) { flash($("search-flash"), "bad", t("Cannot open the lot"), problemLines(facts.data)); return; }
     renderFacts(facts.data);
     renderRecall(facts.data);
@@ -278,7 +283,7 @@
       t("{n} units still in stock now held", { n: num(d.in_stock ?? 0) }), t("{n} reservations released", { n: num(d.released_reservations ?? 0) }),
       t("{n} pickup points already served", { n: num((d.pickup_points || []).length) })]);
     form.reset();
-    await open(current, false);
+    await open(current, false, true);
   });
 
   $("release-form").addEventListener("submit", async (e) => {
@@ -294,7 +299,7 @@
     if (!r.ok) { flash($("recall-flash"), "bad", t("Recall not ended"), problemLines(r.data)); return; }
     flash($("recall-flash"), "good", t("Recall of lot {lot} ended", { lot: r.data.lot_code }), [t("The lot is available again.")]);
     form.reset();
-    await open(current, false);
+    await open(current, false, true);
   });
 
   if (root.dataset.lot) open(Number(root.dataset.lot), false);

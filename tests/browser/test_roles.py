@@ -355,7 +355,12 @@ def test_buyer_traces_recalls_and_ends_the_recall(tab):
     page.wait_for_selector("#release-form:not([hidden])")
     page.fill("#release-form input[name=reason]", "lab test negative")
     page.once("dialog", lambda d: d.accept())
+    # The recall's own message is still showing: wait for the answer to this submit.
+    before = page.inner_text("#recall-flash")
     page.click("#release-form button[type=submit]")
-    page.wait_for_selector("#recall-flash.good")
+    page.wait_for_function("(before) => document.getElementById('recall-flash').innerText "
+                           "!== before", arg=before)
+    flash = page.locator("#recall-flash")
+    assert "good" in (flash.get_attribute("class") or ""), flash.inner_text()
     page.wait_for_selector("#lot-status .badge:not(.recalled)")
     shot(tab, f"{name}-3-released")
