@@ -76,7 +76,10 @@ class SolveOptions:
     # problems of up to ``ruin_recreate_max`` stops.
     ruin_recreate_share: float = 0.5
     ruin_recreate_max: int = 300
-    polish_within: float = 0.01
+    # Annealing temperatures at the start and end of ruin and recreate, as multiples of
+    # the plan's cost per stop.
+    anneal_start: float = 1.0
+    anneal_end: float = 0.01
     # Start OR-Tools from the insertion plan ("always"), from its own first solution
     # ("never"), or from the insertion plan on large problems only ("AUTO"). Measured on
     # the 1,000-stop city, OR-Tools own first plan serves more cold stops than insertion.
@@ -408,9 +411,8 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
     # Each round re-inserts stops in Python, in time growing with route length: on long
     # routes (Solomon R2) the loop made too few rounds and did worse than guided local
     # search alone (4.55 % against 3.36 % in runs under similar load).
-    long_routes = stops_per_route(problem, timer, servable) >= options.long_routes
     share = (options.ruin_recreate_share
-             if len(servable) <= options.ruin_recreate_max and not long_routes else 0.0)
+             if len(servable) <= options.ruin_recreate_max else 0.0)
     params.time_limit.FromMilliseconds(int(remaining * (1 - share) * 1000))
     params.log_search = options.log_search
     if options.tune is not None:
@@ -488,7 +490,8 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
                      f"ruin and recreate: best cost {value:.2f}")
 
         loop = RuinRecreate(Inserter(problem, timer, allowed), servable, cost, polish,
-                            polish_within=options.polish_within)
+                            missing_cost=required_penalty / COST_SCALE,
+                            t_start=options.anneal_start, t_end=options.anneal_end)
         sequences = loop.run(sequences, deadline, on_best)
         stats["ruin_recreate"] = loop.stats
     return sequences, stats
