@@ -334,9 +334,11 @@ class RuinRecreate:
                     m += 1
                 total = length + m
                 first = self._string_start(pos, total, len(seq))
-                kept_at = first + self.rng.randrange(length)
                 span = seq[first:first + total]
-                inner = kept_at - first
+                rel = pos - first
+                # The kept stops never include the stop the string was chosen for.
+                inners = [i for i in range(length + 1) if not i <= rel < i + m]
+                inner = self.rng.choice(inners or range(length + 1))
                 out = span[:inner] + span[inner + m:]
                 keep = seq[:first] + span[inner:inner + m] + seq[first + total:]
             removed += out
