@@ -94,6 +94,7 @@ class RuinRecreate:
             self.allowed[si, inserter.allowed[si]] = True
         self.origin = [timer.origin(v) for v in vehicles]
         self.end = [timer.depot_node[v.depot] for v in vehicles]
+        self.end_a = np.asarray(self.end, dtype=np.int64)
         self.bounds = [timer.bounds(v) for v in vehicles]
         sigs: dict[tuple, int] = {}
         self.signature = [sigs.setdefault(inserter._empty_signature(vi), len(sigs))
@@ -106,9 +107,50 @@ class RuinRecreate:
         self.crates = {si: int(self.demand[si].sum()) for si in servable}
         self.stats = {"iterations": 0, "accepted": 0, "improved": 0}
         self.routes: list[_Route] = []
-        self._flat = None
+        self.single_speed = len(speeds) == 1
+        self.tt0 = self.tt_stack[0]
+        self._alloc(16)
 
     # -- routes -------------------------------------------------------------------------
+
+    def _alloc(self, width: int) -> None:
+        """Insertion positions as one row per vehicle, padded to ``width``, so that all of
+        them are checked by a few array operations and a changed route rewrites one row."""
+        nv = self.nv
+        self.width = width
+        self.prev_a = np.zeros((nv, width), dtype=np.int64)
+        self.next_a = np.zeros((nv, width), dtype=np.int64)
+        self.fin_a = np.zeros((nv, width), dtype=np.int64)
+        self.lat_a = np.full((nv, width), -1, dtype=np.int64)
+        self.valid = np.zeros((nv, width), dtype=bool)
+        self.cols = np.arange(width)
+        self.grp_a = np.repeat(self.group[:, None], width, axis=1)
+        for vi, r in enumerate(self.routes):
+            self._write(vi, r)
+        self._idle()
+
+    def _write(self, vi: int, r: _Route) -> None:
+        n = len(r.prev)
+        if n > self.width:
+            self._alloc(max(2 * self.width, n + 8))
+            return
+        self.prev_a[vi, :n] = r.prev
+        self.next_a[vi, :n] = r.next
+        self.fin_a[vi, :n] = r.finish
+        self.lat_a[vi, :n] = r.latest
+        self.valid[vi] = self.cols < n
+
+    def _idle(self) -> None:
+        """Only one idle vehicle of each kind offers its (single) position: identical idle
+        vehicles would repeat it."""
+        seen: set[int] = set()
+        for vi, r in enumerate(self.routes):
+            if not r.stops:
+                if self.signature[vi] in seen:
+                    self.valid[vi] = False
+                else:
+                    seen.add(self.signature[vi])
+                    self.valid[vi] = self.cols < 1
 
     def _route(self, vi: int, stops: list[int]) -> _Route:
         tt = self.tt_lists[self.group[vi]]
@@ -142,81 +184,123 @@ class RuinRecreate:
         cost = (self.fixed[vi] + self.km[vi] * metres) if stops else 0.0
         return _Route(stops, finish, latest, [o, *nodes], [*nodes, d], load, cost)
 
+    def _inserted(self, vi: int, at: int, si: int, added: float) -> _Route:
+        """Route ``vi`` with ``si`` inserted at ``at``: the times before the new stop and
+        the latest times after it are unchanged, and either pass stops early once it meets
+        the old values again."""
+        r = self.routes[vi]
+        tt = self.tt_lists[self.group[vi]]
+        win, svc = self.win, self.service
+        node = self.nd + si
+        stops = r.stops[:at] + [si] + r.stops[at:]
+        prev = r.prev[:at + 1] + [node] + r.prev[at + 1:]
+        nxt = r.next[:at] + [node] + r.next[at:]
+        old_f = r.finish
+        finish = old_f[:at + 1]
+        t, pn = old_f[at], prev[at]
+        n = len(stops)
+        for k in range(at, n):
+            s = stops[k]
+            cur = nxt[k]
+            t = t + tt[pn][cur]
+            a = win[s][0]
+            if t < a:
+                t = a
+            t += svc[s]
+            if k > at and t == old_f[k]:
+                finish += old_f[k:]
+                break
+            finish.append(t)
+            pn = cur
+        old_l = r.latest
+        head = []
+        z, nx = old_l[at], r.next[at]
+        k = at
+        while k >= 0:
+            s = stops[k]
+            z = min(win[s][1], z - tt[prev[k + 1]][nx] - svc[s])
+            if k < at and z == old_l[k]:
+                break
+            head.append(z)
+            nx = prev[k + 1]
+            k -= 1
+        head.reverse()
+        latest = old_l[:k + 1] + head + old_l[at:]
+        return _Route(stops, finish, latest, prev, nxt, r.load + self.demand[si],
+                      r.cost + added)
+
     def _set(self, plan: Sequences) -> None:
         self.routes = [self._route(vi, list(plan.get(vi, []))) for vi in range(self.nv)]
-        self._flat = None
+        self._alloc(max(16, 8 + max(len(r.prev) for r in self.routes)))
 
     def _plan(self) -> Sequences:
         return {vi: list(r.stops) for vi, r in enumerate(self.routes) if r.stops}
 
-    def _flatten(self):
-        """All insertion positions: every gap of every route, and one idle vehicle of each
-        kind (identical idle vehicles would only repeat the same positions)."""
-        veh, prev, nxt, fin, lat, first = [], [], [], [], [], []
-        seen: set[int] = set()
-        for vi, r in enumerate(self.routes):
-            if not r.stops:
-                if self.signature[vi] in seen:
-                    continue
-                seen.add(self.signature[vi])
-            n = len(r.prev)
-            veh += [vi] * n
-            prev += r.prev
-            nxt += r.next
-            fin += r.finish
-            lat += r.latest
-            first += range(n)
-        veh_a = np.asarray(veh, dtype=np.int64)
-        self._flat = (veh_a, np.asarray(prev, dtype=np.int64), np.asarray(nxt, dtype=np.int64),
-                      np.asarray(fin, dtype=np.int64), np.asarray(lat, dtype=np.int64),
-                      np.asarray(first, dtype=np.int64), self.group[veh_a],
-                      np.asarray([not self.routes[v].stops for v in veh], dtype=bool))
-
     def _loads(self) -> np.ndarray:
         return np.stack([r.load for r in self.routes])
+
+    def _snapshot(self):
+        return (list(self.routes), self.width, self.prev_a.copy(), self.next_a.copy(),
+                self.fin_a.copy(), self.lat_a.copy(), self.valid.copy())
+
+    def _restore(self, snap) -> None:
+        routes, width = snap[0], snap[1]
+        self.routes = routes
+        if width != self.width:
+            self._alloc(width)
+            for vi, r in enumerate(routes):
+                self._write(vi, r)
+            self._idle()
+            return
+        self.prev_a, self.next_a, self.fin_a, self.lat_a, self.valid = snap[2:]
 
     # -- insertion ----------------------------------------------------------------------
 
     def _insert(self, si: int, loads: np.ndarray) -> float | None:
         """Put ``si`` at its cheapest position (with blinks); its added cost, or None."""
-        if self._flat is None:
-            self._flatten()
-        veh, prev, nxt, fin, lat, pos, grp, empty = self._flat
         node = self.nd + si
         a, b = self.win[si]
-        tts = self.tt_stack
-        start = np.maximum(fin + tts[grp, prev, node], a)
-        ok = (start <= b) & (start + self.service[si] + tts[grp, node, nxt] <= lat)
+        prev, nxt = self.prev_a, self.next_a
+        if self.single_speed:
+            into, out = self.tt0[prev, node], self.tt0[node, nxt]
+        else:
+            into, out = self.tt_stack[self.grp_a, prev, node], self.tt_stack[self.grp_a, node, nxt]
+        start = np.maximum(self.fin_a + into, a)
+        ok = (start <= b) & (start + self.service[si] + out <= self.lat_a) & self.valid
         fits = np.all(loads + self.demand[si] <= self.capacity, axis=1) & self.allowed[si]
-        ok &= fits[veh]
-        ok &= self.np_rng.random(len(ok)) >= BLINK
+        ok &= fits[:, None]
         idx = np.flatnonzero(ok)
+        if len(idx):
+            idx = idx[self.np_rng.random(len(idx)) >= BLINK]
         if not len(idx):
             return None
-        p, n, v = prev[idx], nxt[idx], veh[idx]
+        v, at_ = np.divmod(idx, self.width)
+        p, n = prev.flat[idx], nxt.flat[idx]
         dist = self.dist
         added = ((dist[p, node] + dist[node, n] - dist[p, n]) * self.km[v]
-                 + self.fixed[v] * empty[idx])
+                 + self.fixed[v] * (at_ == 0) * (self.next_a.flat[idx] == self.end_a[v]))
         if self.exact:
             k = int(np.argmin(added))
-            vi, at = int(v[k]), int(pos[idx[k]])
-            self._place(vi, at, si, loads)
+            self._place(int(v[k]), int(at_[k]), si, loads, float(added[k]))
             return float(added[k])
         order = np.argsort(added, kind="stable")
         for k in order[:MAX_SCHEDULE_TRIES]:
-            vi, at = int(v[k]), int(pos[idx[k]])
+            vi, at = int(v[k]), int(at_[k])
             stops = self.routes[vi].stops
             seq = stops[:at] + [si] + stops[at:]
             if not isinstance(self.timer.schedule(self.problem.vehicles[vi], seq), Infeasible):
-                self._place(vi, at, si, loads)
+                self._place(vi, at, si, loads, float(added[k]))
                 return float(added[k])
         return None
 
-    def _place(self, vi: int, at: int, si: int, loads: np.ndarray) -> None:
-        stops = self.routes[vi].stops
-        self.routes[vi] = self._route(vi, stops[:at] + [si] + stops[at:])
-        loads[vi] = self.routes[vi].load
-        self._flat = None
+    def _place(self, vi: int, at: int, si: int, loads: np.ndarray, added: float) -> None:
+        was_idle = not self.routes[vi].stops
+        r = self._inserted(vi, at, si, added)
+        self.routes[vi] = r
+        loads[vi] = r.load
+        self._write(vi, r)
+        if was_idle:
+            self._idle()
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -247,7 +331,7 @@ class RuinRecreate:
                     break
             self.stats["iterations"] += 1
             since_best += 1
-            saved = list(self.routes)
+            saved = self._snapshot()
             removed = self._ruin()
             removed += unplaced
             self._order(removed)
@@ -271,8 +355,7 @@ class RuinRecreate:
                     if on_best is not None:
                         on_best(best_cost)
             else:
-                self.routes = saved
-                self._flat = None
+                self._restore(saved)
         self.stats["loop_s"] = round(time.monotonic() - began, 3)
         best = best_plan
         left = deadline - time.monotonic()
@@ -345,8 +428,9 @@ class RuinRecreate:
             for s in out:
                 where.pop(s, None)
             routes[vi] = self._route(vi, keep)
+            self._write(vi, routes[vi])
             ruined.add(vi)
-        self._flat = None
+        self._idle()
         return removed
 
     def _string_start(self, pos: int, length: int, n: int) -> int:
