@@ -74,7 +74,7 @@ class SolveOptions:
     log_search: bool = False
     # Share of the search time given to ruin and recreate after guided local search, on
     # problems of up to ``ruin_recreate_max`` stops.
-    ruin_recreate_share: float = 0.5
+    ruin_recreate_share: float = 0.9
     ruin_recreate_max: int = 300
     # Annealing temperatures at the start and end of ruin and recreate, as multiples of
     # the plan's cost per stop.
@@ -447,7 +447,7 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
              "solutions_found": found["n"],
              "objective": None if assignment is None else assignment.ObjectiveValue() / COST_SCALE,
              "cold_chain_constraints": cold_pairs, "search_status": int(routing.status())}
-    if assignment is None:
+    if assignment is None and (share == 0 or not initial):
         return None, stats
 
     def read(solution) -> dict[int, list[int]]:
@@ -462,7 +462,9 @@ def _optimise(problem: Problem, timer: RouteTimer, allowed: list[list[int]],
                 out[vi] = seq
         return out
 
-    sequences = read(assignment)
+    # When guided local search found nothing in its share, ruin and recreate still
+    # improves the insertion plan.
+    sequences = read(assignment) if assignment is not None else dict(initial)
     deadline = t0 + options.time_limit_s
     if share > 0 and time.monotonic() < deadline - 0.1:
         sequences = _feasible(timer, sequences)
