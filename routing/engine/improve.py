@@ -109,6 +109,9 @@ class RuinRecreate:
         self.routes: list[_Route] = []
         self.single_speed = len(speeds) == 1
         self.tt0 = self.tt_stack[0]
+        self.tt0_t = np.ascontiguousarray(self.tt0.T)
+        self.dist_t = np.ascontiguousarray(self.dist.T)
+        self.uniform_cost = (not self.fixed.any()) and bool(np.all(self.km == self.km[0]))
         self._alloc(16)
 
     # -- routes -------------------------------------------------------------------------
@@ -262,7 +265,8 @@ class RuinRecreate:
         a, b = self.win[si]
         prev, nxt = self.prev_a, self.next_a
         if self.single_speed:
-            into, out = self.tt0[prev, node], self.tt0[node, nxt]
+            # Indexing one row is cheaper than indexing the matrix by pairs.
+            into, out = self.tt0_t[node][prev], self.tt0[node][nxt]
         else:
             into, out = self.tt_stack[self.grp_a, prev, node], self.tt_stack[self.grp_a, node, nxt]
         start = np.maximum(self.fin_a + into, a)
@@ -277,8 +281,12 @@ class RuinRecreate:
         v, at_ = np.divmod(idx, self.width)
         p, n = prev.flat[idx], nxt.flat[idx]
         dist = self.dist
-        added = ((dist[p, node] + dist[node, n] - dist[p, n]) * self.km[v]
-                 + self.fixed[v] * (at_ == 0) * (self.next_a.flat[idx] == self.end_a[v]))
+        added = self.dist_t[node][p] + dist[node][n] - dist[p, n]
+        if self.uniform_cost:
+            added *= self.km[0]
+        else:
+            added = (added * self.km[v]
+                     + self.fixed[v] * (at_ == 0) * (n == self.end_a[v]))
         if self.exact:
             k = int(np.argmin(added))
             self._place(int(v[k]), int(at_[k]), si, loads, float(added[k]))
