@@ -101,6 +101,8 @@ class RuinRecreate:
                           for vi in range(nv)]
         self.penalty = {si: (missing_cost if problem.stops[si].drop_penalty is None
                              else float(problem.stops[si].drop_penalty)) for si in servable}
+        self.optional = {si: float(problem.stops[si].drop_penalty) for si in servable
+                         if problem.stops[si].drop_penalty is not None}
         depot_d = self.dist[[self.end[inserter.allowed[si][0]] if inserter.allowed[si] else 0
                              for si in servable], nodes]
         self.far = {si: float(x) for si, x in zip(servable, depot_d, strict=True)}
@@ -287,12 +289,18 @@ class RuinRecreate:
         else:
             added = (added * self.km[v]
                      + self.fixed[v] * (at_ == 0) * (n == self.end_a[v]))
+        # An optional stop only goes where serving it costs less than leaving it out.
+        penalty = self.optional.get(si)
         if self.exact:
             k = int(np.argmin(added))
+            if penalty is not None and added[k] >= penalty:
+                return None
             self._place(int(v[k]), int(at_[k]), si, loads, float(added[k]))
             return float(added[k])
         order = np.argsort(added, kind="stable")
         for k in order[:MAX_SCHEDULE_TRIES]:
+            if penalty is not None and added[k] >= penalty:
+                break
             vi, at = int(v[k]), int(at_[k])
             stops = self.routes[vi].stops
             seq = stops[:at] + [si] + stops[at:]
