@@ -57,7 +57,8 @@ def run_ours(path: Path, options: SolveOptions) -> dict:
     dist = route_distance(routes, distance_matrix(inst))
     return {"distance": dist / 10, "vehicles": len(routes), "unassigned": len(solution.unassigned),
             "violations": len(violations), "first_s": solution.stats.get("first_solution_s"),
-            "seconds": elapsed}
+            "seconds": elapsed,
+            "rr_iterations": solution.stats.get("ruin_recreate", {}).get("iterations")}
 
 
 def run_pyvrp(path: Path, seconds: float) -> dict:
@@ -131,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first-solution", default=SolveOptions.first_solution)
     ap.add_argument("--metaheuristic", default=SolveOptions.metaheuristic)
     ap.add_argument("--gls-lambda", type=float, default=SolveOptions.gls_lambda)
+    ap.add_argument("--rr-share", type=float, default=SolveOptions.ruin_recreate_share,
+                    help="share of the search time for ruin and recreate")
+    ap.add_argument("--anneal-start", type=float, default=SolveOptions.anneal_start)
+    ap.add_argument("--anneal-end", type=float, default=SolveOptions.anneal_end)
     args = ap.parse_args(argv)
 
     names = [n.strip().upper() for n in args.only.split(",") if n.strip()]
@@ -141,9 +146,13 @@ def main(argv: list[str] | None = None) -> int:
         print("no instances found", file=sys.stderr)
         return 2
     options = SolveOptions(time_limit_s=args.time, first_solution=args.first_solution,
-                           metaheuristic=args.metaheuristic, gls_lambda=args.gls_lambda)
+                           metaheuristic=args.metaheuristic, gls_lambda=args.gls_lambda,
+                           ruin_recreate_share=args.rr_share, anneal_start=args.anneal_start,
+                           anneal_end=args.anneal_end)
     print(f"# {len(paths)} instances, {args.time:g} s each, first solution "
-          f"{options.first_solution}, {options.metaheuristic} (lambda {options.gls_lambda})")
+          f"{options.first_solution}, {options.metaheuristic} (lambda {options.gls_lambda}), "
+          f"ruin and recreate {options.ruin_recreate_share:g} of the time, annealing "
+          f"{options.anneal_start:g} to {options.anneal_end:g}")
     header = "| instance | distance | vehicles | optimum | gap % |"
     sep = "|---|---:|---:|---:|---:|"
     if args.pyvrp:
@@ -193,6 +202,8 @@ def _print_rows(results, with_pyvrp: bool):
         line += " yes |" if not r["violations"] else f" NO ({r['violations']}) |"
         if r["unassigned"]:
             line += f" {r['unassigned']} unserved"
+        if r.get("rr_iterations"):
+            line += f" {r['rr_iterations']} rounds"
         print(line, flush=True)
         yield r
 
