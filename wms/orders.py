@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, attributes, sessionmaker
 
 from wms import allocation, move_rules, outbox, pickup_codes
 from wms.cutoff import Cutoff
@@ -124,21 +124,22 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
     if enforce_cutoff:
         day = cutoff_of(point.warehouse).delivery_date(
             requested, placed_at.astimezone(ZoneInfo(point.warehouse.timezone)))
-    order = CustomerOrder(external_ref=data["external_ref"], pickup_point_id=point.id,
+    order = CustomerOrder(external_ref=data["external_ref"], pickup_point=point,
                           warehouse_id=point.warehouse_id, delivery_date=day,
                           requested_date=requested, moved_by_cutoff=day != requested,
                           customer_ref=data.get("customer_ref") or "",
                           customer_contact=mask_phone(data.get("contact_phone") or ""),
                           status=OrderStatus.PLACED, created_by=actor_id,
                           created_at=placed_at)
+    # Lines set on the order and products on the lines: whoever allocates the order next
+    # in this transaction finds them loaded instead of selecting them again.
+    order.lines = [OrderLine(line_no=i, product=products[ln["sku"]], quantity=ln["quantity"],
+                             allocated=0, handed_over=0)
+                   for i, ln in enumerate(data["lines"], start=1)]
     session.add(order)
     session.flush()
-    for i, ln in enumerate(data["lines"], start=1):
-        session.add(OrderLine(order_id=order.id, line_no=i,
-                              product_id=products[ln["sku"]].id, quantity=ln["quantity"],
-                              allocated=0, handed_over=0))
-    session.flush()
-    pickup_codes.issue(session, order)
+    # The code is the order's too, as loaded (its answer shows it).
+    attributes.set_committed_value(order, "pickup_code", pickup_codes.issue(session, order))
     outbox.emit(session, order, outbox.ACCEPTED, {
         "pickup_point": point.code,
         "lines": [{"line": i, "sku": ln["sku"], "quantity": ln["quantity"]}
@@ -252,7 +253,7 @@ def allocate_line(session: Session, order: CustomerOrder, line: OrderLine,
         last = ctx.must_last_until
         # A lot past its date is refused by the status rule, not skipped: an order
         # delivered before today (a backfill) takes the planned path, which says so.
-        if last >= _warehouse_today(session, order.warehouse_id) and reserve_first(
+        if last >= _warehouse_today(session, order.warehouse_id, last) and reserve_first(
                 session, line, order.warehouse_id, last, line.backorder):
             return
     cands, objects = _candidates(session, order, line.product_id)
@@ -264,7 +265,13 @@ def allocate_line(session: Session, order: CustomerOrder, line: OrderLine,
         reserve(session, line, lot, loc, qty)
 
 
-def _warehouse_today(session: Session, warehouse_id: int) -> date:
+def _warehouse_today(session: Session, warehouse_id: int, last: date) -> date:
+    """Today at the warehouse, as far as comparing it with ``last`` needs: no time zone is
+    more than a day ahead of UTC, so the warehouse is only looked up when ``last`` is
+    today in UTC or before."""
+    utc_today = datetime.now(UTC).date()
+    if last > utc_today:
+        return utc_today
     warehouse = session.get(Warehouse, warehouse_id)
     return datetime.now(ZoneInfo(warehouse.timezone if warehouse else "UTC")).date()
 
@@ -301,8 +308,16 @@ def place_reserved(session: Session, data: dict[str, Any], *, actor_id: int | No
     a flash sale's storefront tells a resident at once whether the order is taken, and
     an order taken is an order with its stock.
     """
+    _refuse_sold_out(session, data)
     order = place_order(session, data, actor_id=actor_id, warehouse_ids=warehouse_ids,
                         now=now, enforce_cutoff=enforce_cutoff)
+    # The order is written as allocated before its stock is reserved, and the reservation
+    # is the last statement before the caller commits: every order of a flash sale waits
+    # on the same balance row, which stays locked from its reservation to the commit.
+    # Any line left short raises, and the caller's rollback takes the order back too.
+    order.status = OrderStatus.ALLOCATED
+    outbox.emit_status_change(session, order, OrderStatus.PLACED)
+    session.flush()
     for line in sorted(order.lines, key=lambda ln: (ln.product_id, ln.id)):
         allocate_line(session, order, line)
         if line.backorder > 0:
@@ -312,10 +327,28 @@ def place_reserved(session: Session, data: dict[str, Any], *, actor_id: int | No
             raise SoldOut(sku=line.product.sku, requested=line.quantity,
                           available=line.allocated + free_units(
                               session, order.warehouse_id, line.product_id, last))
-    # Every line is reserved in full at a warehouse location: the order is allocated.
-    order.status = OrderStatus.ALLOCATED
-    outbox.emit_status_change(session, order, OrderStatus.PLACED)
     return order
+
+
+def _refuse_sold_out(session: Session, data: dict[str, Any]) -> None:
+    """Refuse at once an order a line of which asks for more than is free at all, before
+    anything is written: once a flash sale is sold out most orders are of this kind.
+    (Free stock only grows by receipts, so a shortage read here is real; plenty read here
+    may be gone by the reservation, which then refuses the order itself.)"""
+    wanted = {ln["sku"]: ln["quantity"] for ln in data["lines"]}
+    rows = session.execute(
+        select(Product.id, Product.sku, Product.min_remaining_days, PickupPoint.warehouse_id)
+        .join(PickupPoint, PickupPoint.code == data["pickup_point"])
+        # What is wrong with the order itself (a closed point, a product no longer sold)
+        # is for ``place_order`` to say.
+        .where(Product.sku.in_(wanted), Product.active.is_(True),
+               PickupPoint.active.is_(True))).all()
+    for product_id, sku, min_days, warehouse_id in rows:
+        last = allocation.Context(delivery_date=data["delivery_date"],
+                                  min_remaining_days=min_days).must_last_until
+        left = free_units(session, warehouse_id, product_id, last)
+        if left < wanted[sku]:
+            raise SoldOut(sku=sku, requested=wanted[sku], available=left)
 
 
 def _emit_short(session: Session, order: CustomerOrder, before: OrderStatus) -> None:

@@ -94,6 +94,9 @@ class ReservedOrders(MethodView):
         order = orders.place_reserved(db(), data, actor_id=user.id,
                                       warehouse_ids=scope.visible_warehouse_ids(user),
                                       enforce_cutoff=runtime().settings.order_cutoff)
+        # The order was just written as it is: the answer is made from the loaded rows
+        # instead of selecting them again after the commit.
+        db().expire_on_commit = False
         db().commit()
         return order
 
