@@ -9,13 +9,14 @@ oversell. On SQLite the write lock taken at BEGIN gives the same guarantee.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, bindparam, column, func, insert, or_, select, update, values
 from sqlalchemy.orm import Session, attributes, sessionmaker
 
 from wms import allocation, move_rules, outbox, pickup_codes
@@ -26,22 +27,27 @@ from wms.i18n import N_, Msg
 from wms.lot_state import lot_status
 from wms.models import (
     CustomerOrder,
+    DeliveryStatus,
     Location,
     LocationKind,
     Lot,
     LotStatus,
     OrderLine,
     OrderStatus,
+    OutboxEvent,
     PickupPoint,
     Product,
     Reservation,
     StockBalance,
     Warehouse,
+    WebhookDelivery,
+    WebhookSubscription,
 )
 from wms.models.base import utcnow
 from wms.reservations import (
     NOT_ALLOCATABLE,
     USE_BY,
+    derive_status,
     refresh_status,
     reserve,
     reserve_first,
@@ -394,9 +400,21 @@ def allocate_day(factory: sessionmaker[Session], warehouse_id: int, day: date, *
     """Allocate every order of a warehouse and delivery date that waits on a backorder
     (open, or allocated or picked in part), oldest first.
 
-    One transaction per order: a failure in one order (reported in its ``error``)
-    never undoes another's reservations.
+    Set-based, in one transaction: the day's orders, lines and candidate balances are read
+    with a few queries (the balances locked, in location/lot order), planned in memory by
+    ``allocation.plan_day`` exactly as allocating the orders one after the other would,
+    and written with a few bulk statements. An order that fails (a lot past its date,
+    reported in its ``error``) gets nothing and never undoes another's reservations.
     """
+    allocation.get_strategy(strategy)
+    with transaction(factory) as session:
+        return _allocate_set(session, warehouse_id, day, strategy)
+
+
+def allocate_day_by_order(factory: sessionmaker[Session], warehouse_id: int, day: date, *,
+                 strategy: str = allocation.DEFAULT) -> list[OrderReport]:
+    """``allocate_day`` one order at a time, one transaction each, through
+    ``allocate_order``: the reference the set-based run is held to (tests compare them)."""
     allocation.get_strategy(strategy)
     with transaction(factory) as session:
         rows = session.execute(
@@ -425,6 +443,288 @@ def allocate_day(factory: sessionmaker[Session], warehouse_id: int, day: date, *
                 out.append(OrderReport(order=order.external_ref, status=order.status.value,
                                        lines=[], error=exc.detail))
     return out
+
+
+def _allocate_set(session: Session, warehouse_id: int, day: date, strategy: str
+                  ) -> list[OrderReport]:
+    """``allocate_day``'s work in the caller's transaction (see there)."""
+    waiting = (CustomerOrder.warehouse_id == warehouse_id, CustomerOrder.delivery_date == day,
+               CustomerOrder.status.in_(ALLOCATABLE), _has_backorder)
+    day_ids = select(CustomerOrder.id).where(*waiting)
+    orders_ = session.execute(
+        select(CustomerOrder.id, CustomerOrder.external_ref, CustomerOrder.status,
+               CustomerOrder.delivery_date)
+        .where(*waiting).order_by(CustomerOrder.created_at, CustomerOrder.id)
+        .with_for_update(of=CustomerOrder)).all()
+    if not orders_:
+        return []
+    lines: dict[int, list[Any]] = {}
+    for row in session.execute(
+            select(OrderLine.id, OrderLine.order_id, OrderLine.line_no, OrderLine.product_id,
+                   OrderLine.quantity, OrderLine.allocated, OrderLine.handed_over, Product.sku,
+                   Product.min_remaining_days)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(OrderLine.order_id.in_(day_ids)).order_by(OrderLine.line_no)):
+        lines.setdefault(row.order_id, []).append(row)
+    wanted_products = {ln.product_id for lns in lines.values() for ln in lns
+                       if ln.quantity > ln.allocated + ln.handed_over}
+    cands, kinds_at, reason_of_lot = _day_candidates(session, warehouse_id, wanted_products,
+                                                     strategy)
+    held: dict[int, list[Any]] = {}  # the orders' reservation rows as they are
+    for row in session.execute(
+            select(Reservation.id, Reservation.order_id, Reservation.order_line_id,
+                   Reservation.lot_id, Reservation.location_id, Reservation.quantity,
+                   Location.kind, Location.code, Lot.lot_code, Lot.expiry_date)
+            .join(Location, Location.id == Reservation.location_id)
+            .join(Lot, Lot.id == Reservation.lot_id)
+            .where(Reservation.order_id.in_(day_ids))):
+        held.setdefault(row.order_id, []).append(row)
+
+    wants = []
+    for order_id, _ref, _status, delivery in orders_:
+        wants.append((order_id, [
+            allocation.Want(line=ln.id, product_id=ln.product_id,
+                            quantity=ln.quantity - ln.allocated - ln.handed_over,
+                            context=allocation.Context(delivery_date=delivery,
+                                                       min_remaining_days=ln.min_remaining_days))
+            for ln in sorted(lines.get(order_id, []), key=lambda ln: (ln.product_id, ln.id))
+            if ln.quantity > ln.allocated + ln.handed_over]))
+    plans = allocation.plan_day(wants, cands, strategy,
+                                _date_rule(session, warehouse_id, reason_of_lot))
+
+    now = utcnow()
+    new_rows: list[tuple[int, int, int, int, int]] = []
+    grown: list[dict[str, int]] = []
+    balances: dict[tuple[int, int], int] = {}
+    counted: list[dict[str, int]] = []
+    statuses: dict[OrderStatus, list[int]] = {}
+    events: list[tuple[int, str, str, dict[str, Any]]] = []
+    shorted = _orders_with_event(session, day_ids, outbox.SHORT)
+    out: list[OrderReport] = []
+    for order_id, ref, before, _delivery in orders_:
+        result = plans[order_id]
+        if result.error is not None:
+            out.append(OrderReport(order=ref, status=before.value, lines=[],
+                                   error=result.error.detail))
+            continue
+        rows = {(r.order_line_id, r.lot_id, r.location_id): r for r in held.get(order_id, [])}
+        kinds = [r.kind for r in rows.values()]
+        got: dict[int, int] = {}
+        shown: dict[int, list[tuple[Any, str, dict[str, Any]]]] = {}
+        for r in rows.values():
+            shown.setdefault(r.order_line_id, []).append(
+                (r.expiry_date, r.code, {"lot": r.lot_code, "expiry": r.expiry_date,
+                                         "location": r.code, "quantity": r.quantity}))
+        for line_id, cand, qty in result.takes:
+            key = (line_id, cand.lot_id, cand.location_id)
+            got[line_id] = got.get(line_id, 0) + qty
+            where = (cand.location_id, cand.lot_id)
+            balances[where] = balances.get(where, 0) + qty
+            if key in rows:
+                grown.append({"row": rows[key].id, "more": qty})
+                for entry in shown[line_id]:
+                    if entry[2]["lot"] == cand.lot_code and entry[1] == cand.location_code:
+                        entry[2]["quantity"] += qty
+            else:
+                new_rows.append((line_id, order_id, cand.lot_id, cand.location_id, qty))
+                kinds.append(kinds_at[cand.location_id])
+                expiry = cand.extra.get("expiry_date")
+                shown.setdefault(line_id, []).append(
+                    (expiry, cand.location_code, {"lot": cand.lot_code, "expiry": expiry,
+                                                  "location": cand.location_code,
+                                                  "quantity": qty}))
+        order_lines = lines.get(order_id, [])
+        counted.extend({"line": line_id, "more": qty} for line_id, qty in got.items())
+        after = {ln.id: ln.allocated + got.get(ln.id, 0) for ln in order_lines}
+        status = derive_status(sum(ln.quantity for ln in order_lines), sum(after.values()),
+                               sum(ln.handed_over for ln in order_lines), kinds)
+        if status != before:
+            statuses.setdefault(status, []).append(order_id)
+            kind = outbox.STATUS_EVENTS.get(status)
+            if kind is not None:
+                events.append((order_id, ref, kind, {"status": status.value,
+                                                     "previous_status": before.value}))
+        backorders = [(ln, ln.quantity - after[ln.id] - ln.handed_over) for ln in order_lines]
+        if status == OrderStatus.PLACED and before == OrderStatus.PLACED \
+                and order_id not in shorted:
+            events.append((order_id, ref, outbox.SHORT, {"status": status.value, "backorder": [
+                {"line": ln.line_no, "sku": ln.sku, "units": units}
+                for ln, units in backorders if units > 0]}))
+        owed = sum(ln.quantity - ln.allocated - ln.handed_over for ln in order_lines)
+        if before in OPEN or sum(units for _, units in backorders) < owed:
+            out.append(OrderReport(order=ref, status=status.value, lines=[
+                LineReport(line=ln.line_no, sku=ln.sku, quantity=ln.quantity,
+                           allocated=after[ln.id] + ln.handed_over, backorder=units,
+                           reservations=_report_order(session, shown.get(ln.id, [])))
+                for ln, units in backorders]))
+    _write_day(session, now, new_rows, grown, balances, counted, statuses)
+    _emit_day(session, now, {o.id: o.delivery_date for o in orders_}, events)
+    return out
+
+
+def _day_candidates(session: Session, warehouse_id: int, products: set[int], strategy: str
+                    ) -> tuple[dict[int, list[allocation.Candidate]], dict[int, LocationKind],
+                               dict[int, str]]:
+    """Every allocatable balance of the products at the warehouse, locked (location/lot
+    order, as ``_candidates`` locks them), as candidates per product; the kind of each
+    location and the stored status reason of each lot."""
+    cands: dict[int, list[allocation.Candidate]] = {}
+    kinds: dict[int, LocationKind] = {}
+    reasons: dict[int, str] = {}
+    if not products:
+        return cands, kinds, reasons
+    rows = session.execute(
+        select(StockBalance.lot_id, StockBalance.location_id, StockBalance.product_id,
+               StockBalance.on_hand, StockBalance.reserved, Lot.lot_code, Lot.expiry_date,
+               Lot.best_before, Lot.received_at, Lot.status_reason, Location.code,
+               Location.kind)
+        .join(Lot, Lot.id == StockBalance.lot_id)
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(StockBalance.product_id.in_(sorted(products)),
+               StockBalance.warehouse_id == warehouse_id,
+               StockBalance.on_hand > StockBalance.reserved,
+               Lot.status == LotStatus.AVAILABLE,
+               Location.kind.not_in(NOT_ALLOCATABLE), Location.active.is_(True))
+        .order_by(StockBalance.location_id, StockBalance.lot_id)
+        .with_for_update(of=StockBalance))
+    for r in rows:
+        cands.setdefault(r.product_id, []).append(allocation.Candidate(
+            lot_id=r.lot_id, location_id=r.location_id, available=r.on_hand - r.reserved,
+            lot_code=r.lot_code, location_code=r.code, expiry=r.expiry_date or r.best_before,
+            received_at=r.received_at, extra={"expiry_date": r.expiry_date}))
+        kinds[r.location_id] = r.kind
+        reasons[r.lot_id] = r.status_reason
+    facts = CANDIDATE_FACTS.get(strategy)
+    if facts is not None:
+        cands = {pid: facts(session, cs) for pid, cs in cands.items()}
+    return cands, kinds, reasons
+
+
+def _date_rule(session: Session, warehouse_id: int, reasons: dict[int, str]
+               ) -> Callable[[allocation.Candidate], None]:
+    """The status rule a reservation asks (``ledger.check_step``) for the candidates of
+    ``_day_candidates``, all of available lots: one past its date is refused."""
+    utc_today = datetime.now(UTC).date()
+    local = _warehouse_today(session, warehouse_id, utc_today)
+
+    def check(cand: allocation.Candidate) -> None:
+        use_by = cand.expiry
+        # As ``lot_state.local_today``: the warehouse's date decides only near the date.
+        today = local if use_by is not None and \
+            utc_today - timedelta(days=1) <= use_by <= utc_today else utc_today
+        status = move_rules.status_of(LotStatus.AVAILABLE, use_by, today)
+        move_rules.check(status, move_rules.Step.ALLOCATE, lot=cand.lot_code,
+                         reason=move_rules.reason_of(status, reasons[cand.lot_id], use_by))
+
+    return check
+
+
+def _orders_with_event(session: Session, day_ids: Any, kind: str) -> set[int]:
+    return set(session.scalars(
+        select(OutboxEvent.order_id).where(OutboxEvent.kind == kind,
+                                           OutboxEvent.order_id.in_(day_ids)).distinct()))
+
+
+def _report_order(session: Session, entries: list[tuple[Any, str, dict[str, Any]]]
+                  ) -> list[dict[str, Any]]:
+    """Reservations in ``report``'s order: by expiry date, then location code, with the
+    undated where the database puts NULL (last on PostgreSQL, first on SQLite)."""
+    nulls_last = session.get_bind().dialect.name == "postgresql"
+    return [entry for _, _, entry in sorted(entries, key=lambda e: (
+        (e[0] is None) == nulls_last, e[0] or date.min, e[1]))]
+
+
+def _write_day(session: Session, now: datetime, new_rows: list[tuple[int, int, int, int, int]],
+               grown: list[dict[str, int]], balances: dict[tuple[int, int], int],
+               counted: list[dict[str, int]], statuses: dict[OrderStatus, list[int]]) -> None:
+    """The day's plan in bulk: reservation rows (COPY on PostgreSQL), then one statement
+    each for balances, line counters and statuses. The balances' guard (``reserved <=
+    on_hand``, a check constraint) still refuses any oversold row."""
+    res, bal, line = Reservation.__table__, StockBalance.__table__, OrderLine.__table__
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    if new_rows and pg:
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(
+                "COPY reservation (order_line_id, order_id, lot_id, location_id, quantity, "
+                "created_at) FROM STDIN") as copy:
+            for row in new_rows:
+                copy.write_row((*row, now))
+    elif new_rows:
+        conn.execute(insert(res), [
+            {"order_line_id": a, "order_id": b, "lot_id": c, "location_id": d,
+             "quantity": q, "created_at": now} for a, b, c, d, q in new_rows])
+    if grown:
+        conn.execute(update(res).where(res.c.id == bindparam("row"))
+                     .values(quantity=res.c.quantity + bindparam("more")), grown)
+    if balances:
+        rows = [(loc, lot, q) for (loc, lot), q in balances.items()]
+        if pg:
+            v = values(column("loc", Integer), column("lot", Integer), column("more", Integer),
+                       name="v").data(rows)
+            conn.execute(update(bal).where(bal.c.location_id == v.c.loc,
+                                           bal.c.lot_id == v.c.lot)
+                         .values(reserved=bal.c.reserved + v.c.more, updated_at=now))
+        else:
+            conn.execute(update(bal).where(bal.c.location_id == bindparam("loc"),
+                                           bal.c.lot_id == bindparam("lot"))
+                         .values(reserved=bal.c.reserved + bindparam("more"), updated_at=now),
+                         [{"loc": a, "lot": b, "more": q} for a, b, q in rows])
+    if counted:
+        if pg:
+            v = values(column("line", Integer), column("more", Integer), name="v").data(
+                [(c["line"], c["more"]) for c in counted])
+            conn.execute(update(line).where(line.c.id == v.c.line)
+                         .values(allocated=line.c.allocated + v.c.more))
+        else:
+            conn.execute(update(line).where(line.c.id == bindparam("line"))
+                         .values(allocated=line.c.allocated + bindparam("more")), counted)
+    for status, ids in statuses.items():
+        conn.execute(update(CustomerOrder.__table__)
+                     .where(CustomerOrder.__table__.c.id.in_(ids)).values(status=status))
+
+
+def _emit_day(session: Session, now: datetime, delivery: dict[int, date],
+              events: list[tuple[int, str, str, dict[str, Any]]]) -> None:
+    """The day's outbox events in bulk, each as ``outbox.emit`` writes it: numbered after
+    the order's last event, with a delivery per subscription that wants its kind."""
+    if not events:
+        return
+    ids = sorted({order_id for order_id, *_ in events})
+    last = dict(session.execute(
+        select(OutboxEvent.order_id, func.max(OutboxEvent.sequence))
+        .where(OutboxEvent.order_id.in_(ids)).group_by(OutboxEvent.order_id)).all())
+    subs = session.execute(select(WebhookSubscription.id, WebhookSubscription.kinds,
+                                  WebhookSubscription.active)
+                           .order_by(WebhookSubscription.id)).all()
+    rows = []
+    for order_id, ref, kind, payload in events:
+        body: dict[str, Any] = {"status": payload["status"],
+                                "delivery_date": delivery[order_id].isoformat()}
+        if outbox.PAYLOAD_FACTS.get(kind):
+            order = session.get(CustomerOrder, order_id)
+            for facts in outbox.PAYLOAD_FACTS[kind]:
+                body.update(facts(session, order))
+        body.update({k: v for k, v in payload.items() if k != "status"})
+        last[order_id] = (last.get(order_id) or 0) + 1
+        rows.append({"event_id": str(uuid.uuid4()), "order_id": order_id, "order_ref": ref,
+                     "sequence": last[order_id], "kind": kind, "payload": body,
+                     "created_at": now})
+    table = OutboxEvent.__table__
+    made = session.execute(insert(table).returning(table.c.id, table.c.kind,
+                                                   table.c.order_ref, table.c.sequence,
+                                                   sort_by_parameter_order=True), rows).all()
+    deliveries = []
+    for event_id, kind, ref, sequence in made:
+        for sub_id, kinds, active in subs:
+            if not kinds or kind in kinds:
+                session.info[outbox.EMITTED] = session.info.get(outbox.EMITTED, False) or active
+                deliveries.append({"event_id": event_id, "subscription_id": sub_id,
+                                   "order_ref": ref, "sequence": sequence,
+                                   "status": DeliveryStatus.PENDING, "attempts": 0,
+                                   "next_attempt_at": now, "last_error": ""})
+    if deliveries:
+        session.execute(insert(WebhookDelivery.__table__), deliveries)
 
 
 def cancel_order(session: Session, ref: str) -> CustomerOrder:

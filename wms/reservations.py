@@ -217,23 +217,28 @@ def refresh_status(session: Session, order: CustomerOrder) -> OrderStatus:
     kinds = session.scalars(
         select(Location.kind).join(Reservation, Reservation.location_id == Location.id)
         .where(Reservation.order_id == order.id)).all()
-    wanted = sum(ln.quantity for ln in lines)
-    allocated = sum(ln.allocated for ln in lines)
-    collected = sum(ln.handed_over for ln in lines)
-    stages = [ON_THE_WAY.get(k) for k in kinds]
-    if collected == wanted:
-        status = OrderStatus.COLLECTED
-    elif kinds and all(stages):
-        # The order is as far along as its least advanced reserved units.
-        status = min(stages, key=_STAGE_ORDER.index)  # type: ignore[arg-type]
-    elif collected and not kinds:
-        status = OrderStatus.DELIVERED
-    elif allocated + collected == wanted:
-        status = OrderStatus.ALLOCATED
-    elif allocated + collected > 0:
-        status = OrderStatus.PARTIAL
-    else:
-        status = OrderStatus.PLACED
+    status = derive_status(sum(ln.quantity for ln in lines),
+                           sum(ln.allocated for ln in lines),
+                           sum(ln.handed_over for ln in lines), kinds)
     order.status = status
     outbox.emit_status_change(session, order, before)
     return status
+
+
+def derive_status(wanted: int, allocated: int, collected: int, kinds: list[LocationKind]
+                  ) -> OrderStatus:
+    """An open order's status from its units wanted, reserved and collected, and the kinds
+    of the locations its reservation rows are at (one entry per row)."""
+    stages = [ON_THE_WAY.get(k) for k in kinds]
+    if collected == wanted:
+        return OrderStatus.COLLECTED
+    if kinds and all(stages):
+        # The order is as far along as its least advanced reserved units.
+        return min(stages, key=_STAGE_ORDER.index)  # type: ignore[arg-type]
+    if collected and not kinds:
+        return OrderStatus.DELIVERED
+    if allocated + collected == wanted:
+        return OrderStatus.ALLOCATED
+    if allocated + collected > 0:
+        return OrderStatus.PARTIAL
+    return OrderStatus.PLACED
