@@ -55,7 +55,7 @@ from wms.models import (  # noqa: E402
     TempClass,
     Warehouse,
 )
-from wms.orders import allocate_day  # noqa: E402
+from wms.orders import allocate_day, allocate_day_by_order  # noqa: E402
 
 TEMPS = [TempClass.FROZEN, TempClass.CHILLED, TempClass.AMBIENT]
 
@@ -185,6 +185,8 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--db-prefix", default="wms_allocation_bench")
+    parser.add_argument("--by-order", action="store_true",
+                        help="allocate order by order (allocate_day_by_order), for comparison")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     day = date.today() + timedelta(days=1)
@@ -204,7 +206,8 @@ def main() -> None:
         t0 = time.perf_counter()
         reports = []
         for wh in ("SH1", "BJ1", "GZ1"):
-            reports += allocate_day(factory, world.warehouses[wh], day)
+            run = allocate_day_by_order if args.by_order else allocate_day
+            reports += run(factory, world.warehouses[wh], day)
         elapsed = time.perf_counter() - t0
 
         with transaction(factory) as s:
@@ -221,7 +224,8 @@ def main() -> None:
         plain = copy_baseline(engine, [tuple(r) for r in rows], foreign_keys=False)
         baseline = copy_baseline(engine, [tuple(r) for r in rows], foreign_keys=True)
         engine.dispose()
-    print(f"allocate_day for 3 warehouses: {elapsed:.2f} s; {len(reports)} orders reported, "
+    name = "allocate_day_by_order" if args.by_order else "allocate_day"
+    print(f"{name} for 3 warehouses: {elapsed:.2f} s; {len(reports)} orders reported, "
           f"{len(rows)} reservation rows, {allocated} of {wanted} units allocated; "
           f"statuses {({k.value: v for k, v in statuses.items()})}")
     print(f"baseline COPY of the {len(rows)} reservation rows: {baseline:.3f} s into a table "
