@@ -175,7 +175,6 @@ def over_http(args: argparse.Namespace) -> None:
         refs = [f"SALE-{i:06d}" for i in range(args.orders)]
         orders = [_order_request(token, ref, f"SH-P00{i % 3 + 1}", day)
                   for i, ref in enumerate(refs)]
-        warm = [_order_request(token, f"WARM-{i}", "SH-P001", day) for i in range(0)]
         me = [_me_request(token)] * args.orders
         engine.dispose()
 
@@ -190,7 +189,7 @@ def over_http(args: argparse.Namespace) -> None:
         try:
             _wait_up(port)
             # Warm every worker's connections, caches and imports before anything counts.
-            drive(port, me[:args.clients * 4] + warm, args.clients)
+            drive(port, me[:args.clients * 4], args.clients)
             sale_s, sale = drive(port, orders, args.clients)
             me_s, me_answers = drive(port, me, args.clients)
         finally:
