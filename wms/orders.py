@@ -5,6 +5,11 @@ Allocation runs one order per transaction. It locks the candidate balance rows
 instead of deadlocking), lets the strategy order them, and reserves with guarded
 updates: the database refuses ``reserved > on_hand``, so no interleaving can
 oversell. On SQLite the write lock taken at BEGIN gives the same guarantee.
+
+Longer than 400 lines because the three ways stock reaches an order share their rules
+here: one order (``allocate_order``), a flash-sale order placed with its stock
+(``place_reserved``) and the set-based whole day (``allocate_day``), which must give exactly
+what allocating order by order gives, and reads best next to it.
 """
 
 from __future__ import annotations
