@@ -1,18 +1,33 @@
-"""Flash sale on PostgreSQL: N threads allocating orders for one SKU at once.
+"""Flash sale through the HTTP API: many residents ordering the last units of one SKU.
 
-Creates a scratch database with the small test world, receives UNITS of one SKU
-in two lots, places 2 × UNITS one-unit orders and lets THREADS threads (each with
-its own session) allocate them as fast as they can. Prints allocations per second
-and units oversold (must be 0), then drops the database.
+Creates a scratch PostgreSQL database with the small test world, receives ``--units``
+of one SKU in two lots, serves the API with gunicorn and lets ``--clients`` keep-alive
+connections place ``--orders`` one-unit orders with ``POST /api/orders/reserved`` (each
+order placed and reserved in one transaction, or refused with 409 and the units left).
+Then, on the same server in the same run, ``--clients`` connections send the same number
+of ``GET /api/me`` (the cheapest authenticated read) as the baseline, and the ratio of
+the two rates is printed.
 
-    .venv/bin/python bench/flash_sale_bench.py --threads 50 --units 500
+Afterwards the database is checked: every acknowledged order is stored with its unit
+reserved, no refused one is, nothing is oversold and the ledger agrees with the balances.
+Every refused answer must be a 409 problem whose ``available`` is a number of units.
+
+    .venv/bin/python bench/flash_sale_bench.py --clients 100 --orders 5000 --units 2500
+
+``--in-process`` runs the earlier measurement instead: allocation of already placed
+orders by threads calling ``allocate_order`` directly.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import queue
+import selectors
+import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
@@ -22,46 +37,223 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
+from bench.common import free_port, scratch_database  # noqa: E402
 from tests.factories import build_world, receive  # noqa: E402
 from wms.db import make_engine, make_session_factory, transaction  # noqa: E402
 from wms.ledger import verify  # noqa: E402
 from wms.migrations import upgrade  # noqa: E402
-from wms.models import OrderLine, StockBalance  # noqa: E402
+from wms.models import CustomerOrder, OrderLine, Reservation, StockBalance  # noqa: E402
 from wms.orders import allocate_order, place_order  # noqa: E402
 
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+SKU = "A00003"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=50)
-    parser.add_argument("--units", type=int, default=500)
-    args = parser.parse_args()
-    name = f"wms_flash_bench_{os.getpid()}"
-    admin = create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        engine = make_engine(f"{PG}/{name}", pool_size=args.threads, max_overflow=0)
+def _stock(factory, world, units: int) -> None:
+    far = date.today() + timedelta(days=100)
+    half = units // 2
+    receive(factory, world, SKU, "SALE-1", "SH1-A-A01-01", half, expiry=far)
+    receive(factory, world, SKU, "SALE-2", "SH1-A-A01-02", units - half,
+            expiry=far + timedelta(days=1))
+
+
+class _Conn:
+    """One keep-alive connection of the load generator and the request it has in flight."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.setblocking(False)
+        self.buf = b""
+        self.index = -1
+
+    def response(self) -> tuple[int, bytes] | None:
+        """(status, body) once a whole response is buffered, else None."""
+        end = self.buf.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        lines = self.buf[:end].decode("latin-1").split("\r\n")
+        length = 0
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        if len(self.buf) < end + 4 + length:
+            return None
+        body = self.buf[end + 4:end + 4 + length]
+        self.buf = self.buf[end + 4 + length:]
+        return int(lines[0].split(" ", 2)[1]), body
+
+
+def drive(port: int, requests: list[bytes], clients: int) -> tuple[float, list[tuple[int, bytes]]]:
+    """Send every request once, ``clients`` in flight at a time over keep-alive connections;
+    (seconds, (status, body) per request).
+
+    One thread drives every connection with pre-built requests: the load generator shares
+    the two cores with the servers and PostgreSQL, so it must cost as little as it can.
+    """
+    answers: list[tuple[int, bytes]] = [(0, b"")] * len(requests)
+    sel = selectors.DefaultSelector()
+    nxt = 0
+
+    def send(conn: _Conn) -> bool:
+        nonlocal nxt
+        if nxt >= len(requests):
+            return False
+        conn.index = nxt
+        conn.sock.sendall(requests[nxt])
+        nxt += 1
+        return True
+
+    t0 = time.perf_counter()
+    open_conns = 0
+    for _ in range(min(clients, len(requests))):
+        conn = _Conn(port)
+        sel.register(conn.sock, selectors.EVENT_READ, conn)
+        send(conn)
+        open_conns += 1
+    while open_conns:
+        events = sel.select(timeout=60)
+        if not events:
+            raise SystemExit("no answer from the server for 60 s")
+        for key, _ in events:
+            conn = key.data
+            try:
+                chunk = conn.sock.recv(65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                raise SystemExit("the server closed a connection")
+            conn.buf += chunk
+            result = conn.response()
+            if result is None:
+                continue
+            answers[conn.index] = result
+            if not send(conn):
+                sel.unregister(conn.sock)
+                conn.sock.close()
+                open_conns -= 1
+    sel.close()
+    return time.perf_counter() - t0, answers
+
+
+def _order_request(token: str, ref: str, point: str, day: date) -> bytes:
+    body = json.dumps({"external_ref": ref, "pickup_point": point,
+                       "delivery_date": day.isoformat(),
+                       "lines": [{"sku": SKU, "quantity": 1}]}).encode()
+    return (f"POST /api/orders/reserved HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def _me_request(token: str) -> bytes:
+    return (f"GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n").encode()
+
+
+def _wait_up(port: int, timeout: float = 30) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not come up")
+
+
+def over_http(args: argparse.Namespace) -> None:
+    with scratch_database(args.db_prefix) as url:
+        engine = make_engine(url)
         upgrade(engine)
         factory = make_session_factory(engine)
         world = build_world(factory)
-        far = date.today() + timedelta(days=100)
-        half = args.units // 2
-        receive(factory, world, "A00003", "SALE-1", "SH1-A-A01-01", half, expiry=far)
-        receive(factory, world, "A00003", "SALE-2", "SH1-A-A01-02", args.units - half,
-                expiry=far + timedelta(days=1))
+        _stock(factory, world, args.units)
+        token = world.tokens["staff"]
+        day = date.today() + timedelta(days=1)
+        refs = [f"SALE-{i:06d}" for i in range(args.orders)]
+        orders = [_order_request(token, ref, f"SH-P00{i % 3 + 1}", day)
+                  for i, ref in enumerate(refs)]
+        me = [_me_request(token)] * args.orders
+        engine.dispose()
+
+        port = free_port()
+        env = {**os.environ, "WMS_DATABASE_URL": url, "WMS_REDIS_URL": "",
+               "WMS_ORDER_CUTOFF": "off"}
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--threads",
+             str(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+             "--backlog", "2048", "api.wsgi:app"],
+            cwd=ROOT, env=env, start_new_session=True)
+        try:
+            _wait_up(port)
+            # Warm every worker's connections, caches and imports before anything counts.
+            drive(port, me[:args.clients * 4], args.clients)
+            sale_s, sale = drive(port, orders, args.clients)
+            me_s, me_answers = drive(port, me, args.clients)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(30)
+
+        acked = [ref for ref, (st, _) in zip(refs, sale, strict=True) if st == 201]
+        refused = [(ref, body) for ref, (st, body) in zip(refs, sale, strict=True)
+                   if st == 409]
+        other = [st for st, _ in sale if st not in (201, 409)]
+        bad_409 = [ref for ref, body in refused
+                   if not isinstance(json.loads(body).get("available"), int)]
+        left_told = sorted({json.loads(body)["available"] for _, body in refused})
+        me_ok = sum(1 for st, _ in me_answers if st == 200)
+
+        engine = make_engine(url)
+        factory = make_session_factory(engine)
+        with transaction(factory) as s:
+            stored = set(s.scalars(select(CustomerOrder.external_ref).where(
+                CustomerOrder.external_ref.like("SALE-%"))))
+            reserved_refs = set(s.scalars(
+                select(CustomerOrder.external_ref).join(
+                    Reservation, Reservation.order_id == CustomerOrder.id)))
+            allocated = s.scalar(select(func.sum(OrderLine.allocated))) or 0
+            on_balances = s.scalar(select(func.sum(StockBalance.reserved))) or 0
+            over = s.scalar(select(func.count()).select_from(StockBalance).where(
+                StockBalance.reserved > StockBalance.on_hand))
+            diffs = verify(s)
+        engine.dispose()
+
+    rate, me_rate = len(sale) / sale_s, len(me_answers) / me_s
+    lost = [r for r in acked if r not in stored or r not in reserved_refs]
+    ghosts = stored - set(acked)
+    print(f"{args.clients} clients, {args.orders} one-unit orders for {args.units} units; "
+          f"gunicorn {args.workers} workers × {args.threads} threads; load {_load()}")
+    print(f"flash sale: {rate:.0f} orders/s ({sale_s:.2f} s): {len(acked)} placed and "
+          f"reserved (201), {len(refused)} refused (409), {len(other)} other answers")
+    print(f"baseline GET /api/me: {me_rate:.0f} requests/s ({me_s:.2f} s, {me_ok} × 200)")
+    print(f"ratio orders/s : /api/me requests/s = {rate / me_rate:.1%}")
+    print(f"after the run: {len(stored)} sale orders stored, acknowledged but not stored or "
+          f"not reserved {len(lost)}, stored but refused {len(ghosts)}; units allocated "
+          f"{allocated}, reserved on balances {on_balances}, oversold "
+          f"{max(0, allocated - args.units)}, balances over-reserved {over}, ledger "
+          f"differences {len(diffs)}; 409s without the units left {len(bad_409)} "
+          f"(units left told: {left_told[:5]})")
+    if lost or ghosts or other or bad_409 or over or diffs or allocated > args.units:
+        raise SystemExit("the flash sale broke a promise (see above)")
+
+
+def in_process(args: argparse.Namespace) -> None:
+    with scratch_database(args.db_prefix) as url:
+        engine = make_engine(url, pool_size=args.clients, max_overflow=0)
+        upgrade(engine)
+        factory = make_session_factory(engine)
+        world = build_world(factory)
+        _stock(factory, world, args.units)
         orders: queue.SimpleQueue[int] = queue.SimpleQueue()
         with transaction(factory) as s:
-            for i in range(2 * args.units):
+            for i in range(args.orders):
                 orders.put(place_order(s, {
                     "external_ref": f"SALE-{i:06d}", "pickup_point": "SH-P00" + str(i % 3 + 1),
                     "delivery_date": date.today() + timedelta(days=1),
-                    "lines": [{"sku": "A00003", "quantity": 1}]}, actor_id=None).id)
-        total = 2 * args.units
-        barrier = threading.Barrier(args.threads)
+                    "lines": [{"sku": SKU, "quantity": 1}]}, actor_id=None).id)
+        barrier = threading.Barrier(args.clients)
 
         def worker() -> None:
             barrier.wait()
@@ -73,7 +265,7 @@ def main() -> None:
                 with transaction(factory) as s:
                     allocate_order(s, order_id)
 
-        threads = [threading.Thread(target=worker) for _ in range(args.threads)]
+        threads = [threading.Thread(target=worker) for _ in range(args.clients)]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
@@ -82,20 +274,33 @@ def main() -> None:
         elapsed = time.perf_counter() - t0
         with transaction(factory) as s:
             allocated = s.scalar(select(func.sum(OrderLine.allocated))) or 0
-            reserved = s.scalar(select(func.sum(StockBalance.reserved))) or 0
             over = s.scalar(select(func.count()).select_from(StockBalance).where(
                 StockBalance.reserved > StockBalance.on_hand))
             diffs = verify(s)
-        print(f"{args.threads} threads, {total} one-unit orders for {args.units} units")
-        print(f"{total / elapsed:.0f} allocations/s ({elapsed:.2f} s)")
-        print(f"units allocated {allocated}, reserved on balances {reserved}, "
-              f"oversold {max(0, allocated - args.units)}, balances over-reserved {over}, "
-              f"ledger differences {len(diffs)}")
         engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    print(f"{args.clients} threads, {args.orders} one-unit orders for {args.units} units; "
+          f"load {_load()}")
+    print(f"{args.orders / elapsed:.0f} allocations/s ({elapsed:.2f} s); units allocated "
+          f"{allocated}, oversold {max(0, allocated - args.units)}, balances over-reserved "
+          f"{over}, ledger differences {len(diffs)}")
+
+
+def _load() -> str:
+    return "average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--orders", type=int, default=5000)
+    parser.add_argument("--units", type=int, default=2500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    parser.add_argument("--db-prefix", default="wms_flash_bench")
+    parser.add_argument("--in-process", action="store_true",
+                        help="allocate placed orders from threads, without HTTP")
+    args = parser.parse_args()
+    (in_process if args.in_process else over_http)(args)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@ added with ``@strategy("name")`` and chosen per allocation run.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
+
+from wms.errors import Conflict
 
 
 @dataclass(frozen=True)
@@ -92,4 +94,57 @@ def plan(candidates: Sequence[Candidate], quantity: int, context: Context,
         if take > 0:
             out.append((cand, take))
             left -= take
+    return out
+
+
+@dataclass(frozen=True)
+class Want:
+    """Units one order line still waits for, and what its lots must satisfy."""
+
+    line: Any
+    product_id: int
+    quantity: int
+    context: Context
+
+
+@dataclass
+class DayPlan:
+    """What ``plan_day`` gives one order: units per line and candidate, or why none."""
+
+    takes: list[tuple[Any, Candidate, int]] = field(default_factory=list)
+    error: Conflict | None = None
+
+
+def plan_day(orders: Sequence[tuple[Any, Sequence[Want]]],
+             candidates: dict[int, Sequence[Candidate]], strategy_name: str = DEFAULT,
+             check: Callable[[Candidate], None] | None = None) -> dict[Any, DayPlan]:
+    """Plan a whole day's orders at once, exactly as allocating them one after the other
+    would: orders in the given order, each line over its product's candidates with the
+    units the orders before it left, through ``plan``. ``check`` may raise for a candidate
+    that must not be reserved (a lot past its date); the order then gets nothing and the
+    conflict as its error, as the transaction of that order alone would have been undone.
+    """
+    free = {(c.lot_id, c.location_id): c.available
+            for cands in candidates.values() for c in cands}
+    out: dict[Any, DayPlan] = {}
+    for key, wants in orders:
+        result = DayPlan()
+        taken: dict[tuple[int, int], int] = {}
+        try:
+            for want in wants:
+                cands = [c if free[(c.lot_id, c.location_id)] == c.available else
+                         replace(c, available=free[(c.lot_id, c.location_id)])
+                         for c in candidates.get(want.product_id, ())]
+                for cand, qty in plan(cands, want.quantity, want.context, strategy_name):
+                    if check is not None:
+                        check(cand)
+                    where = (cand.lot_id, cand.location_id)
+                    free[where] -= qty
+                    taken[where] = taken.get(where, 0) + qty
+                    result.takes.append((want.line, cand, qty))
+        except Conflict as exc:
+            for where, qty in taken.items():
+                free[where] += qty
+            result = DayPlan(error=exc)
+        out[key] = result
     return out

@@ -6,8 +6,10 @@ balance's ``reserved`` together, in the caller's transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from datetime import date
+
+from sqlalchemy import Integer, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy.orm import Session, attributes
 
 from wms import outbox
 from wms.ledger import change_reserved, record_move
@@ -16,12 +18,18 @@ from wms.models import (
     Location,
     LocationKind,
     Lot,
+    LotStatus,
     MoveKind,
     OrderLine,
     OrderStatus,
     Reservation,
+    StockBalance,
     StockMove,
 )
+from wms.models.base import utcnow
+
+# Stock in these places is not for allocation: quarantined, or already on its way.
+NOT_ALLOCATABLE = (LocationKind.QUARANTINE, LocationKind.VEHICLE, LocationKind.PICKUP_POINT)
 
 ON_THE_WAY = {
     LocationKind.STAGING: OrderStatus.PICKED,
@@ -61,6 +69,85 @@ def reserve(session: Session, line: OrderLine, lot: Lot, location: Location,
     row = _add_to_row(session, line, lot, location, quantity)
     session.flush()
     return row
+
+
+BALANCE = StockBalance.__table__
+USE_BY = func.coalesce(Lot.expiry_date, Lot.best_before)
+# The candidate FEFO takes first (``wms.allocation.fefo``'s sort key, in SQL): among every
+# allocatable balance with a free unit, not only those with enough, so that the reservation
+# below is the one the per-order plan would make or none at all.
+_FIRST = (
+    select(StockBalance.location_id, StockBalance.lot_id)
+    .join(Lot, Lot.id == StockBalance.lot_id)
+    .join(Location, Location.id == StockBalance.location_id)
+    .where(StockBalance.product_id == bindparam("of_product"),
+           StockBalance.warehouse_id == bindparam("at_warehouse"),
+           StockBalance.on_hand > StockBalance.reserved,
+           Lot.status == LotStatus.AVAILABLE,
+           Location.kind.not_in(NOT_ALLOCATABLE), Location.active.is_(True),
+           or_(USE_BY.is_(None), bindparam("last", type_=Lot.expiry_date.type) <= USE_BY))
+    .order_by(USE_BY.is_(None), USE_BY, Lot.received_at.is_(None), Lot.received_at,
+              StockBalance.on_hand - StockBalance.reserved, StockBalance.lot_id,
+              StockBalance.location_id)
+    .limit(1)
+    .subquery("first")
+)
+# One statement: the guarded update takes the units from that balance only while it still
+# has them (a concurrent reservation that got there first makes it match nothing, never
+# oversell), and the reservation row and the line's counter are written from what it
+# returned. The balance row stays locked for the fewest statements there can be. (No
+# parameter is named like a column: an UPDATE given such a key would also SET it.)
+_TAKEN = (
+    update(BALANCE)
+    .where(BALANCE.c.location_id == _FIRST.c.location_id, BALANCE.c.lot_id == _FIRST.c.lot_id,
+           BALANCE.c.on_hand - BALANCE.c.reserved >= bindparam("qty", type_=Integer))
+    .values(reserved=BALANCE.c.reserved + bindparam("qty", type_=Integer),
+            updated_at=bindparam("now", type_=StockBalance.updated_at.type))
+    .returning(BALANCE.c.location_id, BALANCE.c.lot_id)
+    .cte("taken")
+)
+_ROW = (
+    insert(Reservation)
+    .from_select(["order_line_id", "order_id", "lot_id", "location_id", "quantity",
+                  "created_at"],
+                 select(bindparam("for_line", type_=Integer), bindparam("for_order", type_=Integer),
+                        _TAKEN.c.lot_id, _TAKEN.c.location_id,
+                        bindparam("qty", type_=Integer),
+                        bindparam("now", type_=Reservation.created_at.type)))
+    .returning(Reservation.location_id, Reservation.lot_id)
+    .cte("row")
+)
+_COUNTED = (
+    update(OrderLine.__table__)
+    .where(OrderLine.__table__.c.id == bindparam("for_line", type_=Integer),
+           select(_ROW.c.lot_id).exists())
+    .values(allocated=OrderLine.__table__.c.allocated + bindparam("qty", type_=Integer))
+    .returning(literal(1))
+    .cte("counted")
+)
+RESERVE_FIRST = select(_ROW.c.location_id, _ROW.c.lot_id, select(func.count())
+                       .select_from(_COUNTED).scalar_subquery())
+
+
+def reserve_first(session: Session, line: OrderLine, warehouse_id: int, last: date,
+                  quantity: int) -> bool:
+    """Reserve ``quantity`` units of the line's product from the one balance FEFO takes
+    first, if it holds them all, in a single statement (PostgreSQL only: data-modifying
+    CTEs). ``last`` is the date a lot must last until (delivery date plus the product's
+    minimum remaining days, and never before today). False when nothing was reserved:
+    the caller then plans over every candidate, as a flash sale's last units or a line
+    spread over several lots need.
+    """
+    now = utcnow()
+    row = session.execute(RESERVE_FIRST, {
+        "of_product": line.product_id, "at_warehouse": warehouse_id, "last": last,
+        "qty": quantity, "for_line": line.id, "for_order": line.order_id, "now": now}).first()
+    if row is None:
+        return False
+    # The statement counted the units on the line itself; the loaded line learns it
+    # without another round trip (and without the session writing it a second time).
+    attributes.set_committed_value(line, "allocated", line.allocated + quantity)
+    return True
 
 
 def unreserve(session: Session, row: Reservation, quantity: int | None = None) -> None:
@@ -130,23 +217,28 @@ def refresh_status(session: Session, order: CustomerOrder) -> OrderStatus:
     kinds = session.scalars(
         select(Location.kind).join(Reservation, Reservation.location_id == Location.id)
         .where(Reservation.order_id == order.id)).all()
-    wanted = sum(ln.quantity for ln in lines)
-    allocated = sum(ln.allocated for ln in lines)
-    collected = sum(ln.handed_over for ln in lines)
-    stages = [ON_THE_WAY.get(k) for k in kinds]
-    if collected == wanted:
-        status = OrderStatus.COLLECTED
-    elif kinds and all(stages):
-        # The order is as far along as its least advanced reserved units.
-        status = min(stages, key=_STAGE_ORDER.index)  # type: ignore[arg-type]
-    elif collected and not kinds:
-        status = OrderStatus.DELIVERED
-    elif allocated + collected == wanted:
-        status = OrderStatus.ALLOCATED
-    elif allocated + collected > 0:
-        status = OrderStatus.PARTIAL
-    else:
-        status = OrderStatus.PLACED
+    status = derive_status(sum(ln.quantity for ln in lines),
+                           sum(ln.allocated for ln in lines),
+                           sum(ln.handed_over for ln in lines), kinds)
     order.status = status
     outbox.emit_status_change(session, order, before)
     return status
+
+
+def derive_status(wanted: int, allocated: int, collected: int, kinds: list[LocationKind]
+                  ) -> OrderStatus:
+    """An open order's status from its units wanted, reserved and collected, and the kinds
+    of the locations its reservation rows are at (one entry per row)."""
+    stages = [ON_THE_WAY.get(k) for k in kinds]
+    if collected == wanted:
+        return OrderStatus.COLLECTED
+    if kinds and all(stages):
+        # The order is as far along as its least advanced reserved units.
+        return min(stages, key=_STAGE_ORDER.index)  # type: ignore[arg-type]
+    if collected and not kinds:
+        return OrderStatus.DELIVERED
+    if allocated + collected == wanted:
+        return OrderStatus.ALLOCATED
+    if allocated + collected > 0:
+        return OrderStatus.PARTIAL
+    return OrderStatus.PLACED

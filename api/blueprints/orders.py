@@ -78,6 +78,29 @@ class Orders(MethodView):
         return order
 
 
+@blp.route("/orders/reserved")
+class ReservedOrders(MethodView):
+    @policy.rule("orders.write")
+    @blp.arguments(OrderInSchema)
+    @blp.response(201, OrderSchema)
+    @blp.alt_response(409, description="a line asks for more units than are left: the "
+                                       "problem's ``available`` says how many (with ``sku`` "
+                                       "and ``requested``); nothing is stored")
+    def post(self, data: dict):
+        """Place an order only with all of its stock: every line is reserved in full (FEFO)
+        in the same transaction, or the order is refused and not stored. For flash sales,
+        where a resident is told at once whether the order is taken."""
+        user = current_user()
+        order = orders.place_reserved(db(), data, actor_id=user.id,
+                                      warehouse_ids=scope.visible_warehouse_ids(user),
+                                      enforce_cutoff=runtime().settings.order_cutoff)
+        # The order was just written as it is: the answer is made from the loaded rows
+        # instead of selecting them again after the commit.
+        db().expire_on_commit = False
+        db().commit()
+        return order
+
+
 @blp.route("/orders/import")
 class OrderImport(MethodView):
     @policy.rule("orders.write")
