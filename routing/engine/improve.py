@@ -13,6 +13,11 @@ route that changed is re-timed. That check is exact for windows, the shift and c
 cold-chain limits, maximum durations, rests, rush hours and pickups are further checked by
 the drivers' schedule (:meth:`RouteTimer.schedule`) before a position is taken, so every
 plan the loop holds can be driven as planned.
+
+Longer than 400 lines because the ruin (strings, split strings), the recreate (the array
+check of every position, blinks, re-timing one route) and the acceptance share one set of
+per-route arrays that are kept in step round after round; split, each part would have to
+reach into the others' state.
 """
 
 from __future__ import annotations
