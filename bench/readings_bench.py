@@ -68,7 +68,7 @@ def rows(serials: list[str], per_sensor: int) -> tuple[list[str], np.ndarray, np
 
 def truncate(factory) -> None:
     with transaction(factory) as s:
-        s.execute(text("TRUNCATE reading, reading_batch"))
+        s.execute(text("TRUNCATE reading, reading_batch, reading_void"))
 
 
 def bench_copy(factory, ids: dict[str, int], serials, offsets, temps) -> float:
