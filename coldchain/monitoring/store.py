@@ -1,8 +1,10 @@
 """Storing readings once per (sensor, timestamp), fast, whatever order they arrive in.
 
 Rows travel as arrays (sensor ids, epoch seconds, °C). PostgreSQL: the rows are
-COPYed as text into a temporary table and moved with one
-``INSERT … SELECT … ON CONFLICT DO NOTHING`` (COPY speed, exact duplicate count).
+COPYed in the binary format into a temporary table and moved with one
+``INSERT … SELECT … ON CONFLICT DO NOTHING`` (COPY speed, exact duplicate count). The
+binary rows are built by numpy as one fixed-width record array, so no Python code runs per
+row (formatting a million timestamps as text cost about half a second).
 SQLite: ``INSERT OR IGNORE`` in one executemany.
 """
 
@@ -44,17 +46,39 @@ def store(session: Session, ids: np.ndarray, times: np.ndarray, temps: np.ndarra
     return _store_sqlite(conn, ids, times, temps)
 
 
+#: One row of PostgreSQL's binary COPY format for (integer, timestamptz, double precision):
+#: the field count, then each field's byte length and its big-endian value.
+_COPY_ROW = np.dtype([("fields", ">i2"), ("id_len", ">i4"), ("id", ">i4"), ("ts_len", ">i4"),
+                      ("ts", ">i8"), ("temp_len", ">i4"), ("temp", ">f8")])
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no extension
+_COPY_TRAILER = b"\xff\xff"
+#: A binary timestamptz counts microseconds from 2000-01-01 00:00 UTC.
+_PG_EPOCH_S = 946_684_800
+
+
+def copy_payload(ids: np.ndarray, times: np.ndarray, temps: np.ndarray) -> bytes:
+    """The rows as one binary COPY stream (times are whole epoch seconds, 1900…9000)."""
+    rows = np.empty(ids.size, dtype=_COPY_ROW)
+    rows["fields"] = 3
+    rows["id_len"] = 4
+    rows["id"] = ids
+    rows["ts_len"] = 8
+    rows["ts"] = (times.astype(np.int64) - _PG_EPOCH_S) * 1_000_000
+    rows["temp_len"] = 8
+    rows["temp"] = temps
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+
+
 def _store_postgres(conn, ids, times, temps) -> int:
-    payload = "".join(f"{i}\t{t}Z\t{c!r}\n" for i, t, c in
-                      zip(ids.tolist(), _stamps(times, "T"), temps.tolist(), strict=True))
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS reading_in "
                     "(sensor_id integer, ts timestamptz, temp_c double precision) "
                     "ON COMMIT DELETE ROWS")
         cur.execute("TRUNCATE reading_in")
-        with cur.copy("COPY reading_in (sensor_id, ts, temp_c) FROM STDIN") as copy:
-            data = payload.encode()
+        with cur.copy("COPY reading_in (sensor_id, ts, temp_c) FROM STDIN (FORMAT BINARY)"
+                      ) as copy:
+            data = memoryview(copy_payload(ids, times, temps))
             for start in range(0, len(data), 1 << 20):
                 copy.write(data[start:start + (1 << 20)])
         cur.execute("INSERT INTO reading (sensor_id, ts, temp_c) "
