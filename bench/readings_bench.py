@@ -12,7 +12,7 @@ readings in a window of its own (nothing is truncated between them):
 Prints readings per second and the ratio of each path to COPY.
 
     .venv/bin/python bench/readings_bench.py [--sensors 1000] [--per-sensor 1000]
-        [--prefill 20000000] [--db-prefix wms_bench_readings]
+        [--prefill 20000000] [--repeat 2] [--db-prefix wms_bench_readings]
 """
 
 from __future__ import annotations
@@ -166,6 +166,7 @@ def main() -> None:
     parser.add_argument("--per-sensor", type=int, default=1000)
     parser.add_argument("--prefill", type=int, default=20_000_000)
     parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--db-prefix", default="wms_bench_readings")
     args = parser.parse_args()
     with scratch_database(args.db_prefix) as url:
@@ -177,24 +178,35 @@ def main() -> None:
             history = s.scalar(text("SELECT count(*) FROM reading"))
         serials, offsets, temps = rows(serials_list, args.per_sensor)
         n = len(serials)
-        window = args.per_sensor * 60  # each path writes new readings after the previous
-        results = {}
-        results["COPY (baseline)"] = bench_copy(factory, ids, serials, offsets, temps)
-        results["CSV import path"] = bench_csv(factory, serials, offsets + window, temps)
-        results["JSON API (gunicorn)"] = bench_json(url, token, serials, offsets + 2 * window,
-                                                    temps, args.clients)
+        window = args.per_sensor * 60  # each run writes new readings after the previous
+        # The paths take turns, ``--repeat`` rounds, each run in a window of its own; the
+        # best run of each path counts (the machine is shared: a turn-taking best-of keeps
+        # a burst of someone else's load from deciding a ratio).
+        runs = {"COPY (baseline)": [], "CSV import path": [], "JSON API (gunicorn)": []}
+        for r in range(args.repeat):
+            at = 3 * r * window
+            runs["COPY (baseline)"].append(
+                bench_copy(factory, ids, serials, offsets + at, temps))
+            runs["CSV import path"].append(
+                bench_csv(factory, serials, offsets + at + window, temps))
+            runs["JSON API (gunicorn)"].append(
+                bench_json(url, token, serials, offsets + at + 2 * window, temps,
+                           args.clients))
+        results = {name: min(times) for name, times in runs.items()}
         with transaction(factory) as s:
             stored = s.scalar(text("SELECT count(*) FROM reading"))
             size = s.scalar(text("SELECT pg_size_pretty(pg_total_relation_size('reading'))"))
-        assert stored == history + 3 * n, f"stored {stored - history} of {3 * n}"
+        assert stored == history + 3 * n * args.repeat, \
+            f"stored {stored - history} of {3 * n * args.repeat}"
         factory.kw["bind"].dispose()
     base = n / results["COPY (baseline)"]
     print(f"{history:,} readings of history (written in {filled:.0f} s), then "
           f"{n:,} new readings per path from {args.sensors} sensors; table {size} at the end")
-    print(f"{'path':<22}{'seconds':>9}{'readings/s':>13}{'vs COPY':>9}")
+    print(f"{'path':<22}{'best s':>9}{'readings/s':>13}{'vs COPY':>9}   every run (s)")
     for name, secs in results.items():
         rate = n / secs
-        print(f"{name:<22}{secs:>9.2f}{rate:>13,.0f}{rate / base:>9.0%}")
+        every = " ".join(f"{x:.2f}" for x in runs[name])
+        print(f"{name:<22}{secs:>9.2f}{rate:>13,.0f}{rate / base:>9.0%}   {every}")
 
 
 if __name__ == "__main__":
