@@ -123,17 +123,22 @@ def _sort_packed(t: np.ndarray, temps: np.ndarray, lowest: float, highest: float
     first = int(t.min())
     if int(t.max()) - first >= _MAX_SPAN_S or lowest < -90.0 or highest > 90.0:
         return None
-    codes = np.multiply(temps, 100.0)
-    np.rint(codes, out=codes)
-    back = codes / 100.0
-    if not np.array_equal(back.view(np.int64), temps.view(np.int64)):
-        return None
-    del back
-    key = np.subtract(t, first)
-    key <<= _TEMP_BITS
-    key += codes.astype(np.int64)
-    del codes
-    key += _TEMP_OFFSET
+    # Packed chunk by chunk: the temporaries stay in cache and only the keys take memory.
+    key = np.empty(t.size, dtype=np.int64)
+    codes = np.empty(min(CHUNK, t.size))
+    back = np.empty(min(CHUNK, t.size))
+    for lo in range(0, t.size, CHUNK):
+        hi = min(t.size, lo + CHUNK)
+        c, k = codes[:hi - lo], key[lo:hi]
+        np.multiply(temps[lo:hi], 100.0, out=c)
+        np.rint(c, out=c)
+        np.divide(c, 100.0, out=back[:hi - lo])
+        if not np.array_equal(back[:hi - lo].view(np.int64), temps[lo:hi].view(np.int64)):
+            return None
+        np.subtract(t[lo:hi], first, out=k)
+        k <<= _TEMP_BITS
+        k += c.astype(np.int64)
+        k += _TEMP_OFFSET
     key.sort()
     last = np.empty(key.size, dtype=bool)
     last[-1] = True
