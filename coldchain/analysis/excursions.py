@@ -29,9 +29,10 @@ Conventions
   they arrived in).
 
 Longer than 400 lines because the conventions above are the contract of every function
-below (rules, results, the sample-and-hold evaluation); the code itself is about 350
-lines and splitting the rule types from the evaluation would separate a rule from the
-only code that interprets it.
+below (rules, results, the sample-and-hold evaluation), and splitting the rule types from
+the evaluation would separate a rule from the only code that interprets it. The array
+kernels that touch every reading (order, gaps, out-of-range runs, sorting) are in
+``series_scan``; :func:`find` gives their results as arrays, :func:`evaluate` as objects.
 """
 
 from __future__ import annotations
