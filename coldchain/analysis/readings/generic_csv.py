@@ -267,13 +267,24 @@ class _BlockReader:
         # A date and a clock in two columns, or °F (converted at the reading's resolution,
         # one value at a time), are left to the row-by-row reader.
         if self.tsi is None or self.unit != "C" or any('"' in line for line in block):
-            return None
+            return None  # (a quoted field may hold the delimiter)
         d = self.d
-        rows = [line.rstrip("\r\n").split(d) for line in block]
-        widths = set(map(len, rows))
-        if len(widths) != 1 or widths.pop() < self.need:
+        # Every line with the same number of fields, then the whole block split at once:
+        # one split of one string instead of a split per line and a transpose.
+        counts = set(map(str.count, block, itertools.repeat(d)))
+        if len(counts) != 1:
             return None
-        columns = list(zip(*rows, strict=True))
+        width = counts.pop() + 1
+        text = "".join(block)
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+            if "\r" in text:
+                return None
+        text = text.removesuffix("\n")
+        if width < self.need or text.count("\n") != len(block) - 1:
+            return None
+        fields = text.replace("\n", d).split(d)
+        columns = [fields[k::width] for k in range(width)]
         try:
             temps = list(map(float, columns[self.ti]))
         except ValueError:
