@@ -29,9 +29,10 @@ Conventions
   they arrived in).
 
 Longer than 400 lines because the conventions above are the contract of every function
-below (rules, results, the sample-and-hold evaluation); the code itself is about 350
-lines and splitting the rule types from the evaluation would separate a rule from the
-only code that interprets it.
+below (rules, results, the sample-and-hold evaluation), and splitting the rule types from
+the evaluation would separate a rule from the only code that interprets it. The array
+kernels that touch every reading (order, gaps, out-of-range runs, sorting) are in
+``series_scan``; :func:`find` gives their results as arrays, :func:`evaluate` as objects.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from coldchain.analysis.series_scan import Limit, Runs, runs, scan, sort_unique
 from coldchain.analysis.units import at_resolution
 
 HOT = "hot"
@@ -268,33 +270,32 @@ def as_epoch_seconds(times) -> np.ndarray:
     raise ValueError(f"times must be epoch seconds, not {t.dtype}")
 
 
+def _checked(times, temps_c) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The series as int64 seconds and float64 °C, with its lowest and highest value."""
+    t = as_epoch_seconds(times)
+    temps = np.asarray(temps_c, dtype=np.float64)
+    if t.ndim != 1 or temps.shape != t.shape:
+        raise ValueError("times and temperatures must be 1-d arrays of the same length")
+    if not temps.size:
+        return t, temps, math.inf, -math.inf
+    # min and max propagate NaN and show ±inf: two passes that check every value and also
+    # tell which limits can trip at all.
+    lowest, highest = float(temps.min()), float(temps.max())
+    if not (math.isfinite(lowest) and math.isfinite(highest)):
+        bad = int(np.flatnonzero(~np.isfinite(temps))[0])
+        raise ValueError(f"temperature at index {bad} is not a finite number")
+    return t, temps, lowest, highest
+
+
 def clean_series(times, temps_c) -> tuple[np.ndarray, np.ndarray, int]:
     """Sort by time and keep one reading per timestamp (the highest temperature).
 
     Returns ``(times, temps, duplicates_dropped)``; already clean input is returned uncopied.
     """
-    t = as_epoch_seconds(times)
-    temps = np.asarray(temps_c, dtype=np.float64)
-    if t.ndim != 1 or temps.shape != t.shape:
-        raise ValueError("times and temperatures must be 1-d arrays of the same length")
-    if not np.all(np.isfinite(temps)):
-        bad = int(np.flatnonzero(~np.isfinite(temps))[0])
-        raise ValueError(f"temperature at index {bad} is not a finite number")
+    t, temps, lowest, highest = _checked(times, temps_c)
     if t.size < 2 or bool(np.all(t[1:] > t[:-1])):
         return t, temps, 0
-    order = np.argsort(t, kind="stable")
-    t = t[order]
-    temps = temps[order]
-    first = np.empty(t.size, dtype=bool)
-    first[0] = True
-    np.not_equal(t[1:], t[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    dropped = int(t.size - starts.size)
-    if dropped:
-        # The maximum of each timestamp's values does not depend on the order they came in.
-        temps = np.maximum.reduceat(temps, starts)
-        t = t[starts]
-    return t, temps, dropped
+    return sort_unique(t, temps, lowest, highest)
 
 
 def hold_durations(times: np.ndarray, *, end_time: int | None = None,
@@ -333,97 +334,128 @@ def evaluate(times, temps_c, rules: Sequence[AlarmRule], sampling_interval_s: fl
     ``max_gap_intervals`` of them is a gap (``None`` disables gap detection). ``end_time`` is
     when observation ended (see the module notes on holding the last reading).
     """
+    return find(times, temps_c, rules, sampling_interval_s, max_gap_intervals,
+                end_time=end_time).evaluation()
+
+
+@dataclass(frozen=True)
+class Found:
+    """What :func:`find` found, as arrays: per rule its runs (``None``: no reading out of
+    range), the gaps as indices into the cleaned series. :meth:`evaluation` turns it into
+    :class:`Evaluation`; a caller that only counts or charts can stay with the arrays."""
+
+    rules: tuple[AlarmRule, ...]
+    runs: tuple[Runs | None, ...]
+    times: np.ndarray
+    gap_after: np.ndarray
+    trailing_gap_s: int | None
+    duplicates: int
+
+    @property
+    def readings(self) -> int:
+        return int(self.times.size)
+
+    def count(self) -> int:
+        """How many excursions :meth:`evaluation` lists (a cumulative rule gives one)."""
+        return sum(0 if r is None else (1 if rule.kind == CUMULATIVE else int(r.start.size))
+                   for rule, r in zip(self.rules, self.runs, strict=True))
+
+    def evaluation(self) -> Evaluation:
+        t = self.times
+        if t.size == 0:
+            return Evaluation(duplicates=self.duplicates)
+        found = [(k, rule, r) for k, (rule, r) in enumerate(zip(self.rules, self.runs,
+                                                                 strict=True)) if r is not None]
+        parts = [_excursions(rule, r) for _, rule, r in found]
+        excursions = [e for part in parts for e in part]
+        # The order of the rules' excursions by (start, direction, kind), ties in rule
+        # order: a stable sort of the columns, not of 20,000 tuples built in Python.
+        if len(parts) > 1:
+            starts = [r.start if rule.kind == CONSECUTIVE else r.start[:1]
+                      for _, rule, r in found]
+            sizes = [s.size for s in starts]
+            key_dir = np.repeat([rule.direction == HOT for _, rule, _ in found], sizes)
+            key_kind = np.repeat([rule.kind == CUMULATIVE for _, rule, _ in found], sizes)
+            order = np.lexsort((key_kind, key_dir, np.concatenate(starts)))
+            excursions = [excursions[i] for i in order.tolist()]
+        gaps = [Gap(int(t[i]), int(t[i + 1]), int(t[i + 1] - t[i]))
+                for i in self.gap_after.tolist()]
+        if self.trailing_gap_s is not None:
+            gaps.append(Gap(int(t[-1]), None, self.trailing_gap_s))
+        return Evaluation(excursions, gaps, int(t.size), self.duplicates, int(t[0]),
+                          int(t[-1]))
+
+
+def find(times, temps_c, rules: Sequence[AlarmRule], sampling_interval_s: float,
+         max_gap_intervals: float | None = 3, *, end_time: int | None = None) -> Found:
+    """The excursions and gaps of :func:`evaluate`, as arrays (same arguments)."""
     if not sampling_interval_s or sampling_interval_s <= 0:
         raise ValueError("sampling_interval_s must be > 0")
-    t, temps, dropped = clean_series(times, temps_c)
-    if t.size == 0:
-        return Evaluation(duplicates=dropped)
+    rules = tuple(rules)
+    t = as_epoch_seconds(times)
+    temps = np.asarray(temps_c, dtype=np.float64)
+    if t.ndim != 1 or temps.shape != t.shape:
+        raise ValueError("times and temperatures must be 1-d arrays of the same length")
     max_gap_s = None if max_gap_intervals is None else max_gap_intervals * sampling_interval_s
-    hold, gap_after, trailing_gap = hold_durations(t, end_time=end_time, max_gap_s=max_gap_s)
-    continues = ~gap_after
+    # Rules that share a limit (a consecutive and a cumulative rule on the same bound) share
+    # its out-of-range readings.
+    limits = sorted({Limit(r.direction == HOT, r.threshold_c, r.inclusive) for r in rules},
+                    key=lambda x: (x.hot, x.threshold_c, x.inclusive))
+    dropped = 0
+    scanned = scan(t, temps, limits, max_gap_s) if t.size else None
+    if scanned is None and t.size:
+        t, temps, lowest, highest = _checked(t, temps)
+        t, temps, dropped = sort_unique(t, temps, lowest, highest)
+        scanned = scan(t, temps, limits, max_gap_s)
+    if t.size == 0 or scanned is None:
+        return Found(rules, (None,) * len(rules), t, np.empty(0, dtype=np.int64), None, dropped)
+    gap_after, out = scanned
+    tail, trailing_gap = _tail(int(t[-1]), end_time, max_gap_s)
+    by_limit = {limit: runs(limit, t, temps, idx, gap_after, tail, trailing_gap)
+                for limit, idx in zip(limits, out, strict=True)}
+    found = tuple(by_limit.get(Limit(r.direction == HOT, r.threshold_c, r.inclusive))
+                  for r in rules)
+    return Found(rules, found, t, gap_after,
+                 int(end_time) - int(t[-1]) if trailing_gap else None, dropped)
 
-    excursions: list[Excursion] = []
-    for rule in rules:
-        excursions.extend(_rule_excursions(rule, t, temps, hold, continues, trailing_gap))
-    excursions.sort(key=lambda e: (e.start, e.rule.direction, e.rule.kind))
 
-    gaps = [Gap(int(t[i]), int(t[i + 1]), int(t[i + 1] - t[i]))
-            for i in np.flatnonzero(gap_after).tolist()]
-    if trailing_gap:
-        gaps.append(Gap(int(t[-1]), None, int(end_time) - int(t[-1])))
-    return Evaluation(excursions, gaps, int(t.size), dropped, int(t[0]), int(t[-1]))
+def _tail(last: int, end_time: int | None, max_gap_s: float | None) -> tuple[int, bool]:
+    """How long the last reading holds, and whether the silence after it is a gap."""
+    if end_time is None:
+        return 0, False
+    tail = int(end_time) - last
+    if tail < 0:
+        raise ValueError("end_time is before the last reading")
+    if max_gap_s is not None and tail > max_gap_s:
+        return 0, True
+    return tail, False
 
 
-def _rule_excursions(rule: AlarmRule, t: np.ndarray, temps: np.ndarray, hold: np.ndarray,
-                     continues: np.ndarray, trailing_gap: bool) -> list[Excursion]:
-    n = t.size
-    out = rule.violated(temps)
-    # A run of out-of-range readings is broken by an in-range reading or by a gap.
-    linked = np.empty(n, dtype=bool)
-    linked[-1] = False
-    np.logical_and(out[1:], continues, out=linked[:-1])
-    run_end = out & ~linked
-    linked_prev = np.empty(n, dtype=bool)
-    linked_prev[0] = False
-    np.logical_and(out[:-1], continues, out=linked_prev[1:])
-    starts = np.flatnonzero(out & ~linked_prev)
-    if starts.size == 0:
-        return []
-    ends = np.flatnonzero(run_end)
-
-    # Per-run sums over the out-of-range readings only, so in-range stretches cost nothing.
-    idx = np.flatnonzero(out)
-    pos = np.searchsorted(idx, starts)
-    seg_hold = hold[idx]
-    seg_temp = temps[idx]
-    durations = np.add.reduceat(seg_hold, pos)
-    if rule.direction == HOT:
-        excess = seg_temp - rule.threshold_c
-        peaks = np.maximum.reduceat(seg_temp, pos)
-    else:
-        excess = rule.threshold_c - seg_temp
-        peaks = np.minimum.reduceat(seg_temp, pos)
-    degree_min = np.add.reduceat(excess * seg_hold, pos) / 60.0
-    lengths = np.diff(np.append(pos, idx.size))
-    run_of = np.repeat(np.arange(starts.size), lengths)
-    hits = np.flatnonzero(seg_temp == peaks[run_of])
-    first_hit = hits[np.concatenate(([True], run_of[hits[1:]] != run_of[hits[:-1]]))]
-    peak_at = t[idx[first_hit]]
-
-    start_t = t[starts]
-    is_last = ends == n - 1
-    open_run = is_last & (not trailing_gap)
-    gap_closed = np.zeros(ends.size, dtype=bool)
-    inner = ~is_last
-    gap_closed[inner] = ~continues[ends[inner]]
-    gap_closed[is_last] = trailing_gap
-    end_t = t[ends] + hold[ends]
-
+def _excursions(rule: AlarmRule, r: Runs) -> list[Excursion]:
     delay_s = rule.delay_s
+    closed = np.where(r.ended_by_gap, "gap", "in_range")
     if rule.kind == CONSECUTIVE:
-        fired = durations >= delay_s
-        found = []
-        for s, e, d, p, pa, dm, op, gc, f in zip(
-                start_t.tolist(), end_t.tolist(), durations.tolist(), peaks.tolist(),
-                peak_at.tolist(), degree_min.tolist(), open_run.tolist(),
-                gap_closed.tolist(), fired.tolist(), strict=True):
-            found.append(Excursion(
-                rule=rule, start=s, end=None if op else e, alarm_at=s + delay_s if f else None,
-                duration_s=d, peak_c=p, peak_at=pa, degree_minutes=dm,
-                closed_by=None if op else ("gap" if gc else "in_range")))
-        return found
+        fired = r.duration_s >= delay_s
+        return [Excursion(
+            rule=rule, start=s, end=None if op else e, alarm_at=s + delay_s if f else None,
+            duration_s=d, peak_c=p, peak_at=pa, degree_minutes=dm,
+            closed_by=None if op else cb)
+            for s, e, d, p, pa, dm, op, cb, f in zip(
+                r.start.tolist(), r.end.tolist(), r.duration_s.tolist(), r.peak_c.tolist(),
+                r.peak_at.tolist(), r.degree_minutes.tolist(), r.open.tolist(),
+                closed.tolist(), fired.tolist(), strict=True)]
 
-    cumulative = np.cumsum(durations)
+    cumulative = np.cumsum(r.duration_s)
     k = int(np.searchsorted(cumulative, delay_s, side="left"))
     alarm_at = None
     if k < cumulative.size:
         before = int(cumulative[k - 1]) if k else 0
-        alarm_at = int(start_t[k]) + delay_s - before
-    worst = int(np.argmax(peaks) if rule.direction == HOT else np.argmin(peaks))
-    last_open = bool(open_run[-1])
+        alarm_at = int(r.start[k]) + delay_s - before
+    worst = int(np.argmax(r.peak_c) if rule.direction == HOT else np.argmin(r.peak_c))
+    last_open = bool(r.open[-1])
     return [Excursion(
-        rule=rule, start=int(start_t[0]), end=None if last_open else int(end_t[-1]),
-        alarm_at=alarm_at, duration_s=int(cumulative[-1]), peak_c=float(peaks[worst]),
-        peak_at=int(peak_at[worst]), degree_minutes=float(degree_min.sum()),
-        closed_by=None if last_open else ("gap" if gap_closed[-1] else "in_range"),
-        periods=int(starts.size))]
+        rule=rule, start=int(r.start[0]), end=None if last_open else int(r.end[-1]),
+        alarm_at=alarm_at, duration_s=int(cumulative[-1]), peak_c=float(r.peak_c[worst]),
+        peak_at=int(r.peak_at[worst]), degree_minutes=float(r.degree_minutes.sum()),
+        closed_by=None if last_open else str(closed[-1]),
+        periods=int(r.start.size))]
