@@ -343,6 +343,9 @@ class RuinRecreate:
         since_best = 0
         check = 0
         now = began
+        # The best so far is also told on a clock, not only when it improves: a job's
+        # progress must move while the loop searches without finding better.
+        told = began
         while since_best < patience:
             check += 1
             if check >= 4:
@@ -350,6 +353,9 @@ class RuinRecreate:
                 now = time.monotonic()
                 if now >= deadline:
                     break
+                if on_best is not None and now - told >= 0.25:
+                    told = now
+                    on_best(best_cost)
             self.stats["iterations"] += 1
             since_best += 1
             saved = self._snapshot()

@@ -172,6 +172,11 @@ def cases(demo: Demo) -> dict[tuple[str, str], Case]:
         # orders and picking
         (G, "/api/orders"): Case("/api/orders"),
         (P, "/api/orders"): Case("/api/orders", json=order, names=True),
+        # placed and reserved at once, or refused with the units left (409): either answer
+        # is the operation carried out for an allowed role
+        (P, "/api/orders/reserved"): Case("/api/orders/reserved",
+                                          json={**order, "external_ref": "MATRIX-0002"},
+                                          names=True, ok=(201, 409)),
         (G, "/api/orders/<ref>"): Case(f"/api/orders/{i['to_pick']}"),
         (G, "/api/orders/<ref>/allocation"): Case(f"/api/orders/{i['to_pick']}/allocation"),
         (P, "/api/orders/<ref>/allocation"): Case(f"/api/orders/{i['to_cancel']}/allocation"),
