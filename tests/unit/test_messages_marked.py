@@ -145,17 +145,24 @@ def scopes(tree: ast.Module) -> list[ast.AST]:
                     if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]
 
 
+def reporter(where: str):
+    """Where found f-strings are kept (by position, each once), and the function adding them."""
+    found: dict[tuple[int, int], str] = {}
+
+    def report(strings: list[ast.JoinedStr]) -> None:
+        for s in strings:
+            found[(s.lineno, s.col_offset)] = f"{where}:{s.lineno}: {ast.unparse(s)}"
+
+    return found, report
+
+
 def unmarked(source: str, where: str = "<source>") -> list[str]:
     """``file:line: f-string`` for every f-string that is, or is put into, the message of a
     domain error: directly, through a variable of the same function that is raised, or
     through a helper defined there that adds its argument to that variable
     (``def err(key, message): errors.setdefault(key, []).append(message)``)."""
     tree = ast.parse(source)
-    found: dict[tuple[int, int], str] = {}
-
-    def report(strings: list[ast.JoinedStr]) -> None:
-        for s in strings:
-            found[(s.lineno, s.col_offset)] = f"{where}:{s.lineno}: {ast.unparse(s)}"
+    found, report = reporter(where)
 
     for scope in scopes(tree):
         body = list(ast.walk(scope))
@@ -270,11 +277,7 @@ def unmarked_stored(source: str, where: str = "<source>") -> list[str]:
     reason of ``hold_lot``), assigned to such an attribute, or put in a variable of the
     same function that is given to one of them."""
     tree = ast.parse(source)
-    found: dict[tuple[int, int], str] = {}
-
-    def report(strings: list[ast.JoinedStr]) -> None:
-        for s in strings:
-            found[(s.lineno, s.col_offset)] = f"{where}:{s.lineno}: {ast.unparse(s)}"
+    found, report = reporter(where)
 
     for scope in scopes(tree):
         body = list(ast.walk(scope))
