@@ -51,6 +51,17 @@ def N_(msgid: str, /, **params: Any) -> Msg:
     return Msg(msgid, **params)
 
 
+def adopt(value: Any) -> Any:
+    """``value`` as a message when a pure engine marked it (the planner may not import this
+    module: its explanations carry the same ``msgid`` and ``params``), values included."""
+    if isinstance(value, Msg) or not isinstance(value, str):
+        return value
+    msgid, params = getattr(value, "msgid", None), getattr(value, "params", None)
+    if not isinstance(msgid, str) or not isinstance(params, dict):
+        return value
+    return Msg(msgid, **{k: adopt(v) for k, v in params.items()})
+
+
 def tidy(text: str) -> str:
     """``text`` without surrounding spaces; a message as it is (``str.strip`` would turn it
     into plain English)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.common import BaseSchema
+from api.schemas.common import BaseSchema, Message
 from api.schemas.inventory import MoveSchema
 from routing.dispatch.deliveries import EXCEPTION_KINDS
 from routing.dispatch.manifests import clock
@@ -112,7 +112,7 @@ class UnassignedSchema(BaseSchema):
     stop_key = fields.String()
     pickup_point = fields.Function(lambda u: u.pickup_point.code)
     reason = fields.String()
-    message = fields.String()
+    message = Message()
     demand = _loads()
 
 

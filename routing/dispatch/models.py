@@ -24,13 +24,12 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wms.models.auth import User
-from wms.models.base import Base, UTCDateTime, str_enum, utcnow
+from wms.models.base import Base, MessageText, UTCDateTime, str_enum, utcnow
 from wms.models.master import PickupPoint, Product, Vehicle, Warehouse
 from wms.models.orders import CustomerOrder, OrderLine
 
@@ -205,7 +204,8 @@ class UnassignedStop(Base):
     stop_key: Mapped[str] = mapped_column(String(60))
     pickup_point_id: Mapped[int] = mapped_column(ForeignKey("pickup_point.id"))
     reason: Mapped[str] = mapped_column(String(40))
-    message: Mapped[str] = mapped_column(Text)
+    # The planner's explanation, read in the reader's language.
+    message: Mapped[str] = mapped_column(MessageText)
     demand: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     plan: Mapped[RoutePlan] = relationship(back_populates="unassigned")

@@ -38,7 +38,7 @@ from routing.engine.solver import SolveOptions, solve
 from routing.engine.validate import validate
 from wms.db import transaction
 from wms.errors import Conflict, NotFound, ValidationFailed
-from wms.i18n import N_
+from wms.i18n import N_, adopt
 from wms.models import ReturnRequest, ReturnRequestStatus, Role, User, Vehicle, Warehouse
 from wms.models.base import utcnow
 
@@ -161,8 +161,8 @@ def plan_day(factory: sessionmaker[Session], warehouse_id: int, day: date, *,
 
 def _nothing_to_optimise(problem: Problem) -> Solution:
     unassigned = [Unassigned(s.id, "no_compatible_vehicle",
-                             "no vehicle is free: every vehicle of the warehouse is on a route "
-                             "that has already started") for s in problem.stops]
+                             N_("no vehicle is free: every vehicle of the warehouse is on a "
+                                "route that has already started")) for s in problem.stops]
     return Solution(routes=[], unassigned=unassigned, total_cost=0.0, total_distance_km=0.0,
                     vehicles_used=0, status="no_routes" if unassigned else "ok",
                     stats={"stops": len(problem.stops)})
@@ -248,7 +248,7 @@ def add_unassigned(session: Session, plan: RoutePlan, unassigned, problem,
     for u in unassigned:
         session.add(UnassignedStop(plan_id=plan.id, stop_key=u.stop,
                                    pickup_point_id=stop_points[u.stop],
-                                   reason=u.reason, message=u.message,
+                                   reason=u.reason, message=adopt(u.message),
                                    demand=_loads_json(stops[u.stop].demand
                                                       or stops[u.stop].pickup)))
 

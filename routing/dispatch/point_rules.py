@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from routing.engine.diagnose import NO_COLD_STORAGE
 from routing.engine.model import ClassLoad, Unassigned, format_clock
+from wms.i18n import N_
 from wms.models import PickupPoint
 
 COLD_CLASSES = ("frozen", "chilled")
@@ -41,31 +42,40 @@ def cold_window(point: PickupPoint, demand: dict[str, ClassLoad],
         room = point.storage_crates(c)
         if load is None or not load.crates or room is None or load.crates <= room:
             continue
-        kept = "freezer" if c == "frozen" else "fridge"
+        kept = N_("freezer") if c == "frozen" else N_("fridge")
         hold = hold_without_storage_s.get(c)
         if hold is None:
             refused.append(c)
-            why[c] = (f"{load.crates} crates of {c} goods; {point.code} keeps {room} in its "
-                      f"{kept} and the rules allow no wait without one")
+            why[c] = N_("{crates} crates of {cls} goods; {point} keeps {room} in its {kept} "
+                        "and the rules allow no wait without one", crates=load.crates,
+                        cls=N_(c), point=point.code, room=room, kept=kept)
             continue
         earliest = opens - hold
         if earliest > end:
             refused.append(c)
-            why[c] = (f"{load.crates} crates of {c} goods; {point.code} keeps {room} in its "
-                      f"{kept}, so they may arrive no earlier than {format_clock(earliest)} "
-                      f"({hold // 60} min before collection opens at {format_clock(opens)}), "
-                      f"after its delivery window closes at {format_clock(end)}")
+            why[c] = N_("{crates} crates of {cls} goods; {point} keeps {room} in its {kept}, "
+                        "so they may arrive no earlier than {earliest} ({minutes} min before "
+                        "collection opens at {opens}), after its delivery window closes at "
+                        "{closes}", crates=load.crates, cls=N_(c), point=point.code, room=room,
+                        kept=kept, earliest=format_clock(earliest), minutes=hold // 60,
+                        opens=format_clock(opens), closes=format_clock(end))
             continue
         start = max(start, earliest)
     return ColdVerdict((start, end), refused, why)
 
 
 def refusal(stop_id: str, verdict: ColdVerdict, orders: list[int]) -> Unassigned:
-    shown = ", ".join(f"#{o}" for o in sorted(set(orders))[:20])
-    more = f" (+{len(set(orders)) - 20} more)" if len(set(orders)) > 20 else ""
+    ids = sorted(set(orders))
+    shown = ", ".join(f"#{o}" for o in ids[:20])
+    reasons = verdict.why[verdict.refused[0]]
+    for c in verdict.refused[1:]:
+        reasons = N_("{first}; {then}", first=reasons, then=verdict.why[c])
+    if len(ids) > 20:
+        return Unassigned(stop_id, NO_COLD_STORAGE,
+                          N_("orders {orders} (+{more} more): {reasons}", orders=shown,
+                             more=len(ids) - 20, reasons=reasons))
     return Unassigned(stop_id, NO_COLD_STORAGE,
-                      f"orders {shown}{more}: " + "; ".join(verdict.why[c]
-                                                            for c in verdict.refused))
+                      N_("orders {orders}: {reasons}", orders=shown, reasons=reasons))
 
 
 def admitted_fleet(point: PickupPoint, fleet: list[frozenset[str]],

@@ -10,6 +10,7 @@ a full compartment, its window, its cold-chain limit or the shift.
 
 from __future__ import annotations
 
+from .messages import N_, joined, word
 from .model import Problem, Stop, Unassigned, Vehicle
 from .schedule import Infeasible, RouteTimer
 
@@ -81,17 +82,19 @@ def precheck(problem: Problem, timer: RouteTimer) -> tuple[list[list[int]], dict
         if not comp:
             unassigned[si] = Unassigned(
                 stop.id, NO_COMPATIBLE_VEHICLE,
-                f"no vehicle has compartments for {', '.join(stop.carried_classes)}")
+                N_("no vehicle has compartments for {classes}",
+                   classes=joined([word(c) for c in stop.carried_classes])))
             allowed.append([])
             continue
         let_in = (comp if stop.vehicle_kinds is None
                   else [vi for vi in comp if admitted(stop, problem.vehicles[vi])])
         if not let_in:
-            kinds = ", ".join(stop.vehicle_kinds or []) or "none"
+            kinds = joined(list(stop.vehicle_kinds or [])) or N_("none")
             unassigned[si] = Unassigned(
                 stop.id, ACCESS,
-                f"the stop admits only vehicles of kind {kinds}; no such vehicle has "
-                f"compartments for {', '.join(stop.carried_classes)}")
+                N_("the stop admits only vehicles of kind {kinds}; no such vehicle has "
+                   "compartments for {classes}", kinds=kinds,
+                   classes=joined([word(c) for c in stop.carried_classes])))
             allowed.append([])
             continue
         comp = let_in
@@ -99,7 +102,7 @@ def precheck(problem: Problem, timer: RouteTimer) -> tuple[list[list[int]], dict
         if not roomy:
             unassigned[si] = Unassigned(
                 stop.id, OVER_CAPACITY,
-                "the demand exceeds the compartment capacity of every compatible vehicle")
+                N_("the demand exceeds the compartment capacity of every compatible vehicle"))
             allowed.append([])
             continue
         verdicts: dict[tuple, Infeasible | None] = {}
@@ -116,13 +119,15 @@ def precheck(problem: Problem, timer: RouteTimer) -> tuple[list[list[int]], dict
             failures = [f for f in verdicts.values() if f is not None]
             if any(f.reason == "cold_chain" for f in failures):
                 reason = COLD_CHAIN_UNREACHABLE
-                message = ("no depot can deliver within the cold-chain limit "
-                           f"({timer.limits[si]} s after departure) and the time window")
+                message = N_("no depot can deliver within the cold-chain limit ({limit} s "
+                             "after departure) and the time window: {example}",
+                             limit=timer.limits[si], example=failures[0].message)
             else:
                 reason = WINDOW_UNREACHABLE
-                message = ("no compatible vehicle can reach the time window from its depot "
-                           "within its shift and return in time")
-            unassigned[si] = Unassigned(stop.id, reason, f"{message}: {failures[0].message}")
+                message = N_("no compatible vehicle can reach the time window from its depot "
+                             "within its shift and return in time: {example}",
+                             example=failures[0].message)
+            unassigned[si] = Unassigned(stop.id, reason, message)
     return allowed, unassigned
 
 
@@ -130,5 +135,6 @@ def explain_dropped(problem: Problem, stop_index: int, added_cost: float) -> Una
     """An optional stop that fits, but whose cheapest place costs more than leaving it out."""
     stop = problem.stops[stop_index]
     return Unassigned(stop.id, NOT_WORTH_SERVING,
-                      f"serving it would add {added_cost:.2f} to the plan, more than its drop "
-                      f"penalty ({stop.drop_penalty:g})")
+                      N_("serving it would add {cost} to the plan, more than its drop "
+                         "penalty ({penalty})", cost=f"{added_cost:.2f}",
+                         penalty=f"{stop.drop_penalty:g}"))

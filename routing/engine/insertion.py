@@ -30,6 +30,7 @@ from .diagnose import (
     SHIFT_EXCEEDED,
     WINDOW_UNREACHABLE,
 )
+from .messages import N_, joined, word
 from .model import TEMPERATURE_CLASSES, Problem, Unassigned
 from .schedule import Infeasible, RouteTimer
 
@@ -276,30 +277,37 @@ class Inserter:
                 timing[rule] += 1
         n = len(self.allowed[si])
         if full:
-            cls = ", ".join(sorted(full))
             return Unassigned(stop.id, COMPARTMENT_FULL,
-                              f"the {cls} compartment is full on every vehicle that could reach "
-                              f"it in its window ({sum(full.values())} of {n} vehicle(s)); "
-                              + _timing_summary(timing))
+                              N_("the {classes} compartment is full on every vehicle that could "
+                                 "reach it in its window ({full} of {n} vehicle(s)); {timing}",
+                                 classes=joined([word(c) for c in sorted(full)]),
+                                 full=sum(full.values()), n=n, timing=_timing_summary(timing)))
         rule = timing.most_common(1)[0][0] if timing else WINDOW_UNREACHABLE
-        what = {WINDOW_UNREACHABLE: "would reach it after its window closes or make a later "
-                                    "stop late",
-                COLD_CHAIN_UNREACHABLE: "would exceed its cold-chain limit "
-                                        f"({self.timer.limits[si]} s after departure)",
-                SHIFT_EXCEEDED: "would end after the shift or the maximum duration"}[rule]
-        detail = f" (e.g. {details[rule]})" if rule in details else ""
+        what = {WINDOW_UNREACHABLE: N_("would reach it after its window closes or make a later "
+                                       "stop late"),
+                COLD_CHAIN_UNREACHABLE: N_("would exceed its cold-chain limit ({limit} s after "
+                                           "departure)", limit=self.timer.limits[si]),
+                SHIFT_EXCEEDED: N_("would end after the shift or the maximum duration")}[rule]
+        if rule in details:
+            return Unassigned(stop.id, rule,
+                              N_("fits in no route of the plan: {count} of {n} vehicle(s) {what} "
+                                 "(e.g. {example}); {timing}", count=timing[rule], n=n,
+                                 what=what, example=details[rule],
+                                 timing=_timing_summary(timing)))
         return Unassigned(stop.id, rule,
-                          f"fits in no route of the plan: {timing[rule]} of {n} vehicle(s) "
-                          f"{what}{detail}; " + _timing_summary(timing))
+                          N_("fits in no route of the plan: {count} of {n} vehicle(s) {what}; "
+                             "{timing}", count=timing[rule], n=n, what=what,
+                             timing=_timing_summary(timing)))
 
 
 def _timing_summary(timing: Counter[str]) -> str:
     if not timing:
-        return "no vehicle is held back by timing"
-    return "by rule: " + ", ".join(f"{k} {v}" for k, v in timing.most_common())
+        return N_("no vehicle is held back by timing")
+    return N_("by rule: {rules}", rules=joined([N_("{rule} {count}", rule=k, count=v)
+                                                for k, v in timing.most_common()]))
 
 
 def no_plan_in_time(problem: Problem, si: int) -> Unassigned:
     return Unassigned(problem.stops[si].id, NO_PLAN_IN_TIME,
-                      "no plan found within the time limit: the stop was not tried before the "
-                      "limit ran out; a longer limit may serve it")
+                      N_("no plan found within the time limit: the stop was not tried before "
+                         "the limit ran out; a longer limit may serve it"))

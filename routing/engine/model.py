@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import messages
 from .traffic import RushHour, TrafficProfile
 
 TEMPERATURE_CLASSES = ("frozen", "chilled", "ambient")
@@ -647,11 +648,15 @@ class Unassigned:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"stop": self.stop, "reason": self.reason, "message": self.message}
+        out = {"stop": self.stop, "reason": self.reason, "message": self.message}
+        if explained := messages.as_dict(self.message):
+            out["explained"] = explained
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Unassigned:
-        return cls(stop=d["stop"], reason=d["reason"], message=d.get("message", ""))
+        return cls(stop=d["stop"], reason=d["reason"],
+                   message=messages.from_dict(d.get("explained"), d.get("message", "")))
 
 
 @dataclass

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .matrix import Matrices, travel_seconds
+from .messages import N_, word
 from .model import TEMPERATURE_CLASSES, ClassLoad, Problem, Vehicle
 
 KG_SCALE = 1000  # weights are compared in whole grams, rounded against the plan
@@ -100,12 +101,13 @@ class RouteTimer:
         if row == 0:
             # Too much to deliver: leave out the last stop that delivers this class.
             pos = max(k for k, s in enumerate(stops) if self.delivery[s, unit] > 0)
-            where = "on leaving the depot"
+            where = N_("the {cls} compartment of {vehicle} is over capacity on leaving the "
+                       "depot", cls=word(cls), vehicle=v.id)
         else:
             pos = row - 1
-            where = f"after {self.problem.stops[stops[pos]].id}"
-        return Infeasible("capacity", pos,
-                          f"the {cls} compartment of {v.id} is over capacity {where}")
+            where = N_("the {cls} compartment of {vehicle} is over capacity after {stop}",
+                       cls=word(cls), vehicle=v.id, stop=self.problem.stops[stops[pos]].id)
+        return Infeasible("capacity", pos, where)
 
     def travel(self, speed_factor: float) -> np.ndarray:
         if speed_factor not in self._travel:
@@ -162,15 +164,13 @@ class RouteTimer:
             start = max(arrive, windows[k][0])
             if start > windows[k][1]:
                 return Infeasible("time_window", k,
-                                  f"reaches {problem.stops[stops[k]].id} at {arrive} s, "
-                                  f"after its window closes at {windows[k][1]} s")
+                                  _late(problem.stops[stops[k]].id, arrive, windows[k][1]))
             needed = max(needed, start - driving)
             driving += service[k]
             t, prev = start + service[k], node
         if t + int(tt[prev, d]) > latest_back:
             return Infeasible("shift", len(stops) - 1 if stops else None,
-                              f"returns at {t + int(tt[prev, d])} s, after the shift or depot "
-                              f"closing at {latest_back} s")
+                              _back_late(t + int(tt[prev, d]), latest_back))
 
         # Backward pass: the latest service start at each stop that keeps the rest on time.
         z, nxt = latest_back, d
@@ -209,14 +209,16 @@ class RouteTimer:
         departure = self.clock_from(v, sched.departure)
         if v.max_duration_s is not None and back - departure + loading > v.max_duration_s:
             return Infeasible("max_duration", len(stops) - 1 if stops else None,
-                              f"takes {back - departure + loading} s including loading, more "
-                              f"than the {v.max_duration_s} s allowed")
+                              N_("takes {seconds} s including loading, more than the "
+                                 "{allowed} s allowed", seconds=back - departure + loading,
+                                 allowed=v.max_duration_s))
         for k, s in enumerate(stops):
             lim = self.limits[s]
             if lim is not None and starts[k] - departure > lim:
                 return Infeasible("cold_chain", k,
-                                  f"serves {problem.stops[s].id} {starts[k] - departure} s after "
-                                  f"leaving the depot; its cold-chain limit is {lim} s")
+                                  N_("serves {stop} {seconds} s after leaving the depot; its "
+                                     "cold-chain limit is {limit} s", stop=problem.stops[s].id,
+                                     seconds=starts[k] - departure, limit=lim))
         return sched
 
     # -- rush hours ---------------------------------------------------------------------
@@ -245,8 +247,9 @@ class RouteTimer:
                 got.rest = (k, at)
                 return got
         return Infeasible("rest", len(stops) - 1 if stops else None,
-                          f"the driver of {v.id} cannot rest {length} s within every "
-                          f"{stretch} s of the route")
+                          N_("the driver of {vehicle} cannot rest {rest} s within every "
+                             "{stretch} s of the route", vehicle=v.id, rest=length,
+                             stretch=stretch))
 
     def _drive(self, v: Vehicle, stops: list[int], departure: int,
                rest_after: int | None = None) -> Schedule | Infeasible:
@@ -265,8 +268,7 @@ class RouteTimer:
             start = max(arrive, a)
             if start > b:
                 return Infeasible("time_window", k,
-                                  f"reaches {problem.stops[s].id} at {arrive} s, after its "
-                                  f"window closes at {b} s")
+                                  _late(problem.stops[s].id, arrive, b))
             arrivals.append(arrive)
             starts.append(start)
             t, prev = start + self.service[s], node
@@ -276,8 +278,7 @@ class RouteTimer:
         back = traffic.arrive_s(t, int(tt[prev, d]))
         if back > latest_back:
             return Infeasible("shift", len(stops) - 1 if stops else None,
-                              f"returns at {back} s, after the shift or depot closing at "
-                              f"{latest_back} s")
+                              _back_late(back, latest_back))
         return Schedule(departure, arrivals, starts, ends, back)
 
     def _schedule_in_traffic(self, v: Vehicle, stops: list[int]) -> Schedule | Infeasible:
@@ -327,3 +328,13 @@ def load_vectors(loads: list[dict[str, ClassLoad]]) -> np.ndarray:
             + [math.ceil(ld.get(c, ClassLoad()).kg * KG_SCALE - 1e-6) for c in TEMPERATURE_CLASSES]
             for ld in loads]
     return np.array(rows, dtype=np.int64).reshape(len(loads), 2 * len(TEMPERATURE_CLASSES))
+
+
+def _late(stop: str, arrive: int, closes: int) -> str:
+    return N_("reaches {stop} at {arrive} s, after its window closes at {closes} s",
+              stop=stop, arrive=arrive, closes=closes)
+
+
+def _back_late(back: int, latest: int) -> str:
+    return N_("returns at {back} s, after the shift or depot closing at {latest} s",
+              back=back, latest=latest)

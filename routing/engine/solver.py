@@ -25,6 +25,7 @@ from . import diagnose, trips
 from .improve import RuinRecreate
 from .insertion import Inserter, no_plan_in_time
 from .matrix import GreatCircleProvider, Matrices, MatrixProvider, build_matrices, distance_units
+from .messages import N_
 from .model import (
     MAX_TIME_S,
     TEMPERATURE_CLASSES,
@@ -615,7 +616,8 @@ def _assemble(problem: Problem, timer: RouteTimer, sequences: dict[int, list[int
         inserter.set_routes(kept_by_vehicle)
         for si in cut:
             out[si] = (Unassigned(problem.stops[si].id, diagnose.LEFT_OUT,
-                                  "not in the given routes, though it would fit in them")
+                                  N_("not in the given routes, though it would fit in "
+                                     "them"))
                        if inserter.best_insertion(si) else inserter.explain(si))
     stats["trimmed_after_search"] = trimmed
     total_cost = sum(r.cost for r in routes)

@@ -62,3 +62,22 @@ def test_texts_the_software_stored_read_in_the_readers_language(api, client, peo
                                  headers=ZH)
     assert done.status_code == 200, done.json
     assert [x["resolution_comment"] for x in done.json["lots"]] == ["released"]
+
+
+def test_the_planners_explanations_read_in_the_readers_language(api, sessions, world):
+    """Why a stop was left out of the plan is written by the planner, which knows no
+    language; the dispatcher reads it in theirs, with the figures in place."""
+    from tests.integration.test_dispatch import DAY, order, stock_up
+
+    stock_up(sessions, world)
+    order(sessions, "WHY-1", "SH-P001", {"C00002": 4})
+    order(sessions, "WHY-2", "SH-P003", {"A00003": 4})  # the truck carries nothing ambient
+    resp = api.as_("dispatcher").post("/api/route-plans", json={
+        "warehouse": "SH1", "date": DAY.isoformat(), "time_limit_s": 1})
+    assert resp.status_code == 202 and resp.json["status"] == "finished", resp.json
+    url = f"/api/route-plans/{resp.json['result']['plan_id']}/unassigned"
+    [en] = api.as_("dispatcher").get(url, headers=EN).json
+    [zh] = api.as_("dispatcher").get(url, headers=ZH).json
+    assert en["reason"] == zh["reason"] == "no_compatible_vehicle"
+    assert en["message"] == "no vehicle has compartments for ambient"
+    assert zh["message"] == "没有车辆具备常温车厢"
