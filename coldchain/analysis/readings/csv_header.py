@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from datetime import UTC, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from coldchain.analysis.readings.conventions import ReadingFormatError
 
@@ -106,7 +108,13 @@ def split_fields(line: str, delimiter: str) -> list[str]:
 
 _PREAMBLE_SERIAL = re.compile(
     r"^\s*(?:serial(?:\s*(?:no\.?|number))?|s/?n|device\s*id|logger\s*id|序列号|设备号)"
-    r"\s*[:=,;\t]\s*\"?([A-Za-z0-9][\w\-.]*)", re.IGNORECASE)
+    r"\s*[:=,;\t][\s:=,;\t]*\"?([A-Za-z0-9][\w\-.]*)", re.IGNORECASE)
+# "Time Zone:,UTC+08:00", "Timezone: GMT+8", "时区：Asia/Shanghai": the logger's own zone.
+_PREAMBLE_ZONE = re.compile(
+    r"^\s*(?:time\s*zone|timezone|tz|utc\s*offset|时区)\s*[:=,;\t：][\s:=,;\t]*\"?"
+    r"([A-Za-z_]+/[A-Za-z_]+(?:/[A-Za-z_]+)?|(?:UTC|GMT)?\s*[+-]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|Z)"
+    r"\s*\"?\s*(?:[,;\t].*)?$", re.IGNORECASE)
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 
 
 def find_header(lines: list[str]) -> tuple[int, Layout, str | None]:
@@ -128,6 +136,35 @@ def find_header(lines: list[str]) -> tuple[int, Layout, str | None]:
             serial = m.group(1)
     raise ReadingFormatError(
         f"no header with a time and a temperature column in the first {len(lines)} lines")
+
+
+def preamble_zone(lines: list[str]) -> tuple[tzinfo, str] | None:
+    """The time zone the lines above the header state, with its text as written; None
+    when they state none. A zone that cannot be read is an error, not a guess: a wrong zone
+    shifts every reading by hours."""
+    for line in lines:
+        m = _PREAMBLE_ZONE.match(line.rstrip("\r\n"))
+        if not m:
+            if re.match(r"^\s*(?:time\s*zone|timezone|时区)\s*[:=,;\t：]", line, re.IGNORECASE):
+                raise ReadingFormatError(f"the time zone above the header cannot be read: "
+                                         f"{line.strip()!r}")
+            continue
+        text = m.group(1).strip()
+        if text.upper() in ("UTC", "GMT", "Z"):
+            return UTC, text
+        off = _OFFSET.match(text)
+        if off:
+            sign, hours, minutes = off.group(1), int(off.group(2)), int(off.group(3) or 0)
+            if hours > 14 or minutes >= 60:
+                raise ReadingFormatError(f"the time zone above the header is out of range: "
+                                         f"{text!r}")
+            delta = timedelta(hours=hours, minutes=minutes)
+            return timezone(-delta if sign == "-" else delta), text
+        try:
+            return ZoneInfo(text), text
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ReadingFormatError(f"unknown time zone above the header: {text!r}") from exc
+    return None
 
 
 # -------------------------------------------------------------------------------- CSV files

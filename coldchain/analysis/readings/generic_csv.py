@@ -32,7 +32,13 @@ from coldchain.analysis.readings.conventions import (
     temperature,
     zone_of,
 )
-from coldchain.analysis.readings.csv_header import Layout, decode_choice, find_header, split_fields
+from coldchain.analysis.readings.csv_header import (
+    Layout,
+    decode_choice,
+    find_header,
+    preamble_zone,
+    split_fields,
+)
 from coldchain.analysis.readings.time_formats import detect_time_format
 from coldchain.analysis.units import MAX_PLAUSIBLE_C, MIN_PLAUSIBLE_C
 
@@ -99,7 +105,9 @@ def _parse_lines(stream: Iterable[str], size: int | None, *, default_serial: str
     if not head:
         raise ReadingFormatError("the file is empty")
     header_at, layout, preamble_serial = find_header(head)
-    zone = zone_of(tz)
+    # What the logger wrote about its own clock outranks the place the file is read for.
+    stated = preamble_zone(head[:header_at])
+    zone = stated[0] if stated else zone_of(tz)
     option_unit = normalise_unit(unit)
     if layout.header_unit and option_unit and layout.header_unit != option_unit:
         raise ReadingFormatError(
@@ -227,7 +235,8 @@ def _parse_lines(stream: Iterable[str], size: int | None, *, default_serial: str
                     "date": _col(layout, layout.date), "clock": _col(layout, layout.time),
                     "temperature": _col(layout, ti)},
         "time_format": fmt,
-        "time_zone": str(zone),
+        "time_zone": stated[1] if stated else str(zone),
+        "time_zone_from": "preamble" if stated else "option",
         "unit": temp_unit,
         "unit_from": "header" if layout.header_unit else ("option" if option_unit else "default"),
         "serial_from": "column" if si is not None else (

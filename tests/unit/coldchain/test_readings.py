@@ -102,6 +102,30 @@ def test_default_serial_preamble_and_unit_option():
     assert set(r.serials) == {"OTHER"}
 
 
+ELITECH = ("Device Name:,RC-5\nSerial No.:,EF12345678\nStart Time:,2026-11-30 08:00:00\n"
+           "Time Zone:,{zone}\nUnit:,°C\n\nNo.,Time,Temperature(°C)\n"
+           "1,2026-11-30 08:00:00,3.2\n2,2026-11-30 08:05:00,3.4\n")
+
+
+@pytest.mark.parametrize("zone, utc_hour", [
+    ("UTC+08:00", 0), ("UTC+00:00", 8), ("GMT+8", 0), ("UTC", 8), ("+0530", 2.5),
+    ("Europe/Berlin", 7), ("UTC-05:00", 13)])
+def test_the_loggers_own_time_zone_and_serial_above_the_header_are_read(zone, utc_hour):
+    """Key and value in cells of their own ("Serial No.:,EF…"), as many Chinese loggers write
+    them; the zone the logger states wins over the place the file is read for."""
+    r = parse_csv_text(ELITECH.format(zone=zone), tz="Asia/Shanghai")
+    assert r.serials == ["EF12345678"] * 2 and r.detected["serial_from"] == "preamble"
+    assert r.detected["time_zone"] == zone and r.detected["time_zone_from"] == "preamble"
+    midnight = 1795996800  # 2026-11-30 00:00 UTC
+    assert r.times.tolist()[0] == midnight + int(utc_hour * 3600)
+
+
+def test_a_time_zone_above_the_header_that_cannot_be_read_is_refused():
+    for zone in ("Mars/Olympus", "UTC+25:00", "local time"):
+        with pytest.raises(ReadingFormatError, match="time zone"):
+            parse_csv_text(ELITECH.format(zone=zone))
+
+
 def test_file_level_problems_raise():
     with pytest.raises(ReadingFormatError, match="serial"):
         parse_csv_text("Time,Temp\n2024-01-01 00:00,4\n")
