@@ -62,7 +62,7 @@ from coldchain.monitoring.ingest import ingest_parsed
 from coldchain.monitoring.lot_history import history
 from coldchain.monitoring.models import Alert, Finding, ReadingBatch, Sensor
 from coldchain.monitoring.reports import location_sensor_ids, location_series, mkt_report
-from wms import scope
+from wms import csv_safety, scope
 from wms.errors import Forbidden, ValidationFailed
 from wms.models import Location, Lot, User
 from wms.models.base import utcnow
@@ -477,7 +477,7 @@ class DailyRecordCsv(MethodView):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(csv_rows(record))
+        writer.writerows({k: csv_safety.cell(v) for k, v in r.items()} for r in csv_rows(record))
         name = f"temperature-record-{record['location']}-{record['date']}.csv"
         return Response(out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -34,6 +34,7 @@ from coldchain.analysis.shelf_life import Kinetics
 from coldchain.monitoring.exposure import exposed_lots
 from coldchain.monitoring.lot_history import history
 from coldchain.monitoring.models import Finding, FindingKind
+from wms import csv_safety
 from wms.models import (
     Lot,
     LotRecall,
@@ -374,5 +375,5 @@ def to_csv(rows: list[ScoreRow]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow(["" if v is None else v for v in asdict(r).values()])
+        writer.writerow(csv_safety.row("" if v is None else v for v in asdict(r).values()))
     return out.getvalue()
