@@ -255,3 +255,16 @@ def test_a_cold_reading_sent_twice_with_an_in_range_value_is_in_range_on_the_gri
     cold = [e for e in got.excursions if e.rule.direction == "cold"]
     assert [(e.start, e.end) for e in cold] == [(0, 60), (120, 180)]
     assert got.duplicates == 2 and got.readings == 5
+
+
+def test_excursions_built_in_bulk_are_the_dataclass_instances_the_init_would_make():
+    rule = AlarmRule("hot", 4.0, 1)
+    t = np.arange(0, 600, 60, dtype=np.int64)
+    c = np.array([3.0, 5.0, 6.0, 3.0, 5.0, 3.0, 3.0, 7.0, 7.0, 7.0])
+    got = evaluate(t, c, [rule], 60, 3).excursions
+    made = [Excursion(**{f: getattr(e, f) for f in Excursion.__dataclass_fields__})
+            for e in got]
+    assert got == made and {hash(e) for e in got} == {hash(e) for e in made}
+    with pytest.raises(AttributeError):
+        got[0].start = 0
+    assert [e.end for e in got] == [180, 300, None]
