@@ -455,7 +455,8 @@ def _tail(last: int, end_time: int | None, max_gap_s: float | None) -> tuple[int
 
 def _excursions(rule: AlarmRule, r: Runs) -> list[Excursion]:
     delay_s = rule.delay_s
-    closed = np.where(r.ended_by_gap, "gap", "in_range")
+    # Two constant strings rather than a numpy string array turned into 23,000 new ones.
+    closed = ["gap" if g else "in_range" for g in r.ended_by_gap.tolist()]
     if rule.kind == CONSECUTIVE:
         fired = r.duration_s >= delay_s
         # A frozen dataclass's __init__ sets each field through object.__setattr__: 23,000
@@ -466,7 +467,7 @@ def _excursions(rule: AlarmRule, r: Runs) -> list[Excursion]:
         for s, e, d, p, pa, dm, op, cb, f in zip(
                 r.start.tolist(), r.end.tolist(), r.duration_s.tolist(), r.peak_c.tolist(),
                 r.peak_at.tolist(), r.degree_minutes.tolist(), r.open.tolist(),
-                closed.tolist(), fired.tolist(), strict=True):
+                closed, fired.tolist(), strict=True):
             exc = new(Excursion)
             give(exc, "__dict__", {
                 "rule": rule, "start": s, "end": None if op else e,
@@ -488,5 +489,5 @@ def _excursions(rule: AlarmRule, r: Runs) -> list[Excursion]:
         rule=rule, start=int(r.start[0]), end=None if last_open else int(r.end[-1]),
         alarm_at=alarm_at, duration_s=int(cumulative[-1]), peak_c=float(r.peak_c[worst]),
         peak_at=int(r.peak_at[worst]), degree_minutes=float(r.degree_minutes.sum()),
-        closed_by=None if last_open else str(closed[-1]),
+        closed_by=None if last_open else closed[-1],
         periods=int(r.start.size))]

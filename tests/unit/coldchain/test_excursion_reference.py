@@ -268,3 +268,11 @@ def test_excursions_built_in_bulk_are_the_dataclass_instances_the_init_would_mak
     with pytest.raises(AttributeError):
         got[0].start = 0
     assert [e.end for e in got] == [180, 300, None]
+
+
+@pytest.mark.parametrize("times", [[120, 0, 60, 180], [120, 0, 61, 180]],
+                         ids=["on the clock", "off the clock"])
+def test_a_temperature_that_is_not_a_number_is_named_in_unordered_readings(times):
+    with pytest.raises(ValueError, match="index 2 is not a finite number"):
+        evaluate(np.array(times), [1.0, 2.0, float("nan"), 3.0], [AlarmRule("hot", 4.0, 1)],
+                 60)
