@@ -24,9 +24,10 @@ Conventions
   are a gap (a dead or lost sensor), reported on its own. The reading before a gap holds for no
   time: an open excursion is closed at that reading (``closed_by="gap"``), so nothing stays open
   forever on a silent sensor, and time without data never counts towards an alarm delay.
-* **Order and duplicates do not matter.** Readings are sorted by time; for several readings
-  with the same timestamp, the highest temperature is kept (the same choice whatever order
-  they arrived in).
+* **Order and duplicates do not matter.** Readings are taken in time order (placed on the
+  logger's clock when they are all on it, sorted otherwise); for several readings with the
+  same timestamp, the highest temperature is kept (the same choice whatever order they
+  arrived in, and on either path).
 
 Longer than 400 lines because the conventions above are the contract of every function
 below (rules, results, the sample-and-hold evaluation), and splitting the rule types from
