@@ -4,8 +4,8 @@ A year of minute readings is 0.5 M values and a sensor's whole life tens of mill
 reading is touched as few times as possible: one pass in cache-sized chunks checks the order,
 finds the gaps and the out-of-range readings of every distinct limit at once, and everything
 after that works on the out-of-range readings alone (a few percent of a healthy series).
-Unordered input is sorted once. Plain numpy on plain arrays; ``excursions`` gives the
-results their meaning.
+Unordered input off the logger's clock is sorted once (on it, ``grid_scan`` needs no sort).
+Plain numpy on plain arrays; ``excursions`` gives the results their meaning.
 """
 
 from __future__ import annotations

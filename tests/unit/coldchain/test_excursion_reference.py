@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coldchain.analysis import series_scan
+from coldchain.analysis import excursions as excursions_module
+from coldchain.analysis import grid_scan, series_scan
 from coldchain.analysis.excursions import (
     CONSECUTIVE,
     CUMULATIVE,
@@ -180,3 +181,98 @@ def test_general_sort_is_used_off_the_stored_resolution():
     got = evaluate(t, c, [AlarmRule("hot", 4.0, 1)], 60, end_time=180)
     assert_same(got, reference(t.tolist(), c.tolist(), [AlarmRule("hot", 4.0, 1)], 60, 3, 180))
     assert got.duplicates == 1 and got.excursions[0].peak_c == 4.5
+
+
+@st.composite
+def shuffled_grid_series(draw):
+    """Readings on a minute clock with holes, sent again in part (also with other values
+    at the same minute), in any order: what ``grid_scan`` evaluates without sorting."""
+    n = draw(st.integers(2, 300))
+    steps = draw(st.lists(st.sampled_from([60, 60, 60, 60, 0, 120, 180, 240, 300, 600]),
+                          min_size=n, max_size=n))
+    times = np.cumsum(np.array(steps, dtype=np.int64)) + 60 * draw(st.integers(0, 10**7))
+    temps = draw(st.lists(draw(st.sampled_from([temps_at_resolution, any_temps])),
+                          min_size=n, max_size=n))
+    t, c = list(times.tolist()), list(temps)
+    for i in draw(st.lists(st.integers(0, n - 1), max_size=40)):
+        t.append(t[i])
+        c.append(draw(st.one_of(st.just(c[i]), temps_at_resolution)))
+    order = draw(st.permutations(range(len(t))))
+    return [t[i] for i in order], [c[i] for i in order]
+
+
+@settings(max_examples=400, deadline=None)
+@given(shuffled_grid_series(), rules_strategy, st.sampled_from([None, 1, 2, 3, 6]),
+       st.sampled_from([None, 0, 30, 200, 4000]), st.sampled_from([2, 7, 64, 1 << 15]))
+def test_unordered_readings_on_a_grid_equal_the_reference_without_a_sort(series, rules, gap,
+                                                                       tail, chunk):
+    times, temps = series
+    end_time = None if tail is None else max(times) + tail
+    t, c = np.array(times, dtype=np.int64), np.array(temps, dtype=np.float64)
+    slots = (t.max() - t.min()) // 60 + 1
+    on_grid = slots <= grid_scan.MAX_SLOTS_PER_READING * t.size + chunk and bool(
+        np.any(t[1:] <= t[:-1]))
+    saved = series_scan.CHUNK, excursions_module.sort_unique
+    series_scan.CHUNK = chunk
+    if on_grid:
+        excursions_module.sort_unique = _sorting_is_a_failure
+    try:
+        got = evaluate(t, c, rules, 60, gap, end_time=end_time)
+        counted = find(t, c, rules, 60, gap, end_time=end_time).count()
+    finally:
+        series_scan.CHUNK, excursions_module.sort_unique = saved
+    want = reference(times, temps, rules, 60, gap, end_time)
+    assert_same(got, want)
+    assert counted == len(want.excursions)
+
+
+def _sorting_is_a_failure(*args):
+    raise AssertionError("readings on a grid were sorted")
+
+
+def test_off_the_grid_and_sparse_grids_are_sorted_with_the_same_result(monkeypatch):
+    rule = AlarmRule("cold", 0.0, 1)
+    limit = series_scan.Limit(False, 0.0, False)
+    monkeypatch.setattr(series_scan, "CHUNK", 8)
+    # 61 s is off a 60 s clock; a reading every 10 minutes is a grid with 9 empty slots
+    # per reading; a 30 s allowed gap makes every step of a minute a gap.
+    for step, gap in ((61, 3), (600, 30), (60, 0.5)):
+        t = np.arange(0, 40 * step, step, dtype=np.int64)[::-1].copy()
+        c = np.where(np.arange(40) % 7 < 2, -1.0, 2.0)
+        assert grid_scan.grid_scan(t, c, [limit], 60, gap * 60) is None
+        assert_same(evaluate(t, c, [rule], 60, gap),
+                    reference(t.tolist(), c.tolist(), [rule], 60, gap, None))
+
+
+def test_a_cold_reading_sent_twice_with_an_in_range_value_is_in_range_on_the_grid():
+    # Minute 1 holds −1.0 and 3.0: the highest (3.0) is kept, so the cold run stops at
+    # minute 1; minute 3 holds 5.0 and 2.0: 5.0 is kept and is a hot excursion.
+    t = np.array([240, 60, 0, 180, 60, 120, 180], dtype=np.int64)
+    c = np.array([2.0, -1.0, -2.0, 5.0, 3.0, -1.5, 2.0])
+    rules = [AlarmRule("cold", 0.0, 0), AlarmRule("hot", 4.0, 0)]
+    got = evaluate(t, c, rules, 60, 3, end_time=300)
+    assert_same(got, reference(t.tolist(), c.tolist(), rules, 60, 3, 300))
+    cold = [e for e in got.excursions if e.rule.direction == "cold"]
+    assert [(e.start, e.end) for e in cold] == [(0, 60), (120, 180)]
+    assert got.duplicates == 2 and got.readings == 5
+
+
+def test_excursions_built_in_bulk_are_the_dataclass_instances_the_init_would_make():
+    rule = AlarmRule("hot", 4.0, 1)
+    t = np.arange(0, 600, 60, dtype=np.int64)
+    c = np.array([3.0, 5.0, 6.0, 3.0, 5.0, 3.0, 3.0, 7.0, 7.0, 7.0])
+    got = evaluate(t, c, [rule], 60, 3).excursions
+    made = [Excursion(**{f: getattr(e, f) for f in Excursion.__dataclass_fields__})
+            for e in got]
+    assert got == made and {hash(e) for e in got} == {hash(e) for e in made}
+    with pytest.raises(AttributeError):
+        got[0].start = 0
+    assert [e.end for e in got] == [180, 300, None]
+
+
+@pytest.mark.parametrize("times", [[120, 0, 60, 180], [120, 0, 61, 180]],
+                         ids=["on the clock", "off the clock"])
+def test_a_temperature_that_is_not_a_number_is_named_in_unordered_readings(times):
+    with pytest.raises(ValueError, match="index 2 is not a finite number"):
+        evaluate(np.array(times), [1.0, 2.0, float("nan"), 3.0], [AlarmRule("hot", 4.0, 1)],
+                 60)
