@@ -33,7 +33,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sql", action="store_true", help="print each statement")
     parser.add_argument("--profile", type=int, default=0,
-                        help="profile this many accepted orders and print the top functions")
+                        help="profile this many requests and print the top functions")
+    parser.add_argument("--kind", choices=("accepted", "refused", "me"), default="accepted",
+                        help="which request --profile profiles")
     parser.add_argument("--repeat", type=int, default=200, help="requests timed per kind")
     args = parser.parse_args()
     with scratch_database("wms_flash_profile") as url:
@@ -106,10 +108,12 @@ def main() -> None:
         if args.profile:
             prof = cProfile.Profile()
             prof.enable()
+            call = {"accepted": order, "refused": lambda: order(10 ** 6),
+                    "me": lambda: client.get("/api/me", headers=headers)}[args.kind]
             for _ in range(args.profile):
-                order()
+                call()
             prof.disable()
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(prof).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(60)
         app_engine.dispose()
 
 

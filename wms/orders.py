@@ -370,19 +370,10 @@ def place_reserved(session: Session, data: dict[str, Any], *, actor_id: int | No
     return order
 
 
-def _refuse_sold_out(session: Session, data: dict[str, Any]) -> _Known | None:
-    """Refuse at once an order a line of which asks for more than is free at all, before
-    anything is written: once a flash sale is sold out most orders are of this kind.
-    (Free stock only grows by receipts, so a shortage read here is real; plenty read here
-    may be gone by the reservation, which then refuses the order itself.)
-
-    The same statement reads the pickup point, its warehouse, the products and whether the
-    reference is taken, for placing the order: None when the point or every product is
-    unknown, and placing the order reads them itself to say what is wrong.
-    """
-    wanted = {ln["sku"]: ln["quantity"] for ln in data["lines"]}
-    pg = session.get_bind().dialect.name == "postgresql"
-    day = bindparam("day", data["delivery_date"], type_=Date)
+def _look_up(pg: bool) -> Any:
+    """The statement of ``_refuse_sold_out``, built once: a point, its warehouse and each
+    product asked for, with the units free for it and whether the reference is taken."""
+    day = bindparam("day", type_=Date)
     # The date a lot must last until (``allocation.Context.must_last_until``), in SQL.
     last = (day + Product.min_remaining_days if pg
             else func.date(func.julianday(day) + Product.min_remaining_days))
@@ -398,12 +389,31 @@ def _refuse_sold_out(session: Session, data: dict[str, Any]) -> _Known | None:
                or_(USE_BY.is_(None), last <= USE_BY))
         .correlate(Product, PickupPoint).scalar_subquery())
     taken = select(CustomerOrder.id).where(
-        CustomerOrder.external_ref == data["external_ref"]).exists()
-    rows = session.execute(
-        select(PickupPoint, Warehouse, Product, free, taken)
-        .join(Warehouse, Warehouse.id == PickupPoint.warehouse_id)
-        .join(Product, Product.sku.in_(wanted))
-        .where(PickupPoint.code == data["pickup_point"])).all()
+        CustomerOrder.external_ref == bindparam("ref")).exists()
+    return (select(PickupPoint, Warehouse, Product, free, taken)
+            .join(Warehouse, Warehouse.id == PickupPoint.warehouse_id)
+            .join(Product, Product.sku.in_(bindparam("skus", expanding=True)))
+            .where(PickupPoint.code == bindparam("point_code")))
+
+
+_LOOK_UP_PG, _LOOK_UP = _look_up(True), _look_up(False)
+
+
+def _refuse_sold_out(session: Session, data: dict[str, Any]) -> _Known | None:
+    """Refuse at once an order a line of which asks for more than is free at all, before
+    anything is written: once a flash sale is sold out most orders are of this kind.
+    (Free stock only grows by receipts, so a shortage read here is real; plenty read here
+    may be gone by the reservation, which then refuses the order itself.)
+
+    The same statement reads the pickup point, its warehouse, the products and whether the
+    reference is taken, for placing the order: None when the point or every product is
+    unknown, and placing the order reads them itself to say what is wrong.
+    """
+    wanted = {ln["sku"]: ln["quantity"] for ln in data["lines"]}
+    pg = session.get_bind().dialect.name == "postgresql"
+    rows = session.execute(_LOOK_UP_PG if pg else _LOOK_UP, {
+        "day": data["delivery_date"], "ref": data["external_ref"],
+        "point_code": data["pickup_point"], "skus": list(wanted)}).all()
     # What is wrong with the order itself (a closed point, a product no longer sold) is
     # for placing the order to say.
     left = {product.sku: units for point, _, product, units, _ in rows
