@@ -4,9 +4,9 @@ Creates a scratch PostgreSQL database with the small test world, receives ``--un
 of one SKU in two lots, serves the API with gunicorn and lets ``--clients`` keep-alive
 connections place ``--orders`` one-unit orders with ``POST /api/orders/reserved`` (each
 order placed and reserved in one transaction, or refused with 409 and the units left).
-Then, on the same server in the same run, ``--clients`` connections send the same number
-of ``GET /api/me`` (the cheapest authenticated read) as the baseline, and the ratio of
-the two rates is printed.
+Before and after it, on the same server in the same run, ``--clients`` connections send
+the same number of ``GET /api/me`` (the cheapest authenticated read) as the baseline, and
+the ratio of the sale's rate to the mean of the two is printed.
 
 Afterwards the database is checked: every acknowledged order is stored with its unit
 reserved, no refused one is, nothing is oversold and the ledger agrees with the balances.
@@ -86,9 +86,11 @@ class _Conn:
         return int(lines[0].split(" ", 2)[1]), body
 
 
-def drive(port: int, requests: list[bytes], clients: int) -> tuple[float, list[tuple[int, bytes]]]:
+def drive(port: int, requests: list[bytes], clients: int, done_at: list[float] | None = None
+          ) -> tuple[float, list[tuple[int, bytes]]]:
     """Send every request once, ``clients`` in flight at a time over keep-alive connections;
-    (seconds, (status, body) per request).
+    (seconds, (status, body) per request). ``done_at``, if given, gets the second each
+    answer arrived at, in request order.
 
     One thread drives every connection with pre-built requests: the load generator shares
     the two cores with the servers and PostgreSQL, so it must cost as little as it can.
@@ -130,6 +132,8 @@ def drive(port: int, requests: list[bytes], clients: int) -> tuple[float, list[t
             if result is None:
                 continue
             answers[conn.index] = result
+            if done_at is not None:
+                done_at[conn.index] = time.perf_counter() - t0
             if not send(conn):
                 sel.unregister(conn.sock)
                 conn.sock.close()
@@ -190,7 +194,11 @@ def over_http(args: argparse.Namespace) -> None:
             _wait_up(port)
             # Warm every worker's connections, caches and imports before anything counts.
             drive(port, me[:args.clients * 4], args.clients)
-            sale_s, sale = drive(port, orders, args.clients)
+            # The baseline before and after the sale: the machine is shared, and a load
+            # that changes during the run then weighs on both sides of the ratio alike.
+            before_s, before_answers = drive(port, me, args.clients)
+            done_at = [0.0] * len(orders)
+            sale_s, sale = drive(port, orders, args.clients, done_at)
             me_s, me_answers = drive(port, me, args.clients)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -220,14 +228,26 @@ def over_http(args: argparse.Namespace) -> None:
             diffs = verify(s)
         engine.dispose()
 
-    rate, me_rate = len(sale) / sale_s, len(me_answers) / me_s
+    rate, after_rate = len(sale) / sale_s, len(me_answers) / me_s
+    before_rate = len(before_answers) / before_s
+    me_rate = (before_rate + after_rate) / 2
+    me_ok += sum(1 for st, _ in before_answers if st == 200)
+    # Until the last unit is sold every order is served by a reservation; after it, by
+    # the refusal alone.
+    sold_out_at = max((t for t, (st, _) in zip(done_at, sale, strict=True) if st == 201),
+                      default=0.0)
+    selling = sum(1 for t in done_at if t <= sold_out_at)
     lost = [r for r in acked if r not in stored or r not in reserved_refs]
     ghosts = stored - set(acked)
     print(f"{args.clients} clients, {args.orders} one-unit orders for {args.units} units; "
           f"gunicorn {args.workers} workers × {args.threads} threads; load {_load()}")
     print(f"flash sale: {rate:.0f} orders/s ({sale_s:.2f} s): {len(acked)} placed and "
           f"reserved (201), {len(refused)} refused (409), {len(other)} other answers")
-    print(f"baseline GET /api/me: {me_rate:.0f} requests/s ({me_s:.2f} s, {me_ok} × 200)")
+    print(f"  while units were left: {selling / max(sold_out_at, 1e-9):.0f} answers/s "
+          f"({selling} in {sold_out_at:.2f} s); after: "
+          f"{(len(sale) - selling) / max(sale_s - sold_out_at, 1e-9):.0f} answers/s")
+    print(f"baseline GET /api/me: {me_rate:.0f} requests/s (before the sale {before_rate:.0f}, "
+          f"after it {after_rate:.0f}; {me_ok} × 200)")
     print(f"ratio orders/s : /api/me requests/s = {rate / me_rate:.1%}")
     print(f"after the run: {len(stored)} sale orders stored, acknowledged but not stored or "
           f"not reserved {len(lost)}, stored but refused {len(ghosts)}; units allocated "

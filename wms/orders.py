@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, any_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Date, Integer, any_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, attributes, sessionmaker
 
@@ -100,8 +100,33 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
     ``delivery_date`` is that date, ``requested_date`` the one asked, ``moved_by_cutoff``
     true. Only a masked form of ``contact_phone`` is kept (``customer_contact``).
     """
+    order, events = _place(session, data, actor_id=actor_id, warehouse_ids=warehouse_ids,
+                           now=now, enforce_cutoff=enforce_cutoff)
+    outbox.emit_new(session, order, events)
+    return order
+
+
+@dataclass
+class _Known:
+    """What the flash-sale check read already, so placing the order need not read it again."""
+    point: PickupPoint
+    products: dict[str, Product]
+    ref_taken: bool
+
+
+Events = list[tuple[str, OrderStatus, dict[str, Any] | None]]
+
+
+def _place(session: Session, data: dict[str, Any], *, actor_id: int | None,
+           warehouse_ids: set[int] | None, now: datetime | None, enforce_cutoff: bool,
+           status: OrderStatus = OrderStatus.PLACED, known: _Known | None = None
+           ) -> tuple[CustomerOrder, Events]:
+    """``place_order`` up to its events, which are returned for the caller to emit with
+    any of its own in one go. ``status`` is the one the order is stored with (its
+    ``accepted`` event says ``placed`` either way)."""
     errors: dict[str, Any] = {}
-    point = session.scalar(select(PickupPoint).where(PickupPoint.code == data["pickup_point"]))
+    point = (known.point if known is not None else session.scalar(
+        select(PickupPoint).where(PickupPoint.code == data["pickup_point"])))
     if point is None:
         errors["pickup_point"] = [N_("no pickup point {code}",
                                       code=repr(data["pickup_point"]))]
@@ -111,7 +136,8 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
         raise Forbidden(N_("pickup point {code} is served by another warehouse",
                            code=point.code), field="pickup_point")
     skus = {ln["sku"] for ln in data["lines"]}
-    products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
+    products = (known.products if known is not None else {
+        p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))})
     seen: dict[str, int] = {}
     for i, ln in enumerate(data["lines"]):
         product = products.get(ln["sku"])
@@ -126,8 +152,8 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
         seen.setdefault(ln["sku"], i)
     if errors:
         raise ValidationFailed(errors)
-    if session.scalar(select(CustomerOrder.id).where(
-            CustomerOrder.external_ref == data["external_ref"])) is not None:
+    if (known.ref_taken if known is not None else session.scalar(select(CustomerOrder.id).where(
+            CustomerOrder.external_ref == data["external_ref"])) is not None):
         raise Conflict(N_("order {ref} already exists", ref=data["external_ref"]),
                        field="external_ref")
     assert point is not None
@@ -142,7 +168,7 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
                           requested_date=requested, moved_by_cutoff=day != requested,
                           customer_ref=data.get("customer_ref") or "",
                           customer_contact=mask_phone(data.get("contact_phone") or ""),
-                          status=OrderStatus.PLACED, created_by=actor_id,
+                          status=status, created_by=actor_id,
                           created_at=placed_at)
     # Lines set on the order and products on the lines: whoever allocates the order next
     # in this transaction finds them loaded instead of selecting them again.
@@ -153,15 +179,15 @@ def place_order(session: Session, data: dict[str, Any], *, actor_id: int | None,
     session.flush()
     # The code is the order's too, as loaded (its answer shows it).
     attributes.set_committed_value(order, "pickup_code", pickup_codes.issue(session, order))
-    outbox.emit(session, order, outbox.ACCEPTED, {
+    events: Events = [(outbox.ACCEPTED, OrderStatus.PLACED, {
         "pickup_point": point.code,
         "lines": [{"line": i, "sku": ln["sku"], "quantity": ln["quantity"]}
-                  for i, ln in enumerate(data["lines"], start=1)]})
+                  for i, ln in enumerate(data["lines"], start=1)]})]
     if order.moved_by_cutoff:
-        outbox.emit(session, order, outbox.MOVED_BY_CUTOFF, {
+        events.append((outbox.MOVED_BY_CUTOFF, OrderStatus.PLACED, {
             "requested_date": requested, "delivery_date": day,
-            "cutoff": cutoff_of(point.warehouse).deadline(requested).isoformat()})
-    return order
+            "cutoff": cutoff_of(point.warehouse).deadline(requested).isoformat()}))
+    return order, events
 
 
 def cutoff_of(warehouse: Warehouse) -> Cutoff:
@@ -321,16 +347,17 @@ def place_reserved(session: Session, data: dict[str, Any], *, actor_id: int | No
     a flash sale's storefront tells a resident at once whether the order is taken, and
     an order taken is an order with its stock.
     """
-    _refuse_sold_out(session, data)
-    order = place_order(session, data, actor_id=actor_id, warehouse_ids=warehouse_ids,
-                        now=now, enforce_cutoff=enforce_cutoff)
-    # The order is written as allocated before its stock is reserved, and the reservation
+    known = _refuse_sold_out(session, data)
+    # The order is stored as allocated before its stock is reserved, and the reservation
     # is the last statement before the caller commits: every order of a flash sale waits
     # on the same balance row, which stays locked from its reservation to the commit.
     # Any line left short raises, and the caller's rollback takes the order back too.
-    order.status = OrderStatus.ALLOCATED
-    outbox.emit_status_change(session, order, OrderStatus.PLACED)
-    session.flush()
+    order, events = _place(session, data, actor_id=actor_id, warehouse_ids=warehouse_ids,
+                           now=now, enforce_cutoff=enforce_cutoff,
+                           status=OrderStatus.ALLOCATED, known=known)
+    events.append((outbox.ALLOCATED, OrderStatus.ALLOCATED,
+                   {"previous_status": OrderStatus.PLACED.value}))
+    outbox.emit_new(session, order, events)
     for line in sorted(order.lines, key=lambda ln: (ln.product_id, ln.id)):
         allocate_line(session, order, line)
         if line.backorder > 0:
@@ -343,25 +370,65 @@ def place_reserved(session: Session, data: dict[str, Any], *, actor_id: int | No
     return order
 
 
-def _refuse_sold_out(session: Session, data: dict[str, Any]) -> None:
+def _look_up(pg: bool) -> Any:
+    """The statement of ``_refuse_sold_out``, built once: a point, its warehouse and each
+    product asked for, with the units free for it and whether the reference is taken."""
+    day = bindparam("day", type_=Date)
+    # The date a lot must last until (``allocation.Context.must_last_until``), in SQL.
+    last = (day + Product.min_remaining_days if pg
+            else func.date(func.julianday(day) + Product.min_remaining_days))
+    free = (
+        select(func.coalesce(func.sum(StockBalance.on_hand - StockBalance.reserved), 0))
+        .join(Lot, Lot.id == StockBalance.lot_id)
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(StockBalance.product_id == Product.id,
+               StockBalance.warehouse_id == PickupPoint.warehouse_id,
+               StockBalance.on_hand > StockBalance.reserved,
+               Lot.status == LotStatus.AVAILABLE,
+               Location.kind.not_in(NOT_ALLOCATABLE), Location.active.is_(True),
+               or_(USE_BY.is_(None), last <= USE_BY))
+        .correlate(Product, PickupPoint).scalar_subquery())
+    taken = select(CustomerOrder.id).where(
+        CustomerOrder.external_ref == bindparam("ref")).exists()
+    return (select(PickupPoint, Warehouse, Product, free, taken)
+            .join(Warehouse, Warehouse.id == PickupPoint.warehouse_id)
+            .join(Product, Product.sku.in_(bindparam("skus", expanding=True)))
+            .where(PickupPoint.code == bindparam("point_code")))
+
+
+_LOOK_UP_PG, _LOOK_UP = _look_up(True), _look_up(False)
+
+
+def _refuse_sold_out(session: Session, data: dict[str, Any]) -> _Known | None:
     """Refuse at once an order a line of which asks for more than is free at all, before
     anything is written: once a flash sale is sold out most orders are of this kind.
     (Free stock only grows by receipts, so a shortage read here is real; plenty read here
-    may be gone by the reservation, which then refuses the order itself.)"""
+    may be gone by the reservation, which then refuses the order itself.)
+
+    The same statement reads the pickup point, its warehouse, the products and whether the
+    reference is taken, for placing the order: None when the point or every product is
+    unknown, and placing the order reads them itself to say what is wrong.
+    """
     wanted = {ln["sku"]: ln["quantity"] for ln in data["lines"]}
-    rows = session.execute(
-        select(Product.id, Product.sku, Product.min_remaining_days, PickupPoint.warehouse_id)
-        .join(PickupPoint, PickupPoint.code == data["pickup_point"])
-        # What is wrong with the order itself (a closed point, a product no longer sold)
-        # is for ``place_order`` to say.
-        .where(Product.sku.in_(wanted), Product.active.is_(True),
-               PickupPoint.active.is_(True))).all()
-    for product_id, sku, min_days, warehouse_id in rows:
-        last = allocation.Context(delivery_date=data["delivery_date"],
-                                  min_remaining_days=min_days).must_last_until
-        left = free_units(session, warehouse_id, product_id, last)
-        if left < wanted[sku]:
-            raise SoldOut(sku=sku, requested=wanted[sku], available=left)
+    pg = session.get_bind().dialect.name == "postgresql"
+    rows = session.execute(_LOOK_UP_PG if pg else _LOOK_UP, {
+        "day": data["delivery_date"], "ref": data["external_ref"],
+        "point_code": data["pickup_point"], "skus": list(wanted)}).all()
+    # What is wrong with the order itself (a closed point, a product no longer sold) is
+    # for placing the order to say.
+    left = {product.sku: units for point, _, product, units, _ in rows
+            if point.active and product.active}
+    for sku, quantity in wanted.items():
+        if sku in left and left[sku] < quantity:
+            raise SoldOut(sku=sku, requested=quantity, available=left[sku])
+    if not rows:
+        return None
+    point, warehouse = rows[0][0], rows[0][1]
+    # Held by the point: the answer, made after the commit, shows the warehouse's code,
+    # and the session keeps only weak references to what it read.
+    attributes.set_committed_value(point, "warehouse", warehouse)
+    return _Known(point=point, products={row[2].sku: row[2] for row in rows},
+                  ref_taken=bool(rows[0][4]))
 
 
 def _emit_short(session: Session, order: CustomerOrder, before: OrderStatus) -> None:

@@ -15,12 +15,13 @@ function or calls ``emit(session, order, COLLECTED, {...})`` itself in its trans
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from wms.errors import NotFound, ValidationFailed
@@ -67,21 +68,20 @@ EMITTED = "outbox_emitted"  # set in ``session.info`` so a commit hook can start
 def emit(session: Session, order: CustomerOrder, kind: str,
          payload: dict[str, Any] | None = None) -> OutboxEvent:
     """Record ``kind`` for ``order`` in the caller's transaction (see the module doc)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown outbox event kind {kind!r}")
+    return _emit(session, order, kind, order.status, payload)
+
+
+def _emit(session: Session, order: CustomerOrder, kind: str, status: OrderStatus,
+          payload: dict[str, Any] | None) -> OutboxEvent:
+    body = _body(session, order, kind, status, payload)
     # The row lock numbers one order's events one after the other (SQLite: the write lock).
     session.execute(select(CustomerOrder.id).where(CustomerOrder.id == order.id)
                     .with_for_update())
     last = session.scalar(select(func.max(OutboxEvent.sequence))
                           .where(OutboxEvent.order_ref == order.external_ref))
-    body: dict[str, Any] = {"status": order.status.value,
-                            "delivery_date": order.delivery_date.isoformat()}
-    for facts in PAYLOAD_FACTS.get(kind, []):
-        body.update(facts(session, order))
-    body.update(payload or {})
     event = OutboxEvent(event_id=str(uuid.uuid4()), order_id=order.id,
                         order_ref=order.external_ref, sequence=(last or 0) + 1, kind=kind,
-                        payload=_jsonable(body), created_at=utcnow())
+                        payload=body, created_at=utcnow())
     session.add(event)
     session.flush()
     # A subscription switched off gets its deliveries too: they wait until it is back.
@@ -94,6 +94,79 @@ def emit(session: Session, order: CustomerOrder, kind: str,
                                         next_attempt_at=event.created_at, last_error=""))
     session.flush()
     return event
+
+
+def _body(session: Session, order: CustomerOrder, kind: str, status: OrderStatus,
+          payload: dict[str, Any] | None) -> dict[str, Any]:
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox event kind {kind!r}")
+    body: dict[str, Any] = {"status": status.value,
+                            "delivery_date": order.delivery_date.isoformat()}
+    for facts in PAYLOAD_FACTS.get(kind, []):
+        body.update(facts(session, order))
+    body.update(payload or {})
+    return _jsonable(body)
+
+
+# The first events of an order and their deliveries in one statement: the events numbered
+# after the order's last (there is none unless a ref is reused), one delivery per
+# subscription that wants the kind (``kinds`` empty or not a list: every kind), ids in
+# event then subscription order as ``emit`` gives them; the answer says whether an active
+# subscription got one.
+_FIRST_EVENTS = text("""
+WITH new AS (
+    SELECT * FROM unnest(CAST(:event_ids AS varchar[]), CAST(:kinds AS varchar[]),
+                         CAST(:payloads AS json[]), CAST(:created AS timestamptz[]))
+        WITH ORDINALITY AS t(event_id, kind, payload, created_at, n)
+), ev AS (
+    INSERT INTO outbox_event (event_id, order_id, order_ref, sequence, kind, payload,
+                              created_at)
+    SELECT event_id, CAST(:order_id AS integer), CAST(:order_ref AS varchar),
+           coalesce((SELECT max(sequence) FROM outbox_event
+                     WHERE order_ref = CAST(:order_ref AS varchar)), 0) + n,
+           kind, payload, created_at
+    FROM new ORDER BY n
+    RETURNING id, kind, sequence, created_at
+), sent AS (
+    INSERT INTO webhook_delivery (event_id, subscription_id, order_ref, sequence, status,
+                                  attempts, next_attempt_at, last_error)
+    SELECT ev.id, s.id, CAST(:order_ref AS varchar), ev.sequence, CAST(:pending AS varchar),
+           0, ev.created_at, ''
+    FROM ev JOIN webhook_subscription s ON CASE WHEN json_typeof(s.kinds) = 'array'
+        THEN json_array_length(s.kinds) = 0 OR s.kinds::jsonb @> jsonb_build_array(ev.kind)
+        ELSE true END
+    ORDER BY ev.sequence, s.id
+    RETURNING subscription_id
+)
+SELECT coalesce(bool_or(s.active), false)
+FROM sent JOIN webhook_subscription s ON s.id = sent.subscription_id
+""")
+
+
+def emit_new(session: Session, order: CustomerOrder,
+             events: list[tuple[str, OrderStatus, dict[str, Any] | None]]) -> None:
+    """Record the first events of an order inserted in the caller's transaction: each
+    ``(kind, status the event reports, payload)`` as ``emit`` would, one after the other.
+
+    No other transaction can see the order before the commit, so none can number events
+    for it meanwhile: the row lock ``emit`` takes is not needed, and on PostgreSQL the
+    events and their deliveries are written in one statement.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        for kind, status, payload in events:
+            _emit(session, order, kind, status, payload)
+        return
+    if not events:
+        return
+    now = utcnow()
+    rows = [(str(uuid.uuid4()), kind, _body(session, order, kind, status, payload))
+            for kind, status, payload in events]
+    active = session.scalar(_FIRST_EVENTS, {
+        "event_ids": [r[0] for r in rows], "kinds": [r[1] for r in rows],
+        "payloads": [json.dumps(r[2]) for r in rows], "created": [now] * len(rows),
+        "order_id": order.id, "order_ref": order.external_ref,
+        "pending": DeliveryStatus.PENDING.value})
+    session.info[EMITTED] = session.info.get(EMITTED, False) or bool(active)
 
 
 def emit_status_change(session: Session, order: CustomerOrder, before: OrderStatus) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from wms import throttle
 from wms.errors import NotFound, ValidationFailed
@@ -34,17 +36,29 @@ def open_codes(session: Session, pickup_point_id: int) -> set[str]:
 
 
 def issue(session: Session, order: CustomerOrder) -> PickupCode:
-    """Give a newly placed order its code, in the caller's transaction."""
-    taken = open_codes(session, order.pickup_point_id)
+    """Give a newly placed order its code, in the caller's transaction.
+
+    The code is inserted at once and the open-code index (``ux_pickup_code_open``) refuses
+    one already open at the point: a refusal costs a retry, where reading every open code
+    of the point first would cost each order more the more orders the point has open.
+    """
+    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)
+    issued_at = utcnow()
     for _ in range(_TRIES):
         code = _random_code()
-        if code not in taken:
+        row_id = session.scalar(
+            insert(PickupCode).values(order_id=order.id, pickup_point_id=order.pickup_point_id,
+                                      code=code, issued_at=issued_at)
+            .on_conflict_do_nothing().returning(PickupCode.id))
+        if row_id is not None:
             break
     else:  # a point with hundreds of thousands of open orders: not a pickup point
         raise RuntimeError(f"no free pickup code at pickup point {order.pickup_point_id}")
-    row = PickupCode(order_id=order.id, pickup_point_id=order.pickup_point_id, code=code)
+    # The row as written, known to the session without selecting it back.
+    row = PickupCode(id=row_id, order_id=order.id, pickup_point_id=order.pickup_point_id,
+                     code=code, issued_at=issued_at, closed_at=None)
+    make_transient_to_detached(row)
     session.add(row)
-    session.flush()
     return row
 
 

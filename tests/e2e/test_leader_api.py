@@ -244,6 +244,28 @@ def test_codes_never_repeat_among_a_points_open_orders(sessions, world):
         assert len(pickup_codes.open_codes(s, point)) == 40
 
 
+def test_a_code_open_at_the_point_is_drawn_again_and_a_closed_one_reused(
+        sessions, world, monkeypatch):
+    stock_up(sessions, world)
+    drawn = iter(["123456", "123456", "654321", "123456"])
+    monkeypatch.setattr(pickup_codes, "_random_code", lambda: next(drawn))
+    from wms import orders
+
+    def place(ref: str) -> str:
+        with transaction(sessions) as s:
+            return orders.place_order(s, {
+                "external_ref": ref, "pickup_point": "SH-P001", "delivery_date": DAY,
+                "lines": [{"sku": "C00002", "quantity": 1}]}, actor_id=None).pickup_code.code
+
+    assert place("DRAW-1") == "123456"
+    # The second order draws the first one's open code, is refused it and draws again.
+    assert place("DRAW-2") == "654321"
+    with transaction(sessions) as s:
+        pickup_codes.close(s, s.scalar(select(CustomerOrder)
+                                       .where(CustomerOrder.external_ref == "DRAW-1")))
+    assert place("DRAW-3") == "123456"
+
+
 def test_the_leaders_page_reads_in_chinese_and_in_english(client, sessions, world, leader):
     with transaction(sessions) as s:
         for name in ("leader", "leader-2"):

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
@@ -56,7 +57,11 @@ class PickupCode(Base):
     order: Mapped[CustomerOrder] = relationship(
         backref=backref("pickup_code", uselist=False))
 
-    __table_args__ = (Index("ix_pickup_code_point_code", "pickup_point_id", "code"),)
+    # Unique among the point's open codes: a code is issued by inserting it and trying
+    # another when this index refuses it, instead of reading every open code first.
+    __table_args__ = (Index("ux_pickup_code_open", "pickup_point_id", "code", unique=True,
+                            postgresql_where=text("closed_at IS NULL"),
+                            sqlite_where=text("closed_at IS NULL")),)
 
 
 class ReceiptState(enum.StrEnum):
