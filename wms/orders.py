@@ -347,7 +347,7 @@ def place_reserved(session: Session, data: dict[str, Any], *, actor_id: int | No
     a flash sale's storefront tells a resident at once whether the order is taken, and
     an order taken is an order with its stock.
     """
-    known = _refuse_sold_out(session, data)
+    known = _refuse_sold_out(session, data, warehouse_ids)
     # The order is stored as allocated before its stock is reserved, and the reservation
     # is the last statement before the caller commits: every order of a flash sale waits
     # on the same balance row, which stays locked from its reservation to the commit.
@@ -399,7 +399,8 @@ def _look_up(pg: bool) -> Any:
 _LOOK_UP_PG, _LOOK_UP = _look_up(True), _look_up(False)
 
 
-def _refuse_sold_out(session: Session, data: dict[str, Any]) -> _Known | None:
+def _refuse_sold_out(session: Session, data: dict[str, Any],
+                     warehouse_ids: set[int] | None) -> _Known | None:
     """Refuse at once an order a line of which asks for more than is free at all, before
     anything is written: once a flash sale is sold out most orders are of this kind.
     (Free stock only grows by receipts, so a shortage read here is real; plenty read here
@@ -414,10 +415,12 @@ def _refuse_sold_out(session: Session, data: dict[str, Any]) -> _Known | None:
     rows = session.execute(_LOOK_UP_PG if pg else _LOOK_UP, {
         "day": data["delivery_date"], "ref": data["external_ref"],
         "point_code": data["pickup_point"], "skus": list(wanted)}).all()
-    # What is wrong with the order itself (a closed point, a product no longer sold) is
-    # for placing the order to say.
+    # What is wrong with the order itself (a closed point, a product no longer sold, a
+    # point of a warehouse the user does not work for) is for placing the order to say:
+    # the units left in another warehouse are not the user's to know.
     left = {product.sku: units for point, _, product, units, _ in rows
-            if point.active and product.active}
+            if point.active and product.active
+            and (warehouse_ids is None or point.warehouse_id in warehouse_ids)}
     for sku, quantity in wanted.items():
         if sku in left and left[sku] < quantity:
             raise SoldOut(sku=sku, requested=quantity, available=left[sku])

@@ -66,3 +66,17 @@ def test_the_first_events_reach_the_subscriptions_that_want_them(api, world, ses
     assert [tuple(row) for row in got] == [
         (first.id, every, 1), (first.id, placed, 1), (second.id, every, 2),
         (second.id, sold, 2)]
+
+
+def test_staff_of_another_warehouse_learn_nothing_of_its_stock(api, world, sessions):
+    """A point served by another warehouse is refused as for any order (403), whether its
+    stock is short or not: the units left there are not told."""
+    receive(sessions, world, "A00003", "L1", "SH1-A-A01-01", 2, expiry=FAR)
+    for quantity in (1, 5):
+        resp = api.as_("staff-bj").post("/api/orders/reserved",
+                                        json=_order(f"BJ-{quantity}", quantity=quantity))
+        assert resp.status_code == 403, resp.json
+        assert "available" not in resp.json and "served by another warehouse" in \
+            resp.json["detail"]
+    with transaction(sessions) as s:
+        assert not s.scalars(select(OutboxEvent)).all()
