@@ -329,7 +329,22 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=10)
     parser.add_argument("--end", type=date.fromisoformat,
                         default=datetime.now(UTC).date() - timedelta(days=8))
+    parser.add_argument("--finish-only", action="store_true",
+                        help="after an interrupted run: balances, sequences and statistics "
+                             "of the days already written")
     args = parser.parse_args()
+    if args.finish_only:
+        engine = make_engine(args.url)
+        factory = make_session_factory(engine)
+        with factory() as s:
+            first_lot = s.scalar(text("SELECT min(id) FROM lot WHERE lot_code LIKE 'Y%'"))
+            done = s.scalar(text("SELECT count(*) FROM stock_balance WHERE lot_id >= :l"),
+                            {"l": first_lot})
+        if done:
+            raise SystemExit("the generated lots already have balances")
+        finish(factory, first_lot)
+        engine.dispose()
+        return
     totals = generate(args.url, args.days, args.scale, args.end)
     print(f"{args.days} days at {args.scale:g}x: {totals['orders']:,} orders, "
           f"{totals['moves']:,} moves, {totals['readings']:,} readings "
