@@ -27,7 +27,7 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -95,10 +95,9 @@ def _rss_mib() -> float:
 
 
 def _export(client, auth, first: date, days: dict[str, int]
-            ) -> list[tuple[str, int, float, int, float, float]]:
+            ) -> Iterator[tuple[str, int, float, int, float, float]]:
     """Stream each export of ``days`` from ``first``; a thread samples the process's
     resident memory meanwhile (tracemalloc would slow the export down several times)."""
-    out = []
     for name, path in (("FSMA 204 CSV", "/api/exports/fsma.csv"),
                        ("EPCIS 2.0 JSON-LD", "/api/exports/epcis")):
         last = first + timedelta(days=days[name] - 1)
@@ -125,8 +124,7 @@ def _export(client, auth, first: date, days: dict[str, int]
         elapsed = time.perf_counter() - t0
         running.clear()
         watcher.join()
-        out.append((name, days[name], elapsed, size, before, peak[0]))
-    return out
+        yield name, days[name], elapsed, size, before, peak[0]
 
 
 def main() -> None:
