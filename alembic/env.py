@@ -5,6 +5,7 @@ from __future__ import annotations
 import coldchain.monitoring.models  # noqa: F401  (registers the cold-chain tables on Base)
 import routing.dispatch.models  # noqa: F401
 from alembic import context
+from coldchain.monitoring.partitions import modelled
 from wms.db import make_engine
 from wms.models import Base
 from wms.settings import Settings
@@ -48,6 +49,7 @@ def _run(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_object=modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -9,22 +9,21 @@ this is sourcing data across every warehouse.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from itertools import pairwise
 from typing import Any
 
-import numpy as np
-from flask import Response, json, request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api import policy
+from api import exports, policy
 from api.auth import current_user
 from api.blueprints.scans import idempotent
+from api.exports import measurable, measured
 from api.lookups import one_or_404
 from api.pagination import SelectPage
-from api.runtime import db
+from api.runtime import db, runtime
 from api.schemas.master import LotSchema
 from api.schemas.trace import (
     CSV,
@@ -43,16 +42,12 @@ from api.schemas.trace import (
 )
 from coldchain.monitoring import scorecard
 from coldchain.monitoring.lot_history import history
-from coldchain.monitoring.models import SensorAttachment
 from wms import lineage, recall, trace
-from wms.exports import CriticalEvent, critical_events, epcis, fsma
 from wms.models import (
-    Location,
     Lot,
     LotRecall,
     Origin,
     Product,
-    StockMove,
     Supplier,
     User,
 )
@@ -210,8 +205,8 @@ class FsmaExport(MethodView):
     @blp.response(200, CSV, content_type="text/csv")
     def get(self, args: dict):
         """Critical tracking events as an FSMA 204 electronic sortable spreadsheet."""
-        body = fsma.to_csv(_events(args))
-        return Response(body, mimetype="text/csv", headers={
+        return Response(exports.fsma_csv(runtime().sessions, _filters(args)),
+                        mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{_filename(args, "csv")}"'})
 
 
@@ -223,11 +218,9 @@ class EpcisExport(MethodView):
     def get(self, args: dict):
         """Critical tracking events as a GS1 EPCIS 2.0 JSON-LD document, with temperature
         sensor reports where readings exist."""
-        events = _events(args)
-        doc = epcis.document(events, base_uri=request.url_root,
-                             prefix_length=args["company_prefix_length"],
-                             temperatures=_temperatures(events))
-        return Response(json.dumps(doc), mimetype="application/ld+json")
+        return Response(exports.epcis_json(
+            runtime().sessions, _filters(args), base_uri=request.url_root,
+            prefix_length=args["company_prefix_length"]), mimetype="application/ld+json")
 
 
 @blp.route("/suppliers/scorecard")
@@ -258,15 +251,16 @@ class ScorecardCsv(MethodView):
 # --- composition --------------------------------------------------------------------
 
 
-def _events(args: dict) -> list[CriticalEvent]:
+def _filters(args: dict) -> dict[str, Any]:
+    """What an export covers; an unknown lot or product is a 404 before streaming starts."""
     session = db()
     lot_id = product_id = None
     if "lot" in args:
         lot_id = trace.get_lot(session, args["lot"]).id
     if "product" in args:
         product_id = one_or_404(Product, "product", sku=args["product"]).id
-    return critical_events(session, lot_id=lot_id, product_id=product_id,
-                           start=args.get("from_"), end=args.get("to"))
+    return {"lot_id": lot_id, "product_id": product_id, "start": args.get("from_"),
+            "end": args.get("to")}
 
 
 def _filename(args: dict, ext: str) -> str:
@@ -277,66 +271,13 @@ def _filename(args: dict, ext: str) -> str:
     return "_".join(parts) + f".{ext}"
 
 
-def _temperatures(events: list[CriticalEvent]) -> dict[int, epcis.TemperatureSummary]:
-    """For each event, what the lot felt since its previous event, when readings exist."""
-    out: dict[int, epcis.TemperatureSummary] = {}
-    by_lot: dict[int, list[CriticalEvent]] = {}
-    for e in events:
-        by_lot.setdefault(e.lot_id, []).append(e)
-    for lot_id, mine in by_lot.items():
-        if not _measurable(lot_id):
-            continue
-        found = history(db(), lot_id)
-        if not any(s.readings for s in found.stints):
-            continue
-        times, temps = _measured(found)
-        mine.sort(key=lambda e: (e.at, e.move_id))
-        for before, event in pairwise(mine):
-            lo, hi = int(before.at.timestamp()), int(event.at.timestamp())
-            pick = (times >= lo) & (times <= hi)
-            if pick.any():
-                window = temps[pick]
-                out[event.move_id] = epcis.TemperatureSummary(
-                    start=before.at, end=event.at, readings=int(pick.sum()),
-                    min_c=float(window.min()), max_c=float(window.max()),
-                    mean_c=float(window.mean()))
-    return out
-
-
-def _measured(found) -> tuple[np.ndarray, np.ndarray]:
-    # The history starts with one nominal point for the time before any reading; that
-    # point was not measured, so it is left out of what the sensors say.
-    skip = 1 if found.unmeasured_days > 0 else 0
-    return found.times[skip:], found.temps[skip:]
-
-
-def _measurable(lot_id: int) -> bool:
-    """Whether a sensor hung anywhere in the lot's warehouses (rooms, trucks, pickup points)
-    while the lot was in stock. Without one there are no readings to compose, and the
-    trace stays a ledger query instead of walking every place the lot was."""
-    session = db()
-    first = session.scalar(select(func.min(StockMove.created_at))
-                           .where(StockMove.lot_id == lot_id))
-    if first is None:
-        return False
-    warehouses = (select(Location.warehouse_id).join(
-        StockMove, StockMove.to_location_id == Location.id)
-        .where(StockMove.lot_id == lot_id).distinct())
-    hung = session.scalar(
-        select(SensorAttachment.id).join(Location, Location.id == SensorAttachment.location_id)
-        .where(Location.warehouse_id.in_(warehouses),
-               SensorAttachment.detached_at.is_(None) | (SensorAttachment.detached_at > first))
-        .limit(1))
-    return hung is not None
-
-
 def _exposure(lot_id: int) -> dict[str, Any] | None:
-    if not _measurable(lot_id):
+    if not measurable(db(), lot_id):
         return None
     found = history(db(), lot_id)
     if not any(s.readings for s in found.stints):
         return None
-    times, _ = _measured(found)
+    times, _ = measured(found)
     mkt_c = found.mkt_c()
     return {
         **found.summary(), "readings": int(times.size),

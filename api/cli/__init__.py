@@ -7,7 +7,8 @@ keep exit code 1.
 
 ``database`` (db), ``accounts`` (users, tokens), ``demo``, ``inventory`` (check, stock,
 orders), ``routes`` (solve and check from the engine, plan from the database),
-``coldchain`` (readings, escalate), ``jobs`` (sweep), ``policy`` (the role table),
+``coldchain`` (readings, escalate), ``partitions`` (readings partitions and retention),
+``jobs`` (sweep), ``policy`` (the role table),
 ``outbox`` (webhook subscriptions, delivery, dead letters, replay, the demo receiver)
 and ``servers`` (serve, worker).
 """
@@ -25,6 +26,7 @@ from api.cli.demo import demo
 from api.cli.inventory import check, orders, stock
 from api.cli.jobs import jobs
 from api.cli.outbox import outbox_cli
+from api.cli.partitions import readings_partitions, readings_retention  # noqa: F401
 from api.cli.policy import policy_cli
 from api.cli.purchasing import purchase_orders
 from api.cli.repack import repack

@@ -93,6 +93,10 @@ class Reading(Base):
     ts: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     temp_c: Mapped[float] = mapped_column(Float)
 
+    # On PostgreSQL, monthly partitions by time (coldchain.monitoring.partitions, migration
+    # 0020); the primary key holds ``ts``, as a partitioned table's unique keys must.
+    __table_args__ = ({"postgresql_partition_by": "RANGE (ts)"},)
+
 
 class ReadingVoid(Base):
     """A reading declared wrong (a probe in the sun, a logger clock reset). Append-only: the

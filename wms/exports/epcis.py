@@ -38,8 +38,10 @@ The caller supplies these summaries (the cold-chain feature computes them).
 
 from __future__ import annotations
 
+import heapq
+import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -258,3 +260,50 @@ def document(events: Iterable[CriticalEvent], *, base_uri: str,
         "creationDate": _time(created_at or utcnow()),
         "epcisBody": {"eventList": [ev for _, _, ev in sorted(listed, key=lambda x: x[:2])]},
     }
+
+
+def stream_document(events: Iterable[CriticalEvent], *, base_uri: str,
+                    prefix_length: int = DEFAULT_PREFIX_LENGTH,
+                    temperature: Callable[[CriticalEvent], TemperatureSummary | None],
+                    repack: Callable[[int], list[CriticalEvent]],
+                    created_at: datetime | None = None) -> Iterator[str]:
+    """The document ``document`` makes, as JSON text in pieces, from events in time order.
+
+    ``temperature`` is called with every event in turn (it may keep what it needs of the
+    ones before) and gives the summary for that event's units. ``repack`` gives every event
+    of a repack in the export: its TransformationEvent takes the place of the repack's
+    last event, so it waits in a heap until the stream passes that place.
+    """
+    ids = Identifiers(base_uri, prefix_length)
+    head = json.dumps({"@context": [CONTEXT], "type": "EPCISDocument",
+                       "schemaVersion": "2.0", "creationDate": _time(created_at or utcnow()),
+                       "epcisBody": {"eventList": []}})
+    split = head.index("[]", head.index('"eventList"')) + 1
+    yield head[:split]
+    waiting: list[tuple[tuple[datetime, int], dict[str, Any]]] = []
+    seen: set[int] = set()
+    first = True
+
+    def out(event: dict[str, Any]) -> str:
+        nonlocal first
+        text = ("" if first else ", ") + json.dumps(event)
+        first = False
+        return text
+
+    for e in events:
+        key = (e.at, e.move_id)
+        while waiting and waiting[0][0] < key:
+            yield out(heapq.heappop(waiting)[1])
+        felt = temperature(e)
+        if e.cte in TRANSFORMING and e.repack_id is not None:
+            if e.repack_id not in seen:
+                seen.add(e.repack_id)
+                mine = repack(e.repack_id)
+                last = max(mine, key=lambda x: (x.at, x.move_id))
+                heapq.heappush(waiting, ((last.at, last.move_id), transformation_event(
+                    mine, ids, prefix_length=prefix_length)))
+            continue
+        yield out(object_event(e, ids, prefix_length=prefix_length, temperature=felt))
+    while waiting:
+        yield out(heapq.heappop(waiting)[1])
+    yield head[split:]

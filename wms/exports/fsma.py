@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from wms.exports import FSMA_CTES, CriticalEvent
 
@@ -80,6 +80,25 @@ def to_csv(events: Iterable[CriticalEvent]) -> str:
     for event in sorted(kept, key=lambda e: (e.lot_code, e.sku, e.at, e.move_id)):
         writer.writerow(row(event))
     return out.getvalue()
+
+
+def stream_csv(events: Iterable[CriticalEvent], rows_per_chunk: int = 500) -> Iterator[str]:
+    """The same spreadsheet as ``to_csv``, in pieces, from events already in its order
+    (``wms.exports.stream_events(..., by_lot=True)``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    written = 0
+    for event in events:
+        if event.cte not in FSMA_CTES:
+            continue
+        writer.writerow(row(event))
+        written += 1
+        if written % rows_per_chunk == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def _day(value) -> str:
