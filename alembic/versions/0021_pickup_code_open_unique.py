@@ -2,7 +2,7 @@
 inserting it instead of reading every open code of the point first
 
 Revision ID: 0021_pickup_code_open_unique
-Revises: 0019_plan_replaces
+Revises: 0020_reading_partitions
 Create Date: 2026-12-02 16:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_pickup_code_open_unique"
-down_revision = "0019_plan_replaces"
+down_revision = "0020_reading_partitions"
 branch_labels = None
 depends_on = None
 

@@ -138,3 +138,15 @@ def test_scorecard_per_supplier_and_origin(api, world, sessions, monkeypatch):
     table = list(csv.DictReader(io.StringIO(text)))
     assert len(table) == 2 and table[0]["supplier"] == "SUP-1"
     assert api.as_("driver").get("/api/suppliers/scorecard").status_code == 403
+
+
+def test_a_typed_name_that_looks_like_a_formula_stays_text_in_the_spreadsheet(
+        api, world, sessions, monkeypatch):
+    ids, _ = _warm_truck(api, world, sessions, monkeypatch)
+    attack = '=HYPERLINK("http://x.example/")'
+    with transaction(sessions) as s:
+        s.get(Lot, ids["L-A"]).purchase_order = attack
+    resp = api.as_("buyer").get("/api/exports/fsma.csv", query_string={"lot": ids["L-A"]})
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert rows[0]["Reference Document Number"] == "'" + attack
+    assert rows[0]["Quantity"] == "30"  # numbers stay numbers

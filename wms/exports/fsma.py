@@ -22,6 +22,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from wms import csv_safety
 from wms.exports import FSMA_CTES, CriticalEvent
 
 COLUMNS = (
@@ -55,8 +56,9 @@ CTE_NAMES = {"receiving": "Receiving", "shipping": "Shipping", "delivery": "Rece
 
 
 def row(event: CriticalEvent) -> list[str]:
+    """The event's line; names typed by people cannot run as formulas (``csv_safety``)."""
     local = event.local_time
-    return [
+    return csv_safety.row([
         event.lot_code, event.tlc_source.description, event.product, event.gtin,
         str(event.quantity), event.unit,
         # Delivery to a pickup point is that point receiving the food.
@@ -68,7 +70,7 @@ def row(event: CriticalEvent) -> list[str]:
         event.country_name, event.vehicle or "",
         "" if event.route_id is None else str(event.route_id), event.actor or "",
         str(event.move_id),
-    ]
+    ])
 
 
 def to_csv(events: Iterable[CriticalEvent]) -> str:
