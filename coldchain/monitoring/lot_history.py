@@ -186,16 +186,24 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
             rows = session.execute(select(Reading.sensor_id, Reading.ts, Reading.temp_c).where(
                 or_(*(and_(Reading.sensor_id == sid, Reading.ts >= lo, Reading.ts < hi)
                       for _, sid, lo, hi in windows)), not_voided())).all()
+            by_sensor = _by_sensor(rows)
             for k, sid, lo, hi in windows:
-                mine = [(int(ts.timestamp()), c) for s_id, ts, c in rows
-                        if s_id == sid and lo <= ts < hi]
-                found[k].readings += len(mine)
-                pieces += measured_pieces(sorted(m[0] for m in mine), int(hi.timestamp()))
-                if mine:
-                    parts_t.append(np.fromiter((m[0] for m in mine), np.int64, len(mine)))
-                    parts_c.append(np.fromiter((m[1] for m in mine), np.float64, len(mine)))
+                # Each window cuts its sensor's sorted readings by binary search: a lot of
+                # many stints has many windows, and a pass over all rows per window was
+                # the cost of its trace.
+                exact, whole, temps = by_sensor.get(sid, _NO_READINGS)
+                i, j = np.searchsorted(exact, [lo.timestamp(), hi.timestamp()], side="left")
+                found[k].readings += int(j - i)
+                pieces += measured_pieces(whole[i:j].tolist(), int(hi.timestamp()))
+                if j > i:
+                    parts_t.append(whole[i:j])
+                    parts_c.append(temps[i:j])
+    # The places of unmeasured stints in one query, for the pickup-point rule below.
+    unmeasured = {st.location_id for st in found if st.measured_by is None}
+    places = ({loc.id: loc for loc in session.scalars(
+        select(Location).where(Location.id.in_(unmeasured)))} if unmeasured else {})
     for stint in found:
-        warm = _ambient_at_pickup_point(session, stint, lot, now)
+        warm = _ambient_at_pickup_point(places.get(stint.location_id), stint, lot, now)
         if warm is not None:
             parts_t.append(warm)
             parts_c.append(np.full(warm.size, PICKUP_AMBIENT_C))
@@ -225,18 +233,39 @@ def history(session: Session, lot_id: int, now: datetime | None = None) -> LotHi
         measured_s=measured_s, lot_s=max(lot_s, measured_s))
 
 
+_NO_READINGS = (np.empty(0), np.empty(0, np.int64), np.empty(0))
+
+
+def _by_sensor(rows) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Readings per sensor in time order: exact epoch (for the windows' bounds), whole
+    seconds and °C."""
+    n = len(rows)
+    if not n:
+        return {}
+    sids = np.fromiter((r[0] for r in rows), np.int64, n)
+    exact = np.fromiter((r[1].timestamp() for r in rows), np.float64, n)
+    temps = np.fromiter((r[2] for r in rows), np.float64, n)
+    order = np.lexsort((exact, sids))
+    sids, exact, temps = sids[order], exact[order], temps[order]
+    starts = np.flatnonzero(np.r_[True, sids[1:] != sids[:-1]])
+    ends = np.r_[starts[1:], n]
+    whole = np.floor(exact).astype(np.int64)
+    return {int(sids[a]): (exact[a:b], whole[a:b], temps[a:b])
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
+
+
 PICKUP_AMBIENT_C = 25.0  # a shop or a compound's shelf in a Chinese city's warm season
 _AMBIENT_STEP_S = 60
 _AMBIENT_MAX_POINTS = 14 * 24 * 60
 
 
-def _ambient_at_pickup_point(session: Session, stint: Stint, lot: Lot, now: datetime
+def _ambient_at_pickup_point(place: Location | None, stint: Stint, lot: Lot, now: datetime
                              ) -> np.ndarray | None:
-    """Timestamps at which an unmeasured stint at a pickup point without cold storage for
-    the lot's class counts at the ambient reference; None for every other stint."""
+    """Timestamps at which an unmeasured stint at a pickup point (``place``) without cold
+    storage for the lot's class counts at the ambient reference; None for every other
+    stint."""
     if stint.measured_by is not None:
         return None
-    place = session.get(Location, stint.location_id)
     if place is None or place.kind != LocationKind.PICKUP_POINT \
             or keeps_cold(place, lot.product.temp_class):
         return None

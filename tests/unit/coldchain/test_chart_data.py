@@ -3,6 +3,8 @@ event per excursion as people count it, and the share of the lot's time measured
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
@@ -100,3 +102,26 @@ def test_a_silence_in_the_readings_is_unmeasured_time():
     # each hour of readings, plus the last one of each run held for up to three intervals
     assert measured == 3600 + 900 + 3600 + 300
     assert measured_pieces([], until=T0) == []
+
+
+def _pieces_one_by_one(times, until, hold_steps=3.0):
+    """The reading-by-reading rule the array version must equal."""
+    if not times:
+        return []
+    steps = sorted(b - a for a, b in itertools.pairwise(times) if b > a)
+    usual = steps[len(steps) // 2] if steps else 0
+    out = []
+    for i, at in enumerate(times):
+        nxt = times[i + 1] if i + 1 < len(times) else min(until, at + usual)
+        hi = min(nxt, at + hold_steps * usual, until)
+        if hi > at:
+            out.append((int(at), int(hi)))
+    return out
+
+
+@given(st.lists(st.integers(0, 5_000), max_size=60), st.integers(-100, 6_000),
+       st.sampled_from([1.0, 2.5, 3.0]))
+def test_measured_pieces_in_arrays_equal_the_reading_by_reading_rule(offsets, until, hold):
+    times = sorted(T0 + o for o in offsets)
+    assert measured_pieces(times, T0 + until, hold) == _pieces_one_by_one(times, T0 + until,
+                                                                          hold)
