@@ -62,20 +62,23 @@ CHECKS: dict[str, Callable[[Session], list[str]]] = {
 
 def run_checks(session: Session, progress: Callable[[float, str], None] | None = None
                ) -> dict[str, Any]:
-    results: dict[str, list[str]] = {}
-    for i, (name, check) in enumerate(CHECKS.items()):
-        if progress:
-            progress(100.0 * i / len(CHECKS), f"checking {name}")
-        results[name] = check(session)
-    return {"ok": not any(results.values()), "problems": results}
+    return _run(lambda check: check(session), progress)
 
 
 def check_job(factory: sessionmaker[Session], params: dict[str, Any], progress) -> dict[str, Any]:
     """Each check in a transaction of its own, progress told between them: on SQLite every
     transaction holds the write lock, so the job's row cannot be written from inside one."""
+    def in_its_own_transaction(check):
+        with transaction(factory) as session:
+            return check(session)
+
+    return _run(in_its_own_transaction, progress)
+
+
+def _run(apply, progress) -> dict[str, Any]:
     results: dict[str, list[str]] = {}
     for i, (name, check) in enumerate(CHECKS.items()):
-        progress(100.0 * i / len(CHECKS), f"checking {name}")
-        with transaction(factory) as session:
-            results[name] = check(session)
+        if progress:
+            progress(100.0 * i / len(CHECKS), f"checking {name}")
+        results[name] = apply(check)
     return {"ok": not any(results.values()), "problems": results}
