@@ -66,6 +66,8 @@ def drawn_px(page, selector: str) -> float:
 def _held_lot_with_an_excursion(tab: Pages) -> tuple[int, dict]:
     """A lot of the demo that sat through an excursion, and what the API says of it (asked
     the way the pages ask, with the page's session)."""
+    # A language switch just before reloads the page: ask once its script is there.
+    tab.page.wait_for_function("() => typeof WMS !== 'undefined'")
     found = tab.page.evaluate("""async () => {
       const alerts = await WMS.api("GET", "/api/alerts?status=open&page_size=100");
       if (!alerts.ok) return { error: alerts.data };
