@@ -47,6 +47,25 @@ def wait_for(check: Callable[[], object], timeout: float, what: str, every: floa
         time.sleep(every)
 
 
+def kill_at_once(pid: int, timeout: float = 15) -> None:
+    """SIGKILL ``pid`` and wait until the kernel has ended it.
+
+    The signal is only acted on when the process next runs; on a busy machine, or in the
+    middle of a disk write, it can still be there for a moment, and the job it runs then
+    rightly reads ``started``.
+    """
+    os.kill(pid, signal.SIGKILL)
+
+    def ended() -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            return True
+        return state in ("Z", "X")
+
+    wait_for(ended, timeout, f"process {pid} to end after SIGKILL", every=0.02)
+
+
 def children(pid: int) -> list[int]:
     """Processes whose parent is ``pid`` (an rq worker's work horse)."""
     out = []

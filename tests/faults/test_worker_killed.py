@@ -3,16 +3,13 @@ with the reason instead of reading ``started 63.8%`` forever, and planning goes 
 
 from __future__ import annotations
 
-import os
-import signal
-
 import pytest
 from click.testing import CliRunner
 
 from api.app import create_app
 from api.cli import main
 from tests.factories import ApiClient
-from tests.faults.conftest import wait_for
+from tests.faults.conftest import kill_at_once, wait_for
 from tests.integration.test_dispatch import DAY, order, stock_up
 from wms.models import Job, JobStatus
 
@@ -64,7 +61,7 @@ def test_a_plan_whose_worker_dies_ends_failed_and_the_next_plan_succeeds(
     before = solving(dispatcher, job_id)
     # The whole worker dies at once (OOM killer, a lost machine): rq's own bookkeeping still
     # says "started" and would for minutes, until the execution's heartbeat expires.
-    os.kill(horse, signal.SIGKILL)
+    kill_at_once(horse)
     worker.kill()
 
     after = job(dispatcher, job_id)
@@ -84,7 +81,7 @@ def test_a_killed_work_horse_is_failed_with_the_reason_rq_recorded(
     job_id = request_plan(dispatcher, 60)
     horse = worker.horse()
     solving(dispatcher, job_id)
-    os.kill(horse, signal.SIGKILL)
+    kill_at_once(horse)
     # The worker survives its work horse and moves the job to rq's failed registry: the
     # finding's case, where rq knew and the job row did not.
     wait_for(lambda: "terminated unexpectedly" in worker.output(), 15,
@@ -102,7 +99,7 @@ def test_the_sweeper_fails_jobs_of_a_dead_worker_without_anyone_asking(
     job_id = request_plan(dispatcher, 60)
     horse = worker.horse()
     solving(dispatcher, job_id)
-    os.kill(horse, signal.SIGKILL)
+    kill_at_once(horse)
     worker.kill()
 
     monkeypatch.setenv("WMS_DATABASE_URL", database_url)
@@ -124,7 +121,7 @@ def test_a_worker_sweeps_at_start(dispatcher, sessions, redis_url, queue_name, s
     job_id = request_plan(dispatcher, 60)
     horse = worker.horse()
     solving(dispatcher, job_id)
-    os.kill(horse, signal.SIGKILL)
+    kill_at_once(horse)
     worker.kill()
 
     fresh = start_worker(redis_url, queue_name)
